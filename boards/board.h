@@ -1,0 +1,62 @@
+/* The one interface every board implements. Firmware modules never touch hardware directly. */
+#ifndef HARK_BOARD_H
+#define HARK_BOARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+  BOARD_COUNTER_CYCLES = 0,       /* a real core clock counter (DWT CYCCNT) */
+  BOARD_COUNTER_INSTRUCTIONS = 1, /* an emulator's instruction count: not timing */
+} board_counter_kind_t;
+
+typedef enum {
+  BOARD_RESET_POWER_ON = 0,
+  BOARD_RESET_PIN = 1,
+  BOARD_RESET_WATCHDOG = 2,
+  BOARD_RESET_SOFTWARE = 3,
+  BOARD_RESET_UNKNOWN = 4,
+} board_reset_cause_t;
+
+typedef struct {
+  const char *name;         /* e.g. "mps2-an386" */
+  const char *cpu;          /* e.g. "cortex-m4f" */
+  uint32_t clock_hz;        /* nominal core clock, for converting cycles to time */
+  board_counter_kind_t counter_kind;
+  int has_microphone;
+} board_info_t;
+
+void board_init(void);
+const board_info_t *board_info(void);
+board_reset_cause_t board_reset_cause(void);
+
+/* Serial: reads never block and return what has arrived (0 if nothing); writes block until queued. */
+size_t board_serial_read(uint8_t *buf, size_t len);
+void board_serial_write(const uint8_t *buf, size_t len);
+/* Counts bytes dropped because the receive buffer was full: overruns are reported, never silent. */
+uint32_t board_serial_rx_overruns(void);
+
+/* Sleeps until an interrupt (serial byte, audio block) may have made work available. */
+void board_wait_for_event(void);
+
+/* A free-running 32-bit counter and the conversion of a wrapped difference into counter units
+ * (cycles or instructions, see board_info()->counter_kind). */
+uint32_t board_counter(void);
+uint32_t board_counter_elapsed(uint32_t start, uint32_t end);
+
+/* Microphone: fills n samples of 16 kHz int16 audio if a block is ready; returns the count, 0 if none
+ * is ready yet, or -1 if the board has no microphone. */
+int32_t board_audio_read(int16_t *samples, size_t n);
+
+/* Memory the image uses, from linker symbols and stack painting, so the device can report it. */
+size_t board_stack_size(void);
+size_t board_stack_peak(void); /* high-water mark since reset */
+size_t board_flash_used(void);
+size_t board_static_ram_used(void); /* .data + .bss */
+
+/* Ends a test image: under emulation the exit code reaches the host; on hardware it halts. */
+void board_exit(int code);
+/* Writes a line to the debug console (semihosting under emulation). */
+void board_debug_write(const char *text);
+
+#endif

@@ -1,0 +1,32 @@
+# Helpers shared by the module CMakeLists files.
+
+# hark_module(NAME SOURCES <files...> [DEPS <modules...>])
+# A firmware module: a static library hark_<NAME> with its folder as the public include path.
+# On the host it is also a shared library (lib/libhark_<NAME>.so) that the Python bindings load.
+function(hark_module name)
+  cmake_parse_arguments(M "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(hark_${name} STATIC ${M_SOURCES})
+  target_include_directories(hark_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+  foreach(dep ${M_DEPS})
+    target_link_libraries(hark_${name} PUBLIC hark_${dep})
+  endforeach()
+  if(HARK_HOST AND NOT HARK_SANITIZE)
+    add_library(hark_${name}_shared SHARED ${M_SOURCES})
+    set_target_properties(hark_${name}_shared PROPERTIES OUTPUT_NAME hark_${name})
+    target_include_directories(hark_${name}_shared PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+    foreach(dep ${M_DEPS})
+      target_link_libraries(hark_${name}_shared PUBLIC hark_${dep})
+    endforeach()
+  endif()
+endfunction()
+
+# hark_test(NAME SOURCES <files...> LIBS <targets...>): a host-only C unit test run by ctest.
+function(hark_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
+  if(NOT HARK_HOST)
+    return()
+  endif()
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} m)
+  add_test(NAME ${name} COMMAND ${name})
+endfunction()

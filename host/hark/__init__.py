@@ -1,0 +1,3 @@
+"""hark: keyword spotting for microcontrollers."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,318 @@
+"""Boots a firmware image under QEMU and connects pyserial to its UART.
+
+The emulator is always stopped: `Emulator` is a context manager, QEMU gets SIGKILL if this process
+dies (PR_SET_PDEATHSIG), and every wait has a timeout whose message names what it waited for.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import os
+import re
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import serial
+
+QEMU_BINARY = "qemu-system-arm"
+# One emulated instruction advances virtual time by 2**7 ns; the board's 25 MHz counter then turns
+# into an exact, repeatable instruction count (see boards/mps2-an386/mps2_an386.h).
+ICOUNT_ARGS = ("-icount", "shift=7,align=off,sleep=off")
+
+_live: set[subprocess.Popen] = set()
+
+
+class EmulatorError(RuntimeError):
+    """QEMU could not be started, or the firmware did not behave as the host expected."""
+
+
+@dataclass(frozen=True)
+class QemuMachine:
+    """How QEMU models one board."""
+
+    board: str
+    machine: str
+    cpu: str | None = None
+    extra: tuple[str, ...] = field(default_factory=tuple)
+
+
+MACHINES = {
+    "mps2-an386": QemuMachine(board="mps2-an386", machine="mps2-an386"),
+}
+
+
+def _die_with_parent() -> None:
+    # Runs in the child between fork and exec: ask the kernel to kill QEMU when we die.
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except OSError:
+        pass
+    os.setsid()  # keep a terminal's Ctrl-C for us, so we stop QEMU in order
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5.0)
+    _live.discard(proc)
+
+
+@atexit.register
+def _stop_all() -> None:
+    for proc in list(_live):
+        _stop(proc)
+
+
+def find_qemu(binary: str = QEMU_BINARY) -> str:
+    path = shutil.which(binary)
+    if path is None:
+        raise EmulatorError(
+            f"QEMU not found: '{binary}' is not on PATH. Install the Debian package qemu-system-arm "
+            "(./hark test and ./hark demo install it on first use)."
+        )
+    return path
+
+
+def _check_image(image: Path) -> Path:
+    image = Path(image)
+    if not image.is_file():
+        raise EmulatorError(
+            f"firmware image not found: {image}. Build it with ./hark demo, or "
+            "cmake -B build/arm -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake && cmake --build build/arm"
+        )
+    with image.open("rb") as f:
+        if f.read(4) != b"\x7fELF":
+            raise EmulatorError(f"firmware image is not an ELF file: {image}")
+    return image
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def qemu_command(image: Path, machine: QemuMachine, serial_arg: str, qemu: str) -> list[str]:
+    return [
+        qemu,
+        "-M", machine.machine,
+        *(["-cpu", machine.cpu] if machine.cpu else []),
+        "-display", "none",
+        "-kernel", str(image),
+        *ICOUNT_ARGS,
+        "-semihosting-config", "enable=on,target=native",
+        "-serial", serial_arg,
+        *machine.extra,
+    ]  # fmt: skip
+
+
+class Emulator:
+    """A QEMU-emulated board with a pyserial connection to its first UART.
+
+    transport="tcp" (default) uses a loopback socket on which QEMU waits for us before it starts the
+    CPU, so no early byte is lost. transport="pty" uses a pseudo-terminal, as a real board's serial
+    device would appear; QEMU is started paused and resumed once the pty is open.
+    """
+
+    def __init__(
+        self,
+        image: Path | str,
+        *,
+        board: str = "mps2-an386",
+        transport: str = "tcp",
+        ready: bytes | None = b"READY",
+        ready_timeout: float = 10.0,
+        read_timeout: float = 5.0,
+        qemu: str = QEMU_BINARY,
+    ) -> None:
+        if board not in MACHINES:
+            raise EmulatorError(f"unknown emulated board '{board}'; known: {', '.join(MACHINES)}")
+        if transport not in ("tcp", "pty"):
+            raise EmulatorError(f"unknown transport '{transport}': use 'tcp' or 'pty'")
+        self.image = Path(image)
+        self.machine = MACHINES[board]
+        self.transport = transport
+        self.ready = ready
+        self.ready_timeout = ready_timeout
+        self.read_timeout = read_timeout
+        self.qemu = qemu
+        self.proc: subprocess.Popen | None = None
+        self.serial: serial.SerialBase | None = None
+        self.ready_line: bytes = b""
+        self._pending = b""
+        self._stderr = tempfile.TemporaryFile()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def __enter__(self) -> Emulator:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        qemu = find_qemu(self.qemu)
+        image = _check_image(self.image)
+        if self.transport == "tcp":
+            self._start_tcp(qemu, image)
+        else:
+            self._start_pty(qemu, image)
+        if self.ready is not None:
+            self.ready_line = self.wait_for(self.ready, self.ready_timeout, what="the firmware's ready message")
+
+    def _spawn(self, cmd: list[str], **kw: object) -> subprocess.Popen:
+        proc = subprocess.Popen(cmd, stderr=self._stderr, preexec_fn=_die_with_parent, **kw)  # noqa: PLW1509
+        _live.add(proc)
+        self.proc = proc
+        return proc
+
+    def _start_tcp(self, qemu: str, image: Path) -> None:
+        port = _free_port()
+        cmd = qemu_command(image, self.machine, f"tcp:127.0.0.1:{port},server=on,wait=on", qemu)
+        proc = self._spawn([*cmd, "-monitor", "none"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 5.0
+        while True:
+            try:
+                self.serial = serial.serial_for_url(f"socket://127.0.0.1:{port}", timeout=self.read_timeout)
+                return
+            except serial.SerialException as err:
+                if proc.poll() is not None:
+                    raise EmulatorError(
+                        f"QEMU exited with code {proc.returncode} before listening: {self.qemu_log()}"
+                    ) from err
+                if time.monotonic() > deadline:
+                    raise EmulatorError(f"could not connect to QEMU's serial port 127.0.0.1:{port}: {err}") from err
+                time.sleep(0.02)
+
+    def _start_pty(self, qemu: str, image: Path) -> None:
+        cmd = qemu_command(image, self.machine, "pty", qemu)
+        proc = self._spawn([*cmd, "-S", "-monitor", "stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stdin is not None
+        pattern = re.compile(rb"char device redirected to (/dev/pts/\d+)")
+        seen = b""
+        deadline = time.monotonic() + 5.0
+        with selectors.DefaultSelector() as sel:
+            sel.register(proc.stdout, selectors.EVENT_READ)
+            while not (m := pattern.search(seen)):
+                left = deadline - time.monotonic()
+                if left <= 0 or proc.poll() is not None:
+                    raise EmulatorError(f"QEMU did not report its pty within 5 s: {seen!r} {self.qemu_log()}")
+                if sel.select(left):
+                    seen += os.read(proc.stdout.fileno(), 4096)
+        self.pty = m.group(1).decode()
+        self.serial = serial.Serial(self.pty, timeout=self.read_timeout)
+        proc.stdin.write(b"cont\n")  # the CPU starts only now, so the ready message reaches an open port
+        proc.stdin.flush()
+
+    def close(self) -> None:
+        if self.serial is not None:
+            try:
+                self.serial.close()
+            except Exception:  # noqa: BLE001 - closing a dead socket must not mask the real error
+                pass
+            self.serial = None
+        if self.proc is not None:
+            _stop(self.proc)
+            for stream in (self.proc.stdin, self.proc.stdout):
+                if stream is not None:
+                    stream.close()
+
+    # -- I/O -------------------------------------------------------------------------------------
+    def qemu_log(self) -> str:
+        """What QEMU and the firmware's semihosting output wrote to stderr so far."""
+        self._stderr.seek(0)
+        text = self._stderr.read().decode(errors="replace").strip()
+        return f"QEMU stderr: {text!r}" if text else "QEMU stderr is empty"
+
+    def write(self, data: bytes) -> None:
+        assert self.serial is not None, "emulator is not running"
+        self.serial.write(data)
+        self.serial.flush()
+
+    def wait_for(self, token: bytes, timeout: float, *, what: str | None = None) -> bytes:
+        """Reads until a whole line holding `token` has arrived and returns that line (without newline).
+
+        Bytes after that line stay buffered for the next call.
+        """
+        assert self.serial is not None, "emulator is not running"
+        buf = self._pending
+        deadline = time.monotonic() + timeout
+        while True:
+            idx = buf.find(token)
+            end = buf.find(b"\n", idx) if idx >= 0 else -1
+            if end >= 0:
+                self._pending = buf[end + 1 :]
+                return buf[buf.rfind(b"\n", 0, idx) + 1 : end].rstrip(b"\r")
+            if self.proc is not None and self.proc.poll() is not None:
+                raise EmulatorError(
+                    f"QEMU exited with code {self.proc.returncode} while waiting for {what or token!r} "
+                    f"from {self.image}; received {buf[-200:]!r}; {self.qemu_log()}"
+                )
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise EmulatorError(
+                    f"timed out after {timeout:.1f} s waiting for {what or 'data'} ({token!r}) on the serial line "
+                    f"from {self.image}; received {buf[-200:]!r}; {self.qemu_log()}"
+                )
+            self.serial.timeout = min(left, 0.25)
+            try:
+                buf += self.serial.read(max(1, self.serial.in_waiting))
+            except serial.SerialException as err:
+                if self.proc is not None:
+                    try:
+                        self.proc.wait(timeout=1.0)
+                    except subprocess.TimeoutExpired:
+                        pass
+                raise EmulatorError(
+                    f"serial link to {self.image} closed while waiting for {what or token!r} ({err}); "
+                    f"QEMU exit code {self.proc.poll() if self.proc else None}; received {buf[-200:]!r}; "
+                    f"{self.qemu_log()}"
+                ) from err
+
+    def request(self, line: str, expect: bytes, timeout: float = 5.0) -> bytes:
+        """Sends one text command line and returns the reply line holding `expect`."""
+        self.write(line.encode() + b"\n")
+        return self.wait_for(expect, timeout, what=f"the reply to {line!r}")
+
+
+@dataclass(frozen=True)
+class ExitResult:
+    returncode: int
+    debug_output: str
+
+
+def run_to_exit(image: Path | str, *, board: str = "mps2-an386", timeout: float = 30.0) -> ExitResult:
+    """Runs a test image that exits through semihosting; returns its exit code and debug output."""
+    qemu = find_qemu()
+    img = _check_image(Path(image))
+    cmd = qemu_command(img, MACHINES[board], "null", qemu) + ["-monitor", "none"]
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                                preexec_fn=_die_with_parent)  # fmt: skip
+        _live.add(proc)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            raise EmulatorError(f"{img} did not exit within {timeout:.0f} s (QEMU stopped)") from e
+        finally:
+            _stop(proc)
+        err.seek(0)
+        return ExitResult(proc.returncode, err.read().decode(errors="replace"))

@@ -1,0 +1,24 @@
+"""Where the project's build products live, so every tool finds the same images and libraries."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def build_dir(kind: str) -> Path:
+    """The CMake build folder of one build kind: 'host', 'host-asan' or 'arm'."""
+    base = Path(os.environ.get("HARK_BUILD_ROOT", REPO_ROOT / "build"))
+    return base / kind
+
+
+def firmware_image(name: str = "hark_app") -> Path:
+    """An ARM image from the default board build."""
+    return build_dir("arm") / "firmware" / "app" / f"{name}.elf"
+
+
+def host_library(module: str) -> Path:
+    """The shared library of one firmware module, built for the host (lib/libhark_<module>.so)."""
+    return build_dir("host") / "lib" / f"libhark_{module}.so"

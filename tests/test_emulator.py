@@ -1,0 +1,127 @@
+"""The emulated board: boot, serial round trip, deterministic counter, and the harness's errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from hark.device import Emulator, EmulatorError, run_to_exit
+from hark.identity import BoardIdentity
+
+pytestmark = pytest.mark.emulator
+
+
+@pytest.mark.parametrize("transport", ["tcp", "pty"])
+def test_identity_round_trip(app_image: Path, transport: str) -> None:
+    with Emulator(app_image, transport=transport) as emu:
+        assert emu.ready_line.startswith(b"READY hark ")
+        ident = BoardIdentity.parse(emu.request("ID", b"ID "))
+        assert emu.request("PING", b"PONG") == b"PONG"
+        assert emu.request("BOGUS", b"ERR") == b"ERR unknown command"
+        # An over-long line is refused as a whole and the parser resynchronises on the next line.
+        assert emu.request("X" * 500, b"ERR") == b"ERR line too long"
+        assert emu.request("PING", b"PONG") == b"PONG"
+    assert ident.board == "mps2-an386"
+    assert ident.counter == "instructions"
+    assert ident.clock_hz == 25_000_000
+    assert 0 < ident.stack_peak_bytes < ident.stack_bytes
+    assert 1000 < ident.flash_bytes < 64 * 1024
+
+
+def _counts(output: str) -> dict[int, int]:
+    return {int(k): int(v) for k, v in re.findall(r"(\d+)=(\d+)", output)}
+
+
+def test_counter_is_deterministic_instruction_count(selftest_image: Path) -> None:
+    first = run_to_exit(selftest_image)
+    second = run_to_exit(selftest_image)
+    assert first.returncode == 0 and second.returncode == 0, first.debug_output
+    a, b = _counts(first.debug_output), _counts(second.debug_output)
+    assert a == b and set(a) == {1000, 10000, 100000}
+    # The loop body is a fixed number of instructions: the count grows exactly linearly with n.
+    per_iter = (a[100000] - a[10000]) / 90000
+    assert per_iter == int(per_iter) and 3 <= per_iter <= 20
+    assert a[10000] - a[1000] == per_iter * 9000
+
+
+def test_missing_image_is_named(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.elf"
+    with pytest.raises(EmulatorError, match=r"firmware image not found: .*nope\.elf"):
+        with Emulator(missing):
+            pass
+
+
+def test_non_elf_image_is_refused(tmp_path: Path) -> None:
+    bogus = tmp_path / "bogus.elf"
+    bogus.write_bytes(b"not an elf")
+    with pytest.raises(EmulatorError, match="not an ELF"):
+        Emulator(bogus).start()
+
+
+def test_missing_qemu_is_named(app_image: Path) -> None:
+    with pytest.raises(EmulatorError, match="QEMU not found: 'qemu-system-nonexistent'"):
+        with Emulator(app_image, qemu="qemu-system-nonexistent"):
+            pass
+
+
+def test_silent_firmware_times_out_naming_what_it_waited_for(selftest_image: Path) -> None:
+    # The self-test image never writes to the UART: the harness must give up, say why, and stop QEMU.
+    emu = Emulator(selftest_image, ready=b"NEVER-SENT", ready_timeout=1.0)
+    with pytest.raises(EmulatorError, match=r"(timed out|exited).*NEVER-SENT|ready message"):
+        with emu:
+            pass
+    assert emu.proc is not None and emu.proc.poll() is not None
+
+
+def test_qemu_does_not_outlive_a_killed_host(app_image: Path, tmp_path: Path) -> None:
+    script = tmp_path / "hold.py"
+    script.write_text(
+        textwrap.dedent(f"""
+        import os, sys, time
+        from hark.device import Emulator
+        emu = Emulator({str(app_image)!r}).__enter__()
+        print(emu.proc.pid, flush=True)
+        time.sleep(60)
+    """)
+    )
+    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        qemu_pid = int(child.stdout.readline())
+        assert _alive(qemu_pid)
+        child.kill()
+        child.wait(timeout=5)
+        for _ in range(100):
+            if not _alive(qemu_pid):
+                break
+            subprocess.run(["sleep", "0.05"], check=True)
+        assert not _alive(qemu_pid), "QEMU outlived the process that started it"
+    finally:
+        child.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purposes.
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split()[2] != "Z"
+
+
+def test_demo_prints_identity() -> None:
+    out = subprocess.run([sys.executable, "-m", "hark.demo"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "board      mps2-an386" in out.stdout
+    assert "counter    instructions" in out.stdout
+
+
+def test_qemu_on_path() -> None:
+    assert shutil.which("qemu-system-arm"), "bootstrap should have installed qemu-system-arm"
