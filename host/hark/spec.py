@@ -1,0 +1,284 @@
+"""Model specs: the one source of truth for a model's labels, data, frontend, architecture, training,
+quantization and recognition settings.
+
+A spec is a Python file in `models/` that defines `SPEC`, a plain dict. `load_spec` validates it into
+frozen dataclasses, refusing unknown or misspelled keys with a suggestion. The spec's hash travels in the
+exported `.tflite` metadata, so a device can tell which spec its model came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import importlib.util
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hark.paths import REPO_ROOT
+
+MODELS_DIR = REPO_ROOT / "models"
+SILENCE_LABEL = "_silence_"
+UNKNOWN_LABEL = "_unknown_"
+
+
+class SpecError(ValueError):
+    """A model spec is missing, malformed, or names something that does not exist."""
+
+
+@dataclass(frozen=True)
+class FrontendSpec:
+    """Audio frontend settings, named as TensorFlow's audio_microfrontend op names them."""
+
+    kind: str = "microfrontend"  # "microfrontend" (runs on the device), "mfcc" or "logmel" (host only)
+    sample_rate: int = 16000
+    clip_duration_ms: int = 1000
+    window_size_ms: int = 30
+    window_step_ms: int = 20
+    num_channels: int = 40
+    lower_band_limit: float = 125.0
+    upper_band_limit: float = 7500.0
+    enable_noise_reduction: bool = True
+    smoothing_bits: int = 10
+    even_smoothing: float = 0.025
+    odd_smoothing: float = 0.06
+    min_signal_remaining: float = 0.05
+    enable_pcan: bool = True
+    pcan_strength: float = 0.95
+    pcan_offset: float = 80.0
+    gain_bits: int = 21
+    enable_log: bool = True
+    scale_shift: int = 6
+    enable_dc_notch: bool = False  # MLTK's extra; off keeps the TF op bit-exact
+
+    @property
+    def window_samples(self) -> int:
+        return self.sample_rate * self.window_size_ms // 1000
+
+    @property
+    def step_samples(self) -> int:
+        return self.sample_rate * self.window_step_ms // 1000
+
+    @property
+    def clip_samples(self) -> int:
+        return self.sample_rate * self.clip_duration_ms // 1000
+
+    @property
+    def num_frames(self) -> int:
+        """Frames per clip, as the op produces them (no padding)."""
+        return 1 + (self.clip_samples - self.window_samples) // self.step_samples
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """Dataset and augmentation settings with TF speech_commands semantics."""
+
+    data_dir: str = "data/synth"
+    wanted_words: tuple[str, ...] = ("yes", "no")
+    silence_percentage: float = 10.0
+    unknown_percentage: float = 10.0
+    validation_percentage: float = 10.0
+    testing_percentage: float = 10.0
+    time_shift_ms: float = 100.0
+    background_volume: float = 0.1
+    background_frequency: float = 0.8
+    split: str = "hash"  # "hash", "lists" or "folders"
+
+
+@dataclass(frozen=True)
+class ArchitectureSpec:
+    name: str = "tiny_conv"
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    """A stepped schedule as in kws_streaming: steps[i] steps at learning_rates[i]."""
+
+    steps: tuple[int, ...] = (12000, 3000)
+    learning_rates: tuple[float, ...] = (0.001, 0.0001)
+    batch_size: int = 100
+    optimizer: str = "adam"
+    eval_every_steps: int = 400
+    checkpoint_every_steps: int = 400
+    early_stopping_evals: int = 0  # 0: never stop early
+    class_weights: bool = False
+    label_smoothing: float = 0.0
+    seed: int = 1
+
+
+@dataclass(frozen=True)
+class QuantizationSpec:
+    mode: str = "int8"  # "int8" (full integer), "dynamic" or "float16"
+    representative_samples: int = 500
+    qat: bool = False
+    qat_steps: int = 0
+
+
+@dataclass(frozen=True)
+class StreamingSpec:
+    """How the device runs the model: `stream` calls it once per hop with state; `window` runs the
+    non-streaming model on the last `window_frames` frames every `every_hops` hops."""
+
+    mode: str = "window"  # "window", "stream_external" or "stream_internal"
+    every_hops: int = 1
+
+
+@dataclass(frozen=True)
+class RecognitionSpec:
+    """RecognizeCommands parameters, as in TF speech_commands."""
+
+    average_window_ms: int = 1000
+    detection_threshold: float = 0.7  # on the averaged score in [0, 1]
+    suppression_ms: int = 1500
+    minimum_count: int = 3
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    description: str = ""
+    labels: tuple[str, ...] = (SILENCE_LABEL, UNKNOWN_LABEL, "yes", "no")
+    frontend: FrontendSpec = field(default_factory=FrontendSpec)
+    dataset: DatasetSpec = field(default_factory=DatasetSpec)
+    architecture: ArchitectureSpec = field(default_factory=ArchitectureSpec)
+    training: TrainingSpec = field(default_factory=TrainingSpec)
+    quantization: QuantizationSpec = field(default_factory=QuantizationSpec)
+    streaming: StreamingSpec = field(default_factory=StreamingSpec)
+    recognition: RecognitionSpec = field(default_factory=RecognitionSpec)
+    source: str = ""  # the file it was loaded from; not part of the hash
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d.pop("source")
+        return d
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 (hex, first 16 digits) of the canonical JSON of every setting."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), default=list)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def replace(self, **sections: dict[str, Any]) -> ModelSpec:
+        """A copy with some keys of some sections changed, e.g. replace(training={"steps": (10,)})."""
+        d = self.to_dict()
+        for section, changes in sections.items():
+            if isinstance(d.get(section), dict):
+                d[section] = {**d[section], **changes}
+            else:
+                d[section] = changes
+        return spec_from_dict(d, source=self.source)
+
+
+_SECTIONS: dict[str, type] = {
+    "frontend": FrontendSpec,
+    "dataset": DatasetSpec,
+    "architecture": ArchitectureSpec,
+    "training": TrainingSpec,
+    "quantization": QuantizationSpec,
+    "streaming": StreamingSpec,
+    "recognition": RecognitionSpec,
+}
+_TOP_KEYS = {"name", "description", "labels", *_SECTIONS}
+
+
+def _check_keys(where: str, given: dict[str, Any], allowed: set[str]) -> None:
+    for key in given:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, sorted(allowed), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(sorted(allowed))}"
+            raise SpecError(f"{where}: unknown key '{key}'{hint}")
+
+
+def _coerce(cls: type, where: str, values: dict[str, Any]) -> Any:
+    if not isinstance(values, dict):
+        raise SpecError(f"{where}: expected a dict of settings, got {type(values).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    _check_keys(where, values, set(fields))
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        default = getattr(cls(), key) if key != "params" else {}
+        if isinstance(default, tuple):
+            if not isinstance(value, (list, tuple)):
+                raise SpecError(f"{where}.{key}: expected a list, got {value!r}")
+            value = tuple(value)
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise SpecError(f"{where}.{key}: expected true or false, got {value!r}")
+        elif isinstance(default, int) and not isinstance(default, bool):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise SpecError(f"{where}.{key}: expected an integer, got {value!r}")
+        elif isinstance(default, float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise SpecError(f"{where}.{key}: expected a number, got {value!r}")
+            value = float(value)
+        out[key] = value
+    return cls(**out)
+
+
+def spec_from_dict(d: dict[str, Any], *, source: str = "") -> ModelSpec:
+    where = source or "spec"
+    if not isinstance(d, dict):
+        raise SpecError(f"{where}: SPEC must be a dict")
+    _check_keys(where, d, _TOP_KEYS)
+    if "name" not in d:
+        raise SpecError(f"{where}: the spec has no 'name'")
+    kwargs: dict[str, Any] = {"name": d["name"], "source": source}
+    if "description" in d:
+        kwargs["description"] = d["description"]
+    if "labels" in d:
+        kwargs["labels"] = tuple(d["labels"])
+    for section, cls in _SECTIONS.items():
+        if section in d:
+            kwargs[section] = _coerce(cls, f"{where}: {section}", d[section])
+    spec = ModelSpec(**kwargs)
+    _validate(spec, where)
+    return spec
+
+
+def _validate(spec: ModelSpec, where: str) -> None:
+    if len(set(spec.labels)) != len(spec.labels) or len(spec.labels) < 2:
+        raise SpecError(f"{where}: labels must be at least two distinct names, got {list(spec.labels)}")
+    words = [w for w in spec.labels if w not in (SILENCE_LABEL, UNKNOWN_LABEL)]
+    if set(words) != set(spec.dataset.wanted_words):
+        raise SpecError(
+            f"{where}: labels {list(spec.labels)} and dataset.wanted_words {list(spec.dataset.wanted_words)} "
+            "must name the same words"
+        )
+    t = spec.training
+    if len(t.steps) != len(t.learning_rates) or not t.steps:
+        raise SpecError(f"{where}: training.steps and training.learning_rates must be non-empty lists of one length")
+    if spec.frontend.kind not in ("microfrontend", "mfcc", "logmel"):
+        raise SpecError(f"{where}: frontend.kind must be microfrontend, mfcc or logmel, not '{spec.frontend.kind}'")
+    if spec.streaming.mode not in ("window", "stream_external", "stream_internal"):
+        raise SpecError(f"{where}: streaming.mode must be window, stream_external or stream_internal")
+    if spec.quantization.mode not in ("int8", "dynamic", "float16"):
+        raise SpecError(f"{where}: quantization.mode must be int8, dynamic or float16")
+    if not 0.0 < spec.recognition.detection_threshold <= 1.0:
+        raise SpecError(f"{where}: recognition.detection_threshold must be in (0, 1]")
+
+
+def available_specs() -> list[str]:
+    return sorted(p.stem for p in MODELS_DIR.glob("*.py") if not p.name.startswith("_"))
+
+
+def load_spec(name_or_path: str | Path) -> ModelSpec:
+    """Loads `models/<name>.py`, or a spec file given by path."""
+    path = Path(name_or_path)
+    if path.suffix != ".py":
+        path = MODELS_DIR / f"{name_or_path}.py"
+    if not path.is_file():
+        known = ", ".join(available_specs()) or "none"
+        raise SpecError(f"unknown model '{name_or_path}': no spec at {path}; known models: {known}")
+    mod_spec = importlib.util.spec_from_file_location(f"hark_spec_{path.stem}", path)
+    assert mod_spec is not None and mod_spec.loader is not None
+    module = importlib.util.module_from_spec(mod_spec)
+    try:
+        mod_spec.loader.exec_module(module)
+    except Exception as err:
+        raise SpecError(f"{path}: the spec file fails to run: {err}") from err
+    if not hasattr(module, "SPEC"):
+        raise SpecError(f"{path}: the spec file defines no SPEC dict")
+    return spec_from_dict(module.SPEC, source=str(path))
