@@ -3,7 +3,10 @@
  * audio_microfrontend op), including its wrap-arounds, so outputs are bit-identical. */
 #include "frontend.h"
 
+#include <math.h>
 #include <string.h>
+
+#include "frontend_dsp.h"
 
 /* Fixed-point formats of the op. */
 #define WINDOW_BITS 12
@@ -139,7 +142,7 @@ static void layout(frontend_t *fe, carver_t *cv, int32_t w, int32_t n, int32_t c
   fe->signal = carve(cv, (size_t)channels * sizeof(uint32_t));
   fe->window = carve(cv, (size_t)w * sizeof(int16_t));
   fe->input = carve(cv, (size_t)w * sizeof(int16_t));
-  fe->windowed = carve(cv, (size_t)w * sizeof(int16_t));
+  fe->windowed = carve(cv, (size_t)n * sizeof(int16_t));
   fe->fft_order = carve(cv, (size_t)n / 2 * sizeof(uint16_t));
   fe->band_end = carve(cv, (size_t)(channels + 1) * sizeof(uint16_t));
   fe->weights = carve(cv, bins * sizeof(int16_t));
@@ -388,6 +391,26 @@ uint32_t frontend_sqrt64(uint64_t x) {
   return (uint32_t)res;
 }
 
+/* frontend_sqrt64's result, fast: a float square root (one instruction on the M4F) gets within a
+ * unit or two, integer steps make it the exact floor, then the op's rounding and saturation. Huge
+ * inputs, where the float is too coarse, take the op's digit-by-digit loop. */
+static uint32_t sqrt_rounded(uint64_t x) {
+  if (x == 0 || (x >> 48) != 0) return frontend_sqrt64(x);
+  const float f = (float)(uint32_t)(x >> 32) * 4294967296.0f + (float)(uint32_t)x;
+  uint32_t r = (uint32_t)sqrtf(f);
+  for (int32_t guard = 0; (uint64_t)r * r > x; guard++) {
+    if (guard > 4) return frontend_sqrt64(x);
+    r--;
+  }
+  for (int32_t guard = 0; (uint64_t)(r + 1) * (r + 1) <= x; guard++) {
+    if (guard > 4) return frontend_sqrt64(x);
+    r++;
+  }
+  const uint32_t limit = (x >> 32) == 0 ? 0xFFFFu : 0xFFFFFFFFu;
+  if (x - (uint64_t)r * r > r && r != limit) r++;
+  return r;
+}
+
 void frontend_filterbank(frontend_t *fe, int32_t shift) {
   /* Each bin's |X|^2 (int32 with the op's wrap, then sign-extended as the op's uint64 cast does)
    * adds weight*e to the channel below its band and unweight*e to its own band's channel. */
@@ -400,12 +423,13 @@ void frontend_filterbank(frontend_t *fe, int32_t shift) {
     const int32_t end = fe->band_end[b];
     uint64_t wsum = 0, usum = 0;
     for (; k < end; k++) {
-      const uint32_t e = (uint32_t)((int32_t)x[k].r * x[k].r) + (uint32_t)((int32_t)x[k].i * x[k].i);
+      const uint32_t packed = cpx_load(x + k);
+      const uint32_t e = dsp_smuad(packed, packed);
       const int64_t es = (int64_t)(int32_t)e;
       wsum += (uint64_t)(es * w[k - start]);
       usum += (uint64_t)(es * uw[k - start]);
     }
-    if (b > 0) fe->signal[b - 1] = frontend_sqrt64(wsum + carry) >> shift;
+    if (b > 0) fe->signal[b - 1] = sqrt_rounded(wsum + carry) >> shift;
     carry = usum;
   }
 }
@@ -487,9 +511,23 @@ void frontend_log_scale(const frontend_t *fe, const uint32_t *signal, uint16_t *
 /* ------------------------------------------------------------------------------------------------
  * Streaming and batch */
 
+/* frontend_window for the hot path: the same values, but it returns the OR of the magnitudes, whose
+ * bit length is the max's (all the FFT's shift needs). Masking with 0x7FFF drops |-32768|, which
+ * the op's int16 abs wraps back to -32768 so it never counts. */
+static uint32_t window_magnitude_bits(frontend_t *fe) {
+  const int16_t *in = fe->input, *w = fe->window;
+  int16_t *out = fe->windowed;
+  uint32_t bits = 0;
+  for (int32_t i = 0; i < fe->window_size; i++) {
+    const int32_t v = ((int32_t)in[i] * w[i]) >> WINDOW_BITS;
+    out[i] = (int16_t)v;
+    bits |= (uint32_t)(v < 0 ? -v : v) & 0x7FFFu;
+  }
+  return bits;
+}
+
 static void compute_frame(frontend_t *fe, uint16_t *out) {
-  const int16_t max_abs = frontend_window(fe, fe->windowed);
-  const int32_t shift = 15 - bit_length((uint32_t)(uint16_t)max_abs);
+  const int32_t shift = 15 - bit_length(window_magnitude_bits(fe));
   fe->last_input_shift = shift;
   frontend_fft(fe, fe->windowed, shift);
   frontend_filterbank(fe, shift);

@@ -91,7 +91,7 @@ typedef struct {
   int16_t dc_prev_in, dc_prev_out;
   uint32_t *noise_estimate;        /* [num_channels] */
   /* per-hop scratch */
-  int16_t *windowed;               /* [window_size] */
+  int16_t *windowed;               /* [fft_size]: the window's output, zero-padded */
   frontend_cpx_t *fft;             /* [fft_size/2 + 1] */
   uint32_t *signal;                /* [num_channels] */
   int32_t last_input_shift;
@@ -129,8 +129,12 @@ void frontend_dc_notch(frontend_t *fe, const int16_t *in, int16_t *out, size_t n
 /* Windows fe->input into `out` (int16[window_size]) and returns the largest |value|, as the op does. */
 int16_t frontend_window(const frontend_t *fe, int16_t *out);
 /* Real FFT of fft_size int16 samples (zero-padded from window_size, scaled up by `shift` bits) into
- * fe->fft[0 .. fft_size/2], with kissfft's int16 arithmetic, rounding and wrap-around. */
+ * fe->fft[0 .. fft_size/2], with kissfft's int16 arithmetic, rounding and wrap-around. `windowed`
+ * must hold fft_size samples, zero from window_size on (fe->windowed does). */
 void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift);
+/* The same transform written plainly, struct by struct: the oracle of the packed fast path. Its
+ * `windowed` needs only window_size samples. */
+void frontend_fft_reference(frontend_t *fe, const int16_t *windowed, int32_t shift);
 /* |X[k]|^2 per bin and the filterbank, then sqrt >> shift, into fe->signal. */
 void frontend_filterbank(frontend_t *fe, int32_t shift);
 void frontend_noise_reduction(frontend_t *fe, uint32_t *signal);
