@@ -167,12 +167,12 @@ static int32_t floor_to_int(double x) {
   return (double)t > x ? t - 1 : t;
 }
 
-static void build_window(frontend_t *fe) {
+void frontend_window_table(int16_t *out, int32_t size) {
   /* Hann, sampled at i + 0.5: 0.5 - 0.5 cos(2 pi (i + 0.5) / size), rounded to float, then Q12. */
-  const float arg = (float)(3.14159265358979323846 * 2.0 / (double)(float)fe->window_size);
-  for (int32_t i = 0; i < fe->window_size; i++) {
+  const float arg = (float)(3.14159265358979323846 * 2.0 / (double)(float)size);
+  for (int32_t i = 0; i < size; i++) {
     const float v = (float)(0.5 - 0.5 * frontend_math_cos((double)arg * ((double)i + 0.5)));
-    fe->window[i] = (int16_t)floor_to_int((double)(v * (float)(1 << WINDOW_BITS)) + 0.5);
+    out[i] = (int16_t)floor_to_int((double)(v * (float)(1 << WINDOW_BITS)) + 0.5);
   }
 }
 
@@ -182,11 +182,16 @@ static frontend_cpx_t cexp_q15(double phase) {
   return c;
 }
 
+void frontend_twiddle_tables(frontend_cpx_t *twiddles, frontend_cpx_t *super_twiddles, int32_t fft_size) {
+  const int32_t n = fft_size / 2;
+  const double pi = 3.14159265358979323846;
+  for (int32_t i = 0; i < n; i++) twiddles[i] = cexp_q15(-2.0 * pi * (double)i / (double)n);
+  for (int32_t i = 0; i < n / 2; i++) super_twiddles[i] = cexp_q15(-pi * ((double)(i + 1) / (double)n + 0.5));
+}
+
 static void build_fft(frontend_t *fe) {
   const int32_t n = fe->fft_size / 2;
-  const double pi = 3.14159265358979323846;
-  for (int32_t i = 0; i < n; i++) fe->twiddles[i] = cexp_q15(-2.0 * pi * (double)i / (double)n);
-  for (int32_t i = 0; i < n / 2; i++) fe->super_twiddles[i] = cexp_q15(-pi * ((double)(i + 1) / (double)n + 0.5));
+  frontend_twiddle_tables(fe->twiddles, fe->super_twiddles, fe->fft_size);
   /* kissfft's factoring: radix 4 while it divides, then 2 (n is a power of two). */
   int32_t rest = n, count = 0;
   while (rest > 1) {
@@ -301,7 +306,7 @@ int frontend_init(frontend_t *fe, const frontend_config_t *c, void *memory, size
   fe->enable_dc_notch = c->enable_dc_notch != 0;
   fe->dc_notch_coef = (int16_t)(c->dc_notch_coefficient * (float)(1 << 15));
 
-  build_window(fe);
+  frontend_window_table(fe->window, fe->window_size);
   build_fft(fe);
   const int status = build_filterbank(fe, c);
   if (status != FRONTEND_OK) return status;
@@ -394,7 +399,7 @@ uint32_t frontend_sqrt64(uint64_t x) {
 /* frontend_sqrt64's result, fast: a float square root (one instruction on the M4F) gets within a
  * unit or two, integer steps make it the exact floor, then the op's rounding and saturation. Huge
  * inputs, where the float is too coarse, take the op's digit-by-digit loop. */
-static uint32_t sqrt_rounded(uint64_t x) {
+uint32_t frontend_sqrt64_fast(uint64_t x) {
   if (x == 0 || (x >> 48) != 0) return frontend_sqrt64(x);
   const float f = (float)(uint32_t)(x >> 32) * 4294967296.0f + (float)(uint32_t)x;
   uint32_t r = (uint32_t)sqrtf(f);
@@ -429,7 +434,7 @@ void frontend_filterbank(frontend_t *fe, int32_t shift) {
       wsum += (uint64_t)(es * w[k - start]);
       usum += (uint64_t)(es * uw[k - start]);
     }
-    if (b > 0) fe->signal[b - 1] = sqrt_rounded(wsum + carry) >> shift;
+    if (b > 0) fe->signal[b - 1] = frontend_sqrt64_fast(wsum + carry) >> shift;
     carry = usum;
   }
 }

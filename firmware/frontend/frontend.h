@@ -142,9 +142,15 @@ void frontend_pcan(const frontend_t *fe, uint32_t *signal);
 void frontend_log_scale(const frontend_t *fe, const uint32_t *signal, uint16_t *out);
 
 /* Building blocks with exact op semantics. */
-uint32_t frontend_sqrt64(uint64_t x);
+uint32_t frontend_sqrt64(uint64_t x);      /* the op's digit-by-digit rounded square root */
+uint32_t frontend_sqrt64_fast(uint64_t x); /* the same results, float-seeded (the hot path's) */
 uint32_t frontend_log(uint32_t x, int32_t scale_shift);
 int16_t frontend_wide_dynamic(uint32_t x, const int16_t *lut);
+
+/* Table builders used by frontend_init (public for the tests). */
+void frontend_window_table(int16_t *out, int32_t size);
+/* kissfft's twiddles for the fft_size/2-point complex FFT, and kiss_fftr's fft_size/4 "super" ones. */
+void frontend_twiddle_tables(frontend_cpx_t *twiddles, frontend_cpx_t *super_twiddles, int32_t fft_size);
 
 /* Init-time math in plain C doubles (no libm), accurate enough that every table equals the one
  * the op computes with glibc. Public for the tests, which check them against libm. */
