@@ -2,17 +2,22 @@
  * (doubles where TFLM uses doubles, std::round semantics for TfLiteRound). */
 #include "quant.h"
 
-#include <math.h>
+#include <string.h>
 
+/* frexp + std::round on the bits of the double, so the runtime needs no libm: q * 2^31 is exact in
+ * double, and rounding its 53-bit mantissa to 31 bits half away from zero is an integer add and shift. */
 void rt_quantize_multiplier(double real, int32_t *multiplier, int *shift) {
-  if (real == 0.0) {
+  uint64_t bits;
+  memcpy(&bits, &real, sizeof bits);
+  int biased = (int)((bits >> 52) & 0x7FF);
+  if (real <= 0.0 || biased == 0 || biased == 0x7FF) { /* zero, negative, subnormal, inf, NaN */
     *multiplier = 0;
     *shift = 0;
     return;
   }
-  int exp;
-  double q = frexp(real, &exp);
-  int64_t q_fixed = (int64_t)round(q * (double)(1ll << 31));
+  uint64_t mantissa = (bits & ((1ull << 52) - 1)) | (1ull << 52); /* q = mantissa / 2^53 in [0.5, 1) */
+  int exp = biased - 1022;
+  int64_t q_fixed = (int64_t)((mantissa + (1ull << 21)) >> 22);
   if (q_fixed == (1ll << 31)) {
     q_fixed /= 2;
     ++exp;
@@ -38,7 +43,7 @@ void rt_activation_range(const rt_tensor_t *out, int activation, int32_t *act_mi
   int32_t qmax = out->type == RUNTIME_INT16 ? INT16_MAX : (out->type == RUNTIME_UINT8 ? 255 : INT8_MAX);
   float scale = out->scales ? out->scales[0] : 1.0f;
   int32_t zp = out->zero_point;
-#define RT_Q(f) (zp + (int32_t)roundf((f) / scale))
+#define RT_Q(f) (zp + rt_round_f32((f) / scale))
   *act_min = qmin;
   *act_max = qmax;
   if (activation == RT_ACT_RELU) {

@@ -56,6 +56,15 @@ int32_t rt_exp_on_negative_values(int32_t a, int integer_bits);
 int32_t rt_one_over_one_plus_x_for_x_in_0_1(int32_t a);
 int32_t rt_get_reciprocal(int32_t x, int x_integer_digits, int *num_bits_over_unit);
 
+/* roundf (half away from zero) to int32, for |x| < 2^31, without libm. */
+static inline int32_t rt_round_f32(float x) {
+  int32_t t = (int32_t)x; /* truncates toward zero; x - t is exact */
+  float diff = x - (float)t;
+  if (diff >= 0.5f) t++;
+  if (diff <= -0.5f) t--;
+  return t;
+}
+
 static inline int32_t rt_clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 #endif

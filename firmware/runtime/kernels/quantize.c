@@ -1,6 +1,4 @@
 /* QUANTIZE: float -> int8/int16 (AffineQuantize) and int -> int requantization, as TFLM. */
-#include <math.h>
-
 #include "kernel.h"
 #include "quant.h"
 
@@ -71,8 +69,13 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   if (in->type == RUNTIME_FLOAT32) {
     const float *x = in->data;
     for (uint32_t i = 0; i < d->n; i++) {
-      int32_t v = (int32_t)roundf(x[i] / d->scale) + d->out_zp;
-      store(out->data, out->type, i, rt_clamp(v, d->out_min, d->out_max));
+      /* TFLM rounds in float then converts; saturate first so huge values cannot overflow the cast. */
+      float q = x[i] / d->scale;
+      if (!(q > -2147483520.0f)) q = -2147483520.0f; /* also catches NaN */
+      if (q > 2147483520.0f) q = 2147483520.0f;
+      int64_t v = (int64_t)rt_round_f32(q) + d->out_zp;
+      v = v < d->out_min ? d->out_min : (v > d->out_max ? d->out_max : v);
+      store(out->data, out->type, i, (int32_t)v);
     }
   } else {
     for (uint32_t i = 0; i < d->n; i++) {

@@ -1,7 +1,5 @@
 /* SOFTMAX, int8 -> int8/int16: TFLM's gemmlowp fixed-point reference (exp on Q5.26 differences,
  * Q12.19 accumulation, a Newton-Raphson reciprocal). */
-#include <math.h>
-
 #include "kernel.h"
 #include "quant.h"
 
@@ -20,8 +18,9 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
   if (!in->scales || !out->scales || in->rank < 1 || rt_elements(in) != rt_elements(out))
     return rt_fail(rt, node, RUNTIME_E_MODEL, "input and output must be quantized and of one shape", "");
   /* The output encoding is fixed: [0, 1) over the full range of the type. */
-  if (out->type == RUNTIME_INT8 ? (out->zero_point != -128 || fabsf(out->scales[0] - 1.0f / 256) > 0.001f / 256)
-                                : (out->zero_point != -32768 || fabsf(out->scales[0] - 1.0f / 65536) > 0.001f / 65536))
+  float want = out->type == RUNTIME_INT8 ? 1.0f / 256 : 1.0f / 65536;
+  float err = out->scales[0] > want ? out->scales[0] - want : want - out->scales[0];
+  if (out->zero_point != (out->type == RUNTIME_INT8 ? -128 : -32768) || err > want * 0.001f)
     return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "output quantization must be 1/256, -128 (int16: 1/65536, -32768)", "");
   softmax_data_t *d = rt_persistent(rt, node, sizeof *d);
   if (!d) return RUNTIME_E_ARENA;
@@ -34,7 +33,7 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
   d->input_left_shift = shift;
   double max_rescaled = 1.0 * ((1 << SCALED_DIFF_INTEGER_BITS) - 1) *
                         (double)(1ll << (31 - SCALED_DIFF_INTEGER_BITS)) / (double)(1ll << shift);
-  d->diff_min = -(int32_t)floor(max_rescaled);
+  d->diff_min = -(int32_t)max_rescaled; /* floor: the value is positive */
   d->depth = (uint32_t)rt_dim(in, -1);
   if (d->depth == 0) return rt_fail(rt, node, RUNTIME_E_MODEL, "empty softmax", "");
   d->outer = rt_elements(in) / d->depth;
