@@ -39,9 +39,7 @@ static size_t sent_count;
 static size_t sent_start[FRAMES_MAX], sent_end[FRAMES_MAX];
 
 static void append(const uint8_t *data, size_t n) {
-  if (stream_len + n > STREAM_MAX) n = STREAM_MAX - stream_len;
-  memcpy(stream + stream_len, data, n);
-  stream_len += n;
+  for (size_t i = 0; i < n && stream_len < STREAM_MAX; i++) stream[stream_len++] = data[i];
 }
 
 static size_t random_frame(uint8_t *enc, frame_copy_t *f) {
