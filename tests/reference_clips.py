@@ -9,9 +9,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from hark.spec import FrontendSpec
-
 from hark.paths import REPO_ROOT
+from hark.spec import FrontendSpec
 
 # TFLM's micro_speech test clips (Apache-2.0): HARK_REFERENCE_DIR, else ../shared/reference next to the repo.
 _REFERENCE = Path(os.environ.get("HARK_REFERENCE_DIR", "") or REPO_ROOT.parent / "shared" / "reference")

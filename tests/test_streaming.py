@@ -120,8 +120,9 @@ def test_same_padding_streams_with_delay():
 
 
 def test_last_frame_readout_streams():
-    spec = load_spec("svdf").replace(architecture={"params": {**load_spec("svdf").architecture.params,
-                                                               "readout": "last"}})
+    spec = load_spec("svdf").replace(
+        architecture={"params": {**load_spec("svdf").architecture.params, "readout": "last"}}
+    )
     model = build_model(spec)
     assert isinstance(model.get_layer("last_frame"), LastFrame)
     randomize(model, seed=5)
