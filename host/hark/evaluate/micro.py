@@ -111,7 +111,7 @@ class ClipRunner:
         for i in self.stream.state_inputs:
             raw[i] = self.state[i]
         outs = self.model.invoke_raw(raw)  # type: ignore[arg-type]
-        for i, j in zip(self.stream.state_inputs, self.stream.state_outputs):
+        for i, j in zip(self.stream.state_inputs, self.stream.state_outputs, strict=False):
             self.state[i] = outs[j]  # a plain copy: the pair shares quantization
         return self.model.dequantize(self.score_output, outs[self.score_output]).reshape(-1)
 

@@ -171,7 +171,8 @@ def check_entries(entries: Mapping[str, Value]) -> None:
             want = float if isinstance(getattr(FrontendSpec(), key.split(".", 1)[1]), float) else int
         want = want or int
         if not isinstance(entries[key], want) or (want is int and isinstance(entries[key], bool)):
-            raise MetadataError(f"metadata key '{key}' has type {type(entries[key]).__name__}, expected {want.__name__}")
+            got = type(entries[key]).__name__
+            raise MetadataError(f"metadata key '{key}' has type {got}, expected {want.__name__}")
     if entries["stream.mode"] not in STREAM_MODES:
         raise MetadataError(f"metadata stream.mode '{entries['stream.mode']}' is not one of {STREAM_MODES}")
 

@@ -106,6 +106,22 @@ def model_tensors(tflite: bytes) -> tuple[list[TensorInfo], list[TensorInfo]]:
     return [_tensor(model, sg, i) for i in sg.inputs], [_tensor(model, sg, i) for i in sg.outputs]
 
 
+def io_names(tflite: bytes) -> tuple[list[str], list[str]]:
+    """Names of the inputs and outputs in I/O order: the signature's keys when the model has a signature
+    (the Keras input/output names), else the tensor names."""
+    model = _load(tflite)
+    sg = model.subgraphs[0]
+    by_tensor: dict[int, str] = {}
+    for sig in model.signatureDefs or []:
+        for t in list(sig.inputs or []) + list(sig.outputs or []):
+            by_tensor[int(t.tensorIndex)] = t.name.decode() if isinstance(t.name, bytes) else str(t.name)
+
+    def name(i: int) -> str:
+        return by_tensor.get(int(i)) or _tensor(model, sg, i).name
+
+    return [name(i) for i in sg.inputs], [name(i) for i in sg.outputs]
+
+
 def model_info(tflite: bytes) -> ModelInfo:
     model = _load(tflite)
     sg = model.subgraphs[0]

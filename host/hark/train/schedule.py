@@ -20,7 +20,7 @@ def step_boundaries(training: TrainingSpec) -> list[int]:
 
 def learning_rate_at(training: TrainingSpec, step: int) -> float:
     """The rate in force at optimizer step `step` (0-based), as the Keras schedule computes it."""
-    for boundary, rate in zip(step_boundaries(training), training.learning_rates):
+    for boundary, rate in zip(step_boundaries(training), training.learning_rates, strict=False):
         if step <= boundary - 1:
             return float(rate)
     return float(training.learning_rates[-1])
