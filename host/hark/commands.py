@@ -16,13 +16,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _run(prog: str, body: Callable[[], int]) -> int:
+    from hark.data import DatasetError
     from hark.export.metadata import MetadataError
     from hark.export.state_check import StateQuantizationError
-    from hark.train.inputs import DatasetMismatchError
 
     try:
         return body()
-    except (SpecError, DatasetMismatchError, MetadataError, StateQuantizationError, FileNotFoundError) as err:
+    except (SpecError, DatasetError, MetadataError, StateQuantizationError, FileNotFoundError) as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
 

@@ -106,8 +106,8 @@ def decode_blob(blob: bytes) -> dict[str, Value]:
 class StreamInfo:
     mode: str = "window"
     frames_per_call: int = 49
-    window_frames: int = 49
-    every_hops: int = 1
+    window_frames: int = 49  # window mode only (0 otherwise)
+    every_hops: int = 1  # window mode only (1 otherwise)
     state_inputs: tuple[int, ...] = ()
     state_outputs: tuple[int, ...] = ()
 
@@ -170,7 +170,8 @@ def check_entries(entries: Mapping[str, Value]) -> None:
         if want is None and key.startswith("frontend."):
             want = float if isinstance(getattr(FrontendSpec(), key.split(".", 1)[1]), float) else int
         want = want or int
-        if not isinstance(entries[key], want) or (want is int and isinstance(entries[key], bool)):
+        accepted = (list, tuple) if want is tuple else want
+        if not isinstance(entries[key], accepted) or (want is int and isinstance(entries[key], bool)):
             got = type(entries[key]).__name__
             raise MetadataError(f"metadata key '{key}' has type {got}, expected {want.__name__}")
     if entries["stream.mode"] not in STREAM_MODES:
@@ -193,7 +194,7 @@ class HarkMetadata:
         return StreamInfo(
             mode=str(e["stream.mode"]),
             frames_per_call=int(e["stream.frames_per_call"]),
-            window_frames=int(e.get("stream.window_frames", e["stream.frames_per_call"])),
+            window_frames=int(e.get("stream.window_frames", 0)),
             every_hops=int(e.get("stream.every_hops", 1)),
             state_inputs=tuple(e.get("stream.state_inputs", ())),
             state_outputs=tuple(e.get("stream.state_outputs", ())),

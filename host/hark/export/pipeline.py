@@ -19,7 +19,7 @@ from hark.export import representative as rep
 from hark.export.c_array import write_c_array
 from hark.export.metadata import StreamInfo, read_metadata, write_metadata
 from hark.export.model_info import io_names
-from hark.export.quantize import convert
+from hark.export.quantize import convert, output_names
 from hark.export.state_check import StatePair, verify_state_pairs
 from hark.spec import ModelSpec
 from hark.train import inputs
@@ -72,6 +72,13 @@ def state_pairs_by_position(model: keras.Model, tflite: bytes) -> list[StatePair
     from hark import streaming
 
     in_names, out_names = io_names(tflite)
+    if not set(out_names) & {b for _, b in streaming.state_pairs(model)}:
+        # No signature names on the outputs (the converter calls them Identity_N): their order is the traced
+        # function's, i.e. the sorted Keras output names; check the count before trusting it.
+        keras_names = output_names(model)
+        if len(keras_names) != len(out_names):
+            raise RuntimeError(f"the converted model has {len(out_names)} outputs, the Keras model {keras_names}")
+        out_names = keras_names
     pairs = []
     for state_in, state_out in streaming.state_pairs(model):
         if state_in not in in_names or state_out not in out_names:
@@ -121,8 +128,8 @@ def quantize_for_device(
     stream = StreamInfo(
         mode=stream_mode,
         frames_per_call=frames if stream_mode == "window" else 1,
-        window_frames=frames,
-        every_hops=spec.streaming.every_hops,
+        window_frames=frames if stream_mode == "window" else 0,
+        every_hops=spec.streaming.every_hops if stream_mode == "window" else 1,
         state_inputs=tuple(p.input_index for p in pairs),
         state_outputs=tuple(p.output_index for p in pairs),
     )

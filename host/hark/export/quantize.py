@@ -35,6 +35,15 @@ def input_names(model: keras.Model) -> list[str]:
     return _structure(model)[0]
 
 
+def output_names(model: keras.Model) -> list[str]:
+    """Output names in the converted model's order: a traced function's dict outputs flatten in key order."""
+    struct = model.output
+    if isinstance(struct, dict):
+        return sorted(struct)
+    items = list(struct) if isinstance(struct, (list, tuple)) else [struct]
+    return sorted(_outputs_dict(model, items))
+
+
 def _outputs_dict(model: keras.Model, result: object) -> dict[str, tf.Tensor]:
     if isinstance(result, dict):
         return dict(result)

@@ -65,8 +65,10 @@ def train(
             ds, "training", spec, batch_size=t.batch_size, train=True, seed=t.seed + step, max_batches=max_batches
         )
 
-    val = inputs.make_split(ds, "validation", spec, batch_size=t.batch_size, train=False, seed=0,
-                            max_batches=max_batches)
+    val = None
+    if ds.split("validation"):  # type: ignore[attr-defined]
+        val = inputs.make_split(ds, "validation", spec, batch_size=t.batch_size, train=False, seed=0,
+                                max_batches=max_batches)
     weights = None
     if t.class_weights:
         weights = balanced_class_weights(inputs.split_labels(ds, "training"), len(spec.labels))
@@ -75,15 +77,15 @@ def train(
     test_accuracy = None
     if is_chief():
         model.load_weights(run.best_weights)
-        test = inputs.make_split(ds, "testing", spec, batch_size=t.batch_size, train=False, seed=0,
-                                 max_batches=max_batches)
-        scores, labels = predict_labels(model, test)
-        if labels.size:
+        run.update_metrics(train_seconds=round(time.monotonic() - started, 2), dry_run=dry_run,
+                           distribute=distribute, class_weights={str(k): v for k, v in (weights or {}).items()})
+        if ds.split("testing"):  # type: ignore[attr-defined]
+            test = inputs.make_split(ds, "testing", spec, batch_size=t.batch_size, train=False, seed=0,
+                                     max_batches=max_batches)
+            scores, labels = predict_labels(model, test)
             report = classification_report(scores, labels, spec.labels)
             test_accuracy = report.accuracy
-            run.update_metrics(test=report.to_dict(), train_seconds=round(time.monotonic() - started, 2),
-                               dry_run=dry_run, distribute=distribute,
-                               class_weights={str(k): v for k, v in (weights or {}).items()})
+            run.update_metrics(test=report.to_dict())
         if verbose:
             shown = "n/a" if test_accuracy is None else f"{test_accuracy:.4f}"
             print(f"{run.root}: {fit.steps} steps, best val accuracy {fit.best_val_accuracy:.4f} at step "
