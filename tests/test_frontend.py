@@ -108,20 +108,20 @@ def clips() -> list[tuple[str, np.ndarray]]:
         add("near-silent speech", base / np.abs(base).max() * rng.uniform(1, 16))
         if i % 2 == 0:
             add("quiet speech", base / np.abs(base).max() * 300)
-    for i in range(40):
+    for _ in range(40):
         add("white noise", rng.standard_normal(SR) * 10 ** rng.uniform(0, 5))  # up to clipped
         add("pink noise", _pink(rng, SR) * 10 ** rng.uniform(0, 4.6))
-    for i in range(10):
+    for _ in range(10):
         add("silence", np.zeros(SR))
         add("dither", rng.integers(-1, 2, SR))
     t = np.arange(SR) / SR
-    for i in range(100):
+    for _ in range(100):
         f, a = rng.uniform(40, 7950), 10 ** rng.uniform(0, 4.52)
         add("tone", a * np.sin(2 * np.pi * f * t + rng.uniform(0, 6.3)))
-    for i in range(40):
+    for _ in range(40):
         f0, f1 = rng.uniform(50, 500), rng.uniform(2000, 8000)
         add("chirp", 10 ** rng.uniform(2, 4.5) * np.sin(2 * np.pi * (f0 * t + (f1 - f0) * t**2 / 2)))
-    for i in range(20):
+    for _ in range(20):
         add("full-scale square", np.where(np.sin(2 * np.pi * rng.uniform(30, 4000) * t) >= 0, 32767, -32768))
     for level in (32767, -32768, -32767, 1, -1, 5000, -12000, 100, 0, 32000):
         add("DC", np.full(SR, float(level)))
@@ -154,8 +154,11 @@ def test_bit_identical_to_tf_op(clips: list[tuple[str, np.ndarray]]) -> None:
                 identical += 1
             elif len(failures) < 5:
                 failures.append(f"{name} / {kind}: shapes {ours.shape} {theirs.shape}")
-    print(f"\nC frontend vs TF audio_microfrontend: {identical}/{compared} clip x settings identical "
-          f"({100.0 * identical / compared:.2f} %), {len(clips)} clips x {len(SETTINGS)} settings, {values} values")  # fmt: skip
+    share = 100.0 * identical / compared
+    print(
+        f"\nC frontend vs TF audio_microfrontend: {identical}/{compared} clip x settings identical ({share:.2f} %), "
+        f"{len(clips)} clips x {len(SETTINGS)} settings, {values} values"
+    )
     assert identical == compared, failures
 
 
@@ -164,10 +167,15 @@ def test_dc_notch_matches_mltk_filter_then_tf_op(clips: list[tuple[str, np.ndarr
     subset = clips[::4]
     same = sum(np.array_equal(compute_features(a, DC_NOTCH), tf_microfrontend(a, DC_NOTCH)) for _, a in subset)
     assert same == len(subset)
-    # And it matters: a DC offset changes the features without it and not with it.
-    x = clips[0][1].astype(np.int32)
-    shifted = np.clip(x + 3000, -32768, 32767).astype(np.int16)
-    assert not np.array_equal(compute_features(shifted, FrontendSpec()), compute_features(x.astype(np.int16), FrontendSpec()))
+    # And it does its job: a DC offset moves many features without it, few with it.
+    rng = np.random.default_rng(0)
+    x = (np.sin(np.arange(SR) * 0.3) * 3000 + rng.standard_normal(SR) * 200).astype(np.int32)
+    offset = np.clip(x + 3000, -32768, 32767).astype(np.int16)
+    changed = {
+        notch: int(np.sum(compute_features(x.astype(np.int16), fe) != compute_features(offset, fe)))
+        for notch, fe in ((False, FrontendSpec()), (True, DC_NOTCH))
+    }
+    assert changed[True] * 5 < changed[False], changed
 
 
 def test_streaming_equals_batch(clips: list[tuple[str, np.ndarray]]) -> None:
