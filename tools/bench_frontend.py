@@ -45,7 +45,7 @@ def main() -> int:
     report = {
         "board": "mps2-an386 (QEMU)",
         "counter": unit,
-        "settings": "16 kHz, 30 ms window, 20 ms hop, 40 channels, noise reduction + PCAN + log (FrontendSpec defaults)",
+        "settings": "16 kHz, 30 ms window, 20 ms hop, 40 channels, noise reduction, PCAN, log (spec defaults)",
         f"{unit}_per_hop": {
             "mean": dev["per_hop_mean"],
             "min": dev["per_hop_min"],
