@@ -190,6 +190,17 @@ def test_streaming_equals_batch(clips: list[tuple[str, np.ndarray]]) -> None:
             np.testing.assert_array_equal(streamed, front.run(audio))
 
 
+def test_threads_do_not_share_state(clips: list[tuple[str, np.ndarray]]) -> None:
+    """tf.data calls compute_features from several threads at once; each must get its own state."""
+    audio = [a for _, a in clips[:64]]
+    serial = [compute_features(a, SETTINGS["default_nr_pcan"]) for a in audio]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            parallel = list(pool.map(lambda a: compute_features(a, SETTINGS["default_nr_pcan"]), audio))
+            for want, got in zip(serial, parallel, strict=True):
+                np.testing.assert_array_equal(got, want)
+
+
 def test_micro_speech_reference_clips() -> None:
     """TFLM's micro_speech model classifies its four test clips from our int8 features as TFLM's own
     test expects, and our features agree with TFLM's signal-op preprocessor on most values."""
