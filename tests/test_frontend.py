@@ -162,6 +162,37 @@ def test_bit_identical_to_tf_op(clips: list[tuple[str, np.ndarray]]) -> None:
     assert identical == compared, failures
 
 
+def test_random_settings_bit_identical(clips: list[tuple[str, np.ndarray]]) -> None:
+    """Beyond the fixed settings: 40 random valid ones (every table rebuilt), a few clips each."""
+    rng = np.random.default_rng(40)
+    compared = 0
+    for _ in range(40):
+        window = int(rng.integers(16, 65))
+        lower = float(rng.integers(0, 400))
+        fe = FrontendSpec(
+            window_size_ms=window,
+            window_step_ms=int(rng.integers(5, window + 1)),
+            num_channels=int(rng.integers(8, 81)),
+            lower_band_limit=lower,
+            upper_band_limit=float(rng.integers(int(lower) + 1500, 7900)),
+            enable_noise_reduction=bool(rng.integers(0, 2)),
+            smoothing_bits=int(rng.integers(6, 15)),
+            even_smoothing=float(rng.uniform(0.0, 0.2)),
+            odd_smoothing=float(rng.uniform(0.0, 0.2)),
+            min_signal_remaining=float(rng.uniform(0.0, 0.8)),
+            enable_pcan=bool(rng.integers(0, 2)),
+            pcan_strength=float(rng.uniform(0.3, 1.5)),
+            pcan_offset=float(rng.uniform(1.0, 200.0)),
+            gain_bits=int(rng.integers(17, 26)),
+            scale_shift=int(rng.integers(3, 9)),
+        )
+        for i in rng.choice(len(clips), 6, replace=False):
+            audio = clips[int(i)][1]
+            np.testing.assert_array_equal(compute_features(audio, fe), tf_microfrontend(audio, fe), err_msg=str(fe))
+            compared += 1
+    assert compared == 240
+
+
 def test_dc_notch_matches_mltk_filter_then_tf_op(clips: list[tuple[str, np.ndarray]]) -> None:
     """MLTK's DC notch runs before the window; its oracle is the filter (in Python) then the op."""
     subset = clips[::8]
