@@ -200,22 +200,24 @@ class Frontend:
 _per_thread = threading.local()
 
 
-def _cached(fe: FrontendSpec) -> Frontend:
-    # A Frontend holds streaming state and buffers, and tf.data calls us from several threads at once:
-    # each thread gets its own instances.
-    cache = getattr(_per_thread, "frontends", None)
+def _frontend_for_this_thread(fe: FrontendSpec) -> Frontend:
+    # A Frontend holds streaming state and ctypes releases the GIL during C calls, so threads (tf.data
+    # workers) must never share one: each thread keeps its own, per settings.
+    cache: dict[FrontendSpec, Frontend] | None = getattr(_per_thread, "frontends", None)
     if cache is None:
         cache = _per_thread.frontends = {}
-    if fe not in cache:
+    front = cache.get(fe)
+    if front is None:
         if len(cache) >= 8:
             cache.clear()
-        cache[fe] = Frontend(fe)
-    return cache[fe]
+        front = cache[fe] = Frontend(fe)
+    return front
 
 
 def compute_features(audio_int16: np.ndarray, fe: FrontendSpec) -> np.ndarray:
-    """The default feature backend: a clip's frames x channels uint16 features from the C frontend."""
-    return _cached(fe).run(audio_int16)
+    """The default feature backend: a clip's frames x channels uint16 features from the C frontend.
+    Safe to call from many threads at once."""
+    return _frontend_for_this_thread(fe).run(audio_int16)
 
 
 def to_int8_micro(features: np.ndarray) -> np.ndarray:
