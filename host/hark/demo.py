@@ -71,8 +71,7 @@ def ensure_model(run_dir: Path, data_dir: Path) -> Path:
     return result.tflite_path
 
 
-def build_image(model: Path) -> Path:
-    build = paths.build_dir("arm-demo")
+def build_image(model: Path, build: Path) -> Path:
     root = paths.REPO_ROOT
     subprocess.run(
         ["cmake", "-S", str(root), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release",
@@ -114,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run-dir", type=Path, default=paths.REPO_ROOT / "runs" / "demo")
     ap.add_argument("--clips-per-word", type=int, default=120)
     ap.add_argument("--seconds", type=float, default=30.0, help="length of the streamed test WAV")
+    ap.add_argument("--build-dir", type=Path, default=paths.build_dir("arm-demo"), help="firmware build folder")
     ap.add_argument("--json", type=Path, help="write the figures to this file")
     args = ap.parse_args(argv)
 
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     model_path = ensure_model(args.run_dir, args.data_dir)
     model = model_path.read_bytes()
     step(4, "firmware with the model built in")
-    image = build_image(model_path)
+    image = build_image(model_path, args.build_dir)
 
     step(5, "boot the emulated Cortex-M4F (QEMU mps2-an386) and connect over serial")
     wav = args.run_dir / "stream_test.wav"
