@@ -24,7 +24,8 @@ static struct {
   uint32_t scores_every_hops; /* 0: never */
   uint32_t counts_every_hops; /* 0: never */
   uint32_t loopback;          /* echo every audio chunk back */
-  uint32_t chunk_load;        /* busy iterations per chunk: a stand-in load for flow-control tests */
+  uint32_t chunk_load;        /* busy iterations after every chunk */
+  uint32_t stall;             /* busy iterations after the next chunk only, cut short by an overrun */
 } params;
 
 static struct {
@@ -125,8 +126,16 @@ static void feed_hops(const uint8_t *bytes, uint32_t count) {
   }
 }
 
+/* Stand-ins for a slow pipeline (flow-control tests): a fixed load, and a one-time stall that ends
+ * as soon as bytes are lost, so a test of overrun reporting takes no longer than the overrun. */
 static void busy_load(uint32_t iterations) {
   for (volatile uint32_t i = 0; i < iterations; i = i + 1u) {
+  }
+}
+
+static void stall_until_overrun(uint32_t iterations) {
+  uint32_t overruns = board_serial_rx_overruns();
+  for (volatile uint32_t i = 0; i < iterations && board_serial_rx_overruns() == overruns; i = i + 1u) {
   }
 }
 
@@ -156,6 +165,10 @@ static void on_audio_chunk(const hark_frame_t *f) {
     if (params.loopback) send_frame(HARK_MSG_AUDIO_ECHO, HARK_PROTO_SEQ_ASYNC, f->payload, f->len);
     feed_hops(m.samples.ptr, count);
     busy_load(params.chunk_load);
+    if (params.stall) {
+      stall_until_overrun(params.stall);
+      params.stall = 0;
+    }
     audio.next_sample = m.first_sample + count;
     stats.audio_chunks++;
     stats.audio_samples += count;
@@ -195,6 +208,7 @@ static int param_access(uint16_t id, const uint32_t *value, uint8_t *kind, uint3
     case HARK_PARAM_REPORT_COUNTS_EVERY_HOPS: ai = &params.counts_every_hops; break;
     case HARK_PARAM_AUDIO_LOOPBACK: ai = &params.loopback; break;
     case HARK_PARAM_DEBUG_CHUNK_LOAD: ai = &params.chunk_load; break;
+    case HARK_PARAM_DEBUG_STALL: ai = &params.stall; break;
     default: return HARK_ERR_UNKNOWN_PARAM;
   }
   if (value) {

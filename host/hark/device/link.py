@@ -151,6 +151,10 @@ class DeviceLink:
                 raise DeviceTimeout(f"timed out after {timeout:.1f} s waiting for {what}{self._where()}")
             self._read_some(left)
 
+    def wait_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
+        """Reads and sorts incoming messages until predicate() holds; DeviceTimeout names `what`."""
+        self._wait(predicate, timeout, what)
+
     def poll(self, timeout: float = 0.0) -> list[Message]:
         """Returns the asynchronous messages received so far (waiting up to `timeout` for the first)."""
         if not self._events and timeout > 0:
@@ -355,6 +359,6 @@ def emulated_link(
         link.emulator = emu
         try:
             link.wait_hello(hello_timeout)
-        except DeviceTimeout as err:
-            raise DeviceTimeout(f"{image}: no HELLO frame within {hello_timeout:.1f} s of boot: {err}") from err
+        except DeviceError as err:
+            raise type(err)(f"{image}: no HELLO frame within {hello_timeout:.1f} s of boot: {err}") from err
         yield link
