@@ -177,3 +177,17 @@ def test_fuzz_decoder_never_raises_or_loses_good_frames() -> None:
         except ProtocolError:
             pass
     assert time.monotonic() - t0 < 60
+
+
+def test_docs_cover_every_message_error_and_parameter() -> None:
+    doc = (paths.REPO_ROOT / "docs" / "protocol.md").read_text()
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"\| `0x[0-9A-F]{2}` \| `(\w+)` \|[^\n]*", doc)}
+    for name, mdef in p.PROTO.messages.items():
+        assert name in rows, f"docs/protocol.md lacks message {name}"
+        assert f"`0x{mdef.type:02X}`" in rows[name]
+        for f in mdef.fields:
+            assert f"{f.kind} {f.name}" in rows[name], f"docs/protocol.md: {name} lacks field {f.kind} {f.name}"
+    for code, (name, _) in p.PROTO.errors.items():
+        assert f"| {code} | `{name}` |" in doc
+    for name, pdef in p.PROTO.params.items():
+        assert f"| {pdef.id} | `{name}` | {pdef.kind} |" in doc

@@ -117,7 +117,9 @@ class DeviceLink:
     def _read_some(self, wait: float) -> None:
         """Reads what has arrived (waiting up to `wait` s for the first byte) and sorts the messages."""
         try:
-            self.port.timeout = max(0.0, min(wait, 0.2))
+            wait = max(0.0, min(wait, 0.2))
+            if self.port.timeout != wait:  # setting it reconfigures a tty: only when it changes
+                self.port.timeout = wait
             data = self.port.read(max(1, self.port.in_waiting))
         except (serial.SerialException, OSError) as err:
             raise DeviceError(f"serial link failed: {err}{self._where()}") from err
