@@ -35,7 +35,7 @@ def test_identity_round_trip(app_image: Path, transport: str) -> None:
     assert ident.clock_hz == 25_000_000
     assert ident.firmware == link.hello.firmware
     assert 0 < ident.stack_peak_bytes < ident.stack_bytes
-    assert 1000 < ident.flash_bytes < 64 * 1024
+    assert 1000 < ident.flash_bytes < 512 * 1024
 
 
 def _counts(output: str) -> dict[int, int]:
