@@ -105,6 +105,14 @@ def test_unknown_type_and_bad_payloads_get_error_replies(link: DeviceLink) -> No
     link.write_raw(p.encode_frame(p.PROTO.messages["STATE_RESET"].type, seq, b"\x01"))
     with pytest.raises(DeviceError, match="BAD_PAYLOAD"):
         link.reply(seq, "STATE_RESET", "ACK")
+    # Packed audio whose bits run out: refused, and its credit still comes back.
+    link.set_param("audio.loopback", 1)
+    link.start_audio()
+    link.send("AUDIO_PACKED", seq, first_sample=0, count=100, order=1, rice_k=3, bits=b"\x00\x01")
+    with pytest.raises(DeviceError, match="BAD_PAYLOAD.*AUDIO_PACKED"):
+        link.reply(seq, "AUDIO_PACKED", "none")
+    link.wait_until(lambda: link.chunks_done == 1, 5.0, "the credit of the refused frame")
+    link.set_param("audio.loopback", 0)
     link.ping()
 
 
@@ -190,15 +198,22 @@ def test_model_upload(link: DeviceLink) -> None:
 def test_audio_loopback_under_flow_control(link: DeviceLink) -> None:
     before = link.stats()
     link.set_param("audio.loopback", 1)
-    audio = np.random.default_rng(9).integers(-32768, 32768, 8000, dtype=np.int16)
+    rng = np.random.default_rng(9)
+    # Loud noise goes raw, quiet noise packed (lossless, fewer bytes): the echo is exact either way.
+    audio = np.concatenate(
+        [rng.integers(-32768, 32768, 4000, dtype=np.int16), rng.normal(0, 40, 6000).astype(np.int16)]
+    )
     result = link.stream_audio(audio, chunk_samples=500, timeout=20.0)
-    link.set_param("audio.loopback", 0)
     assert np.array_equal(result.echo, audio)
+    assert result.wire_bytes < 2 * len(audio)
+    raw = link.stream_audio(audio[:2000], chunk_samples=500, packed=False, timeout=20.0)
+    assert np.array_equal(raw.echo, audio[:2000])
+    link.set_param("audio.loopback", 0)
     assert result.granted == p.AUDIO_WINDOW and result.max_in_flight <= result.granted
     assert result.credit_resyncs == 0 and not result.of("ERROR")
     after = link.stats()
     assert after["rx_overruns"] == before["rx_overruns"]
-    assert after["audio_samples"] - before["audio_samples"] == len(audio)
+    assert after["audio_samples"] - before["audio_samples"] == len(audio) + 2000
     assert after["audio_lost_samples"] == before["audio_lost_samples"]
 
 
@@ -227,7 +242,7 @@ def test_overruns_are_counted_and_reported(link: DeviceLink) -> None:
     link.set_param("audio.loopback", 1)  # audio without a model
     link.set_param("debug.stall", STALL)
     audio = np.ones(500 * 10, np.int16)
-    result = link.stream_audio(audio, chunk_samples=500, ignore_credits=True, timeout=20.0)
+    result = link.stream_audio(audio, chunk_samples=500, packed=False, ignore_credits=True, timeout=20.0)
     # The line fills the ring at its own pace while the device stalls: wait for the report, then let
     # the device drain (whatever is sent while it overruns may be lost too).
     events = list(result.messages)

@@ -29,6 +29,9 @@ def libproto() -> ctypes.CDLL:
     lib.hark_crc32.restype = ctypes.c_uint32
     lib.hark_crc32.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
     lib.hark_err_text.restype = ctypes.c_char_p
+    lib.hark_audio_unpack.argtypes = [
+        ctypes.c_char_p, ctypes.c_uint16, ctypes.c_uint8, ctypes.c_uint8, ctypes.c_void_p, ctypes.c_uint16
+    ]  # fmt: skip
     return lib
 
 
@@ -191,3 +194,54 @@ def test_docs_cover_every_message_error_and_parameter() -> None:
         assert f"| {code} | `{name}` |" in doc
     for name, pdef in p.PROTO.params.items():
         assert f"| {pdef.id} | `{name}` | {pdef.kind} |" in doc
+
+
+def _signals(rng: np.random.Generator) -> list[np.ndarray]:
+    n = p.MAX_PACKED_SAMPLES
+    t = np.arange(n)
+    return [
+        np.zeros(n, np.int16),
+        np.array([], np.int16),
+        np.array([-32768, 32767] * (n // 2), np.int16),  # the largest residuals an order-2 predictor meets
+        np.array([32767, -32768, -32768, 32767] * 4, np.int16),
+        (t % 65536 - 32768).astype(np.int16),
+        (12000 * np.sin(t / 7)).astype(np.int16),
+        rng.integers(-32768, 32768, 320, dtype=np.int16),
+        rng.normal(0, 30, 320).astype(np.int16),
+    ]
+
+
+def test_packed_audio_round_trips_through_the_device_decoder(libproto: ctypes.CDLL) -> None:
+    rng = np.random.default_rng(11)
+    for x in _signals(rng):
+        order, k, bits = p.pack_audio(x)
+        assert np.array_equal(p.unpack_audio(bits, order, k, len(x)), x)
+        out = np.zeros(max(1, len(x)), np.int16)
+        assert libproto.hark_audio_unpack(bits, len(bits), order, k, out.ctypes.data, len(x)) == 0
+        assert np.array_equal(out[: len(x)], x)
+        if len(bits) > 1:  # one byte short: refused, never read past
+            assert libproto.hark_audio_unpack(bits[:-1], len(bits) - 1, order, k, out.ctypes.data, len(x)) in (-1, 0)
+    # Quiet speech-like audio packs well; that is the point of AUDIO_PACKED.
+    _, _, bits = p.pack_audio(rng.normal(0, 30, 320).astype(np.int16))
+    assert len(bits) < 320 * 2 / 2
+    with pytest.raises(ProtocolError, match="int16"):
+        p.pack_audio(np.zeros(3, np.float32))
+    with pytest.raises(ProtocolError, match="run out"):
+        p.unpack_audio(b"\x00", 0, 0, 1)
+    with pytest.raises(ProtocolError, match="out of range"):
+        p.unpack_audio(b"\x80", 3, 0, 1)
+
+
+def test_fuzz_packed_audio_decoders_agree(libproto: ctypes.CDLL) -> None:
+    rng = np.random.default_rng(12)
+    out = np.zeros(p.MAX_PACKED_SAMPLES, np.int16)
+    for _ in range(400):
+        bits = (rng.integers(0, 256, int(rng.integers(0, 64)), dtype=np.uint8) & rng.integers(0, 256)).tobytes()
+        order, k, count = int(rng.integers(0, 3)), int(rng.integers(0, 21)), int(rng.integers(0, 40))
+        rc = libproto.hark_audio_unpack(bits, len(bits), order, k, out.ctypes.data, count)
+        try:
+            want = p.unpack_audio(bits, order, k, count)
+        except ProtocolError:
+            assert rc == -1
+        else:
+            assert rc == 0 and np.array_equal(out[:count], want)
