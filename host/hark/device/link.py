@@ -100,6 +100,7 @@ class DeviceLink:
         self.hello: Message | None = None
         self.emulator: Emulator | None = None
         self.credit_resync_s = 2.0  # how long to wait for a credit before assuming a chunk was lost
+        self.last_profile_total = 0
 
     @classmethod
     def open(cls, url: str, baudrate: int = 115200, **kw: Any) -> DeviceLink:  # noqa: ANN401
@@ -268,6 +269,7 @@ class DeviceLink:
         self.send("PROFILE_REQUEST", seq)
         first = self.reply(seq, "PROFILE_REQUEST", "PROFILE_OPS", timeout)
         counts = [0] * first.total_ops
+        self.last_profile_total = int(first.invoke_total)  # the whole invoke, timed around the op loop
         msg = first
         while True:
             counts[msg.first_op : msg.first_op + len(msg.counts)] = [int(c) for c in msg.counts]
