@@ -1,0 +1,158 @@
+"""SCons builder of the hark-qemu platform: the firmware image CMake describes, built by PlatformIO.
+
+What to compile comes from CMake (see cmake_model.py): the image's sources and static libraries in
+link order, each source's flags (CPU flags, C11, -Wall -Wextra -Werror, optimisation), include
+folders and defines, and the link flags with the linker script. This builder compiles and links them
+with SCons and the system toolchain, then adds the project's `build_flags`, so a change to the
+firmware's CMake files reaches both builds at once.
+
+Targets: the default builds `firmware.elf` and `firmware.bin`; `upload` boots the image under QEMU
+through the host harness (hark.device.Emulator, the same QEMU flags the tests use) and checks that it
+comes up; `exec` boots it with the UART on this terminal (Ctrl-A X quits QEMU); `size` prints sizes.
+"""
+
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from SCons.Environment import Environment
+from SCons.Script import AlwaysBuild, Default, DefaultEnvironment
+
+env = DefaultEnvironment()
+board = env.BoardConfig()
+
+sys.path.insert(0, os.path.join(env.PioPlatform().get_dir(), "builder"))
+from cmake_model import CMakeModelError, Target, configure, load_image  # noqa: E402
+
+PROJECT_DIR = Path(env.subst("$PROJECT_DIR"))
+BUILD_DIR = Path(env.subst("$BUILD_DIR"))
+HARK_BOARD = board.get("build.hark_board")
+IMAGE = env.GetProjectOption("custom_hark_image", board.get("build.hark_image"))
+
+env.Replace(
+    AR="arm-none-eabi-ar",
+    AS="arm-none-eabi-gcc",
+    CC="arm-none-eabi-gcc",
+    CXX="arm-none-eabi-g++",
+    LINK="arm-none-eabi-gcc",
+    OBJCOPY="arm-none-eabi-objcopy",
+    RANLIB="arm-none-eabi-ranlib",
+    SIZETOOL="arm-none-eabi-size",
+    ARFLAGS=["rc"],
+    PROGNAME="firmware",
+    PROGSUFFIX=".elf",
+    OBJSUFFIX=".o",
+    SIZECHECKCMD="$SIZETOOL -A -d $SOURCES",
+    SIZEPROGREGEXP=r"^(?:\.isr_vector|\.text|\.ARM\.exidx|\.data)\s+(\d+).*",
+    SIZEDATAREGEXP=r"^(?:\.data|\.bss|\.stack)\s+(\d+).*",
+    SIZEPRINTCMD="$SIZETOOL -B -d $SOURCES",
+)
+env.PrintConfiguration()
+
+# -- what CMake says the image is -------------------------------------------------------------------
+cmake_dir = BUILD_DIR / "cmake"
+try:
+    configure(PROJECT_DIR, cmake_dir, PROJECT_DIR / board.get("build.hark_cmake_toolchain"),
+              (f"-DHARK_BOARD={HARK_BOARD}",))  # fmt: skip
+    image = load_image(PROJECT_DIR, cmake_dir, IMAGE)
+except CMakeModelError as err:
+    sys.stderr.write(f"Error: {err}\n")
+    env.Exit(1)
+
+
+def _define(text: str) -> str | tuple[str, str]:
+    # SCons hands the command line to a shell: keep the quotes of string defines (HARK_VERSION="0.1.0").
+    name, eq, value = text.partition("=")
+    return (name, value.replace('"', '\\"')) if eq else name
+
+
+def _object_path(target: Target, source: str) -> str:
+    rel = os.path.relpath(source, PROJECT_DIR)
+    if rel.startswith(".."):
+        rel = os.path.join("_external", rel.replace("..", "_up"))
+    return str(BUILD_DIR / target.name / rel) + "$OBJSUFFIX"
+
+
+def _objects(target: Target) -> list:
+    nodes = []
+    for group in target.groups:
+        genv = env.Clone()
+        flags = list(group.flags)
+        if group.language == "C":
+            genv.Replace(CFLAGS=[], CCFLAGS=flags)
+        elif group.language == "ASM":
+            genv.Replace(ASPPFLAGS=flags, ASFLAGS=[*flags, "-c"])
+        else:
+            sys.stderr.write(f"Error: {target.name} has {group.language} sources; this builder compiles C and ASM\n")
+            env.Exit(1)
+        genv.Replace(CPPPATH=list(group.includes), CPPDEFINES=[_define(d) for d in group.defines])
+        genv.ProcessFlags(env.get("BUILD_FLAGS"))  # the project's own flags come last and win
+        genv.ProcessUnFlags(env.get("BUILD_UNFLAGS"))
+        for source in group.sources:
+            nodes += genv.Object(target=_object_path(target, source), source=source)
+    return nodes
+
+
+libraries = [env.StaticLibrary(str(BUILD_DIR / "lib" / lib.name), _objects(lib))[0] for lib in image.libraries]
+map_file = BUILD_DIR / "firmware.map"
+link_flags = [f"-Wl,-Map={map_file}" if f.startswith("-Wl,-Map=") else f for f in image.link_flags]
+
+penv = env.Clone()
+penv.Replace(LINKFLAGS=link_flags, LIBS=[*libraries, *(lib[2:] for lib in image.system_libs)], LIBPATH=[])
+penv.ProcessFlags(env.get("BUILD_FLAGS"))
+penv.ProcessUnFlags(env.get("BUILD_UNFLAGS"))
+program = penv.Program(env.subst("$PROGPATH"), _objects(image.program))
+penv.SideEffect(str(map_file), program)
+penv.Depends(program, [f[2:] for f in link_flags if f.startswith("-T")])
+env.Replace(PIOMAINPROG=program)
+AlwaysBuild(env.Alias("checkprogsize", program, env.VerboseAction(env.CheckUploadSize, "Checking size $PIOMAINPROG")))
+binary = env.Command(str(BUILD_DIR / "firmware.bin"), program,
+                     env.VerboseAction("$OBJCOPY -O binary $SOURCE $TARGET", "Building $TARGET"))  # fmt: skip
+
+
+# -- running it under QEMU ----------------------------------------------------------------------------
+def _harness():
+    # The project's own harness, so QEMU runs with exactly the flags the tests use.
+    host = str(PROJECT_DIR / "host")
+    if host not in sys.path:
+        sys.path.insert(0, host)
+    from hark.device import emulator
+
+    return emulator
+
+
+def _boot_check(target: list, source: list, env: Environment) -> int:
+    emulator = _harness()
+    try:
+        with emulator.Emulator(source[0].get_abspath(), board=HARK_BOARD) as emu:
+            print("QEMU: " + shlex.join(emu.proc.args))
+            print(f"{HARK_BOARD} is up under QEMU: {emu.ready_line.decode(errors='replace')}")
+    except emulator.EmulatorError as err:
+        sys.stderr.write(f"Error: {err}\n")
+        return 1
+    return 0
+
+
+def _run_interactive(target: list, source: list, env: Environment) -> int:
+    emulator = _harness()
+    try:
+        qemu = emulator.find_qemu()
+    except emulator.EmulatorError as err:
+        sys.stderr.write(f"Error: {err}\n")
+        return 1
+    cmd = emulator.qemu_command(Path(source[0].get_abspath()), emulator.MACHINES[HARK_BOARD], "mon:stdio", qemu)
+    print("QEMU: " + shlex.join(cmd))
+    print("The board's UART is on this terminal; Ctrl-A X quits QEMU.", flush=True)
+    return subprocess.call(cmd)
+
+
+env.AddPlatformTarget("upload", program, env.VerboseAction(_boot_check, "Booting $SOURCE under QEMU"),
+                      "Upload", "Boot the image under QEMU and wait for its ready message")  # fmt: skip
+env.AddPlatformTarget("exec", program, env.VerboseAction(_run_interactive, "Running $SOURCE under QEMU"),
+                      "Run in QEMU", "Boot under QEMU with the UART on this terminal")  # fmt: skip
+env.AddPlatformTarget("size", program, env.VerboseAction("$SIZEPRINTCMD", "Calculating size $SOURCE"),
+                      "Program Size", "Calculate program size")  # fmt: skip
+
+Default([program, binary])

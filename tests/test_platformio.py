@@ -1,0 +1,136 @@
+"""PlatformIO builds the same firmware as CMake, offline, and the image boots under QEMU.
+
+Oracles: CMake's own build of the image (the flash bytes must be identical), the toolchain file's CPU
+flags (every compile line carries them), and the firmware itself answering over the serial line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from hark import paths
+from hark.device import Emulator
+from hark.identity import BoardIdentity
+
+sys.path.insert(0, str(paths.REPO_ROOT / "tools"))
+import pio_offline_setup  # noqa: E402
+
+ROOT = paths.REPO_ROOT
+ENV = "mps2-an386"
+# Any attempt to reach a registry fails at once instead of hanging: the build must not need one.
+OFFLINE = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9", "no_proxy": "",
+           "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": "",
+           "PLATFORMIO_SETTING_ENABLE_TELEMETRY": "no", "PLATFORMIO_NO_ANSI": "true"}  # fmt: skip
+
+
+def identify(emu: Emulator) -> BoardIdentity:
+    """Asks the running firmware who it is, in the app's current protocol (one place to update)."""
+    return BoardIdentity.parse(emu.request("ID", b"ID "))
+
+
+@dataclass(frozen=True)
+class PioBuild:
+    build_dir: Path  # PlatformIO's build folder for the env
+    log: str
+    seconds: float
+
+    @property
+    def elf(self) -> Path:
+        return self.build_dir / "firmware.elf"
+
+
+def pio(*args: str, build_root: Path, timeout: float = 300.0, conf: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **OFFLINE, "PLATFORMIO_BUILD_DIR": str(build_root)}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "host"), os.environ.get("PYTHONPATH")]))
+    cmd = [sys.executable, "-m", "platformio", "run", "-d", str(ROOT), "-e", ENV, *args]
+    if conf is not None:
+        cmd += ["-c", str(conf)]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture(scope="module")
+def pio_build(tmp_path_factory: pytest.TempPathFactory) -> PioBuild:
+    pio_offline_setup.prepare(ROOT)
+    root = tmp_path_factory.mktemp("pio-build")
+    start = time.monotonic()
+    out = pio("-v", "-j", "2", build_root=root)
+    seconds = time.monotonic() - start
+    assert out.returncode == 0, f"pio run failed:\n{out.stdout[-4000:]}\n{out.stderr[-4000:]}"
+    return PioBuild(build_dir=root / ENV, log=out.stdout, seconds=seconds)
+
+
+def test_offline_setup_is_idempotent_and_pins_scons() -> None:
+    from platformio.dependencies import get_core_dependencies
+
+    core = pio_offline_setup.prepare(ROOT)
+    scons = core / "packages" / "tool-scons" / "package.json"
+    toolchain = core / "packages" / pio_offline_setup.TOOLCHAIN_PACKAGE / "package.json"
+    before = (scons.stat().st_mtime_ns, toolchain.stat().st_mtime_ns)
+    assert pio_offline_setup.prepare(ROOT) == core
+    assert (scons.stat().st_mtime_ns, toolchain.stat().st_mtime_ns) == before, "a second run rewrote the packages"
+    wanted = get_core_dependencies()["tool-scons"]
+    assert wanted.lstrip("~^=") == json.loads(scons.read_text())["version"]
+    assert (toolchain.parent / "bin" / "arm-none-eabi-gcc").resolve().is_file()
+
+
+def test_pio_builds_offline_with_the_toolchain_file_flags(pio_build: PioBuild) -> None:
+    assert pio_build.elf.is_file() and (pio_build.build_dir / "firmware.bin").is_file()
+    toolchain = (ROOT / "cmake" / "arm-none-eabi.cmake").read_text()
+    cpu_flags = re.search(r'set\(HARK_CPU_FLAGS "([^"]+)"\)', toolchain).group(1).split()
+    compiles = [line for line in pio_build.log.splitlines() if "arm-none-eabi-gcc" in line and " -c " in line]
+    sources = {line.split()[-1] for line in compiles}
+    assert any(s.endswith("firmware/app/main.c") for s in sources)
+    assert any(s.endswith("boards/mps2-an386/startup.c") for s in sources)
+    for line in compiles:
+        args = line.split()
+        for flag in [*cpu_flags, "-std=c11", "-Wall", "-Wextra", "-Werror"]:
+            assert flag in args, f"{flag} missing from: {line}"
+    print(f"pio run -e {ENV} (clean, offline): {pio_build.seconds:.1f} s")
+
+
+def test_pio_image_is_byte_identical_to_cmake_build(pio_build: PioBuild) -> None:
+    # CMake builds the image from the very configure step PlatformIO read, so both carry the same build id.
+    cmake_dir = pio_build.build_dir / "cmake"
+    out = subprocess.run(["cmake", "--build", str(cmake_dir), "--target", "hark_app", "-j", "2"],
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    cmake_bin = (cmake_dir / "firmware" / "app" / "hark_app.bin").read_bytes()
+    pio_bin = (pio_build.build_dir / "firmware.bin").read_bytes()
+    assert len(pio_bin) > 1000
+    assert pio_bin == cmake_bin, "PlatformIO and CMake built different flash images"
+
+
+@pytest.mark.emulator
+def test_pio_image_boots_and_identifies(pio_build: PioBuild) -> None:
+    with Emulator(pio_build.elf) as emu:
+        assert emu.ready_line.startswith(b"READY hark ")
+        ident = identify(emu)
+    assert ident.board == ENV
+    assert ident.counter == "instructions"
+    assert ident.flash_bytes == len((pio_build.build_dir / "firmware.bin").read_bytes())
+
+
+@pytest.mark.emulator
+def test_pio_upload_boots_under_qemu(pio_build: PioBuild) -> None:
+    out = pio("-t", "upload", build_root=pio_build.build_dir.parent, timeout=120)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert re.search(r"mps2-an386 is up under QEMU: READY hark \S+", out.stdout), out.stdout[-3000:]
+    assert "-icount shift=7,align=off,sleep=off" in out.stdout
+
+
+def test_unknown_image_is_named(pio_build: PioBuild, tmp_path: Path) -> None:
+    conf = tmp_path / "platformio.ini"
+    conf.write_text((ROOT / "platformio.ini").read_text() + "\ncustom_hark_image = no_such_image\n")
+    out = pio(build_root=tmp_path / "build", conf=conf, timeout=120)
+    assert out.returncode != 0
+    assert "no image 'no_such_image'" in out.stdout + out.stderr
+    assert "hark_app" in out.stdout + out.stderr
