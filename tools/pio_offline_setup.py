@@ -6,7 +6,7 @@ the machine (SCons in the venv, gcc-arm-none-eabi from Debian). This script writ
 packages into the project's PlatformIO core folder (`core_dir` in platformio.ini, `.pio-core/`):
 
 - `tool-scons`, at the exact version this PlatformIO release asks for, whose `scons.py` starts the
-  venv's SCons;
+  venv's SCons (linked into the package, as the registry's package bundles its own copy);
 - `toolchain-gccarmnoneeabi-system`, whose `bin/` links to the system's `arm-none-eabi-*` programs.
 
 Nothing is downloaded. Running it again redoes nothing unless the venv's PlatformIO, its SCons or
@@ -32,7 +32,8 @@ TOOLCHAIN_PROGRAMS = ("gcc", "g++", "cpp", "as", "ar", "ld", "nm", "objcopy", "o
                       "strip", "readelf", "gcc-ar", "gcc-nm", "gcc-ranlib", "addr2line")  # fmt: skip
 
 SCONS_LAUNCHER = '''\
-"""PlatformIO runs this file with its own Python; it starts the SCons installed in that Python."""
+"""PlatformIO runs this file with its own Python. The SCons folder next to it links to the venv's SCons
+package, and a script's own folder comes first on sys.path, so that SCons is the one imported."""
 import sys
 
 from SCons.Script.Main import main
@@ -86,7 +87,7 @@ def scons_package(core: Path) -> Path:
     version = wanted.lstrip("~^=<> ")
     path = core / "packages" / "tool-scons"
     stamp = f"scons {SCons.__version__} for {wanted} via {sys.executable}"
-    if _stamp(path) == stamp and (path / "scons.py").is_file():
+    if _stamp(path) == stamp and (path / "scons.py").is_file() and (path / "SCons").is_dir():
         return path
     if path.exists():
         shutil.rmtree(path)
@@ -98,6 +99,7 @@ def scons_package(core: Path) -> Path:
     }
     _write_package(path, manifest, owner="platformio")
     (path / "scons.py").write_text(SCONS_LAUNCHER)
+    os.symlink(Path(SCons.__file__).resolve().parent, path / "SCons")
     return path
 
 
