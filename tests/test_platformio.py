@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -48,10 +49,12 @@ class PioBuild:
         return self.build_dir / "firmware.elf"
 
 
-def pio(*args: str, build_root: Path, timeout: float = 300.0, conf: Path | None = None) -> subprocess.CompletedProcess:
+def pio(
+    *args: str, build_root: Path, timeout: float = 300.0, conf: Path | None = None, project: Path = ROOT
+) -> subprocess.CompletedProcess:
     env = {**os.environ, **OFFLINE, "PLATFORMIO_BUILD_DIR": str(build_root)}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "host"), os.environ.get("PYTHONPATH")]))
-    cmd = [sys.executable, "-m", "platformio", "run", "-d", str(ROOT), "-e", ENV, *args]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(project / "host"), os.environ.get("PYTHONPATH")]))
+    cmd = [sys.executable, "-m", "platformio", "run", "-d", str(project), "-e", ENV, *args]
     if conf is not None:
         cmd += ["-c", str(conf)]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
@@ -97,16 +100,52 @@ def test_pio_builds_offline_with_the_toolchain_file_flags(pio_build: PioBuild) -
     print(f"pio run -e {ENV} (clean, offline): {pio_build.seconds:.1f} s")
 
 
-def test_pio_image_is_byte_identical_to_cmake_build(pio_build: PioBuild) -> None:
+def assert_same_image_as_cmake(build_dir: Path) -> None:
     # CMake builds the image from the very configure step PlatformIO read, so both carry the same build id.
-    cmake_dir = pio_build.build_dir / "cmake"
+    cmake_dir = build_dir / "cmake"
     out = subprocess.run(["cmake", "--build", str(cmake_dir), "--target", "hark_app", "-j", "2"],
                          capture_output=True, text=True, timeout=300)  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
     cmake_bin = (cmake_dir / "firmware" / "app" / "hark_app.bin").read_bytes()
-    pio_bin = (pio_build.build_dir / "firmware.bin").read_bytes()
+    pio_bin = (build_dir / "firmware.bin").read_bytes()
     assert len(pio_bin) > 1000
     assert pio_bin == cmake_bin, "PlatformIO and CMake built different flash images"
+
+
+def test_pio_image_is_byte_identical_to_cmake_build(pio_build: PioBuild) -> None:
+    assert_same_image_as_cmake(pio_build.build_dir)
+
+
+GENERATOR = """import sys
+with open(sys.argv[1], "w") as f:
+    f.write("#include <stdint.h>\\nconst uint32_t hark_generated_answer = 42u;\\n")
+"""
+GENERATED_RULE = """
+add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/answer.c
+  COMMAND ${HARK_PYTHON} ${CMAKE_SOURCE_DIR}/tools/gen_answer.py ${CMAKE_CURRENT_BINARY_DIR}/answer.c
+  DEPENDS ${CMAKE_SOURCE_DIR}/tools/gen_answer.py)
+target_sources(hark_app PRIVATE ${CMAKE_CURRENT_BINARY_DIR}/answer.c)
+"""
+
+
+def test_sources_generated_at_build_time_are_built_too(pio_build: PioBuild, tmp_path: Path) -> None:
+    # A copy of the project whose image compiles a C file that a CMake custom command writes, as the
+    # model arrays will be: PlatformIO must run the generator and compile its output like CMake does.
+    project = tmp_path / "project"
+    skip = shutil.ignore_patterns(".git", "build", ".pio", ".pio-core", ".venv", "data", "runs", "__pycache__",
+                                  ".pytest_cache", ".ruff_cache", "*.egg-info")  # fmt: skip
+    shutil.copytree(ROOT, project, ignore=skip, symlinks=True)
+    (project / "tools" / "gen_answer.py").write_text(GENERATOR)
+    with (project / "firmware" / "app" / "CMakeLists.txt").open("a") as f:
+        f.write(GENERATED_RULE)
+    pio_offline_setup.prepare(project)
+    out = pio(build_root=tmp_path / "build", project=project, timeout=300)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "Generating answer.c" in out.stdout
+    obj = next((tmp_path / "build" / ENV / "hark_app").rglob("answer.c.o"))
+    symbols = subprocess.run(["arm-none-eabi-nm", str(obj)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"\bR hark_generated_answer\b", symbols), symbols
+    assert_same_image_as_cmake(tmp_path / "build" / ENV)
 
 
 @pytest.mark.emulator

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ class Target:
     kind: str  # EXECUTABLE, STATIC_LIBRARY, ...
     groups: tuple[CompileGroup, ...]
     artifact: str | None  # absolute path of what CMake would build
+    build_path: str  # the target's folder relative to the build folder ("firmware/app")
+    generated: tuple[str, ...] = ()  # compiled sources that a CMake custom command writes at build time
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,9 @@ def configure(source_dir: Path, build_dir: Path, toolchain: Path, cmake_args: tu
     query = build_dir / ".cmake" / "api" / "v1" / "query" / "codemodel-v2"
     query.parent.mkdir(parents=True, exist_ok=True)
     query.touch()
-    cmd = ["cmake", "-S", str(source_dir), "-B", str(build_dir), f"-DCMAKE_TOOLCHAIN_FILE={toolchain}",
-           "-DCMAKE_BUILD_TYPE=Release", *cmake_args]  # fmt: skip
+    # Makefiles, because generated sources are made through the target's own build.make (see generate_command).
+    cmd = ["cmake", "-S", str(source_dir), "-B", str(build_dir), "-G", "Unix Makefiles",
+           f"-DCMAKE_TOOLCHAIN_FILE={toolchain}", "-DCMAKE_BUILD_TYPE=Release", *cmake_args]  # fmt: skip
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     except FileNotFoundError as err:
@@ -90,7 +94,11 @@ def _target(reply: Path, ref: dict, source_dir: Path, build_dir: Path) -> tuple[
         )
     artifacts = data.get("artifacts", [])
     artifact = os.path.normpath(build_dir / artifacts[0]["path"]) if artifacts else None
-    return Target(name=data["name"], kind=data["type"], groups=tuple(groups), artifact=artifact), data
+    generated = tuple(str((source_dir / s["path"]).resolve()) for s in sources
+                      if s.get("isGenerated") and "compileGroupIndex" in s)  # fmt: skip
+    target = Target(name=data["name"], kind=data["type"], groups=tuple(groups), artifact=artifact,
+                    build_path=data["paths"]["build"], generated=generated)  # fmt: skip
+    return target, data
 
 
 def load_image(source_dir: Path, build_dir: Path, image: str, config: str = "Release") -> Image:
@@ -132,3 +140,18 @@ def load_image(source_dir: Path, build_dir: Path, image: str, config: str = "Rel
                 else:
                     raise CMakeModelError(f"'{image}' links {token}, which no CMake target of this tree builds")
     return Image(program=program, libraries=tuple(libraries), link_flags=tuple(flags), system_libs=tuple(system_libs))
+
+
+def generate_command(build_dir: Path, target: Target, source: str) -> list[str]:
+    """The command that makes one generated source of `target` the way CMake's own build would.
+
+    The Makefiles generator writes each custom command as a rule in its target's build.make, with the
+    output named relative to the build folder; make then reruns the generator only when an input changed.
+    """
+    makefile = Path(target.build_path) / "CMakeFiles" / f"{target.name}.dir" / "build.make"
+    rule = os.path.relpath(source, build_dir)
+    text = (build_dir / makefile).read_text() if (build_dir / makefile).is_file() else ""
+    if not re.search(rf"^{re.escape(rule)}:", text, re.M):
+        raise CMakeModelError(f"{source} is generated, but not by a custom command of {target.name} in its own folder; "
+                              "attach the command to the target that compiles the file")  # fmt: skip
+    return ["make", "-s", "-C", str(build_dir), "-f", str(makefile), rule]

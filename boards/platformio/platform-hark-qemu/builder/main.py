@@ -4,7 +4,8 @@ What to compile comes from CMake (see cmake_model.py): the image's sources and s
 link order, each source's flags (CPU flags, C11, -Wall -Wextra -Werror, optimisation), include
 folders and defines, and the link flags with the linker script. This builder compiles and links them
 with SCons and the system toolchain, then adds the project's `build_flags`, so a change to the
-firmware's CMake files reaches both builds at once.
+firmware's CMake files reaches both builds at once. Sources that a CMake custom command writes at build
+time (generated tables, model arrays) are made by that command first, through CMake's own makefile rule.
 
 Targets: the default builds `firmware.elf` and `firmware.bin`; `upload` boots the image under QEMU
 through the host harness (hark.device.Emulator, the same QEMU flags the tests use) and checks that it
@@ -24,7 +25,7 @@ env = DefaultEnvironment()
 board = env.BoardConfig()
 
 sys.path.insert(0, os.path.join(env.PioPlatform().get_dir(), "builder"))
-from cmake_model import CMakeModelError, Target, configure, load_image  # noqa: E402
+from cmake_model import CMakeModelError, Target, configure, generate_command, load_image  # noqa: E402
 
 PROJECT_DIR = Path(env.subst("$PROJECT_DIR"))
 BUILD_DIR = Path(env.subst("$BUILD_DIR"))
@@ -54,8 +55,9 @@ env.PrintConfiguration()
 # -- what CMake says the image is -------------------------------------------------------------------
 cmake_dir = BUILD_DIR / "cmake"
 try:
+    # Generators (model arrays, tables) run with the Python that runs PlatformIO, the project's venv.
     configure(PROJECT_DIR, cmake_dir, PROJECT_DIR / board.get("build.hark_cmake_toolchain"),
-              (f"-DHARK_BOARD={HARK_BOARD}",))  # fmt: skip
+              (f"-DHARK_BOARD={HARK_BOARD}", f"-DHARK_PYTHON={sys.executable}"))  # fmt: skip
     image = load_image(PROJECT_DIR, cmake_dir, IMAGE)
 except CMakeModelError as err:
     sys.stderr.write(f"Error: {err}\n")
@@ -70,12 +72,25 @@ def _define(text: str) -> str | tuple[str, str]:
 
 def _object_path(target: Target, source: str) -> str:
     rel = os.path.relpath(source, PROJECT_DIR)
-    if rel.startswith(".."):
+    if Path(source).is_relative_to(cmake_dir):  # written by a generator inside CMake's folder
+        rel = os.path.join("_generated", os.path.relpath(source, cmake_dir))
+    elif rel.startswith(".."):
         rel = os.path.join("_external", rel.replace("..", "_up"))
     return str(BUILD_DIR / target.name / rel) + "$OBJSUFFIX"
 
 
 def _objects(target: Target) -> list:
+    for source in target.generated:
+        try:
+            cmd = generate_command(cmake_dir, target, source)
+        except CMakeModelError as err:
+            sys.stderr.write(f"Error: {err}\n")
+            env.Exit(1)
+        # make decides whether the generator must run again (Precious: SCons must not delete the file first);
+        # SCons then recompiles only when the content changed.
+        node = env.Command(source, [], env.VerboseAction(shlex.join(cmd), f"Checking generated {source}"))
+        env.Precious(node)
+        AlwaysBuild(node)
     nodes = []
     for group in target.groups:
         genv = env.Clone()
