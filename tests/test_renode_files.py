@@ -92,7 +92,7 @@ def test_script_and_robot_reference_real_files_and_messages() -> None:
     repl = re.search(r"LoadPlatformDescription \$ORIGIN/(\S+)", resc).group(1)
     assert (RENODE / repl).is_file()
     assert "showAnalyzer uart0" in resc and "sysbus LoadELF $elf" in resc
-    default_elf = re.search(r"\$elf\?=@\$ORIGIN/(\S+)", resc).group(1)
+    default_elf = re.search(r"\$elf\?=\$ORIGIN/(\S+)", resc).group(1)
     assert (RENODE / default_elf).resolve() == paths.REPO_ROOT / "build" / "arm" / "firmware" / "app" / "hark_app.elf"
 
     robot = (RENODE / "mps2-an386.robot").read_text()
