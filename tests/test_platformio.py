@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from hark import paths
-from hark.device import Emulator
+from hark.device import emulated_link
 from hark.identity import BoardIdentity
 
 sys.path.insert(0, str(paths.REPO_ROOT / "tools"))
@@ -33,9 +33,12 @@ OFFLINE = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:
            "PLATFORMIO_SETTING_ENABLE_TELEMETRY": "no", "PLATFORMIO_NO_ANSI": "true"}  # fmt: skip
 
 
-def identify(emu: Emulator) -> BoardIdentity:
-    """Asks the running firmware who it is, in the app's current protocol (one place to update)."""
-    return BoardIdentity.parse(emu.request("ID", b"ID "))
+def identify(image: Path) -> BoardIdentity:
+    """Boots an image under QEMU (hark.device.Emulator inside the link) and asks who it is, in the app's
+    current protocol: the one place to update when the protocol changes."""
+    with emulated_link(image) as link:
+        assert link.hello is not None
+        return link.identity()
 
 
 @dataclass(frozen=True)
@@ -100,13 +103,13 @@ def test_pio_builds_offline_with_the_toolchain_file_flags(pio_build: PioBuild) -
     print(f"pio run -e {ENV} (clean, offline): {pio_build.seconds:.1f} s")
 
 
-def assert_same_image_as_cmake(build_dir: Path) -> None:
+def assert_same_image_as_cmake(build_dir: Path, image: str = "hark_app") -> None:
     # CMake builds the image from the very configure step PlatformIO read, so both carry the same build id.
     cmake_dir = build_dir / "cmake"
-    out = subprocess.run(["cmake", "--build", str(cmake_dir), "--target", "hark_app", "-j", "2"],
+    out = subprocess.run(["cmake", "--build", str(cmake_dir), "--target", image, "-j", "2"],
                          capture_output=True, text=True, timeout=300)  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
-    cmake_bin = (cmake_dir / "firmware" / "app" / "hark_app.bin").read_bytes()
+    cmake_bin = (cmake_dir / "firmware" / "app" / f"{image}.bin").read_bytes()
     pio_bin = (build_dir / "firmware.bin").read_bytes()
     assert len(pio_bin) > 1000
     assert pio_bin == cmake_bin, "PlatformIO and CMake built different flash images"
@@ -124,13 +127,13 @@ GENERATED_RULE = """
 add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/answer.c
   COMMAND ${HARK_PYTHON} ${CMAKE_SOURCE_DIR}/tools/gen_answer.py ${CMAKE_CURRENT_BINARY_DIR}/answer.c
   DEPENDS ${CMAKE_SOURCE_DIR}/tools/gen_answer.py)
-target_sources(hark_app PRIVATE ${CMAKE_CURRENT_BINARY_DIR}/answer.c)
+target_sources(hark_counter_selftest PRIVATE ${CMAKE_CURRENT_BINARY_DIR}/answer.c)
 """
 
 
 def test_sources_generated_at_build_time_are_built_too(pio_build: PioBuild, tmp_path: Path) -> None:
-    # A copy of the project whose image compiles a C file that a CMake custom command writes, as the
-    # model arrays will be: PlatformIO must run the generator and compile its output like CMake does.
+    # A copy of the project whose (small, self-test) image compiles a C file that a CMake custom command
+    # writes, as the model arrays will be: PlatformIO must run the generator and compile its output like CMake.
     project = tmp_path / "project"
     skip = shutil.ignore_patterns(".git", "build", ".pio", ".pio-core", ".venv", "data", "runs", "__pycache__",
                                   ".pytest_cache", ".ruff_cache", "*.egg-info")  # fmt: skip
@@ -138,21 +141,21 @@ def test_sources_generated_at_build_time_are_built_too(pio_build: PioBuild, tmp_
     (project / "tools" / "gen_answer.py").write_text(GENERATOR)
     with (project / "firmware" / "app" / "CMakeLists.txt").open("a") as f:
         f.write(GENERATED_RULE)
+    with (project / "platformio.ini").open("a") as f:
+        f.write("\ncustom_hark_image = hark_counter_selftest\n")
     pio_offline_setup.prepare(project)
     out = pio(build_root=tmp_path / "build", project=project, timeout=300)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "Generating answer.c" in out.stdout
-    obj = next((tmp_path / "build" / ENV / "hark_app").rglob("answer.c.o"))
+    obj = next((tmp_path / "build" / ENV / "hark_counter_selftest").rglob("answer.c.o"))
     symbols = subprocess.run(["arm-none-eabi-nm", str(obj)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"\bR hark_generated_answer\b", symbols), symbols
-    assert_same_image_as_cmake(tmp_path / "build" / ENV)
+    assert_same_image_as_cmake(tmp_path / "build" / ENV, "hark_counter_selftest")
 
 
 @pytest.mark.emulator
 def test_pio_image_boots_and_identifies(pio_build: PioBuild) -> None:
-    with Emulator(pio_build.elf) as emu:
-        assert emu.ready_line.startswith(b"READY hark ")
-        ident = identify(emu)
+    ident = identify(pio_build.elf)
     assert ident.board == ENV
     assert ident.counter == "instructions"
     assert ident.flash_bytes == len((pio_build.build_dir / "firmware.bin").read_bytes())
@@ -162,7 +165,9 @@ def test_pio_image_boots_and_identifies(pio_build: PioBuild) -> None:
 def test_pio_upload_boots_under_qemu(pio_build: PioBuild) -> None:
     out = pio("-t", "upload", build_root=pio_build.build_dir.parent, timeout=120)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    assert re.search(r"mps2-an386 is up under QEMU: READY hark \S+", out.stdout), out.stdout[-3000:]
+    assert re.search(r"mps2-an386 is up under QEMU: firmware \S+ \(build \S+\), protocol \d+", out.stdout), out.stdout[
+        -3000:
+    ]
     assert "-icount shift=7,align=off,sleep=off" in out.stdout
 
 

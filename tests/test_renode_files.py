@@ -98,6 +98,26 @@ def test_script_and_robot_reference_real_files_and_messages() -> None:
     robot = (RENODE / "mps2-an386.robot").read_text()
     assert re.search(r"\$\{SCRIPT\}\s+\$\{CURDIR\}/mps2-an386\.resc", robot)
     assert "sysbus.uart0" in robot
-    awaited = re.search(r"Wait For Line On Uart\s+(.+)", robot).group(1).strip()
-    firmware = "".join(p.read_text() for p in (paths.REPO_ROOT / "firmware" / "app").glob("*.c"))
-    assert f'"{awaited}' in firmware, f"the firmware never prints {awaited!r}: update the Robot test"
+
+
+def _robot_variable(robot: str, name: str) -> list[str]:
+    m = re.search(rf"^[$@]\{{{name}\}}\s+(.+)$", robot, re.M)
+    assert m, f"no {name} in the Robot test"
+    return m.group(1).split()
+
+
+def test_robot_expectations_match_firmware_and_protocol() -> None:
+    robot = (RENODE / "mps2-an386.robot").read_text()
+    # HELLO carries the firmware version CMake compiles in; IDENTITY carries the board's name.
+    cmake = (paths.REPO_ROOT / "CMakeLists.txt").read_text()
+    assert _robot_variable(robot, "FIRMWARE_VERSION") == [re.search(r'set\(HARK_VERSION "([^"]+)"\)', cmake).group(1)]
+    board_c = (BOARD / "board.c").read_text()
+    assert _robot_variable(robot, "BOARD") == [re.search(r'\.name = "([^"]+)"', board_c).group(1)]
+    # The request bytes are one valid IDENTITY_GET frame for the host's codec (which reads protocol.h).
+    from hark.device.protocol import PROTO, Frame, FrameDecoder
+
+    data = bytes(int(b, 16) for b in _robot_variable(robot, "IDENTITY_GET"))
+    frames = FrameDecoder().feed(data)
+    assert len(frames) == 1 and isinstance(frames[0], Frame), frames
+    assert frames[0].type == PROTO.messages["IDENTITY_GET"].type and frames[0].payload == b""
+    assert "Wait For Prompt On Uart     ${BOARD}" in robot and "Send Bytes To Uart          @{IDENTITY_GET}" in robot

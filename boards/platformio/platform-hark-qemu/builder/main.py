@@ -8,8 +8,9 @@ firmware's CMake files reaches both builds at once. Sources that a CMake custom 
 time (generated tables, model arrays) are made by that command first, through CMake's own makefile rule.
 
 Targets: the default builds `firmware.elf` and `firmware.bin`; `upload` boots the image under QEMU
-through the host harness (hark.device.Emulator, the same QEMU flags the tests use) and checks that it
-comes up; `exec` boots it with the UART on this terminal (Ctrl-A X quits QEMU); `size` prints sizes.
+through the host harness (hark.device, the same QEMU flags the tests use), waits for its HELLO and
+prints its identity; `exec` boots it with the UART on this terminal (Ctrl-A X quits QEMU); `size`
+prints sizes.
 """
 
 import os
@@ -133,25 +134,28 @@ def _harness():
     host = str(PROJECT_DIR / "host")
     if host not in sys.path:
         sys.path.insert(0, host)
+    from hark import device
     from hark.device import emulator
 
-    return emulator
+    return device, emulator
 
 
 def _boot_check(target: list, source: list, env: Environment) -> int:
-    emulator = _harness()
+    device, _ = _harness()
     try:
-        with emulator.Emulator(source[0].get_abspath(), board=HARK_BOARD) as emu:
-            print("QEMU: " + shlex.join(emu.proc.args))
-            print(f"{HARK_BOARD} is up under QEMU: {emu.ready_line.decode(errors='replace')}")
-    except emulator.EmulatorError as err:
+        with device.emulated_link(source[0].get_abspath()) as link:
+            print("QEMU: " + shlex.join(link.emulator.proc.args))
+            ident = link.identity()
+    except (device.EmulatorError, device.DeviceError) as err:
         sys.stderr.write(f"Error: {err}\n")
         return 1
+    print(f"{ident.board} is up under QEMU: firmware {ident.firmware} (build {ident.build}), protocol {ident.protocol}")
+    print(f"{ident.cpu} at {ident.clock_hz / 1e6:g} MHz; its counter counts {ident.counter}")
     return 0
 
 
 def _run_interactive(target: list, source: list, env: Environment) -> int:
-    emulator = _harness()
+    _, emulator = _harness()
     try:
         qemu = emulator.find_qemu()
     except emulator.EmulatorError as err:
@@ -159,12 +163,12 @@ def _run_interactive(target: list, source: list, env: Environment) -> int:
         return 1
     cmd = emulator.qemu_command(Path(source[0].get_abspath()), emulator.MACHINES[HARK_BOARD], "mon:stdio", qemu)
     print("QEMU: " + shlex.join(cmd))
-    print("The board's UART is on this terminal; Ctrl-A X quits QEMU.", flush=True)
+    print("The board's UART (binary protocol frames) is on this terminal; Ctrl-A X quits QEMU.", flush=True)
     return subprocess.call(cmd)
 
 
 env.AddPlatformTarget("upload", program, env.VerboseAction(_boot_check, "Booting $SOURCE under QEMU"),
-                      "Upload", "Boot the image under QEMU and wait for its ready message")  # fmt: skip
+                      "Upload", "Boot the image under QEMU and ask for its identity")  # fmt: skip
 env.AddPlatformTarget("exec", program, env.VerboseAction(_run_interactive, "Running $SOURCE under QEMU"),
                       "Run in QEMU", "Boot under QEMU with the UART on this terminal")  # fmt: skip
 env.AddPlatformTarget("size", program, env.VerboseAction("$SIZEPRINTCMD", "Calculating size $SOURCE"),
