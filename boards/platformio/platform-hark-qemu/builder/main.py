@@ -9,8 +9,8 @@ time (generated tables, model arrays) are made by that command first, through CM
 
 Targets: the default builds `firmware.elf` and `firmware.bin`; `upload` boots the image under QEMU
 through the host harness (hark.device, the same QEMU flags the tests use), waits for its HELLO and
-prints its identity; `exec` boots it with the UART on this terminal (Ctrl-A X quits QEMU); `size`
-prints sizes.
+prints its identity; `exec` runs it until Ctrl-C with UART0 on a pseudo-terminal, as a real board's
+serial port; `size` prints sizes.
 """
 
 import os
@@ -155,22 +155,28 @@ def _boot_check(target: list, source: list, env: Environment) -> int:
 
 
 def _run_interactive(target: list, source: list, env: Environment) -> int:
+    # Like a real board on a USB serial port: QEMU runs until Ctrl-C with UART0 on a pseudo-terminal,
+    # which any serial tool or hark.device.DeviceLink.open("/dev/pts/N") can open.
     _, emulator = _harness()
     try:
         qemu = emulator.find_qemu()
     except emulator.EmulatorError as err:
         sys.stderr.write(f"Error: {err}\n")
         return 1
-    cmd = emulator.qemu_command(Path(source[0].get_abspath()), emulator.MACHINES[HARK_BOARD], "mon:stdio", qemu)
+    elf = Path(source[0].get_abspath())
+    cmd = [*emulator.qemu_command(elf, emulator.MACHINES[HARK_BOARD], "pty", qemu), "-monitor", "none"]
     print("QEMU: " + shlex.join(cmd))
-    print("The board's UART (binary protocol frames) is on this terminal; Ctrl-A X quits QEMU.", flush=True)
-    return subprocess.call(cmd)
+    print("UART0 is on the pseudo-terminal QEMU names next; Ctrl-C stops the board.", flush=True)
+    try:
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:
+        return 0
 
 
 env.AddPlatformTarget("upload", program, env.VerboseAction(_boot_check, "Booting $SOURCE under QEMU"),
                       "Upload", "Boot the image under QEMU and ask for its identity")  # fmt: skip
 env.AddPlatformTarget("exec", program, env.VerboseAction(_run_interactive, "Running $SOURCE under QEMU"),
-                      "Run in QEMU", "Boot under QEMU with the UART on this terminal")  # fmt: skip
+                      "Run in QEMU", "Boot under QEMU with UART0 on a pseudo-terminal, until Ctrl-C")  # fmt: skip
 env.AddPlatformTarget("size", program, env.VerboseAction("$SIZEPRINTCMD", "Calculating size $SOURCE"),
                       "Program Size", "Calculate program size")  # fmt: skip
 
