@@ -107,19 +107,12 @@ def load_image(source_dir: Path, build_dir: Path, image: str, config: str = "Rel
     configs = {c["name"]: c for c in codemodel["configurations"]}
     if config not in configs:
         raise CMakeModelError(f"CMake configuration '{config}' is missing; have {sorted(configs)}")
-    refs = {t["name"]: t for t in configs[config]["targets"]}
-    if image not in refs:
-        images = sorted(n for n, t in refs.items() if not n.startswith("hark_board"))
-        raise CMakeModelError(f"no image '{image}' in the CMake description; its targets: {', '.join(images)}")
-    program, data = _target(reply, refs[image], source_dir, build_dir)
-    if program.kind != "EXECUTABLE":
-        raise CMakeModelError(f"'{image}' is a {program.kind}, not a firmware image")
-
-    targets = {}
-    for ref in refs.values():
-        target, _ = _target(reply, ref, source_dir, build_dir)
-        if target.artifact:
-            targets[target.artifact] = target
+    loaded = {t["name"]: _target(reply, t, source_dir, build_dir) for t in configs[config]["targets"]}
+    images = sorted(name for name, (target, _) in loaded.items() if target.kind == "EXECUTABLE")
+    if image not in images:
+        raise CMakeModelError(f"no firmware image '{image}' in the CMake description; its images: {', '.join(images)}")
+    program, data = loaded[image]
+    targets = {target.artifact: target for target, _ in loaded.values() if target.artifact}
 
     link_dir = build_dir / data["paths"]["build"]
     flags: list[str] = []
