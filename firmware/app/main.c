@@ -181,8 +181,8 @@ static float bits_float(uint32_t b) {
 
 /* Reads (value == NULL) or writes one parameter; returns 0 or a hark_err_t, and its current bits. */
 static int param_access(uint16_t id, const uint32_t *value, uint8_t *kind, uint32_t *bits) {
-  pipeline_recognition_t r;
-  pipeline_get_recognition(&r);
+  pipeline_recognition_t r = {0};
+  int have_model = pipeline_get_recognition(&r);
   int32_t *ri = NULL;
   uint32_t *ai = NULL;
   *kind = 'i';
@@ -197,6 +197,7 @@ static int param_access(uint16_t id, const uint32_t *value, uint8_t *kind, uint3
     case HARK_PARAM_DEBUG_CHUNK_LOAD: ai = &params.chunk_load; break;
     default: return HARK_ERR_UNKNOWN_PARAM;
   }
+  if (!ai && have_model) return have_model; /* recognition parameters come with a model */
   if (value) {
     if (ai) {
       if ((int32_t)*value < 0 || (id == HARK_PARAM_AUDIO_LOOPBACK && *value > 1u)) return HARK_ERR_BAD_VALUE;
@@ -253,7 +254,7 @@ static void send_model_status(const hark_frame_t *f) {
 
 static void on_model(const hark_frame_t *f) {
   int rc = HARK_ERR_BAD_PAYLOAD;
-  char detail[64] = "";
+  char detail[128] = "";
   switch (f->type) {
     case HARK_MSG_MODEL_BEGIN: {
       hark_msg_MODEL_BEGIN_t m;
@@ -287,7 +288,7 @@ static void on_model(const hark_frame_t *f) {
       if (f->len) break;
       rc = model_store_data() ? pipeline_switch_model(model_store_data(), model_store_status()->size)
                               : HARK_ERR_MODEL_INVALID;
-      if (rc == HARK_ERR_NOT_AVAILABLE) fmt_str(detail, 0, sizeof detail, "model verified, but this build has no runtime");
+      if (rc && model_store_data()) fmt_str(detail, 0, sizeof detail, pipeline_error());
       if (rc == 0) audio_restart();
       break;
   }
@@ -336,6 +337,12 @@ static void on_frame(const hark_frame_t *f) {
     }
     case HARK_MSG_AUDIO_START: {
       if (f->len) break;
+      if (pipeline_hop_samples() == 0 && !params.loopback) {
+        send_error(pipeline_is_bare() ? HARK_ERR_MODEL_METADATA : HARK_ERR_MODEL_INVALID, f->type, f->seq,
+                   pipeline_is_bare() ? "the model has no hark metadata: audio cannot be processed"
+                                      : "no model: audio cannot be processed");
+        return;
+      }
       audio_restart();
       pipeline_reset();
       hark_msg_AUDIO_CREDIT_t m = {.chunks_done = 0, .credits = HARK_PROTO_AUDIO_WINDOW};
@@ -352,7 +359,7 @@ static void on_frame(const hark_frame_t *f) {
       uint32_t total = 0;
       int rc = pipeline_profile(counts, PIPELINE_MAX_OPS, &ops, &total);
       if (rc) {
-        send_error(rc, f->type, f->seq, "profiling needs the runtime");
+        send_error(rc, f->type, f->seq, pipeline_error());
         return;
       }
       const uint16_t per_frame = (HARK_PROTO_MAX_PAYLOAD - 8) / 4;
@@ -384,6 +391,7 @@ static void on_frame(const hark_frame_t *f) {
 
 int main(void) {
   board_init();
+  pipeline_init();
   hark_parser_init(&parser);
   hark_msg_HELLO_t hello = {.protocol = HARK_PROTO_VERSION, .firmware = hark_s8(HARK_VERSION)};
   SEND(HELLO, HARK_PROTO_SEQ_ASYNC, &hello);

@@ -1,8 +1,7 @@
 /* The per-hop pipeline: audio -> frontend -> model -> RecognizeCommands, and the model it runs.
  *
- * This is where the frontend, the int8 runtime and recognize plug in. Until they do, the functions
- * that need them answer HARK_ERR_NOT_AVAILABLE and the app replies with that error; everything else
- * (the protocol, audio flow control, the upload buffer) already runs for real. */
+ * The work is done by the board-independent kws module (firmware/kws), which the host twin runs too;
+ * this layer gives it a static arena, the board's counter and the protocol's error codes. */
 #ifndef HARK_APP_PIPELINE_H
 #define HARK_APP_PIPELINE_H
 
@@ -36,6 +35,13 @@ typedef struct {
   int16_t score;           /* its averaged zero-based score */
   const char *label_name;
 } pipeline_hop_t;
+
+/* Loads the built-in model, if the image has one. */
+void pipeline_init(void);
+/* The last model or profiling error in words (e.g. which metadata key is missing). */
+const char *pipeline_error(void);
+/* 1 if the active model has no `hark` metadata: it can be profiled but not run on audio. */
+int pipeline_is_bare(void);
 
 /* Samples per hop of the active model (metadata frontend.window_step_ms x sample rate); 0 when no
  * model is active, and then the app runs no hops. */

@@ -130,7 +130,11 @@
   E(15, MODEL_SEQUENCE, "model chunk out of order, or no upload in progress") \
   E(16, MODEL_TRUNCATED, "model upload incomplete") \
   E(17, MODEL_CRC, "model CRC mismatch") \
-  E(18, MODEL_INVALID, "no verified model to switch to")
+  E(18, MODEL_INVALID, "no verified model to switch to, or the model is corrupt") \
+  E(19, MODEL_METADATA, "the model's hark metadata is missing or invalid") \
+  E(20, MODEL_UNSUPPORTED, "the model needs an operator or type this runtime lacks") \
+  E(21, ARENA_TOO_SMALL, "the model does not fit the arena") \
+  E(22, PIPELINE, "hop processing failed")
 
 /* ---- device parameters ----------------------------------------------------------------------- */
 /* P(id, NAME, "name", kind): kind i (int32) or f (float32). The recognition.* names are the model

@@ -96,7 +96,8 @@ def parse_header(text: str) -> Definitions:
         if not m:
             continue
         fields = tuple(
-            FieldDef(kind, name, tail == "T") for tail, kind, name in re.findall(r"\b([FT])\((\w+), (\w+)\)", m.group(2))
+            FieldDef(kind, name, tail == "T")
+            for tail, kind, name in re.findall(r"\b([FT])\((\w+), (\w+)\)", m.group(2))
         )
         for i, f in enumerate(fields):
             known = TAIL_DTYPES if f.tail else {**SCALAR_FORMATS, "s8": ""}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import subprocess
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -196,9 +197,20 @@ class Frontend:
         return out[:got]
 
 
-@functools.lru_cache(maxsize=8)
+_per_thread = threading.local()
+
+
 def _cached(fe: FrontendSpec) -> Frontend:
-    return Frontend(fe)
+    # A Frontend holds streaming state and buffers, and tf.data calls us from several threads at once:
+    # each thread gets its own instances.
+    cache = getattr(_per_thread, "frontends", None)
+    if cache is None:
+        cache = _per_thread.frontends = {}
+    if fe not in cache:
+        if len(cache) >= 8:
+            cache.clear()
+        cache[fe] = Frontend(fe)
+    return cache[fe]
 
 
 def compute_features(audio_int16: np.ndarray, fe: FrontendSpec) -> np.ndarray:
