@@ -32,6 +32,8 @@ PROJECT_DIR = Path(env.subst("$PROJECT_DIR"))
 BUILD_DIR = Path(env.subst("$BUILD_DIR"))
 HARK_BOARD = board.get("build.hark_board")
 IMAGE = env.GetProjectOption("custom_hark_image", board.get("build.hark_image"))
+# Extra CMake settings, e.g. custom_hark_cmake_args = -DHARK_APP_MODEL=/path/to/model.tflite
+CMAKE_ARGS = tuple(shlex.split(env.GetProjectOption("custom_hark_cmake_args", "")))
 
 env.Replace(
     AR="arm-none-eabi-ar",
@@ -58,7 +60,7 @@ cmake_dir = BUILD_DIR / "cmake"
 try:
     # Generators (model arrays, tables) run with the Python that runs PlatformIO, the project's venv.
     configure(PROJECT_DIR, cmake_dir, PROJECT_DIR / board.get("build.hark_cmake_toolchain"),
-              (f"-DHARK_BOARD={HARK_BOARD}", f"-DHARK_PYTHON={sys.executable}"))  # fmt: skip
+              (f"-DHARK_BOARD={HARK_BOARD}", f"-DHARK_PYTHON={sys.executable}", *CMAKE_ARGS))  # fmt: skip
     image = load_image(PROJECT_DIR, cmake_dir, IMAGE)
 except CMakeModelError as err:
     sys.stderr.write(f"Error: {err}\n")
@@ -81,6 +83,7 @@ def _object_path(target: Target, source: str) -> str:
 
 
 def _objects(target: Target) -> list:
+    generated = []
     for source in target.generated:
         try:
             cmd = generate_command(cmake_dir, target, source)
@@ -92,6 +95,7 @@ def _objects(target: Target) -> list:
         node = env.Command(source, [], env.VerboseAction(shlex.join(cmd), f"Checking generated {source}"))
         env.Precious(node)
         AlwaysBuild(node)
+        generated += node
     nodes = []
     for group in target.groups:
         genv = env.Clone()
@@ -108,6 +112,9 @@ def _objects(target: Target) -> list:
         genv.ProcessUnFlags(env.get("BUILD_UNFLAGS"))
         for source in group.sources:
             nodes += genv.Object(target=_object_path(target, source), source=source)
+    # A generator may also write headers the target's other sources include (default_model.h): compile
+    # nothing of this target before its generators ran.
+    env.Depends(nodes, generated)
     return nodes
 
 
