@@ -119,21 +119,24 @@ def test_pio_image_is_byte_identical_to_cmake_build(pio_build: PioBuild) -> None
     assert_same_image_as_cmake(pio_build.build_dir)
 
 
-GENERATOR = """import sys
-with open(sys.argv[1], "w") as f:
-    f.write("#include <stdint.h>\\nconst uint32_t hark_generated_answer = 42u;\\n")
+GENERATOR = """import pathlib, sys
+out = pathlib.Path(sys.argv[1])
+(out / "answer.h").write_text("#include <stdint.h>\\nextern const uint32_t hark_generated_answer;\\n")
+(out / "answer.c").write_text('#include "answer.h"\\nconst uint32_t hark_generated_answer = 42u;\\n')
 """
 GENERATED_RULE = """
-add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/answer.c
-  COMMAND ${HARK_PYTHON} ${CMAKE_SOURCE_DIR}/tools/gen_answer.py ${CMAKE_CURRENT_BINARY_DIR}/answer.c
+add_custom_command(OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/answer.c ${CMAKE_CURRENT_BINARY_DIR}/answer.h
+  COMMAND ${HARK_PYTHON} ${CMAKE_SOURCE_DIR}/tools/gen_answer.py ${CMAKE_CURRENT_BINARY_DIR}
   DEPENDS ${CMAKE_SOURCE_DIR}/tools/gen_answer.py)
 target_sources(hark_counter_selftest PRIVATE ${CMAKE_CURRENT_BINARY_DIR}/answer.c)
+target_include_directories(hark_counter_selftest PRIVATE ${CMAKE_CURRENT_BINARY_DIR})
 """
 
 
 def test_sources_generated_at_build_time_are_built_too(pio_build: PioBuild, tmp_path: Path) -> None:
-    # A copy of the project whose (small, self-test) image compiles a C file that a CMake custom command
-    # writes, as the model arrays will be: PlatformIO must run the generator and compile its output like CMake.
+    # A copy of the project whose (small, self-test) image compiles a C file and includes a header that a
+    # CMake custom command writes, as the app does with a built-in model: PlatformIO must run the generator
+    # before compiling anything that needs it, and build the same image as CMake.
     project = tmp_path / "project"
     skip = shutil.ignore_patterns(".git", "build", ".pio", ".pio-core", ".venv", "data", "runs", "__pycache__",
                                   ".pytest_cache", ".ruff_cache", "*.egg-info")  # fmt: skip
@@ -141,6 +144,9 @@ def test_sources_generated_at_build_time_are_built_too(pio_build: PioBuild, tmp_
     (project / "tools" / "gen_answer.py").write_text(GENERATOR)
     with (project / "firmware" / "app" / "CMakeLists.txt").open("a") as f:
         f.write(GENERATED_RULE)
+    # A hand-written source includes the generated header, as the app includes default_model.h.
+    selftest = project / "firmware" / "app" / "counter_selftest.c"
+    selftest.write_text('#include "answer.h"\n' + selftest.read_text())
     with (project / "platformio.ini").open("a") as f:
         f.write("\ncustom_hark_image = hark_counter_selftest\n")
     pio_offline_setup.prepare(project)
