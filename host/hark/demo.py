@@ -86,27 +86,6 @@ def build_image(model: Path, build: Path) -> Path:
     return image
 
 
-def test_wav(data_dir: Path, out: Path, seconds: float) -> tuple[np.ndarray, list]:
-    from hark.data import load_dataset
-    from hark.data.wav import read_wav, write_wav
-    from hark.streamtest import generate, save_truth
-
-    spec = load_spec("micro_speech").replace(dataset={"data_dir": str(data_dir)})
-    ds = load_dataset(spec, data_dir)
-    clips: dict[str, list[Path]] = {}
-    for path, label in ds.split("testing"):
-        name = spec.labels[label]
-        if name == "_silence_":
-            continue
-        clips.setdefault(name if name != "_unknown_" else "_unknown_", []).append(Path(path))
-    noise = sorted((data_dir / "_background_noise_").glob("*.wav"))
-    background = read_wav(noise[0], 16000) if noise else None
-    audio, truth = generate(clips, seconds, background=background, background_volume=0.05, seed=7)
-    write_wav(out, audio, 16000)
-    save_truth(out.with_suffix(".txt"), truth)
-    return audio, truth
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="hark demo", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=paths.REPO_ROOT / "data" / "demo")
@@ -120,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     from hark.device.link import DeviceError
     from hark.device.session import open_device
     from hark.profiling import profile_on_device
-    from hark.streamtest import Detection, score
+    from hark.streamtest import Detection, dataset_test_wav, score
     from hark.twin import Twin
 
     started = time.monotonic()
@@ -134,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
 
     step(5, "boot the emulated Cortex-M4F (QEMU mps2-an386) and connect over serial")
     wav = args.run_dir / "stream_test.wav"
-    audio, truth = test_wav(args.data_dir, wav, args.seconds)
+    spec = load_spec("micro_speech").replace(dataset={"data_dir": str(args.data_dir)})
+    audio, truth = dataset_test_wav(spec, args.data_dir, args.seconds, wav)
     try:
         with open_device(image=image, timeout=30.0) as link:
             ident = link.identity()

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from hark.data.wav import read_wav
+from hark.spec import ModelSpec
 
 SAMPLE_RATE = 16000
 
@@ -184,6 +185,30 @@ def score(
         duration_s=duration_s,
         mean_latency_ms=float(np.mean(latencies)) if latencies else 0.0,
     )
+
+
+def dataset_test_wav(
+    spec: ModelSpec, data_dir: Path | str, seconds: float, out: Path | str | None = None, *, seed: int = 7
+) -> tuple[np.ndarray, list[Utterance]]:
+    """A long WAV from a dataset's testing split: the spec's words and unknown words over its background
+    noise, as TF's generate_streaming_test_wav builds it. With `out`, writes the WAV and its labels file."""
+    from hark.data import load_dataset
+    from hark.data.wav import write_wav
+    from hark.spec import SILENCE_LABEL
+
+    ds = load_dataset(spec, data_dir)
+    clips: dict[str, list[Path]] = {}
+    for path, label in ds.split("testing"):
+        name = spec.labels[label]
+        if name != SILENCE_LABEL:
+            clips.setdefault(name, []).append(Path(path))
+    noise = sorted((Path(data_dir) / "_background_noise_").glob("*.wav"))
+    background = read_wav(noise[0], SAMPLE_RATE) if noise else None
+    audio, truth = generate(clips, seconds, background=background, background_volume=0.05, seed=seed)
+    if out is not None:
+        write_wav(out, audio, SAMPLE_RATE)
+        save_truth(Path(out).with_suffix(".txt"), truth)
+    return audio, truth
 
 
 def save_stats(path: Path | str, stats: StreamingStats) -> None:
