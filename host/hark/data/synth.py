@@ -268,7 +268,9 @@ def _check_manifest(out_dir: Path, manifest: dict) -> None:
     if path.is_file():
         old = json.loads(path.read_text())
         if old != manifest:
-            changed = sorted(k for k in set(old) | set(manifest) if old.get(k) != manifest.get(k))
+            flat_old = {**old.get("config", {}), "voices": old.get("voices"), "format": old.get("format")}
+            flat_new = {**manifest["config"], "voices": manifest["voices"], "format": manifest["format"]}
+            changed = sorted(k for k in set(flat_old) | set(flat_new) if flat_old.get(k) != flat_new.get(k))
             raise DatasetError(
                 f"{path}: this folder was synthesized with other settings ({', '.join(changed)} differ); "
                 "resume with the same settings or use a new folder"
