@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", default="micro_speech")
     ap.add_argument("--batch-size", type=int, default=100)
     ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--clips-per-word", type=int, default=100, help="for the synthesized dataset")
     args = ap.parse_args(argv)
     spec = load_spec(args.model)
     with tempfile.TemporaryDirectory(prefix="hark-bench-pipe-") as tmp:
@@ -47,11 +48,11 @@ def main(argv: list[str] | None = None) -> int:
         if data_dir is None:
             data_dir = Path(tmp) / "data"
             words = (*spec.dataset.wanted_words, "up", "down", "left", "marvin")
-            synthesize(data_dir, SynthConfig(words=words, clips_per_word=100, background_seconds=20.0),
+            synthesize(data_dir, SynthConfig(words=words, clips_per_word=args.clips_per_word, background_seconds=10.0),
                        progress=False)  # fmt: skip
         ds = load_dataset(spec, data_dir)
         backend = get_backend()
-        paths = sorted({p for p, _ in ds.split("training")})
+        paths = sorted({p for part in ("training", "validation", "testing") for p, _ in ds.split(part)})
         extract_raw(paths[:8], spec, backend)  # warm-up: graph building
         t0 = time.perf_counter()
         extract_raw(paths, spec, backend)
@@ -60,12 +61,13 @@ def main(argv: list[str] | None = None) -> int:
         common = {"batch_size": args.batch_size, "shuffle": True, "seed": 1, "cache_dir": cache, "backend": backend}
         plain = _steps_per_s(make_tf_dataset(ds, "training", spec, augment=False, **common), args.steps)
         aug = _steps_per_s(make_tf_dataset(ds, "training", spec, augment=True, **common), args.steps)
+    load = os.getloadavg()[0]
     print(json.dumps({
         "benchmark": "pipeline", "model": spec.name, "backend": backend.name, "cpu_count": os.cpu_count(),
-        "training_clips": len(ds.split("training")), "batch_size": args.batch_size,
+        "clips_extracted": len(paths), "training_entries": len(ds.split("training")), "batch_size": args.batch_size,
         "feature_extraction_clips_per_s": round(feat_rate, 1),
         "steps_per_s_no_augment": round(plain, 1), "steps_per_s_augment": round(aug, 1),
-        "augmented_clips_per_s": round(aug * args.batch_size, 1),
+        "augmented_clips_per_s": round(aug * args.batch_size, 1), "load_average_1min": round(load, 1),
     }))  # fmt: skip
     return 0
 
