@@ -36,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({
         "benchmark": "synth", "clips": report.clips_written, "dropped": len(report.clips_dropped),
         "workers": args.workers, "cpu_count": os.cpu_count(), "seconds": round(seconds, 2),
-        "clips_per_s": round(rate, 1), "load_average_1min": round(os.getloadavg()[0], 1), "projected_20000_clips_s": round(20000 / rate, 1),
+        "clips_per_s": round(rate, 1), "load_average_1min": round(os.getloadavg()[0], 1),
+        "projected_20000_clips_s": round(20000 / rate, 1),
     }))  # fmt: skip
     return 0
 
