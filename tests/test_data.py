@@ -200,6 +200,34 @@ def _write(path: Path, samples: np.ndarray, rate: int = SR) -> Path:
     return path
 
 
+def _extensible_wav(samples: np.ndarray) -> bytes:
+    """WAVE_FORMAT_EXTENSIBLE PCM with a LIST chunk before the samples (as some recorders write); TF's own
+    decode_wav rejects this header, so the pipeline must read the samples by the checked layout."""
+    data = samples.astype("<i2").tobytes()
+    guid = b"\x01\x00\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
+    fmt = struct.pack("<HHIIHHHHI", 0xFFFE, 1, SR, 2 * SR, 2, 16, 22, 16, 4) + guid
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"LIST" + struct.pack("<I", 10) + b"INFOabcdef"
+    body += b"data" + struct.pack("<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def test_any_valid_header_layout_gives_the_same_features(tmp_path, tf):
+    from hark.data import make_tf_dataset
+
+    audio = _tone(SR - 3000, 300, 5)  # also shorter than a clip: zero-padded
+    for word in ("yes", "no"):
+        _write(tmp_path / word / "plain_nohash_0.wav", audio)
+        (tmp_path / word / "ext_nohash_0.wav").write_bytes(_extensible_wav(audio))
+    spec = _spec(silence_percentage=0.0, unknown_percentage=0.0, validation_percentage=0.0, testing_percentage=0.0)
+    ds = load_dataset(spec, tmp_path)
+    x, y = next(iter(make_tf_dataset(ds, "training", spec, batch_size=4, augment=False, shuffle=False, seed=0,
+                                     cache_dir=tmp_path / "cache")))  # fmt: skip
+    padded = np.concatenate([audio, np.zeros(3000, np.int16)])
+    want = _op(tf, padded, sample_rate=SR, window_size=30, window_step=20, num_channels=40) * np.float32(10 / 256)
+    for f in x.numpy():
+        np.testing.assert_array_equal(f, want.astype(np.float32))
+
+
 def _tone(n: int = SR, f: float = 440.0, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     t = np.arange(n) / SR
@@ -286,6 +314,7 @@ def _bad_wavs() -> dict[str, tuple[bytes, str]]:
         "empty_file": (b"", r"empty file"),
         "empty_data": (encode_wav(np.zeros(0, np.int16), SR), r"empty: the data chunk holds no samples"),
         "truncated": (good[: len(good) // 2], r"truncated"),
+        "odd_data": (good[:40] + struct.pack("<I", 3) + b"\x01\x02\x03", r"not a whole number of"),
         "not_wav": (b"ID3\x03" + bytes(100), r"not a RIFF/WAVE"),
     }
 
