@@ -20,6 +20,7 @@ import json
 import math
 import multiprocessing
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -97,6 +98,7 @@ class SynthReport:
     clips_dropped: list[str] = field(default_factory=list)  # still longer than a clip at the fastest retry
     voices: int = 0
     seconds: float = 0.0
+    worker_cpu_seconds: float = 0.0  # CPU time of the clip workers: the cost without other load on the machine
 
     @property
     def clips_per_second(self) -> float:
@@ -292,7 +294,13 @@ def render_clip(
 GROUP_SIZE = 50  # clips spoken in one fresh worker process, in plan order
 
 
-def _group_job(args: tuple[str, list[tuple[dict, str, int]], dict, bool]) -> list[tuple[str, str]]:
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the flite commands)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _group_job(args: tuple[str, list[tuple[dict, str, int]], dict, bool]) -> tuple[list[tuple[str, str]], float]:
     """Renders one group of clips in order in a fresh process. If any clip of the group is missing, the whole
     group is spoken again (the engine's state makes a clip depend on the ones before it) and only missing clips
     are written; the others would come out byte-identical."""
@@ -306,7 +314,7 @@ def _group_job(args: tuple[str, list[tuple[dict, str, int]], dict, bool]) -> lis
         path = Path(out_dir) / rel
         todo.append((voice, word, n, rel, path, path.is_file() and path.stat().st_size == size))
     if all(done for *_, done in todo):
-        return [(rel, "resumed") for _, _, _, rel, _, _ in todo]
+        return [(rel, "resumed") for _, _, _, rel, _, _ in todo], _cpu_seconds()
     lib = EspeakLibrary() if use_lib else None
     out = []
     for voice, word, n, rel, path, done in todo:
@@ -318,7 +326,7 @@ def _group_job(args: tuple[str, list[tuple[dict, str, int]], dict, bool]) -> lis
         else:
             write_wav(path, clip, config.sample_rate)
             out.append((rel, "written"))
-    return out
+    return out, _cpu_seconds()
 
 
 def plan(config: SynthConfig, voices: list[Voice]) -> list[tuple[str, Voice, int]]:
@@ -394,7 +402,8 @@ def synthesize(
         bar = _progress(len(jobs), progress)
         for _ in groups:
             try:
-                done = results.next(timeout=_GROUP_TIMEOUT_S)
+                done, cpu = results.next(timeout=_GROUP_TIMEOUT_S)
+                report.worker_cpu_seconds += cpu
             except multiprocessing.TimeoutError as err:
                 raise SynthError(f"a synthesis worker produced nothing for {_GROUP_TIMEOUT_S:g} s") from err
             for rel, status in done:
