@@ -148,12 +148,17 @@ def extract_raw(
     return np.concatenate(parts) if parts else np.zeros((0, frames, channels), dtype)
 
 
-def clip_features(
+def _raw_scale(spec: ModelSpec) -> float:
+    return FEATURE_SCALE if spec.frontend.kind == "microfrontend" else 1.0
+
+
+def clip_features_raw(
     ds: KeywordDataset, split: str, spec: ModelSpec, *, cache_dir: str | Path | None = None,
     backend: FrontendBackend | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Un-augmented float32 features and int32 labels of one split, in the split's order. Silence entries get a
-    background slice at a volume drawn from a fixed seed (TF's uniform(0, 1)), so evaluation is repeatable."""
+    """Un-augmented raw features (uint16 for the microfrontend, else float32) and int32 labels of one split, in
+    the split's order. Silence entries get a background slice at a volume drawn from a fixed seed (TF's
+    uniform(0, 1)), so evaluation is repeatable."""
     entries = ds.split(split)
     if not entries:
         raise DatasetError(f"{ds.data_dir}: the {split} split is empty")
@@ -166,22 +171,33 @@ def clip_features(
     cache = FeatureCache(spec.frontend, cache_dir)
     raw = cache.get_or_compute(clip_paths, lambda missing: extract_raw(missing, spec, backend, ds=ds))
     log.info("%s features: %d cached, %d computed", split, cache.hits, cache.misses)
-    scale = np.float32(FEATURE_SCALE) if spec.frontend.kind == "microfrontend" else np.float32(1.0)
-    feats = np.zeros((len(entries), *feature_shape(spec.frontend)), np.float32)
-    feats[~is_sil] = raw.astype(np.float32) * scale
+    feats = np.zeros((len(entries), *feature_shape(spec.frontend)), raw.dtype)
+    feats[~is_sil] = raw
     if is_sil.any():
-        feats[is_sil] = _silence_features(ds, spec, int(is_sil.sum()), backend)
+        feats[is_sil] = _silence_raw(ds, spec, int(is_sil.sum()), backend)
     return feats, labels
 
 
-def _silence_features(ds: KeywordDataset, spec: ModelSpec, count: int, backend: FrontendBackend) -> np.ndarray:
+def clip_features(
+    ds: KeywordDataset, split: str, spec: ModelSpec, *, cache_dir: str | Path | None = None,
+    backend: FrontendBackend | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """As `clip_features_raw`, as float32 features (raw x FEATURE_SCALE for the microfrontend)."""
+    raw, labels = clip_features_raw(ds, split, spec, cache_dir=cache_dir, backend=backend)
+    return raw.astype(np.float32) * np.float32(_raw_scale(spec)), labels
+
+
+def _silence_raw(ds: KeywordDataset, spec: ModelSpec, count: int, backend: FrontendBackend) -> np.ndarray:
+    fe = spec.frontend
     params = augment_params(spec, augment=False)
     background = Background(ds.background_audio())
     zeros = tf.zeros([params.clip_samples], tf.float32)
+    frames, channels = feature_shape(fe)
 
     def one(i: Any) -> Any:
         audio = augment_clip(zeros, tf.constant(True), i + RANDOM_SEED * 1000003, params, background)[0]
-        return _graph_features(audio, spec, backend)
+        out = backend.tf_uint16(audio, fe) if fe.kind == "microfrontend" else tf_spectral(audio, fe)
+        return tf.ensure_shape(out, [frames, channels])
 
     out = tf.data.Dataset.range(count).map(one, num_parallel_calls=tf.data.AUTOTUNE).batch(count)
     return next(iter(out)).numpy()
@@ -199,11 +215,17 @@ def make_tf_dataset(
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     backend = backend or get_backend()
     if not augment:
-        feats, labels = clip_features(ds, split, spec, cache_dir=cache_dir, backend=backend)
-        out = tf.data.Dataset.from_tensor_slices((feats, labels))
+        # raw (uint16) features stay raw in memory, a quarter of float32, and are scaled per batch
+        raw, labels = clip_features_raw(ds, split, spec, cache_dir=cache_dir, backend=backend)
+        out = tf.data.Dataset.from_tensor_slices((raw, labels))
         if shuffle:
             out = out.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-        return out.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+        scale = _raw_scale(spec)
+
+        def to_float(x: Any, y: Any) -> Any:
+            return tf.cast(x, tf.float32) * scale, y
+
+        return out.batch(batch_size).map(to_float).prefetch(tf.data.AUTOTUNE)
 
     entries = ds.split(split)
     if not entries:
