@@ -12,7 +12,7 @@ validation and testing in one of three ways (`DatasetSpec.split`):
 Words in `wanted_words` keep their labels; every other word folder feeds `_unknown_`. Per split, with N wanted-word
 clips, ceil(N * silence_percentage / 100) `_silence_` entries and ceil(N * unknown_percentage / 100) unknown clips
 (a seeded shuffle picks which) are added, as TF's `prepare_data_index` does. A silence entry carries a real clip's
-path (TF's convention); the pipeline multiplies its audio by zero and mixes in background noise.
+path from its split (TF's convention); the pipeline multiplies its audio by zero and mixes in background noise.
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ class KeywordDataset:
     background_paths: list[Path]
     splits: dict[str, list[tuple[str, int]]]
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) with skip_bad=True
+    # path -> (byte offset of the samples, sample count), from the header check; the pipeline reads samples
+    # with it, so any valid header layout (extra chunks, WAVE_FORMAT_EXTENSIBLE) decodes the same way
+    layout: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
     _background: list[np.ndarray] | None = field(default=None, repr=False)
 
     def split(self, name: str) -> list[tuple[str, int]]:
@@ -107,10 +110,12 @@ class _Checker:
         self.sample_rate = sample_rate
         self.skip_bad = skip_bad
         self.skipped: list[tuple[str, str]] = []
+        self.layout: dict[str, tuple[int, int]] = {}
 
     def ok(self, path: Path) -> bool:
         try:
-            check_wav(path, self.sample_rate)
+            info = check_wav(path, self.sample_rate)
+            self.layout[str(path)] = (info.data_offset, info.num_samples)
         except BadWavError as err:
             if not self.skip_bad:
                 raise
@@ -205,7 +210,7 @@ def load_dataset(spec: ModelSpec, data_dir: str | Path | None = None, *, skip_ba
         if not splits[part]:
             log.warning("%s: the %s split is empty", root, part)
     return KeywordDataset(root, tuple(spec.labels), fe.sample_rate, fe.clip_samples, background, splits,
-                          checker.skipped)  # fmt: skip
+                          checker.skipped, checker.layout)  # fmt: skip
 
 
 def _background_files(folder: Path, checker: _Checker, clip_samples: int) -> list[Path]:
@@ -237,17 +242,16 @@ def _build_splits(
     rng = random.Random(RANDOM_SEED)
     ds_spec = spec.dataset
     splits: dict[str, list[tuple[str, int]]] = {}
-    silence_path: str | None = None
     for part in ("training", "validation", "testing"):
         words = by_split[part]
         known = [(str(p), index[w]) for w in wanted for p in words.get(w, [])]
         unknown = [str(p) for w in sorted(words) if w not in wanted for p in words[w]]
-        if silence_path is None and known:
-            silence_path = known[0][0]
         entries = list(known)
         if SILENCE_LABEL in index and known:
+            # TF points silence at a real clip whose audio it zeroes; one of this split's, so no split names
+            # another split's files.
             n_silence = math.ceil(len(known) * ds_spec.silence_percentage / 100)
-            entries += [(silence_path or known[0][0], index[SILENCE_LABEL])] * n_silence
+            entries += [(known[0][0], index[SILENCE_LABEL])] * n_silence
         if UNKNOWN_LABEL in index:
             rng.shuffle(unknown)
             n_unknown = math.ceil(len(known) * ds_spec.unknown_percentage / 100)
