@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from reference_clips import clip_features, fit_to_clips, randomize
 
-from hark.layers import GRU, LSTM, LastFrame, Modes, NotStreamableError, Stream
+from hark.layers import GRU, LSTM, Delay, LastFrame, Modes, NotStreamableError, Stream
 from hark.spec import load_spec
 from hark.streaming import Streamer, check_streamable, convert, initial_states, state_pairs, to_streaming
 from hark.zoo import build_model
@@ -117,6 +117,27 @@ def test_same_padding_streams_with_delay():
     out = Streamer(stream).run(np.concatenate([data, np.zeros((1, 2, 4), np.float32)], axis=1))
     out = out[:, :, 0]  # one frame per call
     np.testing.assert_allclose(out[:, layer.delay_frames :], reference, atol=TOL, rtol=0)
+
+
+def _residual(delay: int | None) -> keras.Model:
+    inputs = keras.Input((30, 4))
+    y = Stream(keras.layers.Conv1D(4, 5, padding="valid", name="conv"), pad_time="same", name="conv_stream")(inputs)
+    bypass = Delay(delay, name="bypass_delay")(inputs) if delay is not None else inputs
+    model = keras.Model(inputs, keras.layers.Add(name="add")([bypass, y]))
+    randomize(model, seed=6)
+    return model
+
+
+def test_non_causal_residual_needs_a_delay():
+    with pytest.raises(NotStreamableError, match=r"'add'.*lag by \[0, 2\] frames"):
+        to_streaming(_residual(None), "stream_external")
+    model = _residual(2)
+    data = np.random.default_rng(3).normal(size=(1, 30, 4)).astype(np.float32)
+    reference = np.asarray(model(data))  # non-streaming: the delay is the identity
+    stream = to_streaming(model, "stream_internal")
+    assert stream.stream_delay_frames == 2
+    out = Streamer(stream).run(np.concatenate([data, np.zeros((1, 2, 4), np.float32)], axis=1))[:, :, 0]
+    np.testing.assert_allclose(out[:, 2:], reference, atol=TOL, rtol=0)
 
 
 def test_last_frame_readout_streams():
