@@ -225,3 +225,15 @@ def test_streamable_flags_agree_with_the_checker():
 def test_unknown_mode():
     with pytest.raises(ValueError, match="known modes"):
         Modes.parse("streamy")
+
+
+@pytest.mark.parametrize("name", ["gru", "lstm", "low_latency_svdf"])
+def test_other_streamable_architectures(name, clips):
+    spec = load_spec("ds_cnn").replace(architecture={"name": name, "params": {}})
+    model = build_model(spec)
+    randomize(model, seed=8, gain=2.5)
+    data = clips[:2]
+    out = Streamer(to_streaming(model, "stream_external", batch_size=2)).run(data)
+    sequence = np.asarray(convert(model, Modes.SEQUENCE_INFERENCE, frames=49)(data))
+    assert np.abs(out - sequence).max() < TOL
+    np.testing.assert_allclose(out[:, -1], model(data), atol=TOL, rtol=0)
