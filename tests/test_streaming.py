@@ -200,6 +200,8 @@ def test_refuses_unwrapped_time_mixing_layers():
     assert "'fixed'" in message and "fixes the frame count" in message
     x = keras.layers.GRU(4, name="plain_gru")(inputs)
     assert "'plain_gru'" in _refusal(keras.Model(inputs, x))
+    x = keras.layers.Concatenate(axis=1, name="cat")([inputs, inputs])
+    assert "concatenates along time" in _refusal(keras.Model(inputs, x))
 
 
 def test_stream_cell_must_be_valid_padded():
@@ -236,4 +238,39 @@ def test_other_streamable_architectures(name, clips):
     out = Streamer(to_streaming(model, "stream_external", batch_size=2)).run(data)
     sequence = np.asarray(convert(model, Modes.SEQUENCE_INFERENCE, frames=49)(data))
     assert np.abs(out - sequence).max() < TOL
+    np.testing.assert_allclose(out[:, -1], model(data), atol=TOL, rtol=0)
+
+
+def test_pooling_streams():
+    """Stride-1 pooling in time, pooling over the whole window, and global max pooling all stream exactly."""
+    inputs = keras.Input((24, 8, 1))
+    x = Stream(keras.layers.Conv2D(4, (3, 3), name="conv"), pad_freq="same", name="conv_stream")(inputs)
+    x = Stream(keras.layers.MaxPooling2D((3, 2), strides=(1, 2), name="max"), name="max_stream")(x)
+    a = Stream(keras.layers.AveragePooling2D((24, 1), name="avg"), name="avg_stream")(x)
+    a = keras.layers.Reshape((-1, 16), name="avg_frames")(a)
+    a = LastFrame(name="avg_last")(a)
+    m = Stream(keras.layers.GlobalMaxPooling2D(name="gmax"), name="gmax_stream")(x)
+    out = keras.layers.Concatenate(name="both")([a, m])
+    model = keras.Model(inputs, keras.layers.Dense(3, name="head")(out))
+    randomize(model, seed=9, gain=2.0)
+    data = np.random.default_rng(4).normal(size=(2, 24, 8, 1)).astype(np.float32)
+    sequence = keras.ops.convert_to_numpy(convert(model, Modes.SEQUENCE_INFERENCE, frames=24)(data))
+    np.testing.assert_allclose(sequence[:, -1], model(data), atol=TOL, rtol=0)
+    for mode in ("stream_external", "stream_internal"):
+        out = Streamer(to_streaming(model, mode, batch_size=2)).run(data)
+        assert np.abs(out - sequence).max() < TOL, mode
+
+
+def test_sequential_models_convert():
+    model = keras.Sequential(
+        [
+            keras.Input((20, 6)),
+            Stream(keras.layers.Conv1D(5, 3, name="conv"), name="conv_stream"),
+            Stream(keras.layers.Flatten(name="flat"), name="flat_stream"),
+            keras.layers.Dense(2, name="head"),
+        ]
+    )
+    randomize(model, seed=10)
+    data = np.random.default_rng(5).normal(size=(1, 20, 6)).astype(np.float32)
+    out = Streamer(to_streaming(model, "stream_external")).run(data)
     np.testing.assert_allclose(out[:, -1], model(data), atol=TOL, rtol=0)
