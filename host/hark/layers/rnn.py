@@ -35,8 +35,9 @@ class _StreamingRNN(StatefulLayer):
         self.units = int(units)
         self.return_sequences = bool(return_sequences)
         self.cell_config = dict(cell_config or {})
-        # Unrolled for non-streaming inference, the converted model is a flat graph (no WHILE loop); training
-        # keeps the loop, which compiles much faster.
+        # Unrolled for non-streaming inference, the converted model is a flat graph: the tflite-micro
+        # interpreter (0.dev20261023182759) segfaults on the int8 WHILE loop a rolled RNN converts to.
+        # Training keeps the loop, which compiles much faster.
         self.unroll = bool(unroll)
         cell = self.cell_class(self.units, name="cell", **self.cell_config)
         # The RNN wrapper owns the cell, so the weights are the same objects in every mode.
