@@ -282,3 +282,15 @@ def test_sequential_models_convert():
     data = np.random.default_rng(5).normal(size=(1, 20, 6)).astype(np.float32)
     out = Streamer(to_streaming(model, "stream_external")).run(data)
     np.testing.assert_allclose(out[:, -1], model(data), atol=TOL, rtol=0)
+
+
+def test_to_streaming_from_spec_and_weights(tmp_path, clips):
+    spec = load_spec("svdf")
+    model = build_model(spec)
+    randomize(model, seed=11, gain=2.0)
+    path = tmp_path / "svdf.weights.h5"
+    model.save_weights(path)
+    from_spec = Streamer(to_streaming(spec, "stream_external", weights=path)).run(clips[:1])
+    from_model = Streamer(to_streaming(model, "stream_external")).run(clips[:1])
+    np.testing.assert_array_equal(from_spec, from_model)
+    np.testing.assert_allclose(from_spec[:, -1], model(clips[:1]), atol=TOL, rtol=0)
