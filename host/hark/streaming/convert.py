@@ -96,6 +96,8 @@ def convert(
             raise ValueError("streaming models here consume one frame per call (frames_per_call=1)")
         features = keras.Input(batch_shape=(batch_size, frames_per_call, *feature_shape), name=FEATURES)
     elif mode is Modes.SEQUENCE_INFERENCE:
+        if not frames or frames < 1:
+            raise ValueError("the sequence oracle needs the input length: convert(..., frames=N)")
         features = keras.Input(shape=(frames, *feature_shape), name=FEATURES)
     else:
         features = keras.Input(shape=tuple(graph.inputs[0].shape[1:]), name=FEATURES)
