@@ -11,6 +11,7 @@ load at a clock (under QEMU an estimate: 1 instruction = 1 cycle).
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ from hark.export.metadata import read_metadata  # noqa: E402
 
 
 def main() -> int:
+    faulthandler.dump_traceback_later(60, exit=True)
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", type=Path)
     p.add_argument("--seconds", type=float, default=4.0)
@@ -48,7 +50,9 @@ def main() -> int:
         "inference": int(np.median([c.inference for c in invoked])) if invoked else 0,
         "recognize": int(np.median([c.recognize for c in invoked])) if invoked else 0,
     }
-    per_hop = med["frontend"] + (med["inference"] + med["recognize"]) * len(invoked) / max(1, len(counts))
+    # Steady state: the frontend every hop, the model every `every_hops` (window models) or every hop.
+    every = meta.stream.every_hops if meta.stream.mode == "window" else 1
+    per_hop = med["frontend"] + (med["inference"] + med["recognize"]) / every
     budget = args.clock_mhz * 1e6 * hop_ms / 1000.0
     out = {
         "model": meta["spec.name"],
@@ -56,9 +60,9 @@ def main() -> int:
         "board": ident.board,
         "counter": ident.counter,
         "hops": len(counts),
-        "invokes_per_hop": round(len(invoked) / max(1, len(counts)), 3),
+        "invokes_per_hop": round(1.0 / every, 3),
         "median_per_stage": med,
-        "mean_per_hop": int(per_hop),
+        "steady_per_hop": int(per_hop),
         "arena_used_bytes": ident.arena_used_bytes,
         "model_bytes": len(model),
         "cpu_load_pct_at_clock": round(100.0 * per_hop / budget, 2),
