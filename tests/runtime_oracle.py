@@ -15,7 +15,8 @@ from hark.paths import REPO_ROOT
 def reference_dir() -> Path:
     """TFLM's reference models (outside the repo, see ARCHITECTURE.md); HARK_REFERENCE_DIR overrides."""
     env = os.environ.get("HARK_REFERENCE_DIR")
-    candidates = [Path(env)] if env else [REPO_ROOT.parent / "shared/reference", REPO_ROOT.parents[1] / "shared/reference"]
+    shared = [REPO_ROOT.parent / "shared/reference", REPO_ROOT.parents[1] / "shared/reference"]
+    candidates = [Path(env)] if env else shared
     for c in candidates:
         if (c / "tflite-micro/models").is_dir():
             return c

@@ -26,7 +26,7 @@ def _compare(model: bytes, cases: int, seed: int, *, stateful: bool = False) -> 
             ref.set_input(x, i)
         ref.invoke()
         want = [ref.get_output(i) for i in range(len(ours[0].outputs))]
-        for it, dsp in zip(ours, VARIANTS):
+        for it, dsp in zip(ours, VARIANTS, strict=True):
             for i, x in enumerate(xs):
                 it.set_input(i, x)
             it.invoke()
@@ -157,7 +157,7 @@ def _random_chain(rng: np.random.Generator):  # noqa: ANN202
     acts = [None, "relu", "relu6"]
 
     def pick_pad(size_h: int, size_w: int, k: tuple[int, int], d: tuple[int, int]) -> str:
-        ok = all(s >= (kk - 1) * dd + 1 for s, kk, dd in zip((size_h, size_w), k, d))
+        ok = all(s >= (kk - 1) * dd + 1 for s, kk, dd in zip((size_h, size_w), k, d, strict=True))
         return str(rng.choice(["same", "valid"])) if ok else "same"
 
     for layer in rng.permutation(["conv", "dw", "pool"]):

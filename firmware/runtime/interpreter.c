@@ -391,6 +391,25 @@ static int32_t root_of(const int16_t *alias, int32_t t) {
   return t;
 }
 
+/* Extends the lifetime of tensor `index` (through its alias root) to cover time `when`. */
+static void touch(const rt_subgraph_t *sg, const int16_t *al, int32_t *ti, plan_item_t *items, uint32_t *n_items,
+                  uint32_t s, int32_t index, int32_t when) {
+  int32_t r = root_of(al, index);
+  const rt_tensor_t *t = &sg->tensors[r];
+  if (t->flags & (RT_T_CONST | RT_T_VARIABLE)) return;
+  if (ti[r] < 0) {
+    ti[r] = (int32_t)*n_items;
+    plan_item_t *n = &items[(*n_items)++];
+    n->size = rt_bytes(t);
+    n->first = n->last = when;
+    n->region = s ? 1 : 0;
+  } else {
+    plan_item_t *n = &items[ti[r]];
+    if (when < n->first) n->first = when;
+    if (when > n->last) n->last = when;
+  }
+}
+
 static int plan_memory(rt_interp_t *rt) {
   /* Count the items: one per tensor of each subgraph and one per node with scratch. */
   uint32_t n_tensors = 0, n_nodes = 0;
@@ -436,35 +455,16 @@ static int plan_memory(rt_interp_t *rt) {
     }
     /* Lifetimes, on a timeline where op i of this subgraph is time time_base + i. */
     int32_t end = time_base + (int32_t)(sg->n_nodes ? sg->n_nodes - 1 : 0);
-#define TOUCH(tensor_index, when)                                                         \
-  do {                                                                                    \
-    int32_t r_ = root_of(al, (tensor_index));                                             \
-    rt_tensor_t *t_ = &sg->tensors[r_];                                                   \
-    if (t_->flags & (RT_T_CONST | RT_T_VARIABLE)) break;                                  \
-    if (ti[r_] < 0) {                                                                     \
-      ti[r_] = (int32_t)n_items;                                                          \
-      plan_item_t *n_ = &items[n_items++];                                                \
-      n_->size = rt_bytes(t_);                                                            \
-      n_->first = (when);                                                                 \
-      n_->last = (when);                                                                  \
-      n_->region = s ? 1 : 0;                                                             \
-    } else {                                                                              \
-      plan_item_t *n_ = &items[ti[r_]];                                                   \
-      if ((when) < n_->first) n_->first = (when);                                         \
-      if ((when) > n_->last) n_->last = (when);                                           \
-    }                                                                                     \
-  } while (0)
-    for (uint32_t k = 0; k < sg->n_inputs; k++) TOUCH(sg->inputs[k], time_base);
+    for (uint32_t k = 0; k < sg->n_inputs; k++) touch(sg, al, ti, items, &n_items, s, sg->inputs[k], time_base);
     for (uint32_t i = 0; i < sg->n_nodes; i++) {
       rt_node_t *node = &sg->nodes[i];
       int32_t now = time_base + (int32_t)i;
       for (uint32_t k = 0; k < node->n_inputs; k++)
-        if (node->inputs[k] >= 0) TOUCH(node->inputs[k], now);
-      for (uint32_t k = 0; k < node->n_outputs; k++) TOUCH(node->outputs[k], now);
-      for (uint32_t k = 0; k < node->n_intermediates; k++) TOUCH(node->intermediates[k], now);
+        if (node->inputs[k] >= 0) touch(sg, al, ti, items, &n_items, s, node->inputs[k], now);
+      for (uint32_t k = 0; k < node->n_outputs; k++) touch(sg, al, ti, items, &n_items, s, node->outputs[k], now);
+      for (uint32_t k = 0; k < node->n_intermediates; k++) touch(sg, al, ti, items, &n_items, s, node->intermediates[k], now);
     }
-    for (uint32_t k = 0; k < sg->n_outputs; k++) TOUCH(sg->outputs[k], end);
-#undef TOUCH
+    for (uint32_t k = 0; k < sg->n_outputs; k++) touch(sg, al, ti, items, &n_items, s, sg->outputs[k], end);
     for (uint32_t i = 0; i < sg->n_nodes; i++) {
       rt_node_t *node = &sg->nodes[i];
       if (!node->scratch_bytes) continue;
