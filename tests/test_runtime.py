@@ -222,7 +222,8 @@ def _random_elementwise_model(rng: np.random.Generator):  # noqa: ANN202
     pads = tuple(tuple(int(v) for v in rng.integers(0, 3, 2)) for _ in range(2))
     p = keras.layers.ZeroPadding2D(pads)(m)
     q = keras.layers.ZeroPadding2D(pads)(inp)
-    x = keras.layers.Concatenate(axis=int(rng.choice([1, 2, 3])))([p, q]) if c == f else keras.layers.Concatenate()([p, q])
+    axis = int(rng.choice([1, 2, 3])) if c == f else 3  # only the channel axis joins different depths
+    x = keras.layers.Concatenate(axis=axis)([p, q])
     y0, x0 = int(rng.integers(0, 2)), int(rng.integers(0, 2))
     sy, sx = int(rng.integers(1, 3)), int(rng.integers(1, 3))
     x = keras.layers.Lambda(lambda t: t[:, y0::sy, x0::sx, :])(x)
