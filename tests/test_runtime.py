@@ -275,3 +275,56 @@ def test_internal_state_variables_stream_bit_exact() -> None:
     assert names[0] == "CALL_ONCE" and {"VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"} <= set(names)
     # Stateful: outputs depend on the whole history; runs past a reset on both sides.
     assert _compare(model, 300, seed=8, stateful=True) == 300
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_logistic_and_tanh_bit_exact(activation: str) -> None:
+    import keras
+
+    rng = np.random.default_rng(3000 + len(activation))
+    for gain in (0.2, 1.0, 6.0):  # input scales from narrow to far past saturation
+        inp = keras.Input((24,), batch_size=1)
+        init = keras.initializers.RandomNormal(0, gain)
+        x = keras.layers.Dense(24, activation=activation, kernel_initializer=init)(inp)
+        x = keras.layers.Dense(4)(x)
+        model = convert_int8(keras.Model(inp, x), (24,), rng)
+        assert activation.upper().replace("SIGMOID", "LOGISTIC") in Interpreter(model).op_names
+        _compare(model, 150, seed=int(gain * 10))
+
+
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_mean_bit_exact(keepdims: bool) -> None:
+    import keras
+
+    rng = np.random.default_rng(4000 + keepdims)
+    inp = keras.Input((7, 5, 3), batch_size=1)
+    x = keras.layers.Conv2D(6, 3, padding="same")(inp)
+    if keepdims:
+        x = keras.layers.Lambda(lambda t: keras.ops.mean(t, axis=2, keepdims=True))(x)
+    else:
+        x = keras.layers.GlobalAveragePooling2D()(x)
+    model = convert_int8(keras.Model(inp, x), (7, 5, 3), rng)
+    assert Interpreter(model).op_names[-1] == "MEAN"  # the op's own output is compared
+    _compare(model, 200, seed=5)
+
+
+def test_float_io_quantize_dequantize_bit_exact() -> None:
+    import keras
+
+    rng = np.random.default_rng(5000)
+    inp = keras.Input((10,), batch_size=1)
+    x = keras.layers.Dense(6, activation="relu")(inp)
+    model = convert_int8(keras.Model(inp, x), (10,), rng, float_io=True)
+    names = Interpreter(model).op_names
+    assert names[0] == "QUANTIZE" and names[-1] == "DEQUANTIZE"
+    ours = [Interpreter(model, dsp=v) for v in VARIANTS]
+    ref = tflm_interpreter(model)
+    for case in range(300):
+        x = (rng.standard_normal((1, 10)) * (10.0 if case % 3 == 0 else 1.0)).astype(np.float32)
+        ref.set_input(x, 0)
+        ref.invoke()
+        want = ref.get_output(0)
+        for it in ours:
+            it.set_input(0, x)
+            it.invoke()
+            assert it.get_output(0).tobytes() == want.tobytes()
