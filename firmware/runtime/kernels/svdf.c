@@ -17,7 +17,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   int32_t *scratch = node->scratch;
   const int32_t nb = d->batches, nf = d->filters, nm = d->memory, ni = d->inputs;
 
-  memmove(state, state + 1, sizeof(int16_t) * (size_t)(nb * nf * nm - 1));
+  rt_svdf_shift_state(state, (uint32_t)(nb * nf * nm));
   for (int32_t b = 0; b < nb; b++) {
     int16_t *result = state + b * nf * nm + (nm - 1);
     const int8_t *w = wf;

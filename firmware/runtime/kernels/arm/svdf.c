@@ -21,7 +21,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   const int32_t neg_zp = -d->input_zp;
   const int32_t zp_pair = (int32_t)(((uint32_t)neg_zp << 16) | ((uint32_t)neg_zp & 0xFFFFu));
 
-  memmove(state, state + 1, sizeof(int16_t) * (size_t)(nb * nf * nm - 1));
+  rt_svdf_shift_state(state, (uint32_t)(nb * nf * nm));
   for (int32_t b = 0; b < nb; b++) {
     int16_t *result = state + b * nf * nm + (nm - 1);
     const int8_t *x = in + b * ni;
