@@ -31,7 +31,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
       for (; c + 4 <= ni; c += 4) {
         int32_t xv = rt_load32(x + c), wv = rt_load32(w + c);
         dot = RT_SMLAD(RT_SXTAB16(zp_pair, xv), RT_SXTB16(wv), dot);
-        dot = RT_SMLAD(RT_SXTAB16(zp_pair, rt_ror8(xv)), RT_SXTB16(rt_ror8(wv)), dot);
+        dot = RT_SMLAD(RT_SXTAB16_ROR8(zp_pair, xv), RT_SXTB16_ROR8((wv)), dot);
       }
       for (; c < ni; c++) dot += w[c] * (x[c] - d->input_zp);
       dot = rt_clamp(rt_mbqm(dot, d->scale_1_a, d->scale_1_b), INT16_MIN, INT16_MAX);
