@@ -35,6 +35,7 @@ struct rt_interp {
   runtime_profiler_t profiler;
   int has_profiler;
   int ready;
+  void *resources; /* resource variables (kernels/resource.h) */
 };
 
 /* ---- messages --------------------------------------------------------------------------------- */
@@ -183,6 +184,19 @@ float rt_opt_f32(rt_interp_t *rt, const rt_node_t *node, unsigned id, float def)
   float v = fb_f32(&rt->fb, &node->options, id, def);
   return rt->fb.err ? def : v;
 }
+const char *rt_opt_string(rt_interp_t *rt, const rt_node_t *node, unsigned id, uint32_t *len) {
+  *len = 0;
+  if (!node->options.pos) return 0;
+  const char *s = fb_string(&rt->fb, &node->options, id, len);
+  if (rt->fb.err) {
+    *len = 0;
+    return 0;
+  }
+  return s;
+}
+
+unsigned rt_subgraph_count(const rt_interp_t *rt) { return rt->n_subgraphs; }
+void **rt_resources(rt_interp_t *rt) { return &rt->resources; }
 
 /* ---- building ---------------------------------------------------------------------------------------- */
 
@@ -482,11 +496,16 @@ static int plan_memory(rt_interp_t *rt) {
 
 /* ---- public API ------------------------------------------------------------------------------------------- */
 
+/* TFLM's ResetVariableTensors: int8 state starts at its zero point (the quantized 0.0), others at 0. */
 static void zero_variables(rt_interp_t *rt) {
   for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
     rt_subgraph_t *sg = &rt->subgraphs[s];
-    for (uint32_t t = 0; t < sg->n_tensors; t++)
-      if (sg->tensors[t].flags & RT_T_VARIABLE) memset(sg->tensors[t].data, 0, sg->tensors[t].bytes);
+    for (uint32_t t = 0; t < sg->n_tensors; t++) {
+      rt_tensor_t *v = &sg->tensors[t];
+      if (!(v->flags & RT_T_VARIABLE)) continue;
+      int fill = v->type == RUNTIME_INT8 ? (int)(uint8_t)(int8_t)v->zero_point : 0;
+      memset(v->data, fill, v->bytes);
+    }
   }
 }
 

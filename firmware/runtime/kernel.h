@@ -79,6 +79,12 @@ int rt_request_scratch(rt_interp_t *rt, rt_node_t *node, size_t bytes);
 int32_t rt_opt_i32(rt_interp_t *rt, const rt_node_t *node, unsigned id, int32_t def);
 uint8_t rt_opt_u8(rt_interp_t *rt, const rt_node_t *node, unsigned id, uint8_t def);
 float rt_opt_f32(rt_interp_t *rt, const rt_node_t *node, unsigned id, float def);
+/* A string option (NUL-terminated inside the model); NULL with *len 0 if absent. */
+const char *rt_opt_string(rt_interp_t *rt, const rt_node_t *node, unsigned id, uint32_t *len);
+
+unsigned rt_subgraph_count(const rt_interp_t *rt);
+/* The head of the interpreter's resource-variable list (VAR_HANDLE and friends, kernels/resource.h). */
+void **rt_resources(rt_interp_t *rt);
 
 /* Records "op <index> (<name>): <what><detail>" and returns `code`. */
 int rt_fail(rt_interp_t *rt, const rt_node_t *node, int code, const char *what, const char *detail);
