@@ -64,6 +64,8 @@ int rt_channel_multipliers(rt_interp_t *rt, rt_node_t *node, const rt_tensor_t *
     return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "input, filter and output must be quantized", "");
   if (filter->num_scales != 1 && filter->num_scales != channels)
     return rt_fail(rt, node, RUNTIME_E_MODEL, "filter scales do not match the output channels", "");
+  /* Per-tensor quantization needs one multiplier: kernels index with rt_channel(c, step). */
+  if (filter->num_scales == 1) channels = 1;
   int32_t *m = rt_persistent(rt, node, sizeof(int32_t) * 2u * channels);
   if (!m) return RUNTIME_E_ARENA;
   int32_t *s = m + channels;

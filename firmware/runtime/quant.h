@@ -39,8 +39,9 @@ void rt_quantize_multiplier(double real, int32_t *multiplier, int *shift);
 /* CalculateActivationRangeQuantized for an int8/int16 output tensor. */
 void rt_activation_range(const rt_tensor_t *out, int activation, int32_t *act_min, int32_t *act_max);
 
-/* Per-channel (or per-tensor broadcast) output multipliers for conv-like ops:
- * real[c] = in_scale * filter_scale[c] / out_scale, in double as TFLM computes it. */
+/* Output multipliers for conv-like ops: real[c] = in_scale * filter_scale[c] / out_scale, in double as TFLM
+ * computes it; one entry per channel, or a single entry when the filter is quantized per tensor (then
+ * index them with multipliers[c * step], step = filter->num_scales > 1). */
 int rt_channel_multipliers(rt_interp_t *rt, rt_node_t *node, const rt_tensor_t *in, const rt_tensor_t *filter,
                            const rt_tensor_t *out, uint32_t channels, int32_t **multipliers, int32_t **shifts);
 

@@ -11,9 +11,9 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
   /* As TFLM: the first assignment prepared with a known handle sizes the buffer and sets its fill. */
   rt_resource_t *res = rt_resource_bound(rt, node->subgraph, node->inputs[0]);
   if (res && !res->data) {
-    res->bytes = value->bytes;
+    res->bytes = rt_bytes(value);
     res->fill = value->scales ? (uint8_t)(int8_t)value->zero_point : 0;
-    res->data = rt_persistent(rt, node, value->bytes ? value->bytes : 1);
+    res->data = rt_persistent(rt, node, rt_bytes(value) ? rt_bytes(value) : 1);
     if (!res->data) return RUNTIME_E_ARENA;
     memset(res->data, res->fill, res->bytes);
   }
@@ -22,7 +22,7 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
 
 static int eval(rt_interp_t *rt, rt_node_t *node) {
   const rt_tensor_t *value = rt_input(rt, node, 1);
-  rt_resource_t *res = rt_resource_for_eval(rt, node, rt_input(rt, node, 0), value->bytes);
+  rt_resource_t *res = rt_resource_for_eval(rt, node, rt_input(rt, node, 0), rt_bytes(value));
   if (!res) return RUNTIME_E_EVAL;
   memcpy(res->data, value->data, res->bytes);
   return 0;

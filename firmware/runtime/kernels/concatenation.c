@@ -48,7 +48,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   for (uint32_t k = 0; k < d->outer; k++) {
     for (unsigned i = 0; i < node->n_inputs; i++) {
       const rt_tensor_t *in = rt_input(rt, node, i);
-      uint32_t chunk = d->outer ? in->bytes / d->outer : 0;
+      uint32_t chunk = d->outer ? rt_bytes(in) / d->outer : 0;
       memcpy(o, (const uint8_t *)in->data + (size_t)k * chunk, chunk);
       o += chunk;
     }

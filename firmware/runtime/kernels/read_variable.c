@@ -11,7 +11,7 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
 
 static int eval(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *out = rt_output(rt, node, 0);
-  const rt_resource_t *res = rt_resource_for_eval(rt, node, rt_input(rt, node, 0), out->bytes);
+  const rt_resource_t *res = rt_resource_for_eval(rt, node, rt_input(rt, node, 0), rt_bytes(out));
   if (!res) return RUNTIME_E_EVAL;
   memcpy(out->data, res->data, res->bytes);
   return 0;

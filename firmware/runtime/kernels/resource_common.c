@@ -71,7 +71,7 @@ rt_resource_t *rt_resource_by_id(rt_interp_t *rt, int32_t id) {
 
 int rt_resource_check_handle(rt_interp_t *rt, const rt_node_t *node, const rt_tensor_t *t) {
   if (!t) return rt_fail(rt, node, RUNTIME_E_MODEL, "missing resource handle", "");
-  if ((t->type != RUNTIME_RESOURCE && t->type != RUNTIME_INT32) || t->bytes != 4)
+  if ((t->type != RUNTIME_RESOURCE && t->type != RUNTIME_INT32) || rt_bytes(t) != 4)
     return rt_fail(rt, node, RUNTIME_E_MODEL, "the resource handle must be one RESOURCE element", "");
   return 0;
 }

@@ -18,7 +18,7 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
 }
 
 static inline int8_t requant(const rt_conv_data_t *d, int32_t acc, int32_t oc) {
-  acc = rt_mbqm(acc, d->multiplier[oc], d->shift[oc]) + d->output_offset;
+  acc = rt_mbqm(acc, d->multiplier[oc * d->mult_step], d->shift[oc * d->mult_step]) + d->output_offset;
   return (int8_t)rt_clamp(acc, d->act_min, d->act_max);
 }
 

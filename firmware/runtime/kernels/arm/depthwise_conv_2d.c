@@ -15,7 +15,7 @@ static inline void tap_range(int32_t origin, int32_t dil, int32_t taps, int32_t 
 }
 
 static inline int8_t requant(const rt_conv_data_t *d, int32_t acc, int32_t oc) {
-  acc = rt_mbqm(acc, d->multiplier[oc], d->shift[oc]) + d->output_offset;
+  acc = rt_mbqm(acc, d->multiplier[oc * d->mult_step], d->shift[oc * d->mult_step]) + d->output_offset;
   return (int8_t)rt_clamp(acc, d->act_min, d->act_max);
 }
 
