@@ -97,8 +97,13 @@ def _variable_state_model(seed: int, frames: int, feat: int, units: int, init: f
     return _convert((module, module.__call__), rep, variables=True)
 
 
-@pytest.mark.parametrize(("seed", "frames", "feat", "units", "init"), [(0, 4, 8, 5, 0.0), (1, 6, 3, 7, 0.0), (2, 3, 5, 4, 0.75)])
-def test_resource_variable_state_persists_and_resets(seed: int, frames: int, feat: int, units: int, init: float) -> None:
+VARIABLE_CASES = [(0, 4, 8, 5, 0.0), (1, 6, 3, 7, 0.0), (2, 3, 5, 4, 0.75)]
+
+
+@pytest.mark.parametrize(("seed", "frames", "feat", "units", "init"), VARIABLE_CASES)
+def test_resource_variable_state_persists_and_resets(
+    seed: int, frames: int, feat: int, units: int, init: float
+) -> None:
     model = _variable_state_model(seed, frames, feat, units, init)
     names = Interpreter(model).op_names
     for op in ("CALL_ONCE", "VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"):
@@ -201,7 +206,8 @@ def _single_op_model(op: str, rng: np.random.Generator):  # noqa: ANN202
     if op in ("add", "sub", "mul"):
         # the second operand broadcasts along random axes
         bshape = tuple(d if rng.random() < 0.5 else 1 for d in shape)
-        b = keras.layers.Dense(bshape[-1])(keras.layers.Lambda(lambda t: t[tuple([slice(None)] + [slice(0, d) for d in bshape])])(inp))
+        crop = tuple([slice(None)] + [slice(0, d) for d in bshape])
+        b = keras.layers.Dense(bshape[-1])(keras.layers.Lambda(lambda t: t[crop])(inp))
         fn = {"add": keras.ops.add, "sub": keras.ops.subtract, "mul": keras.ops.multiply}[op]
         y = keras.layers.Lambda(lambda ts: fn(ts[0], ts[1]))([a, b]) if rng.random() < 0.5 else \
             keras.layers.Lambda(lambda ts: fn(ts[1], ts[0]))([a, b])  # fmt: skip
@@ -216,7 +222,10 @@ def _single_op_model(op: str, rng: np.random.Generator):  # noqa: ANN202
     elif op == "split":
         axis = int(rng.integers(1, rank))
         n = int(rng.integers(2, 4))
-        widened = keras.layers.Dense(shape[-1] * n)(inp) if axis == rank - 1 else keras.layers.Concatenate(axis=axis)([a] * n)
+        if axis == rank - 1:
+            widened = keras.layers.Dense(shape[-1] * n)(inp)
+        else:
+            widened = keras.layers.Concatenate(axis=axis)([a] * n)
         parts = keras.layers.Lambda(lambda t: tf.split(t, n, axis=axis))(widened)
         y = keras.layers.Concatenate(axis=-1)([parts[-1], parts[0]]) if axis == rank - 1 else parts[-1]
     else:  # strided slice: random begin/end/stride per axis (shrinking none)
@@ -247,7 +256,7 @@ def test_random_single_op_bit_exact(op: str, seed: int) -> None:
         model, shape = _single_op_model(op, rng)
         data = [rng.standard_normal((1, *shape)).astype(np.float32) * rng.uniform(0.5, 4.0) for _ in range(24)]
 
-        def rep():  # noqa: ANN202
+        def rep(data: list[np.ndarray] = data):  # noqa: ANN202
             for x in data:
                 yield [x]
 
