@@ -3,24 +3,20 @@ models converted to int8 with TensorFlow's converter."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from hark.paths import REPO_ROOT
+from hark import paths
 
 
 def reference_dir() -> Path:
-    """TFLM's reference models (outside the repo, see ARCHITECTURE.md); HARK_REFERENCE_DIR overrides."""
-    env = os.environ.get("HARK_REFERENCE_DIR")
-    shared = [REPO_ROOT.parent / "shared/reference", REPO_ROOT.parents[1] / "shared/reference"]
-    candidates = [Path(env)] if env else shared
-    for c in candidates:
-        if (c / "tflite-micro/models").is_dir():
-            return c
-    pytest.skip(f"TFLM reference models not found in {candidates}; set HARK_REFERENCE_DIR")
+    """TFLM's reference models; a missing folder fails the test (CI must have it), naming where it looked."""
+    try:
+        return paths.reference_dir()
+    except paths.ReferenceMissing as err:
+        pytest.fail(str(err))
 
 
 def tflm_interpreter(model: bytes):  # noqa: ANN201 - tflite_micro has no type stubs

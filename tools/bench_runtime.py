@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from hark import paths
 from hark.runtime.emulated import BENCH_MODELS, bench_image, flash_by_archive, pattern_input, run_bench
 
 # TFLM at commit 90b983c2, Debian GCC 12.2, QEMU mps2-an386 (ARCHITECTURE.md, benchmarks/README.md).
@@ -33,12 +33,10 @@ TFLM_FLASH = {"reference_kernels": 25_400, "cmsis_nn": 34_500}
 
 
 def reference_dir() -> Path:
-    env = os.environ.get("HARK_REFERENCE_DIR")
-    root = Path(__file__).resolve().parents[1]
-    for c in [Path(env)] if env else [root.parent / "shared/reference", root.parents[1] / "shared/reference"]:
-        if (c / "tflite-micro/models").is_dir():
-            return c
-    sys.exit("TFLM reference models not found; set HARK_REFERENCE_DIR")
+    try:
+        return paths.reference_dir()
+    except paths.ReferenceMissing as err:
+        sys.exit(str(err))
 
 
 def expected_outputs(model: bytes) -> list[bytes]:
