@@ -46,8 +46,16 @@ def random_input(rng: np.random.Generator, dtype: type, shape: tuple[int, ...], 
     return rng.integers(info.min, info.max + 1, size=shape, dtype=dtype)
 
 
-def convert_int8(model, input_shape: tuple[int, ...], rng: np.random.Generator, samples: int = 32) -> bytes:  # noqa: ANN001
-    """Full-integer conversion with a representative dataset, int8 input and output."""
+def convert_int8(  # noqa: ANN201
+    model,  # noqa: ANN001
+    input_shape: tuple[int, ...],
+    rng: np.random.Generator,
+    samples: int = 32,
+    *,
+    float_io: bool = False,
+) -> bytes:
+    """Full-integer conversion with a representative dataset; int8 input and output unless `float_io`
+    (then the model starts with QUANTIZE and ends with DEQUANTIZE)."""
     import tensorflow as tf
 
     data = [rng.standard_normal((1, *input_shape)).astype(np.float32) * rng.uniform(0.5, 3.0) for _ in range(samples)]
@@ -60,6 +68,7 @@ def convert_int8(model, input_shape: tuple[int, ...], rng: np.random.Generator, 
     conv.optimizations = [tf.lite.Optimize.DEFAULT]
     conv.representative_dataset = representative
     conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    conv.inference_input_type = tf.int8
-    conv.inference_output_type = tf.int8
+    if not float_io:
+        conv.inference_input_type = tf.int8
+        conv.inference_output_type = tf.int8
     return conv.convert()

@@ -43,7 +43,7 @@ void rt_activation_range(const rt_tensor_t *out, int activation, int32_t *act_mi
  * computes it; one entry per channel, or a single entry when the filter is quantized per tensor (then
  * index them with multipliers[c * step], step = filter->num_scales > 1). */
 int rt_channel_multipliers(rt_interp_t *rt, rt_node_t *node, const rt_tensor_t *in, const rt_tensor_t *filter,
-                           const rt_tensor_t *out, uint32_t channels, int32_t **multipliers, int32_t **shifts);
+                           const rt_tensor_t *out, uint32_t channels, int32_t **multipliers, int8_t **shifts);
 
 /* gemmlowp fixed point, for softmax and the LSTM/logistic/tanh families. */
 static inline int32_t rt_sat_shl(int32_t x, int exponent) {
