@@ -181,7 +181,10 @@ def _cell_model(kind: str, seed: int) -> bytes:
     return _convert(model, rep)
 
 
-@pytest.mark.parametrize(("kind", "seed"), [("gru", 0), ("gru", 1), ("lstm", 2), ("lstm", 3)])
+CELLS = [("gru", 0), ("lstm", 2)] + [pytest.param(k, s, marks=pytest.mark.slow) for k, s in [("gru", 1), ("lstm", 3)]]
+
+
+@pytest.mark.parametrize(("kind", "seed"), CELLS)
 def test_recurrent_cell_step_bit_exact(kind: str, seed: int) -> None:
     model = _cell_model(kind, seed)
     names = set(Interpreter(model).op_names)
@@ -261,7 +264,7 @@ OPS = {
 
 
 @pytest.mark.parametrize("op", OPS)
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", [0, 1] + [pytest.param(s, marks=pytest.mark.slow) for s in range(2, 10)])
 def test_random_single_op_bit_exact(op: str, seed: int) -> None:
     rng = np.random.default_rng(zlib.crc32(f"{op}/{seed}".encode()))
     for _attempt in range(8):
@@ -291,7 +294,7 @@ def test_mean_with_input_quantization_equal_to_output() -> None:
 
     compared = 0
     for seed in range(12):
-        if compared == 4:
+        if compared == 2:
             break
         rng = np.random.default_rng(zlib.crc32(f"mean-same/{seed}".encode()))
         model, shape = _single_op_model("mean", rng)
@@ -309,4 +312,4 @@ def test_mean_with_input_quantization_equal_to_output() -> None:
         src, dst = sg.tensors[means[0].inputs[0]].quantization, sg.tensors[means[0].outputs[0]].quantization
         dst.scale, dst.zeroPoint = np.array(src.scale), np.array(src.zeroPoint)
         compared += _compare_sequence(bytes(flatbuffer_utils.convert_object_to_bytearray(fb)), 20, seed) // 20
-    assert compared == 4
+    assert compared == 2
