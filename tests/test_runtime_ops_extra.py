@@ -152,6 +152,52 @@ def test_micro_speech_lstm_bit_exact() -> None:
     assert _compare_sequence(model, 24, seed=8, reset_at=(10,)) == 24
 
 
+def _lstm_variant(
+    clip: float | None, cell_power: int | None, batch_time: tuple[int, int] | None, time_major: bool
+) -> bytes:
+    """micro_speech_lstm rewritten to reach the kernel's other paths: a tighter cell clip, another cell
+    state scale (the tanh input shift changes sign below 2^-12), and 7 batches of 7 steps, time-major or
+    batch-major (the 7 x 7 x 80 output still flattens to the classifier's 3,920 inputs)."""
+    from tensorflow.lite.tools import flatbuffer_utils
+
+    raw = (reference_dir() / "tflite-micro/models/micro_speech_lstm.tflite").read_bytes()
+    model = flatbuffer_utils.read_model_from_bytearray(bytearray(raw))
+    sg = model.subgraphs[0]
+    op = sg.operators[0]
+    assert model.operatorCodes[op.opcodeIndex].builtinCode == 44
+    inp, hidden, cell, out = op.inputs[0], op.inputs[18], op.inputs[19], op.outputs[0]
+    if clip is not None:
+        op.builtinOptions.cellClip = clip
+    if cell_power is not None:
+        sg.tensors[cell].quantization.scale = np.array([2.0**cell_power], dtype=np.float32)
+    if batch_time is not None:
+        b, t = batch_time
+        n_in, n_state = int(sg.tensors[inp].shape[2]), int(sg.tensors[hidden].shape[1])
+        sg.tensors[inp].shape = np.array([t, b, n_in] if time_major else [b, t, n_in], dtype=np.int32)
+        sg.tensors[out].shape = np.array([t, b, n_state] if time_major else [b, t, n_state], dtype=np.int32)
+        for state in (hidden, cell):
+            sg.tensors[state].shape = np.array([b, n_state], dtype=np.int32)
+        op.builtinOptions.timeMajor = time_major
+    sg.outputs = np.array([out, *[int(o) for o in sg.outputs]], dtype=np.int32)
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+
+
+LSTM_VARIANTS = [
+    (None, -13, None, False),
+    (None, None, (7, 7), True),
+    pytest.param(0.25, None, None, False, marks=pytest.mark.slow),
+    pytest.param(None, -9, None, False, marks=pytest.mark.slow),
+    pytest.param(None, None, (7, 7), False, marks=pytest.mark.slow),
+]
+
+
+@pytest.mark.parametrize(("clip", "cell_power", "batch_time", "time_major"), LSTM_VARIANTS)
+def test_lstm_variants_bit_exact(
+    clip: float | None, cell_power: int | None, batch_time: tuple[int, int] | None, time_major: bool
+) -> None:
+    assert _compare_sequence(_lstm_variant(clip, cell_power, batch_time, time_major), 10, seed=11, reset_at=(6,)) == 10
+
+
 # ---- recurrent cells unrolled over one step ----------------------------------------------------------
 
 
