@@ -359,3 +359,25 @@ def test_mean_with_input_quantization_equal_to_output() -> None:
         dst.scale, dst.zeroPoint = np.array(src.scale), np.array(src.zeroPoint)
         compared += _compare_sequence(bytes(flatbuffer_utils.convert_object_to_bytearray(fb)), 20, seed) // 20
     assert compared == 2
+
+
+# ---- on the emulated board -----------------------------------------------------------------------------
+
+
+@pytest.mark.emulator
+def test_micro_speech_lstm_on_the_emulated_board() -> None:
+    """The LSTM's DSP twin (ACLE intrinsics, -O2) on the Cortex-M4 gives tflite-micro's bytes."""
+    from hark.runtime.emulated import bench_image, pattern_input, run_bench
+
+    image = bench_image("micro_speech_lstm")
+    if not image.is_file():
+        pytest.fail(f"{image} is missing: run ./hark test, which builds the ARM tree before pytest")
+    run = run_bench(image)
+    model = (reference_dir() / "tflite-micro/models/micro_speech_lstm.tflite").read_bytes()
+    ref = tflm_interpreter(model)
+    d = ref.get_input_details(0)
+    x = np.frombuffer(pattern_input(int(np.prod(d["shape"])) * np.dtype(d["dtype"]).itemsize), d["dtype"])
+    ref.set_input(x.reshape(d["shape"]), 0)
+    ref.invoke()
+    assert run.outputs == [ref.get_output(0).tobytes()]
+    assert [n for _, n, _ in run.ops] == ["UNIDIRECTIONAL_SEQUENCE_LSTM", "RESHAPE", "FULLY_CONNECTED", "SOFTMAX"]
