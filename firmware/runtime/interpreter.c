@@ -22,18 +22,7 @@ typedef struct {
   uint32_t n_tensors, n_nodes, n_inputs, n_outputs;
 } rt_subgraph_t;
 
-#define RT_MAX_RESOURCES 16
-
-typedef struct {
-  const char *container, *name; /* NUL-terminated strings in the model */
-  void *data;
-  uint32_t bytes;
-  int16_t fill; /* the byte runtime_reset() writes; -1 until an ASSIGN_VARIABLE sets it */
-} rt_resource_t;
-
 struct rt_interp {
-  rt_resource_t *resources; /* RT_MAX_RESOURCES slots, allocated on first use */
-  uint32_t n_resources;
   fb_t fb;
   fb_table_t model;
   char *error; /* the owner's message buffer */
@@ -47,6 +36,7 @@ struct rt_interp {
   const runtime_ops_t *ops;
   const runtime_profiler_t *profiler; /* the caller's, NULL when off */
   int ready;
+  void *resources; /* resource variables (kernels/resource.h) */
 };
 
 /* ---- messages --------------------------------------------------------------------------------- */
@@ -217,51 +207,8 @@ const char *rt_opt_string(rt_interp_t *rt, const rt_node_t *node, unsigned id, u
   return rt->fb.err ? 0 : s;
 }
 
-static int same_str(const char *a, const char *b) {
-  if (!a || !b) return a == b;
-  return strcmp(a, b) == 0;
-}
-
-int rt_resource(rt_interp_t *rt, const rt_node_t *node, unsigned input, uint32_t bytes, int fill, void **data) {
-  *data = 0;
-  if (input >= node->n_inputs) return rt_fail(rt, node, RUNTIME_E_MODEL, "missing resource input", "");
-  int32_t t = node->inputs[input];
-  const rt_subgraph_t *sg = &rt->subgraphs[node->subgraph];
-  const rt_node_t *handle = 0;
-  for (uint32_t i = 0; i < sg->n_nodes && !handle; i++)
-    if (sg->nodes[i].kernel && sg->nodes[i].kernel->builtin == 142 && sg->nodes[i].n_outputs == 1 &&
-        sg->nodes[i].outputs[0] == t)
-      handle = &sg->nodes[i];
-  if (!handle) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "resource not produced by a VAR_HANDLE", "");
-  uint32_t n;
-  const char *container = rt_opt_string(rt, handle, 0, &n);
-  const char *name = rt_opt_string(rt, handle, 1, &n);
-  if (!rt->resources) {
-    rt->resources = rt_persistent(rt, node, sizeof(rt_resource_t) * RT_MAX_RESOURCES);
-    if (!rt->resources) return RUNTIME_E_ARENA;
-  }
-  rt_resource_t *r = 0;
-  for (uint32_t i = 0; i < rt->n_resources && !r; i++)
-    if (same_str(rt->resources[i].container, container) && same_str(rt->resources[i].name, name)) r = &rt->resources[i];
-  if (!r) {
-    if (rt->n_resources == RT_MAX_RESOURCES) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "too many variables", "");
-    r = &rt->resources[rt->n_resources++];
-    r->container = container;
-    r->name = name;
-    r->fill = -1;
-  }
-  /* TFLM: the first ASSIGN_VARIABLE prepared sets the fill (its value's int8 zero point, 0 if none). */
-  if (r->fill < 0 && fill >= 0) r->fill = (int16_t)fill;
-  if (!r->data) {
-    r->data = rt_persistent(rt, node, bytes ? bytes : 1);
-    if (!r->data) return RUNTIME_E_ARENA;
-    r->bytes = bytes;
-  } else if (r->bytes != bytes) {
-    return rt_fail(rt, node, RUNTIME_E_MODEL, "variable used with two different sizes", "");
-  }
-  *data = r->data;
-  return 0;
-}
+unsigned rt_subgraph_count(const rt_interp_t *rt) { return rt->n_subgraphs; }
+void **rt_resources(rt_interp_t *rt) { return &rt->resources; }
 
 /* ---- building ---------------------------------------------------------------------------------------- */
 
@@ -563,9 +510,6 @@ static int plan_memory(rt_interp_t *rt) {
 
 /* TFLM's ResetVariableTensors: int8 state starts at its zero point (the quantized 0.0), others at 0. */
 static void zero_variables(rt_interp_t *rt) {
-  /* Resource variables go back to their fill, as TFLM's ResetAll (CALL_ONCE does not run again). */
-  for (uint32_t i = 0; i < rt->n_resources; i++)
-    memset(rt->resources[i].data, rt->resources[i].fill < 0 ? 0 : rt->resources[i].fill, rt->resources[i].bytes);
   for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
     rt_subgraph_t *sg = &rt->subgraphs[s];
     for (uint32_t t = 0; t < sg->n_tensors; t++) {

@@ -82,15 +82,13 @@ const uint8_t *rt_opt_vector(rt_interp_t *rt, const rt_node_t *node, unsigned id
 /* A string option (e.g. VarHandleOptions.shared_name), NUL-terminated in the model; NULL if absent. */
 const char *rt_opt_string(rt_interp_t *rt, const rt_node_t *node, unsigned id, uint32_t *len);
 
+unsigned rt_subgraph_count(const rt_interp_t *rt);
+/* The head of the interpreter's resource-variable list (VAR_HANDLE and friends, kernels/resource.h). */
+void **rt_resources(rt_interp_t *rt);
 
 /* Records "op <index> (<name>): <what><detail>" and returns `code`. */
 int rt_fail(rt_interp_t *rt, const rt_node_t *node, int code, const char *what, const char *detail);
 const char *rt_type_name(uint8_t type);
-/* The buffer of the resource variable that input `input` of `node` refers to (the output of a VAR_HANDLE
- * in the same subgraph; variables are shared by container and shared_name across subgraphs). The first
- * caller sizes it (`bytes`); later callers must agree. `fill` (ASSIGN_VARIABLE: the value's int8 zero
- * point, or 0; readers pass -1) is the byte init and runtime_reset write, as TFLM. Prepare only. */
-int rt_resource(rt_interp_t *rt, const rt_node_t *node, unsigned input, uint32_t bytes, int fill, void **data);
 /* Runs subgraph `index` (CALL_ONCE, control flow). */
 int rt_invoke_subgraph(rt_interp_t *rt, unsigned index);
 

@@ -8,11 +8,12 @@
 #include "kernel.h"
 
 static inline int32_t rt_srdhm(int32_t a, int32_t b) {
-  /* SaturatingRoundingDoublingHighMul */
+  /* SaturatingRoundingDoublingHighMul. gemmlowp adds a sign-dependent nudge and divides truncating
+   * toward zero; adding 2^30 and shifting (floor) gives the same result for every product, since
+   * -floor((k - 1 + 2^30) / 2^31) == -ceil((k - 2^30) / 2^31) == floor((2^30 - k) / 2^31), and it
+   * compiles to SMULL/SMLAL plus a shift instead of a 64-bit signed division. */
   if (a == b && a == INT32_MIN) return INT32_MAX;
-  int64_t ab = (int64_t)a * (int64_t)b;
-  int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
-  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+  return (int32_t)(((int64_t)a * (int64_t)b + (1 << 30)) >> 31);
 }
 
 static inline int32_t rt_rdbypot(int32_t x, int exponent) {

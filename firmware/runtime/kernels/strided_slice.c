@@ -1,94 +1,123 @@
-/* STRIDED_SLICE with constant begin/end/strides, begin/end/shrink-axis masks (no ellipsis or new axes),
- * up to 5-D, any element type: TFLM's StartForAxis/StopForAxis index logic. */
+/* STRIDED_SLICE, as TFLM runs it: constant begin/end/strides, begin/end/shrink masks (ellipsis and
+ * new-axis masks ignored, as TFLM does), up to 4-D (padded to 5-D here), any element type. */
 #include <string.h>
 
 #include "kernel.h"
+#include "model.h"
 
 #define SS_DIMS 5
 
 typedef struct {
-  int32_t start[SS_DIMS], stop[SS_DIMS], stride[SS_DIMS], in_stride[SS_DIMS];
-  uint32_t elem;
-} slice_data_t;
+  int32_t start[SS_DIMS], stop[SS_DIMS], stride[SS_DIMS];
+  int32_t in_dims[SS_DIMS];
+  uint32_t elem_bytes;
+} ss_data_t;
 
-static int32_t clampi(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+static int32_t clamp(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+/* TFLM's StartForAxis / StopForAxis. */
+static int32_t start_for_axis(int32_t begin, int masked, int32_t stride, int32_t size) {
+  if (size == 0) return 0;
+  int64_t s = begin;
+  if (masked) s = stride > 0 ? INT32_MIN : INT32_MAX;
+  if (s < 0) s += size;
+  return stride > 0 ? clamp((int32_t)(s < INT32_MIN ? INT32_MIN : s), 0, size)
+                    : clamp((int32_t)(s < INT32_MIN ? INT32_MIN : s), -1, size - 1);
+}
+
+static int32_t stop_for_axis(int32_t end, int masked, int shrink, int32_t stride, int32_t size, int32_t start) {
+  if (size == 0) return 0;
+  if (shrink) return start + 1;
+  int64_t s = end;
+  if (masked) s = stride > 0 ? INT32_MAX : INT32_MIN;
+  if (s < 0) s += size;
+  return stride > 0 ? clamp((int32_t)s, 0, size) : clamp((int32_t)s, -1, size - 1);
+}
 
 static int prepare(rt_interp_t *rt, rt_node_t *node) {
-  rt_tensor_t *in = rt_input(rt, node, 0), *b = rt_input(rt, node, 1), *e = rt_input(rt, node, 2);
-  rt_tensor_t *s = rt_input(rt, node, 3), *out = rt_output(rt, node, 0);
-  if (!in || !b || !e || !s || !out) return rt_fail(rt, node, RUNTIME_E_MODEL, "missing tensor", "");
-  if (!(b->flags & e->flags & s->flags & RT_T_CONST) || b->type != RUNTIME_INT32 || e->type != RUNTIME_INT32 ||
-      s->type != RUNTIME_INT32)
-    return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "begin, end and strides must be constant int32", "");
-  const int32_t rank = in->rank;
-  if (rank > SS_DIMS || rt_elements(b) != (uint32_t)rank || rt_elements(e) != (uint32_t)rank ||
-      rt_elements(s) != (uint32_t)rank || out->type != in->type)
-    return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "rank above 5 or mismatched index vectors", "");
-  int32_t begin_mask = rt_opt_i32(rt, node, 0, 0), end_mask = rt_opt_i32(rt, node, 1, 0);
-  int32_t shrink = rt_opt_i32(rt, node, 4, 0);
-  if (rt_opt_i32(rt, node, 2, 0) || rt_opt_i32(rt, node, 3, 0) || rt_opt_u8(rt, node, 5, 0))
-    return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "ellipsis, new-axis masks and offset", "");
-  slice_data_t *d = rt_persistent(rt, node, sizeof *d);
+  rt_tensor_t *in = rt_input(rt, node, 0), *out = rt_output(rt, node, 0);
+  rt_tensor_t *tb = rt_input(rt, node, 1), *te = rt_input(rt, node, 2), *ts = rt_input(rt, node, 3);
+  if (node->n_inputs != 4 || !in || !out || !tb || !te || !ts)
+    return rt_fail(rt, node, RUNTIME_E_MODEL, "STRIDED_SLICE takes input, begin, end, strides", "");
+  if (in->rank > 4) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "input of more than 4 dims", "");
+  if (in->type != out->type || !rt_type_size(in->type))
+    return rt_fail(rt, node, RUNTIME_E_MODEL, "input and output types differ", "");
+  const rt_tensor_t *idx[3] = {tb, te, ts};
+  for (int k = 0; k < 3; k++) {
+    if (!(idx[k]->flags & RT_T_CONST))
+      return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "non-constant begin, end or strides", "");
+    if (idx[k]->type != RUNTIME_INT32 || rt_elements(idx[k]) != in->rank)
+      return rt_fail(rt, node, RUNTIME_E_MODEL, "begin, end and strides must be int32 of the input's rank", "");
+  }
+  int begin_mask = rt_opt_i32(rt, node, 0, 0), end_mask = rt_opt_i32(rt, node, 1, 0);
+  int shrink_mask = rt_opt_i32(rt, node, 4, 0);
+  ss_data_t *d = rt_persistent(rt, node, sizeof *d);
   if (!d) return RUNTIME_E_ARENA;
-  node->data = d;
-  const int32_t *bv = b->data, *ev = e->data, *sv = s->data;
-  int32_t pad = SS_DIMS - rank, stride_acc = 1;
-  uint32_t count = 1;
-  for (int32_t i = SS_DIMS - 1; i >= 0; i--) {
-    int32_t ax = i - pad;
-    int32_t size = ax >= 0 ? in->dims[ax] : 1;
-    d->in_stride[i] = stride_acc;
-    stride_acc *= size;
-    if (ax < 0) {
+  const int32_t *b = tb->data, *e = te->data, *s = ts->data;
+  int pad = SS_DIMS - in->rank, out_axis = 0;
+  for (int i = 0; i < SS_DIMS; i++) {
+    if (i < pad) {
       d->start[i] = 0;
       d->stop[i] = 1;
       d->stride[i] = 1;
+      d->in_dims[i] = 1;
       continue;
     }
-    int32_t st = sv[ax];
-    if (st == 0) return rt_fail(rt, node, RUNTIME_E_MODEL, "zero stride", "");
-    int32_t start = bv[ax], stop = ev[ax];
-    if (shrink & (1 << ax)) {
-      if (start < 0) start += size;
-      if (start < 0 || start >= size) return rt_fail(rt, node, RUNTIME_E_MODEL, "shrink index out of range", "");
-      stop = start + 1;
-      st = 1;
+    int a = i - pad;
+    int32_t size = in->dims[a], stride = s[a];
+    if (stride == 0) return rt_fail(rt, node, RUNTIME_E_MODEL, "zero stride", "");
+    int shrink = (shrink_mask >> a) & 1;
+    int32_t st = start_for_axis(b[a], (begin_mask >> a) & 1, stride, size);
+    int32_t sp = stop_for_axis(e[a], (end_mask >> a) & 1, shrink, stride, size, st);
+    /* ceil((sp - st) / stride), at least 0 */
+    int64_t span = (int64_t)sp - st;
+    int64_t n = stride > 0 ? (span + stride - 1) / stride : (span + stride + 1) / stride;
+    if (span == 0 || (span > 0) != (stride > 0)) n = 0;
+    if (shrink) {
+      if (n != 1) return rt_fail(rt, node, RUNTIME_E_MODEL, "shrunk axis out of range", "");
     } else {
-      if (begin_mask & (1 << ax)) start = st > 0 ? 0 : size - 1;
-      else {
-        if (start < 0) start += size;
-        start = st > 0 ? clampi(start, 0, size) : clampi(start, -1, size - 1);
-      }
-      if (end_mask & (1 << ax)) stop = st > 0 ? size : -1;
-      else {
-        if (stop < 0) stop += size;
-        stop = st > 0 ? clampi(stop, 0, size) : clampi(stop, -1, size - 1);
-      }
+      if (out_axis >= out->rank || out->dims[out_axis] != n)
+        return rt_fail(rt, node, RUNTIME_E_MODEL, "output shape does not match the slice", "");
+      out_axis++;
     }
-    d->start[i] = start;
-    d->stop[i] = stop;
-    d->stride[i] = st;
-    int32_t n = st > 0 ? (stop > start ? (stop - start + st - 1) / st : 0) : (start > stop ? (start - stop - st - 1) / -st : 0);
-    count *= (uint32_t)n;
+    d->start[i] = st;
+    d->stop[i] = sp;
+    d->stride[i] = stride;
+    d->in_dims[i] = size;
   }
-  d->elem = rt_bytes(in) / (rt_elements(in) ? rt_elements(in) : 1);
-  if (count != rt_elements(out)) return rt_fail(rt, node, RUNTIME_E_MODEL, "output shape does not match the slice", "");
+  if (out_axis != out->rank) return rt_fail(rt, node, RUNTIME_E_MODEL, "output shape does not match the slice", "");
+  d->elem_bytes = rt_type_size(in->type);
+  node->data = d;
   return 0;
 }
 
-#define SS_LOOP(i) for (int32_t i = d->start[i##_d]; d->stride[i##_d] > 0 ? i < d->stop[i##_d] : i > d->stop[i##_d]; i += d->stride[i##_d])
+static int done(int32_t i, int32_t stop, int32_t stride) { return stride > 0 ? i >= stop : i <= stop; }
 
 static int eval(rt_interp_t *rt, rt_node_t *node) {
-  const slice_data_t *d = node->data;
+  const ss_data_t *d = node->data;
   const uint8_t *in = rt_input(rt, node, 0)->data;
-  uint8_t *o = rt_output(rt, node, 0)->data;
-  const uint32_t es = d->elem;
-  enum { a_d = 0, b_d = 1, c_d = 2, e_d = 3, f_d = 4 };
-  SS_LOOP(a) SS_LOOP(b) SS_LOOP(c) SS_LOOP(e) SS_LOOP(f) {
-    int32_t idx = a * d->in_stride[0] + b * d->in_stride[1] + c * d->in_stride[2] + e * d->in_stride[3] + f;
-    memcpy(o, in + (uint32_t)idx * es, es);
-    o += es;
-  }
+  uint8_t *out = rt_output(rt, node, 0)->data;
+  const uint32_t eb = d->elem_bytes;
+  const int32_t *n = d->in_dims;
+  for (int32_t i0 = d->start[0]; !done(i0, d->stop[0], d->stride[0]); i0 += d->stride[0])
+    for (int32_t i1 = d->start[1]; !done(i1, d->stop[1], d->stride[1]); i1 += d->stride[1])
+      for (int32_t i2 = d->start[2]; !done(i2, d->stop[2], d->stride[2]); i2 += d->stride[2])
+        for (int32_t i3 = d->start[3]; !done(i3, d->stop[3], d->stride[3]); i3 += d->stride[3]) {
+          size_t row = ((((size_t)i0 * (size_t)n[1] + (size_t)i1) * (size_t)n[2] + (size_t)i2) * (size_t)n[3] +
+                        (size_t)i3) * (size_t)n[4];
+          if (d->stride[4] == 1) {
+            size_t len = (size_t)(d->stop[4] - d->start[4]);
+            if (d->stop[4] > d->start[4]) {
+              memcpy(out, in + (row + (size_t)d->start[4]) * eb, len * eb);
+              out += len * eb;
+            }
+            continue;
+          }
+          for (int32_t i4 = d->start[4]; !done(i4, d->stop[4], d->stride[4]); i4 += d->stride[4]) {
+            memcpy(out, in + (row + (size_t)i4) * eb, eb);
+            out += eb;
+          }
+        }
   return 0;
 }
 

@@ -1,0 +1,270 @@
+"""The step-counted training loop: Keras `fit` in segments of whole steps, with checkpoints, resume,
+best-by-validation weights, early stopping and TensorBoard scalars.
+
+Every count is in optimizer steps (as kws_streaming's `how_many_training_steps`), never in epochs: the run
+ends when `optimizer.iterations` reaches the sum of `training.steps`, however often it was killed and resumed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+from tensorflow.core.framework import summary_pb2
+
+from hark.spec import ModelSpec
+from hark.train.run_folder import RunFolder
+from hark.train.schedule import stepped_schedule, total_steps
+from hark.train.strategy import is_chief
+
+OPTIMIZERS: dict[str, Callable[[Any], keras.optimizers.Optimizer]] = {
+    "adam": lambda lr: keras.optimizers.Adam(learning_rate=lr),
+    "sgd": lambda lr: keras.optimizers.SGD(learning_rate=lr),
+    "momentum": lambda lr: keras.optimizers.SGD(learning_rate=lr, momentum=0.9),
+    "rmsprop": lambda lr: keras.optimizers.RMSprop(learning_rate=lr),
+}
+
+
+@dataclass
+class FitResult:
+    steps: int
+    best_val_accuracy: float
+    best_step: int
+    stopped_early: bool
+    resumed_from: int
+    history: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def compile_model(model: keras.Model, spec: ModelSpec) -> None:
+    t = spec.training
+    if t.optimizer not in OPTIMIZERS:
+        raise ValueError(f"training.optimizer '{t.optimizer}' is not one of {', '.join(OPTIMIZERS)}")
+    if t.label_smoothing > 0:
+        loss = keras.losses.CategoricalCrossentropy(label_smoothing=t.label_smoothing)
+        metric = keras.metrics.CategoricalAccuracy(name="accuracy")
+    else:
+        loss = keras.losses.SparseCategoricalCrossentropy()
+        metric = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+    model.compile(optimizer=OPTIMIZERS[t.optimizer](stepped_schedule(t)), loss=loss, metrics=[metric])
+
+
+def segment_steps(spec: ModelSpec) -> int:
+    """Steps per Keras "epoch": every eval and checkpoint step, and the last step, falls on a segment end."""
+    t = spec.training
+    return math.gcd(math.gcd(t.eval_every_steps, t.checkpoint_every_steps), total_steps(t))
+
+
+def _scalar_metadata() -> summary_pb2.SummaryMetadata:
+    meta = summary_pb2.SummaryMetadata()
+    meta.plugin_data.plugin_name = "scalars"  # what TensorBoard's scalar dashboard reads
+    return meta
+
+
+def _scalar(name: str, value: float) -> None:
+    """A TensorBoard scalar without the tensorboard package: the same event TensorBoard's own writer emits."""
+    tf.summary.write(name, tf.constant(value, tf.float32), metadata=_scalar_metadata())
+
+
+class _Counters:
+    """Scalars that must survive a kill with the weights: they live in the same checkpoint."""
+
+    def __init__(self) -> None:
+        self.best_val_accuracy = tf.Variable(-1.0, dtype=tf.float64, trainable=False)
+        self.best_step = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.evals_since_best = tf.Variable(0, dtype=tf.int64, trainable=False)
+
+
+class _StepCallback(keras.callbacks.Callback):
+    def __init__(
+        self,
+        spec: ModelSpec,
+        run: RunFolder,
+        val_data: tf.data.Dataset | None,
+        ckpt: tf.train.Checkpoint,
+        manager: tf.train.CheckpointManager,
+        counters: _Counters,
+        history: list[dict[str, Any]],
+        verbose: bool,
+    ) -> None:
+        super().__init__()
+        self.spec, self.run, self.val_data = spec, run, val_data
+        self.ckpt, self.manager, self.counters = ckpt, manager, counters
+        self.history, self.verbose = history, verbose
+        self.total = total_steps(spec.training)
+        self.chief = is_chief()
+        self.stopped_early = False
+        self.writer = tf.summary.create_file_writer(str(run.tensorboard)) if self.chief else None
+
+    def _step(self) -> int:
+        return int(self.model.optimizer.iterations.numpy())
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        t = self.spec.training
+        logs = dict(logs or {})
+        step = self._step()
+        lr = self.model.optimizer.learning_rate
+        lr_value = float(lr.numpy() if hasattr(lr, "numpy") else lr)
+        scalars = {"train/loss": logs.get("loss"), "train/accuracy": logs.get("accuracy"), "train/lr": lr_value}
+        if step % t.eval_every_steps == 0 or step == self.total:
+            scalars.update(self._evaluate(step, logs))
+        if self.writer is not None:
+            with self.writer.as_default(step=step):
+                for name, value in scalars.items():
+                    if value is not None:
+                        _scalar(name, float(value))
+            self.writer.flush()
+        if step % t.checkpoint_every_steps == 0 or step == self.total or self.stopped_early:
+            self._checkpoint(step)
+
+    def _evaluate(self, step: int, train_logs: dict[str, Any]) -> dict[str, float]:
+        if self.val_data is None:
+            return {}
+        result = self.model.evaluate(self.val_data, verbose=0, return_dict=True)
+        acc = float(result["accuracy"])
+        entry = {
+            "step": step,
+            "val_accuracy": acc,
+            "val_loss": float(result["loss"]),
+            "train_accuracy": float(train_logs.get("accuracy", float("nan"))),
+            "train_loss": float(train_logs.get("loss", float("nan"))),
+        }
+        self.history.append(entry)
+        c = self.counters
+        if acc > float(c.best_val_accuracy.numpy()):
+            c.best_val_accuracy.assign(acc)
+            c.best_step.assign(step)
+            c.evals_since_best.assign(0)
+            if self.chief:
+                tmp = self.run.root / "best.tmp.weights.h5"
+                self.model.save_weights(tmp)
+                os.replace(tmp, self.run.best_weights)
+        else:
+            c.evals_since_best.assign_add(1)
+        patience = self.spec.training.early_stopping_evals
+        if patience and int(c.evals_since_best.numpy()) >= patience:
+            self.stopped_early = True
+            self.model.stop_training = True
+        if self.verbose:
+            print(
+                f"step {step}/{self.total}: val_accuracy {acc:.4f} (best {float(c.best_val_accuracy.numpy()):.4f} "
+                f"at {int(c.best_step.numpy())}), train_accuracy {entry['train_accuracy']:.4f}",
+                flush=True,
+            )
+        return {"val/accuracy": acc, "val/loss": entry["val_loss"]}
+
+    def _checkpoint(self, step: int) -> None:
+        # Multi-worker saving is collective: every worker writes; only the chief's files are kept.
+        if self.chief:
+            self.manager.save(checkpoint_number=step)
+        else:
+            scratch = self.run.root / f".worker_{os.getpid()}"
+            self.ckpt.write(str(scratch / "ckpt"))
+            shutil.rmtree(scratch, ignore_errors=True)
+        if self.chief:
+            c = self.counters
+            self.run.update_metrics(
+                steps_done=step,
+                total_steps=self.total,
+                best_val_accuracy=float(c.best_val_accuracy.numpy()),
+                best_step=int(c.best_step.numpy()),
+                history=self.history,
+                stopped_early=self.stopped_early,
+            )
+
+
+def fit_steps(
+    model: keras.Model,
+    spec: ModelSpec,
+    run: RunFolder,
+    train_data: tf.data.Dataset,
+    val_data: tf.data.Dataset | None,
+    *,
+    class_weight: dict[int, float] | None = None,
+    verbose: bool = True,
+    data_for_step: Callable[[int], tf.data.Dataset] | None = None,
+) -> FitResult:
+    """Trains a compiled `model` until `optimizer.iterations` reaches the spec's total steps.
+
+    Resumes from the newest checkpoint in `run` if there is one. `train_data` must yield at least the remaining
+    steps' batches (it is repeated here). `data_for_step(step)`, when given, replaces `train_data` on resume so the
+    caller can reseed its shuffle and not replay the first batches.
+    """
+    started = time.monotonic()
+    total = total_steps(spec.training)
+    model.optimizer.build(model.trainable_variables)
+    counters = _Counters()
+    ckpt = tf.train.Checkpoint(
+        model=model,
+        optimizer=model.optimizer,
+        best_val_accuracy=counters.best_val_accuracy,
+        best_step=counters.best_step,
+        evals_since_best=counters.evals_since_best,
+    )
+    manager = tf.train.CheckpointManager(ckpt, str(run.checkpoints), max_to_keep=2)
+    resumed_from = 0
+    if manager.latest_checkpoint:
+        ckpt.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        resumed_from = int(model.optimizer.iterations.numpy())
+        if verbose:
+            print(f"resuming {run.root} from step {resumed_from} ({manager.latest_checkpoint})", flush=True)
+    old = run.metrics()
+    history = [h for h in old.get("history", []) if h["step"] <= resumed_from]
+    if old.get("finished") and resumed_from >= old.get("steps_done", -1):
+        if verbose:
+            print(f"{run.root}: training already finished at step {resumed_from}", flush=True)
+        return FitResult(
+            steps=resumed_from,
+            best_val_accuracy=float(counters.best_val_accuracy.numpy()),
+            best_step=int(counters.best_step.numpy()),
+            stopped_early=bool(old.get("stopped_early")),
+            resumed_from=resumed_from,
+            history=history,
+        )
+    segment = segment_steps(spec)
+    if resumed_from % segment:
+        raise RuntimeError(f"checkpoint at step {resumed_from} is not on a {segment}-step boundary")
+    callback = _StepCallback(spec, run, val_data, ckpt, manager, counters, history, verbose)
+    if resumed_from < total:
+        data = data_for_step(resumed_from) if (data_for_step and resumed_from) else train_data
+        model.fit(
+            data.repeat(),
+            epochs=total // segment,
+            initial_epoch=resumed_from // segment,
+            steps_per_epoch=segment,
+            class_weight=class_weight,
+            callbacks=[callback],
+            verbose=0,
+        )
+    steps = int(model.optimizer.iterations.numpy())
+    if is_chief():
+        if not run.best_weights.exists():  # no validation data: the last weights are the best we know
+            model.save_weights(run.best_weights)
+        model.save_weights(run.last_weights)
+        run.update_metrics(finished=True, steps_done=steps, total_steps=total, stopped_early=callback.stopped_early)
+    return FitResult(
+        steps=steps,
+        best_val_accuracy=float(counters.best_val_accuracy.numpy()),
+        best_step=int(counters.best_step.numpy()),
+        stopped_early=callback.stopped_early,
+        resumed_from=resumed_from,
+        history=history,
+        seconds=time.monotonic() - started,
+    )
+
+
+def predict_labels(model: keras.Model, data: tf.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """(scores [n, classes], labels [n]) over a finite dataset of (features, labels)."""
+    scores, labels = [], []
+    for x, y in data:
+        scores.append(np.asarray(model(x, training=False)))
+        labels.append(np.asarray(y))
+    return np.concatenate(scores), np.concatenate(labels)

@@ -1,0 +1,95 @@
+"""`train(spec, run_dir)`: data, model, strategy, the step loop, then test metrics of the best weights."""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+
+from hark.evaluate.metrics import classification_report
+from hark.spec import ModelSpec
+from hark.train import inputs
+from hark.train.class_weights import balanced_class_weights
+from hark.train.dry_run import DRY_RUN_BATCHES, dry_run_spec
+from hark.train.loop import FitResult, compile_model, fit_steps, predict_labels
+from hark.train.run_folder import RunFolder
+from hark.train.strategy import is_chief, make_strategy
+
+
+@dataclass
+class TrainOutcome:
+    run: RunFolder
+    spec: ModelSpec
+    fit: FitResult
+    test_accuracy: float | None
+    seconds: float
+
+
+def model_summary(model: keras.Model) -> str:
+    buf = io.StringIO()
+    model.summary(print_fn=lambda line, **_: buf.write(line + "\n"), line_length=110)
+    return buf.getvalue()
+
+
+def train(
+    spec: ModelSpec,
+    run_dir: str | Path,
+    *,
+    data_dir: str | Path | None = None,
+    dry_run: bool = False,
+    dry_run_steps: int = 6,
+    distribute: str = "none",
+    verbose: bool = True,
+) -> TrainOutcome:
+    started = time.monotonic()
+    if dry_run:
+        spec = dry_run_spec(spec, dry_run_steps)
+    run = RunFolder(run_dir)
+    t = spec.training
+    max_batches = DRY_RUN_BATCHES if dry_run else None
+    ds = inputs.load_keyword_dataset(spec, data_dir)
+    strategy = make_strategy(distribute)
+    keras.utils.set_random_seed(t.seed)
+    with strategy.scope():
+        model = inputs.build_model(spec, "training")
+        compile_model(model, spec)
+    if is_chief():
+        run.create(spec)
+        run.write_summary(model_summary(model))
+
+    def train_data(step: int) -> object:
+        return inputs.make_split(
+            ds, "training", spec, batch_size=t.batch_size, train=True, seed=t.seed + step, max_batches=max_batches
+        )
+
+    val = None
+    if ds.split("validation"):  # type: ignore[attr-defined]
+        val = inputs.make_split(ds, "validation", spec, batch_size=t.batch_size, train=False, seed=0,
+                                max_batches=max_batches)
+    weights = None
+    if t.class_weights:
+        weights = balanced_class_weights(inputs.split_labels(ds, "training"), len(spec.labels))
+    fit = fit_steps(model, spec, run, train_data(0), val, class_weight=weights, verbose=verbose,
+                    data_for_step=train_data)
+    test_accuracy = None
+    if is_chief():
+        model.load_weights(run.best_weights)
+        run.update_metrics(train_seconds=round(time.monotonic() - started, 2), dry_run=dry_run,
+                           distribute=distribute, class_weights={str(k): v for k, v in (weights or {}).items()})
+        if ds.split("testing"):  # type: ignore[attr-defined]
+            test = inputs.make_split(ds, "testing", spec, batch_size=t.batch_size, train=False, seed=0,
+                                     max_batches=max_batches)
+            scores, labels = predict_labels(model, test)
+            report = classification_report(scores, labels, spec.labels)
+            test_accuracy = report.accuracy
+            run.update_metrics(test=report.to_dict())
+        if verbose:
+            shown = "n/a" if test_accuracy is None else f"{test_accuracy:.4f}"
+            print(f"{run.root}: {fit.steps} steps, best val accuracy {fit.best_val_accuracy:.4f} at step "
+                  f"{fit.best_step}, test accuracy {shown}", flush=True)
+    return TrainOutcome(run, spec, fit, test_accuracy, time.monotonic() - started)
+
+

@@ -1,0 +1,33 @@
+"""tf.distribute strategies for `--distribute`: several local devices or several workers (TF_CONFIG)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import tensorflow as tf
+
+STRATEGIES = ("none", "mirrored", "multiworker")
+
+
+def make_strategy(kind: str) -> tf.distribute.Strategy:
+    """`none` is TF's default strategy; `mirrored` replicates over every local GPU (or the CPU when there is none);
+    `multiworker` reads the cluster from TF_CONFIG and runs as a single worker without it."""
+    if kind == "none":
+        return tf.distribute.get_strategy()
+    if kind == "mirrored":
+        gpus = tf.config.list_logical_devices("GPU")
+        devices = [d.name for d in gpus] or ["/cpu:0"]
+        return tf.distribute.MirroredStrategy(devices=devices)
+    if kind == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ValueError(f"unknown distribution strategy '{kind}'; choose one of {', '.join(STRATEGIES)}")
+
+
+def is_chief() -> bool:
+    """True on the worker that writes checkpoints and the run folder (task 0, or no cluster at all)."""
+    config = json.loads(os.environ.get("TF_CONFIG", "{}") or "{}")
+    task = config.get("task", {})
+    return task.get("type", "worker") in ("chief", "worker") and int(task.get("index", 0)) == 0 and (
+        task.get("type") == "chief" or "chief" not in config.get("cluster", {})
+    )

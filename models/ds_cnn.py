@@ -1,0 +1,38 @@
+"""DS-CNN, the MLPerf Tiny KWS reference (64 filters, 4 depthwise-separable blocks), causal in time so it streams one
+20 ms frame per call.
+"""
+
+SPEC = {
+    "name": "ds_cnn",
+    "description": __doc__.strip(),
+    "labels": ["_silence_", "_unknown_", "yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go"],
+    "frontend": {"window_size_ms": 30, "window_step_ms": 20, "num_channels": 40},
+    "dataset": {
+        "wanted_words": ["yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go"],
+        "silence_percentage": 10.0,
+        "unknown_percentage": 10.0,
+    },
+    "architecture": {
+        "name": "ds_cnn",
+        "params": {
+            "filters": 64,
+            "first_kernel": [10, 8],
+            "first_strides": [1, 8],
+            "blocks": 4,
+            "dw_kernel": [3, 3],
+            "dropout_in": 0.2,
+            "dropout_out": 0.4,
+        },
+    },
+    "training": {
+        "steps": [8000, 4000, 2000],
+        "learning_rates": [0.001, 0.0005, 0.0001],
+        "batch_size": 100,
+        "eval_every_steps": 400,
+        "checkpoint_every_steps": 400,
+        "early_stopping_evals": 10,
+    },
+    "quantization": {"mode": "int8", "representative_samples": 500, "qat": True, "qat_steps": 1000},
+    "streaming": {"mode": "stream_external", "every_hops": 1},
+    "recognition": {"average_window_ms": 500, "detection_threshold": 0.7, "suppression_ms": 1000, "minimum_count": 3},
+}
