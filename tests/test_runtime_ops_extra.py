@@ -361,6 +361,49 @@ def test_mean_with_input_quantization_equal_to_output() -> None:
     assert compared == 2
 
 
+# ---- the project's own streaming models ---------------------------------------------------------------
+
+
+def _project_model(name: str, stream_mode: str) -> bytes:
+    """A zoo model (random weights) exported by the project's own pipeline: streaming conversion, int8
+    quantization with its state handling, metadata."""
+    from reference_clips import randomize
+
+    from hark.export.pipeline import inference_model, quantize_for_device
+    from hark.spec import load_spec
+    from hark.zoo import build_model
+
+    spec = load_spec(name)
+    model = build_model(spec)
+    randomize(model, seed=1)
+    rng = np.random.default_rng(0)
+    shape = (24, spec.frontend.num_frames, spec.frontend.num_channels)
+    calibration = rng.standard_normal(shape).astype(np.float32) * 2 + 3
+    tflite, _ = quantize_for_device(spec, inference_model(model, stream_mode), stream_mode, "int8", calibration)
+    return tflite
+
+
+PROJECT_MODELS = [
+    ("crnn", "stream_internal"),
+    # external-state calibration runs the model over every calibration frame: minutes, so slow
+    pytest.param("crnn", "stream_external", marks=pytest.mark.slow),
+    pytest.param("svdf", "stream_external", marks=pytest.mark.slow),
+    pytest.param("svdf", "stream_internal", marks=pytest.mark.slow),
+]
+
+
+@pytest.mark.parametrize(("name", "stream_mode"), PROJECT_MODELS)
+def test_project_streaming_model_bit_exact(name: str, stream_mode: str) -> None:
+    """crnn's GRU streams through SPLIT/SUB/MUL/LOGISTIC/TANH; internal state adds the resource variables."""
+    tflite = _project_model(name, stream_mode)
+    names = set(Interpreter(tflite).op_names)
+    if stream_mode == "stream_internal":
+        assert {"VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE"} <= names
+    if name == "crnn":
+        assert {"SPLIT", "SUB", "LOGISTIC", "TANH"} <= names
+    assert _compare_sequence(tflite, 40, seed=5, reset_at=(25,)) == 40
+
+
 # ---- on the emulated board -----------------------------------------------------------------------------
 
 
