@@ -50,7 +50,7 @@ typedef struct rt_kernel {
   uint32_t flags; /* RT_K_* */
   int (*prepare)(rt_interp_t *rt, rt_node_t *node);
   int (*eval)(rt_interp_t *rt, rt_node_t *node);
-  void (*reset)(rt_interp_t *rt, rt_node_t *node); /* optional: runtime_reset() calls it (CALL_ONCE re-arms) */
+  void (*reset)(rt_interp_t *rt, rt_node_t *node); /* optional: runtime_reset() calls it */
 } rt_kernel_t;
 
 enum {

@@ -85,7 +85,8 @@ typedef struct {
 int runtime_init(runtime_t *rt, const runtime_model_t *model, const runtime_ops_t *ops, void *arena,
                  size_t arena_size);
 int runtime_invoke(runtime_t *rt);
-/* Zeroes every variable tensor (streaming state) and re-arms CALL_ONCE. */
+/* Resets the streaming state as TFLM does: variable tensors to 0 (int8 ones to their zero point),
+ * resource variables to their fill; CALL_ONCE does not run again. */
 int runtime_reset(runtime_t *rt);
 void runtime_set_profiler(runtime_t *rt, const runtime_profiler_t *profiler);
 const char *runtime_error(const runtime_t *rt);
