@@ -56,8 +56,8 @@ def ensure_model(run_dir: Path, data_dir: Path) -> Path:
     from hark.export.pipeline import export_run
     from hark.train.run import train
 
-    spec = load_spec("micro_speech").replace(training=DEMO_TRAINING, dataset={**DEMO_DATASET, "data_dir": str(data_dir)},
-                                             recognition=DEMO_RECOGNITION)
+    dataset = {**DEMO_DATASET, "data_dir": str(data_dir)}
+    spec = load_spec("micro_speech").replace(training=DEMO_TRAINING, dataset=dataset, recognition=DEMO_RECOGNITION)
     tflite = run_dir / "export" / "micro_speech.tflite"
     stamp = run_dir / "export" / "spec.hash"
     if tflite.is_file() and stamp.is_file() and stamp.read_text() == spec.hash:
