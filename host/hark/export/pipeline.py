@@ -111,15 +111,16 @@ def quantize_for_device(
 ) -> tuple[bytes, StreamInfo]:
     """Converts an inference model, checks state quantization, and embeds the metadata."""
     n = spec.quantization.representative_samples
+    tied: dict[str, tuple[float, float]] = {}
     if stream_mode == "window":
         samples = rep.window_samples(calibration, n)
     elif stream_mode == "stream_external":
-        samples = rep.external_state_samples(model, calibration, n)
+        samples, tied = rep.external_state_samples(model, calibration, n)
     else:
         samples = rep.internal_state_samples(calibration, n)
     variables = state_variables(model) if stream_mode == "stream_internal" else []
     tflite = convert(model, quant_mode, (lambda: rep.as_generator(samples)) if quant_mode == "int8" else None,
-                     state_variables=variables)
+                     state_variables=variables, tied_ranges=tied if quant_mode == "int8" else None)
     frames = spec.frontend.num_frames
     pairs: list[StatePair] = []
     if stream_mode == "stream_external":
