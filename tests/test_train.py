@@ -155,7 +155,8 @@ def test_misspelled_spec_key_is_a_clear_error(tmp_path, capsys):
 
 def test_unknown_architecture_is_a_clear_error(kws_dataset, tmp_path, capsys):
     bad = tmp_path / "arch.py"
-    bad.write_text(Path(load_spec("micro_speech").source).read_text() + "\nSPEC['architecture'] = {'name': 'tiny_cnov'}\n")
+    src = Path(load_spec("micro_speech").source).read_text()
+    bad.write_text(src + "\nSPEC['architecture'] = {'name': 'tiny_cnov'}\n")
     assert train_main([str(bad), "--dry-run", "--run-dir", str(tmp_path / "r"), "--data-dir", str(kws_dataset)]) == 2
     err = capsys.readouterr().err
     assert "unknown architecture 'tiny_cnov'" in err and "tiny_conv" in err
