@@ -30,3 +30,23 @@ function(hark_test name)
   target_link_libraries(${name} PRIVATE ${T_LIBS} m)
   add_test(NAME ${name} COMMAND ${name})
 endfunction()
+
+# hark_embed_file(OUT_C SYMBOL FILE): generates OUT_C (in the build folder) holding FILE as
+# `const uint8_t SYMBOL[]` (16-byte aligned) and `const uint32_t SYMBOL_len`.
+set(HARK_EMBED_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/embed.cmake)
+function(hark_embed_file out_c symbol file)
+  add_custom_command(OUTPUT ${out_c}
+    COMMAND ${CMAKE_COMMAND} -DIN=${file} -DOUT=${out_c} -DSYM=${symbol} -P ${HARK_EMBED_SCRIPT}
+    DEPENDS ${file} ${HARK_EMBED_SCRIPT}
+    COMMENT "Embedding ${file} as ${symbol}")
+endfunction()
+
+# Where TFLM's reference models live (outside the repo, see ARCHITECTURE.md); empty if absent.
+if(NOT DEFINED HARK_REFERENCE_DIR)
+  set(HARK_REFERENCE_DIR "")
+  foreach(candidate ${CMAKE_SOURCE_DIR}/../shared/reference ${CMAKE_SOURCE_DIR}/../../shared/reference)
+    if(EXISTS ${candidate}/tflite-micro/models AND NOT HARK_REFERENCE_DIR)
+      get_filename_component(HARK_REFERENCE_DIR ${candidate} ABSOLUTE)
+    endif()
+  endforeach()
+endif()

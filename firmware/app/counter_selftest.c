@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 #include "board.h"
-#include "identity.h"
+#include "fmt.h"
 
 static volatile uint32_t sink;
 

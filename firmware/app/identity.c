@@ -1,43 +1,31 @@
 #include "identity.h"
 
 #include "board.h"
+#include "model_store.h"
+#include "pipeline.h"
 
-size_t fmt_str(char *buf, size_t pos, size_t cap, const char *s) {
-  while (*s && pos + 1 < cap) buf[pos++] = *s++;
-  buf[pos < cap ? pos : cap - 1] = '\0';
-  return pos;
-}
-
-size_t fmt_u32(char *buf, size_t pos, size_t cap, uint32_t v) {
-  char digits[10];
-  size_t n = 0;
-  do {
-    digits[n++] = (char)('0' + v % 10u);
-    v /= 10u;
-  } while (v);
-  while (n && pos + 1 < cap) buf[pos++] = digits[--n];
-  buf[pos < cap ? pos : cap - 1] = '\0';
-  return pos;
-}
-
-size_t identity_line(char *buf, size_t cap) {
+void identity_fill(hark_msg_IDENTITY_t *m) {
   const board_info_t *b = board_info();
-  size_t p = 0;
-  p = fmt_str(buf, p, cap, "ID board=");
-  p = fmt_str(buf, p, cap, b->name);
-  p = fmt_str(buf, p, cap, " cpu=");
-  p = fmt_str(buf, p, cap, b->cpu);
-  p = fmt_str(buf, p, cap, " fw=" HARK_VERSION " build=" HARK_BUILD_ID " clock_hz=");
-  p = fmt_u32(buf, p, cap, b->clock_hz);
-  p = fmt_str(buf, p, cap, b->counter_kind == BOARD_COUNTER_INSTRUCTIONS ? " counter=instructions" : " counter=cycles");
-  p = fmt_str(buf, p, cap, " stack=");
-  p = fmt_u32(buf, p, cap, (uint32_t)board_stack_size());
-  p = fmt_str(buf, p, cap, " stack_peak=");
-  p = fmt_u32(buf, p, cap, (uint32_t)board_stack_peak());
-  p = fmt_str(buf, p, cap, " flash=");
-  p = fmt_u32(buf, p, cap, (uint32_t)board_flash_used());
-  p = fmt_str(buf, p, cap, " ram=");
-  p = fmt_u32(buf, p, cap, (uint32_t)board_static_ram_used());
-  p = fmt_str(buf, p, cap, "\n");
-  return p;
+  *m = (hark_msg_IDENTITY_t){
+      .protocol = HARK_PROTO_VERSION,
+      .counter_kind = (uint8_t)b->counter_kind,
+      .has_microphone = (uint8_t)(b->has_microphone != 0),
+      .audio_window = HARK_PROTO_AUDIO_WINDOW,
+      .max_payload = HARK_PROTO_MAX_PAYLOAD,
+      .clock_hz = b->clock_hz,
+      .flash_used = (uint32_t)board_flash_used(),
+      .static_ram_used = (uint32_t)board_static_ram_used(),
+      .stack_size = (uint32_t)board_stack_size(),
+      .stack_peak = (uint32_t)board_stack_peak(),
+      .arena_size = pipeline_arena_size(),
+      .arena_used = pipeline_arena_used(),
+      .model_size = pipeline_model_size(),
+      .upload_capacity = model_store_capacity(),
+      .board = hark_s8(b->name),
+      .cpu = hark_s8(b->cpu),
+      .firmware = hark_s8(HARK_VERSION),
+      .build = hark_s8(HARK_BUILD_ID),
+      .model_name = hark_s8(pipeline_model_name()),
+      .model_hash = hark_s8(pipeline_model_hash()),
+  };
 }

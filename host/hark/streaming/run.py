@@ -41,8 +41,8 @@ class Streamer:
         if self.mode is Modes.STREAM_EXTERNAL_STATE_INFERENCE:
             out = self._call({FEATURES: frames, **self.states})
             self.states = {i: out[o] for i, o in self.pairs}
-            return np.asarray(out[PROBABILITIES])
-        return np.asarray(self._call(frames))
+            return keras.ops.convert_to_numpy(out[PROBABILITIES])
+        return keras.ops.convert_to_numpy(self._call(frames))
 
     def run(self, features: np.ndarray, *, reset: bool = True) -> np.ndarray:
         """features: [batch, frames, channels] -> per-frame probabilities [batch, frames, labels]."""

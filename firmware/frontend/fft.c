@@ -1,0 +1,232 @@
+/* The real FFT of the frontend, twice: a plain reference and the packed fast path it checks.
+ *
+ * Both have with the arithmetic of kissfft's int16 build (FIXED_POINT=16,
+ * the build TF's op uses): every stage divides by its radix with rounding, products round from
+ * Q15, and every sum wraps to int16 where kissfft stores an int16. The data flow is kissfft's
+ * (decimation in time, radix 4 then 2), run as an iterative loop over stages on a buffer whose
+ * slots were loaded in kissfft's digit-reversed order, so each butterfly sees the same operands.
+ * The fast path keeps each complex value in one 32-bit word and uses packed 16-bit operations
+ * (single DSP instructions on the M4, see frontend_dsp.h) whose wrap-around equals kissfft's. */
+#include "frontend.h"
+#include "frontend_dsp.h"
+
+static inline int16_t wrap16(int32_t x) { return (int16_t)x; /* two's complement wrap, as kissfft's stores */ }
+
+/* kissfft's sround(): Q15 product back to int16, rounding half up. */
+static inline int16_t round_q15(int32_t x) { return (int16_t)((x + (1 << 14)) >> 15); }
+
+/* C_FIXDIV(c, k): multiply by (32767 / k) in Q15. */
+static inline frontend_cpx_t fixdiv(frontend_cpx_t c, int32_t q15) {
+  frontend_cpx_t out = {round_q15((int32_t)c.r * q15), round_q15((int32_t)c.i * q15)};
+  return out;
+}
+
+static inline frontend_cpx_t cmul(frontend_cpx_t a, frontend_cpx_t b) {
+  frontend_cpx_t out = {round_q15((int32_t)a.r * b.r - (int32_t)a.i * b.i),
+                        round_q15((int32_t)a.r * b.i + (int32_t)a.i * b.r)};
+  return out;
+}
+
+static inline frontend_cpx_t cadd(frontend_cpx_t a, frontend_cpx_t b) {
+  frontend_cpx_t out = {wrap16((int32_t)a.r + b.r), wrap16((int32_t)a.i + b.i)};
+  return out;
+}
+
+static inline frontend_cpx_t csub(frontend_cpx_t a, frontend_cpx_t b) {
+  frontend_cpx_t out = {wrap16((int32_t)a.r - b.r), wrap16((int32_t)a.i - b.i)};
+  return out;
+}
+
+#define DIV2_Q15 (32767 / 2)
+#define DIV4_Q15 (32767 / 4)
+
+static void butterfly2(frontend_cpx_t *f, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
+  for (int32_t j = 0; j < m; j++) {
+    const frontend_cpx_t a = fixdiv(f[j], DIV2_Q15);
+    const frontend_cpx_t b = fixdiv(f[j + m], DIV2_Q15);
+    const frontend_cpx_t t = cmul(b, tw[j * fstride]);
+    f[j + m] = csub(a, t);
+    f[j] = cadd(a, t);
+  }
+}
+
+static void butterfly4(frontend_cpx_t *f, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
+  for (int32_t j = 0; j < m; j++) {
+    frontend_cpx_t f0 = fixdiv(f[j], DIV4_Q15);
+    const frontend_cpx_t f1 = fixdiv(f[j + m], DIV4_Q15);
+    const frontend_cpx_t f2 = fixdiv(f[j + 2 * m], DIV4_Q15);
+    const frontend_cpx_t f3 = fixdiv(f[j + 3 * m], DIV4_Q15);
+    const frontend_cpx_t s0 = cmul(f1, tw[j * fstride]);
+    const frontend_cpx_t s1 = cmul(f2, tw[2 * j * fstride]);
+    const frontend_cpx_t s2 = cmul(f3, tw[3 * j * fstride]);
+    const frontend_cpx_t s5 = csub(f0, s1);
+    f0 = cadd(f0, s1);
+    const frontend_cpx_t s3 = cadd(s0, s2);
+    const frontend_cpx_t s4 = csub(s0, s2);
+    f[j + 2 * m] = csub(f0, s3);
+    f[j] = cadd(f0, s3);
+    f[j + m].r = wrap16((int32_t)s5.r + s4.i);
+    f[j + m].i = wrap16((int32_t)s5.i - s4.r);
+    f[j + 3 * m].r = wrap16((int32_t)s5.r - s4.i);
+    f[j + 3 * m].i = wrap16((int32_t)s5.i + s4.r);
+  }
+}
+
+static inline int16_t scaled_sample(const int16_t *windowed, int32_t index, int32_t size, int32_t shift) {
+  /* The op's (int16)((uint16)x << shift): the window's peak lands just below full scale. */
+  return index < size ? (int16_t)((uint16_t)windowed[index] << shift) : 0;
+}
+
+void frontend_fft_reference(frontend_t *fe, const int16_t *windowed, int32_t shift) {
+  frontend_cpx_t *buf = fe->fft;
+  const int32_t n = fe->fft_size / 2; /* complex points: real input packed as (even, odd) pairs */
+  for (int32_t s = 0; s < n; s++) {
+    const int32_t j = fe->fft_order[s];
+    buf[s].r = scaled_sample(windowed, 2 * j, fe->window_size, shift);
+    buf[s].i = scaled_sample(windowed, 2 * j + 1, fe->window_size, shift);
+  }
+  for (int32_t stage = fe->num_factors - 1; stage >= 0; stage--) {
+    const int32_t p = fe->factors[2 * stage], m = fe->factors[2 * stage + 1];
+    const int32_t fstride = n / (p * m);
+    for (int32_t g = 0; g < fstride; g++) {
+      if (p == 4) {
+        butterfly4(buf + g * p * m, fe->twiddles, fstride, m);
+      } else {
+        butterfly2(buf + g * p * m, fe->twiddles, fstride, m);
+      }
+    }
+  }
+  /* kiss_fftr: split the packed transform into the spectrum of the real signal, in place
+   * (bins k and n-k are read before either is written). */
+  const frontend_cpx_t dc = fixdiv(buf[0], DIV2_Q15);
+  buf[n].r = wrap16((int32_t)dc.r - dc.i);
+  buf[n].i = 0;
+  buf[0].r = wrap16((int32_t)dc.r + dc.i);
+  buf[0].i = 0;
+  for (int32_t k = 1; k <= n / 2; k++) {
+    const frontend_cpx_t fpk = fixdiv(buf[k], DIV2_Q15);
+    frontend_cpx_t conj = buf[n - k];
+    conj.i = wrap16(-(int32_t)conj.i);
+    const frontend_cpx_t fpnk = fixdiv(conj, DIV2_Q15);
+    const frontend_cpx_t f1k = cadd(fpk, fpnk);
+    const frontend_cpx_t f2k = csub(fpk, fpnk);
+    const frontend_cpx_t tw = cmul(f2k, fe->super_twiddles[k - 1]);
+    buf[k].r = wrap16(((int32_t)f1k.r + tw.r) >> 1);
+    buf[k].i = wrap16(((int32_t)f1k.i + tw.i) >> 1);
+    buf[n - k].r = wrap16(((int32_t)f1k.r - tw.r) >> 1);
+    buf[n - k].i = wrap16(((int32_t)tw.i - f1k.i) >> 1);
+  }
+}
+
+/* ---- Fast path ---------------------------------------------------------------------------- */
+
+static inline uint32_t fixdiv_packed(uint32_t x, uint32_t q15) {
+  return pack_q15(dsp_smlabb(x, q15, 1 << 14), dsp_smlatb(x, q15, 1 << 14));
+}
+
+static inline uint32_t cmul_packed(uint32_t a, uint32_t b) {
+  return pack_q15(dsp_smlsd(a, b, 1 << 14), dsp_smladx(a, b, 1 << 14));
+}
+
+/* After C_FIXDIV every component is within +-16383, where a product with twiddle 0, (32767, 0),
+ * rounds back to the same value: butterflies at j = 0 skip those multiplies. */
+
+static void butterfly4_packed(frontend_cpx_t *f, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
+  for (int32_t j = 0; j < m; j++) {
+    uint32_t a0 = fixdiv_packed(cpx_load(f + j), DIV4_Q15);
+    uint32_t s0 = fixdiv_packed(cpx_load(f + j + m), DIV4_Q15);
+    uint32_t s1 = fixdiv_packed(cpx_load(f + j + 2 * m), DIV4_Q15);
+    uint32_t s2 = fixdiv_packed(cpx_load(f + j + 3 * m), DIV4_Q15);
+    if (j != 0) {
+      s0 = cmul_packed(s0, cpx_load(tw + j * fstride));
+      s1 = cmul_packed(s1, cpx_load(tw + 2 * j * fstride));
+      s2 = cmul_packed(s2, cpx_load(tw + 3 * j * fstride));
+    }
+    const uint32_t s5 = dsp_ssub16(a0, s1);
+    a0 = dsp_sadd16(a0, s1);
+    const uint32_t s3 = dsp_sadd16(s0, s2);
+    const uint32_t s4 = dsp_ssub16(s0, s2);
+    cpx_store(f + j + 2 * m, dsp_ssub16(a0, s3));
+    cpx_store(f + j, dsp_sadd16(a0, s3));
+    cpx_store(f + j + m, dsp_ssax(s5, s4));
+    cpx_store(f + j + 3 * m, dsp_sasx(s5, s4));
+  }
+}
+
+/* The first stage (m = 1): every butterfly is at j = 0, so no multiplies at all. */
+static void first_stage4_packed(frontend_cpx_t *f, int32_t groups) {
+  for (int32_t g = 0; g < groups; g++, f += 4) {
+    uint32_t a0 = fixdiv_packed(cpx_load(f), DIV4_Q15);
+    const uint32_t s0 = fixdiv_packed(cpx_load(f + 1), DIV4_Q15);
+    const uint32_t s1 = fixdiv_packed(cpx_load(f + 2), DIV4_Q15);
+    const uint32_t s2 = fixdiv_packed(cpx_load(f + 3), DIV4_Q15);
+    const uint32_t s5 = dsp_ssub16(a0, s1);
+    a0 = dsp_sadd16(a0, s1);
+    const uint32_t s3 = dsp_sadd16(s0, s2);
+    const uint32_t s4 = dsp_ssub16(s0, s2);
+    cpx_store(f + 2, dsp_ssub16(a0, s3));
+    cpx_store(f, dsp_sadd16(a0, s3));
+    cpx_store(f + 1, dsp_ssax(s5, s4));
+    cpx_store(f + 3, dsp_sasx(s5, s4));
+  }
+}
+
+static void butterfly2_packed(frontend_cpx_t *f, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
+  for (int32_t j = 0; j < m; j++) {
+    const uint32_t a = fixdiv_packed(cpx_load(f + j), DIV2_Q15);
+    uint32_t t = fixdiv_packed(cpx_load(f + j + m), DIV2_Q15);
+    if (j != 0) t = cmul_packed(t, cpx_load(tw + j * fstride));
+    cpx_store(f + j + m, dsp_ssub16(a, t));
+    cpx_store(f + j, dsp_sadd16(a, t));
+  }
+}
+
+/* (int16)(x << shift) on both halves of a packed word. */
+static inline uint32_t shift_packed(uint32_t w, int32_t shift) {
+  return ((w << shift) & 0xFFFFu) | ((w & 0xFFFF0000u) << shift);
+}
+
+void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
+  /* `windowed` must hold fft_size samples: the window then zeros (the frontend's scratch does). */
+  frontend_cpx_t *buf = fe->fft;
+  const int32_t n = fe->fft_size / 2;
+  const uint16_t *order = fe->fft_order;
+  for (int32_t s = 0; s < n; s++) {
+    uint32_t pair;
+    memcpy(&pair, windowed + 2 * order[s], sizeof pair);
+    cpx_store(buf + s, shift_packed(pair, shift));
+  }
+  for (int32_t stage = fe->num_factors - 1; stage >= 0; stage--) {
+    const int32_t p = fe->factors[2 * stage], m = fe->factors[2 * stage + 1];
+    const int32_t fstride = n / (p * m);
+    if (p == 4 && m == 1) {
+      first_stage4_packed(buf, fstride);
+      continue;
+    }
+    for (int32_t g = 0; g < fstride; g++) {
+      if (p == 4) {
+        butterfly4_packed(buf + g * p * m, fe->twiddles, fstride, m);
+      } else {
+        butterfly2_packed(buf + g * p * m, fe->twiddles, fstride, m);
+      }
+    }
+  }
+  const uint32_t dc = fixdiv_packed(cpx_load(buf), DIV2_Q15);
+  cpx_store(buf + n, pack16(lo16(dc) - hi16(dc), 0));
+  cpx_store(buf, pack16(lo16(dc) + hi16(dc), 0));
+  const frontend_cpx_t *super = fe->super_twiddles;
+  for (int32_t k = 1; k <= n / 2; k++) {
+    const uint32_t xk = cpx_load(buf + k);
+    const uint32_t xnk = cpx_load(buf + n - k);
+    const uint32_t conj = (xnk & 0xFFFFu) | (dsp_ssub16(0, xnk) & 0xFFFF0000u);
+    const uint32_t fpk = fixdiv_packed(xk, DIV2_Q15);
+    const uint32_t fpnk = fixdiv_packed(conj, DIV2_Q15);
+    const uint32_t f1k = dsp_sadd16(fpk, fpnk);
+    const uint32_t tw = cmul_packed(dsp_ssub16(fpk, fpnk), cpx_load(super + k - 1));
+    cpx_store(buf + k, dsp_shadd16(f1k, tw));
+    /* ((f1k.r - tw.r) >> 1, (tw.i - f1k.i) >> 1) as one halving subtraction. */
+    const uint32_t a = (f1k & 0xFFFFu) | (tw & 0xFFFF0000u);
+    const uint32_t b = (tw & 0xFFFFu) | (f1k & 0xFFFF0000u);
+    cpx_store(buf + n - k, dsp_shsub16(a, b));
+  }
+}

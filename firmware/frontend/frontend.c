@@ -1,0 +1,603 @@
+/* The frontend's settings, state layout, table building, per-hop stages and streaming loop.
+ * Each stage reproduces the integer arithmetic of TF's microfrontend library (the code inside the
+ * audio_microfrontend op), including its wrap-arounds, so outputs are bit-identical. */
+#include "frontend.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "frontend_dsp.h"
+
+/* Fixed-point formats of the op. */
+#define WINDOW_BITS 12
+#define FILTERBANK_BITS 12
+#define NOISE_REDUCTION_BITS 14
+#define PCAN_SNR_BITS 12
+#define PCAN_OUTPUT_BITS 6
+#define WIDE_DYNAMIC_BITS 32
+#define PCAN_LUT_SIZE (4 * WIDE_DYNAMIC_BITS - 3)
+#define LOG_SCALE_LOG2 16
+#define LOG_SEGMENTS_LOG2 7
+#define LOG_COEFF 45426 /* ln(2) in Q16 */
+
+/* Correction of log2(1 + f) - f for f = k/128, in Q16: round((log2(1 + k/128) - k/128) * 65536),
+ * plus a trailing 0 so segment 127 can read its right neighbour. The log-scale test recomputes
+ * every entry from that formula with libm. */
+const uint16_t frontend_log_lut[130] = {
+    0,    224,  442,  654,  861,  1063, 1259, 1450, 1636, 1817, 1992, 2163, 2329, 2490, 2646, 2797, 2944,
+    3087, 3224, 3358, 3487, 3611, 3732, 3848, 3960, 4068, 4172, 4272, 4368, 4460, 4549, 4633, 4714, 4791,
+    4864, 4934, 5001, 5063, 5123, 5178, 5231, 5280, 5326, 5368, 5408, 5444, 5477, 5507, 5533, 5557, 5578,
+    5595, 5610, 5622, 5631, 5637, 5640, 5641, 5638, 5633, 5626, 5615, 5602, 5586, 5568, 5547, 5524, 5498,
+    5470, 5439, 5406, 5370, 5332, 5291, 5249, 5203, 5156, 5106, 5054, 5000, 4944, 4885, 4825, 4762, 4697,
+    4630, 4561, 4490, 4416, 4341, 4264, 4184, 4103, 4020, 3935, 3848, 3759, 3668, 3575, 3481, 3384, 3286,
+    3186, 3084, 2981, 2875, 2768, 2659, 2549, 2437, 2323, 2207, 2090, 1971, 1851, 1729, 1605, 1480, 1353,
+    1224, 1094, 963,  830,  695,  559,  421,  282,  142,  0,    0};
+
+/* Bit length of x (0 for 0), the op's MostSignificantBit32. */
+static inline int32_t bit_length(uint32_t x) { return x == 0 ? 0 : 32 - __builtin_clz(x); }
+static inline int32_t bit_length64(uint64_t x) { return x == 0 ? 0 : 64 - __builtin_clzll(x); }
+
+/* ------------------------------------------------------------------------------------------------
+ * Settings */
+
+void frontend_config_default(frontend_config_t *c) {
+  c->sample_rate = 16000;
+  c->clip_duration_ms = 1000;
+  c->window_size_ms = 30;
+  c->window_step_ms = 20;
+  c->num_channels = 40;
+  c->lower_band_limit = 125.0f;
+  c->upper_band_limit = 7500.0f;
+  c->enable_noise_reduction = 1;
+  c->smoothing_bits = 10;
+  c->even_smoothing = 0.025f;
+  c->odd_smoothing = 0.06f;
+  c->min_signal_remaining = 0.05f;
+  c->enable_pcan = 1;
+  c->pcan_strength = 0.95f;
+  c->pcan_offset = 80.0f;
+  c->gain_bits = 21;
+  c->enable_log = 1;
+  c->scale_shift = 6;
+  c->enable_dc_notch = 0;
+  c->dc_notch_coefficient = 0.95f;
+}
+
+static int32_t window_samples(const frontend_config_t *c) {
+  return (int32_t)((int64_t)c->window_size_ms * c->sample_rate / 1000);
+}
+static int32_t step_samples(const frontend_config_t *c) {
+  return (int32_t)((int64_t)c->window_step_ms * c->sample_rate / 1000);
+}
+static int32_t fft_size_for(int32_t window) {
+  int32_t n = 1;
+  while (n < window) n <<= 1;
+  return n;
+}
+static int finite_in(float x, float lo, float hi) { return x == x && x >= lo && x <= hi; }
+
+const char *frontend_config_check(const frontend_config_t *c) {
+  if (c == NULL) return "config is NULL";
+  if (c->sample_rate < 1000 || c->sample_rate > 192000) return "sample_rate must be in [1000, 192000]";
+  if (c->window_size_ms < 1 || c->window_size_ms > 1000) return "window_size_ms must be in [1, 1000]";
+  const int32_t w = window_samples(c), s = step_samples(c);
+  if (w < 4 || w > FRONTEND_MAX_WINDOW_SAMPLES) return "window_size_ms * sample_rate / 1000 must be in [4, 4096] samples";
+  if (c->window_step_ms < 1 || s < 1 || s > w) return "window_step_ms must give 1..window_size samples";
+  if (c->num_channels < 1 || c->num_channels > FRONTEND_MAX_CHANNELS) return "num_channels must be in [1, 256]";
+  if (!finite_in(c->lower_band_limit, 0.0f, 1e6f)) return "lower_band_limit must be >= 0";
+  if (!finite_in(c->upper_band_limit, 0.0f, 1e6f) || !(c->upper_band_limit > c->lower_band_limit))
+    return "upper_band_limit must be above lower_band_limit";
+  if (c->smoothing_bits < 0 || c->smoothing_bits > 31) return "smoothing_bits must be in [0, 31]";
+  if (!finite_in(c->even_smoothing, 0.0f, 1.0f)) return "even_smoothing must be in [0, 1]";
+  if (!finite_in(c->odd_smoothing, 0.0f, 1.0f)) return "odd_smoothing must be in [0, 1]";
+  if (!finite_in(c->min_signal_remaining, 0.0f, 1.0f)) return "min_signal_remaining must be in [0, 1]";
+  const int32_t correction = bit_length((uint32_t)fft_size_for(w)) - 1 - FILTERBANK_BITS / 2;
+  if (c->enable_pcan) {
+    if (!finite_in(c->pcan_strength, 0.0f, 100.0f)) return "pcan_strength must be in [0, 100]";
+    if (!finite_in(c->pcan_offset, 0.0f, 1e9f)) return "pcan_offset must be >= 0";
+    if (c->gain_bits < 0 || c->gain_bits > 31) return "gain_bits must be in [0, 31]";
+    const int32_t snr_shift = c->gain_bits - correction - PCAN_SNR_BITS;
+    if (snr_shift < 0 || snr_shift > 63) return "gain_bits is too small for this window (PCAN's SNR shift would be negative)";
+    if (c->enable_noise_reduction && c->smoothing_bits < correction)
+      return "smoothing_bits is too small for this window (PCAN's input bits would be negative)";
+  }
+  if (c->scale_shift < 0 || c->scale_shift > 16) return "scale_shift must be in [0, 16]";
+  if (c->enable_dc_notch && !(c->dc_notch_coefficient >= 0.0f && c->dc_notch_coefficient < 1.0f))
+    return "dc_notch_coefficient must be in [0, 1)";
+  return NULL;
+}
+
+const char *frontend_error_text(int code) {
+  switch (code) {
+    case FRONTEND_OK: return "ok";
+    case FRONTEND_E_CONFIG: return "invalid frontend settings";
+    case FRONTEND_E_BUFFER: return "state memory too small or misaligned";
+    case FRONTEND_E_BANDS: return "filterbank reaches past the spectrum: upper_band_limit too high for the sample rate";
+    case FRONTEND_E_ARG: return "bad argument";
+    default: return "unknown error";
+  }
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * State layout: every array carved from one caller buffer; with base == NULL it only measures. */
+
+typedef struct {
+  uint8_t *base;
+  size_t used;
+} carver_t;
+
+static void *carve(carver_t *cv, size_t bytes) {
+  cv->used = (cv->used + 7u) & ~(size_t)7u;
+  void *p = cv->base ? cv->base + cv->used : NULL;
+  cv->used += bytes;
+  return p;
+}
+
+static void layout(frontend_t *fe, carver_t *cv, int32_t w, int32_t n, int32_t channels) {
+  const size_t bins = (size_t)n / 2 + 1;
+  fe->fft = carve(cv, bins * sizeof(frontend_cpx_t));
+  fe->twiddles = carve(cv, (size_t)n / 2 * sizeof(frontend_cpx_t));
+  fe->super_twiddles = carve(cv, (size_t)n / 4 * sizeof(frontend_cpx_t));
+  fe->noise_estimate = carve(cv, (size_t)channels * sizeof(uint32_t));
+  fe->signal = carve(cv, (size_t)channels * sizeof(uint32_t));
+  fe->window = carve(cv, (size_t)w * sizeof(int16_t));
+  fe->input = carve(cv, (size_t)w * sizeof(int16_t));
+  fe->windowed = carve(cv, (size_t)n * sizeof(int16_t));
+  fe->fft_order = carve(cv, (size_t)n / 2 * sizeof(uint16_t));
+  fe->band_end = carve(cv, (size_t)(channels + 1) * sizeof(uint16_t));
+  fe->weights = carve(cv, bins * sizeof(int16_t));
+  fe->unweights = carve(cv, bins * sizeof(int16_t));
+  fe->pcan_lut = carve(cv, PCAN_LUT_SIZE * sizeof(int16_t));
+}
+
+size_t frontend_state_size(const frontend_config_t *config) {
+  if (frontend_config_check(config) != NULL) return 0;
+  frontend_t scratch;
+  carver_t cv = {NULL, 0};
+  const int32_t w = window_samples(config);
+  layout(&scratch, &cv, w, fft_size_for(w), config->num_channels);
+  return (cv.used + 7u) & ~(size_t)7u;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Tables, computed with the op's float/double expressions (see frontend_math.c). */
+
+static int32_t floor_to_int(double x) {
+  const int32_t t = (int32_t)x;
+  return (double)t > x ? t - 1 : t;
+}
+
+void frontend_window_table(int16_t *out, int32_t size) {
+  /* Hann, sampled at i + 0.5: 0.5 - 0.5 cos(2 pi (i + 0.5) / size), rounded to float, then Q12. */
+  const float arg = (float)(3.14159265358979323846 * 2.0 / (double)(float)size);
+  for (int32_t i = 0; i < size; i++) {
+    const float v = (float)(0.5 - 0.5 * frontend_math_cos((double)arg * ((double)i + 0.5)));
+    out[i] = (int16_t)floor_to_int((double)(v * (float)(1 << WINDOW_BITS)) + 0.5);
+  }
+}
+
+static frontend_cpx_t cexp_q15(double phase) {
+  frontend_cpx_t c = {(int16_t)floor_to_int(0.5 + 32767.0 * frontend_math_cos(phase)),
+                      (int16_t)floor_to_int(0.5 + 32767.0 * frontend_math_sin(phase))};
+  return c;
+}
+
+void frontend_twiddle_tables(frontend_cpx_t *twiddles, frontend_cpx_t *super_twiddles, int32_t fft_size) {
+  const int32_t n = fft_size / 2;
+  const double pi = 3.14159265358979323846;
+  for (int32_t i = 0; i < n; i++) twiddles[i] = cexp_q15(-2.0 * pi * (double)i / (double)n);
+  for (int32_t i = 0; i < n / 2; i++) super_twiddles[i] = cexp_q15(-pi * ((double)(i + 1) / (double)n + 0.5));
+}
+
+static void build_fft(frontend_t *fe) {
+  const int32_t n = fe->fft_size / 2;
+  frontend_twiddle_tables(fe->twiddles, fe->super_twiddles, fe->fft_size);
+  /* kissfft's factoring: radix 4 while it divides, then 2 (n is a power of two). */
+  int32_t rest = n, count = 0;
+  while (rest > 1) {
+    const int32_t p = (rest % 4 == 0) ? 4 : 2;
+    rest /= p;
+    fe->factors[2 * count] = p;
+    fe->factors[2 * count + 1] = rest;
+    count++;
+  }
+  fe->num_factors = count;
+  /* Slot pos of the work buffer holds input q0 + q1 p0 + q2 p0 p1 + ... where pos = sum q_l m_l:
+   * where kissfft's recursion leaves each input before the first butterflies. */
+  for (int32_t pos = 0; pos < n; pos++) {
+    int32_t rem = pos, index = 0, stride = 1;
+    for (int32_t l = 0; l < count; l++) {
+      const int32_t m = fe->factors[2 * l + 1];
+      index += (rem / m) * stride;
+      rem %= m;
+      stride *= fe->factors[2 * l];
+    }
+    fe->fft_order[pos] = (uint16_t)index;
+  }
+}
+
+static float freq_to_mel(float freq) { return (float)(1127.0 * frontend_math_log1p((double)freq / 700.0)); }
+
+static int build_filterbank(frontend_t *fe, const frontend_config_t *c) {
+  const int32_t channels = c->num_channels, bands = channels + 1;
+  const int32_t spectrum = fe->fft_size / 2 + 1;
+  const float mel_low = freq_to_mel(c->lower_band_limit);
+  const float mel_hi = freq_to_mel(c->upper_band_limit);
+  const float mel_spacing = (mel_hi - mel_low) / (float)bands;
+  const float hz_per_bin = (float)(0.5 * (double)c->sample_rate / (double)((float)spectrum - 1.0f));
+  fe->start_index = (int32_t)(1.5 + (double)(c->lower_band_limit / hz_per_bin));
+  if (fe->start_index >= spectrum) return FRONTEND_E_BANDS;
+  /* Bins join band b while their mel value stays at or below the band's centre; each bin's weight
+   * is its distance below the centre over the band's width, the unweight its complement. */
+  int32_t f = fe->start_index;
+  float mel_f = freq_to_mel((float)f * hz_per_bin);
+  for (int32_t b = 0; b < bands; b++) {
+    const float center = mel_low + mel_spacing * (float)(b + 1);
+    const float below = b == 0 ? mel_low : mel_low + mel_spacing * (float)b;
+    while (mel_f <= center) {
+      const float weight = (center - mel_f) / (center - below);
+      fe->weights[f - fe->start_index] = (int16_t)floor_to_int((double)(weight * (float)(1 << FILTERBANK_BITS)) + 0.5);
+      fe->unweights[f - fe->start_index] =
+          (int16_t)floor_to_int((1.0 - (double)weight) * (double)(1 << FILTERBANK_BITS) + 0.5);
+      f++;
+      if (f >= spectrum) return FRONTEND_E_BANDS;
+      mel_f = freq_to_mel((float)f * hz_per_bin);
+    }
+    fe->band_end[b] = (uint16_t)f;
+  }
+  fe->end_index = f;
+  return FRONTEND_OK;
+}
+
+static int16_t pcan_gain(const frontend_config_t *c, int32_t input_bits, uint32_t x) {
+  const float x_as_float = (float)x / (float)((uint32_t)1 << input_bits);
+  const float gain = (float)((uint32_t)1 << c->gain_bits) * frontend_math_powf(x_as_float + c->pcan_offset, -c->pcan_strength);
+  if (gain > 32767.0f) return 32767;
+  return (int16_t)(gain + 0.5f);
+}
+
+static void build_pcan(frontend_t *fe, const frontend_config_t *c) {
+  /* With noise reduction off the estimate stays 0 and only entry 0 is read; keep the shift valid. */
+  const int32_t input_bits = c->smoothing_bits >= fe->correction_bits ? c->smoothing_bits - fe->correction_bits : 0;
+  int16_t *lut = fe->pcan_lut;
+  lut[0] = pcan_gain(c, input_bits, 0);
+  lut[1] = pcan_gain(c, input_bits, 1);
+  /* Interval i (x in [2^(i-1), 2^i)) holds a quadratic through 3 points at lut[4i - 6 ..]. */
+  for (int32_t interval = 2; interval <= WIDE_DYNAMIC_BITS; interval++) {
+    const uint32_t x0 = (uint32_t)1 << (interval - 1);
+    const uint32_t x1 = x0 + (x0 >> 1);
+    const uint32_t x2 = interval == WIDE_DYNAMIC_BITS ? x0 + (x0 - 1) : 2 * x0;
+    const int16_t y0 = pcan_gain(c, input_bits, x0);
+    const int16_t y1 = pcan_gain(c, input_bits, x1);
+    const int16_t y2 = pcan_gain(c, input_bits, x2);
+    const int32_t diff1 = (int32_t)y1 - y0, diff2 = (int32_t)y2 - y0;
+    const int32_t a1 = 4 * diff1 - diff2;
+    const int32_t a2 = diff2 - a1;
+    lut[4 * interval - 6] = y0;
+    lut[4 * interval - 5] = (int16_t)a1;
+    lut[4 * interval - 4] = (int16_t)a2;
+  }
+}
+
+int frontend_init(frontend_t *fe, const frontend_config_t *c, void *memory, size_t size) {
+  if (fe == NULL || c == NULL) return FRONTEND_E_ARG;
+  if (frontend_config_check(c) != NULL) return FRONTEND_E_CONFIG;
+  if (memory == NULL || ((uintptr_t)memory & (FRONTEND_STATE_ALIGN - 1)) != 0 || size < frontend_state_size(c))
+    return FRONTEND_E_BUFFER;
+  memset(fe, 0, sizeof *fe);
+  fe->window_size = window_samples(c);
+  fe->step = step_samples(c);
+  fe->fft_size = fft_size_for(fe->window_size);
+  fe->num_channels = c->num_channels;
+  carver_t cv = {(uint8_t *)memory, 0};
+  layout(fe, &cv, fe->window_size, fe->fft_size, fe->num_channels);
+  memset(memory, 0, cv.used);
+
+  fe->correction_bits = bit_length((uint32_t)fe->fft_size) - 1 - FILTERBANK_BITS / 2;
+  fe->enable_noise_reduction = c->enable_noise_reduction != 0;
+  fe->smoothing_bits = c->smoothing_bits;
+  fe->even_smoothing = (uint16_t)(c->even_smoothing * (float)(1 << NOISE_REDUCTION_BITS));
+  fe->odd_smoothing = (uint16_t)(c->odd_smoothing * (float)(1 << NOISE_REDUCTION_BITS));
+  fe->min_signal_remaining = (uint16_t)(c->min_signal_remaining * (float)(1 << NOISE_REDUCTION_BITS));
+  fe->enable_pcan = c->enable_pcan != 0;
+  fe->snr_shift = c->gain_bits - fe->correction_bits - PCAN_SNR_BITS;
+  fe->enable_log = c->enable_log != 0;
+  fe->scale_shift = c->scale_shift;
+  fe->enable_dc_notch = c->enable_dc_notch != 0;
+  fe->dc_notch_coef = (int16_t)(c->dc_notch_coefficient * (float)(1 << 15));
+
+  frontend_window_table(fe->window, fe->window_size);
+  build_fft(fe);
+  const int status = build_filterbank(fe, c);
+  if (status != FRONTEND_OK) return status;
+  if (fe->enable_pcan) build_pcan(fe, c);
+  frontend_reset(fe);
+  return FRONTEND_OK;
+}
+
+size_t frontend_handle_size(void) { return sizeof(frontend_t); }
+
+void frontend_dims(const frontend_t *fe, int32_t *window_size, int32_t *step, int32_t *num_channels) {
+  *window_size = fe->window_size;
+  *step = fe->step;
+  *num_channels = fe->num_channels;
+}
+
+void frontend_reset(frontend_t *fe) {
+  memset(fe->input, 0, (size_t)fe->window_size * sizeof *fe->input);
+  memset(fe->noise_estimate, 0, (size_t)fe->num_channels * sizeof *fe->noise_estimate);
+  fe->input_used = 0;
+  fe->dc_prev_in = 0;
+  fe->dc_prev_out = 0;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Stages */
+
+void frontend_dc_notch(frontend_t *fe, const int16_t *in, int16_t *out, size_t n) {
+  /* MLTK's first-order DC notch in Q15, with its int16 wrap-around. */
+  int16_t prev_in = fe->dc_prev_in, prev_out = fe->dc_prev_out;
+  for (size_t i = 0; i < n; i++) {
+    const int16_t x = in[i];
+    const int32_t p = (int32_t)fe->dc_notch_coef * prev_out;
+    prev_out = (int16_t)((int16_t)(x - prev_in) + (((p >> 14) + 1) >> 1));
+    prev_in = x;
+    out[i] = prev_out;
+  }
+  fe->dc_prev_in = prev_in;
+  fe->dc_prev_out = prev_out;
+}
+
+int16_t frontend_window(const frontend_t *fe, int16_t *out) {
+  int16_t max_abs = 0;
+  for (int32_t i = 0; i < fe->window_size; i++) {
+    const int16_t v = (int16_t)(((int32_t)fe->input[i] * fe->window[i]) >> WINDOW_BITS);
+    out[i] = v;
+    const int16_t a = (int16_t)(v < 0 ? -v : v); /* -(-32768) wraps to itself, as in the op */
+    if (a > max_abs) max_abs = a;
+  }
+  return max_abs;
+}
+
+uint32_t frontend_sqrt64(uint64_t x) {
+  /* The op's digit-by-digit square root rounded to nearest, with its 32-bit shortcut (whose
+   * result saturates at 0xFFFF instead of rounding up to 0x10000). */
+  if ((x >> 32) == 0) {
+    uint32_t num = (uint32_t)x;
+    if (num == 0) return 0;
+    uint32_t res = 0;
+    const int32_t max_bit = (32 - bit_length(num)) | 1;
+    uint32_t bit = 1u << (31 - max_bit);
+    for (int32_t it = (31 - max_bit) / 2 + 1; it > 0; it--) {
+      if (num >= res + bit) {
+        num -= res + bit;
+        res = (res >> 1) + bit;
+      } else {
+        res >>= 1;
+      }
+      bit >>= 2;
+    }
+    if (num > res && res != 0xFFFF) ++res;
+    return (uint16_t)res;
+  }
+  uint64_t num = x, res = 0;
+  const int32_t max_bit = (64 - bit_length64(num)) | 1;
+  uint64_t bit = 1ull << (63 - max_bit);
+  for (int32_t it = (63 - max_bit) / 2 + 1; it > 0; it--) {
+    if (num >= res + bit) {
+      num -= res + bit;
+      res = (res >> 1) + bit;
+    } else {
+      res >>= 1;
+    }
+    bit >>= 2;
+  }
+  if (num > res && res != 0xFFFFFFFFull) ++res;
+  return (uint32_t)res;
+}
+
+/* frontend_sqrt64's result, fast: a float square root (one instruction on the M4F) gets within a
+ * unit or two, integer steps make it the exact floor, then the op's rounding and saturation. Huge
+ * inputs, where the float is too coarse, take the op's digit-by-digit loop. */
+uint32_t frontend_sqrt64_fast(uint64_t x) {
+  if (x == 0 || (x >> 48) != 0) return frontend_sqrt64(x);
+  const float f = (float)(uint32_t)(x >> 32) * 4294967296.0f + (float)(uint32_t)x;
+  uint32_t r = (uint32_t)sqrtf(f);
+  for (int32_t guard = 0; (uint64_t)r * r > x; guard++) {
+    if (guard > 4) return frontend_sqrt64(x);
+    r--;
+  }
+  for (int32_t guard = 0; (uint64_t)(r + 1) * (r + 1) <= x; guard++) {
+    if (guard > 4) return frontend_sqrt64(x);
+    r++;
+  }
+  const uint32_t limit = (x >> 32) == 0 ? 0xFFFFu : 0xFFFFFFFFu;
+  if (x - (uint64_t)r * r > r && r != limit) r++;
+  return r;
+}
+
+void frontend_filterbank(frontend_t *fe, int32_t shift) {
+  /* Each bin's |X|^2 (int32 with the op's wrap, then sign-extended as the op's uint64 cast does)
+   * adds weight*e to the channel below its band and unweight*e to its own band's channel. */
+  const frontend_cpx_t *x = fe->fft;
+  const int16_t *w = fe->weights, *uw = fe->unweights;
+  const int32_t start = fe->start_index;
+  int32_t k = start;
+  uint64_t carry = 0;
+  for (int32_t b = 0; b <= fe->num_channels; b++) {
+    const int32_t end = fe->band_end[b];
+    uint64_t wsum = 0, usum = 0;
+    for (; k < end; k++) {
+      const uint32_t packed = cpx_load(x + k);
+      const uint32_t e = dsp_smuad(packed, packed);
+      const int64_t es = (int64_t)(int32_t)e;
+      wsum += (uint64_t)(es * w[k - start]);
+      usum += (uint64_t)(es * uw[k - start]);
+    }
+    if (b > 0) fe->signal[b - 1] = frontend_sqrt64_fast(wsum + carry) >> shift;
+    carry = usum;
+  }
+}
+
+void frontend_noise_reduction(frontend_t *fe, uint32_t *signal) {
+  for (int32_t i = 0; i < fe->num_channels; i++) {
+    const uint32_t smoothing = (i & 1) == 0 ? fe->even_smoothing : fe->odd_smoothing;
+    const uint32_t one_minus = (1u << NOISE_REDUCTION_BITS) - smoothing;
+    const uint32_t scaled = signal[i] << fe->smoothing_bits;
+    uint32_t estimate =
+        (uint32_t)(((uint64_t)scaled * smoothing + (uint64_t)fe->noise_estimate[i] * one_minus) >> NOISE_REDUCTION_BITS);
+    fe->noise_estimate[i] = estimate;
+    if (estimate > scaled) estimate = scaled;
+    const uint32_t floor = (uint32_t)(((uint64_t)signal[i] * fe->min_signal_remaining) >> NOISE_REDUCTION_BITS);
+    const uint32_t subtracted = (scaled - estimate) >> fe->smoothing_bits;
+    signal[i] = subtracted > floor ? subtracted : floor;
+  }
+}
+
+int16_t frontend_wide_dynamic(uint32_t x, const int16_t *lut) {
+  if (x <= 2) return lut[x];
+  const int32_t interval = bit_length(x);
+  lut += 4 * interval - 6;
+  const int32_t frac = (int32_t)((interval < 11 ? (x << (11 - interval)) : (x >> (interval - 11))) & 0x3FF);
+  /* int32 arithmetic of the op, computed unsigned so an overflow wraps instead of being UB. */
+  uint32_t r = (uint32_t)(((int32_t)lut[2] * frac) >> 5);
+  r += (uint32_t)lut[1] << 5;
+  r *= (uint32_t)frac;
+  int32_t result = ((int32_t)(r + (1u << 14))) >> 15;
+  result += lut[0];
+  return (int16_t)result;
+}
+
+static inline uint32_t pcan_shrink(uint32_t x) {
+  if (x < (2u << PCAN_SNR_BITS)) return (x * x) >> (2 + 2 * PCAN_SNR_BITS - PCAN_OUTPUT_BITS);
+  return (x >> (PCAN_SNR_BITS - PCAN_OUTPUT_BITS)) - (1u << PCAN_OUTPUT_BITS);
+}
+
+void frontend_pcan(const frontend_t *fe, uint32_t *signal) {
+  for (int32_t i = 0; i < fe->num_channels; i++) {
+    const uint32_t gain = (uint32_t)(int32_t)frontend_wide_dynamic(fe->noise_estimate[i], fe->pcan_lut);
+    const uint32_t snr = (uint32_t)(((uint64_t)signal[i] * gain) >> fe->snr_shift);
+    signal[i] = pcan_shrink(snr);
+  }
+}
+
+uint32_t frontend_log(uint32_t x, int32_t scale_shift) {
+  /* log2 by table-corrected linear interpolation, then ln and the output scale (all Q16). */
+  const uint32_t integer = (uint32_t)bit_length(x) - 1;
+  int32_t frac = (int32_t)((int64_t)x - ((int64_t)1 << integer));
+  if (integer < LOG_SCALE_LOG2) {
+    frac = (int32_t)((uint32_t)frac << (LOG_SCALE_LOG2 - integer));
+  } else {
+    frac >>= integer - LOG_SCALE_LOG2;
+  }
+  const uint32_t seg = (uint32_t)frac >> (LOG_SCALE_LOG2 - LOG_SEGMENTS_LOG2);
+  const uint32_t seg_unit = (1u << LOG_SCALE_LOG2) >> LOG_SEGMENTS_LOG2;
+  const int32_t c0 = frontend_log_lut[seg], c1 = frontend_log_lut[seg + 1];
+  const int32_t rel = ((c1 - c0) * (frac - (int32_t)(seg_unit * seg))) >> LOG_SCALE_LOG2;
+  const uint32_t fraction = (uint32_t)(frac + c0 + rel);
+  const uint32_t log2 = (integer << LOG_SCALE_LOG2) + fraction;
+  const uint32_t round = (1u << LOG_SCALE_LOG2) / 2;
+  const uint32_t loge = (uint32_t)(((uint64_t)LOG_COEFF * log2 + round) >> LOG_SCALE_LOG2);
+  return ((loge << scale_shift) + round) >> LOG_SCALE_LOG2;
+}
+
+void frontend_log_scale(const frontend_t *fe, const uint32_t *signal, uint16_t *out) {
+  const int32_t corr = fe->correction_bits;
+  for (int32_t i = 0; i < fe->num_channels; i++) {
+    uint32_t v = signal[i];
+    if (fe->enable_log) {
+      v = corr < 0 ? v >> -corr : v << corr;
+      v = v > 1 ? frontend_log(v, fe->scale_shift) : 0;
+    }
+    out[i] = (uint16_t)(v < 0xFFFFu ? v : 0xFFFFu);
+  }
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Streaming and batch */
+
+/* frontend_window for the hot path: the same values, but it returns the OR of the magnitudes, whose
+ * bit length is the max's (all the FFT's shift needs). Masking with 0x7FFF drops |-32768|, which
+ * the op's int16 abs wraps back to -32768 so it never counts. */
+static uint32_t window_magnitude_bits(frontend_t *fe) {
+  const int16_t *in = fe->input, *w = fe->window;
+  int16_t *out = fe->windowed;
+  uint32_t bits = 0;
+  for (int32_t i = 0; i < fe->window_size; i++) {
+    const int32_t v = ((int32_t)in[i] * w[i]) >> WINDOW_BITS;
+    out[i] = (int16_t)v;
+    bits |= (uint32_t)(v < 0 ? -v : v) & 0x7FFFu;
+  }
+  return bits;
+}
+
+static void compute_frame(frontend_t *fe, uint16_t *out) {
+  const int32_t shift = 15 - bit_length(window_magnitude_bits(fe));
+  fe->last_input_shift = shift;
+  frontend_fft(fe, fe->windowed, shift);
+  frontend_filterbank(fe, shift);
+  if (fe->enable_noise_reduction) frontend_noise_reduction(fe, fe->signal);
+  if (fe->enable_pcan) frontend_pcan(fe, fe->signal);
+  frontend_log_scale(fe, fe->signal, out);
+}
+
+int frontend_process(frontend_t *fe, const int16_t *samples, size_t n, size_t *consumed, uint16_t *out) {
+  if (fe == NULL || consumed == NULL || out == NULL || (samples == NULL && n > 0)) return FRONTEND_E_ARG;
+  size_t take = (size_t)(fe->window_size - fe->input_used);
+  if (take > n) take = n;
+  if (fe->enable_dc_notch) {
+    frontend_dc_notch(fe, samples, fe->input + fe->input_used, take);
+  } else if (take > 0) {
+    memcpy(fe->input + fe->input_used, samples, take * sizeof *samples);
+  }
+  *consumed = take;
+  fe->input_used += (int32_t)take;
+  if (fe->input_used < fe->window_size) return 0;
+  compute_frame(fe, out);
+  memmove(fe->input, fe->input + fe->step, (size_t)(fe->window_size - fe->step) * sizeof *fe->input);
+  fe->input_used -= fe->step;
+  return 1;
+}
+
+int32_t frontend_run(frontend_t *fe, const int16_t *samples, size_t n, uint16_t *out, size_t max_frames) {
+  if (fe == NULL || out == NULL || (samples == NULL && n > 0)) return FRONTEND_E_ARG;
+  const size_t frames = n >= (size_t)fe->window_size ? 1 + (n - (size_t)fe->window_size) / (size_t)fe->step : 0;
+  if (frames > max_frames || frames > INT32_MAX) return FRONTEND_E_ARG;
+  frontend_reset(fe);
+  size_t done = 0, pos = 0;
+  while (pos < n && done < frames) {
+    size_t used = 0;
+    const int got = frontend_process(fe, samples + pos, n - pos, &used, out + done * (size_t)fe->num_channels);
+    if (got < 0) return got;
+    pos += used;
+    done += (size_t)got;
+  }
+  return (int32_t)done;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * int8 features */
+
+void frontend_to_int8_micro(const uint16_t *in, size_t n, int8_t *out) {
+  for (size_t i = 0; i < n; i++) {
+    int32_t v = ((int32_t)in[i] * 256 + 333) / 666 - 128;
+    out[i] = (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
+  }
+}
+
+int32_t frontend_dynamic_range(float range_db, int32_t scale_shift) {
+  /* MLTK: range_db * 2^scale_shift * ln(10) / 20, truncated. */
+  return (int32_t)((double)(range_db * (float)(1 << scale_shift)) * 0.11512925465);
+}
+
+void frontend_to_int8_dynamic(const uint16_t *in, size_t n, int32_t range, int8_t *out) {
+  int32_t max_value = 0;
+  for (size_t i = 0; i < n; i++)
+    if (in[i] > max_value) max_value = in[i];
+  const int32_t min_value = max_value - range > 0 ? max_value - range : 0;
+  const int32_t span = max_value - min_value > 1 ? max_value - min_value : 1;
+  for (size_t i = 0; i < n; i++) {
+    int32_t v = ((int32_t)in[i] - min_value) * 255 / span - 128;
+    out[i] = (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
+  }
+}

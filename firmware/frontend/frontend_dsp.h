@@ -1,0 +1,74 @@
+/* Packed 16-bit arithmetic for the frontend's hot loops (internal to the module).
+ *
+ * On a core with the DSP extension (Cortex-M4/M7/M33) these are single instructions from
+ * arm_acle.h. Elsewhere (the host build, which the Python binding and the bit-exactness tests use)
+ * they are plain C with the same results, so the host runs the same algorithm the board runs.
+ * A word holds a complex int16 as kissfft stores it: real in bits 0-15, imaginary in 16-31. */
+#ifndef HARK_FRONTEND_DSP_H
+#define HARK_FRONTEND_DSP_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "frontend.h"
+
+static inline uint32_t cpx_load(const frontend_cpx_t *p) {
+  uint32_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void cpx_store(frontend_cpx_t *p, uint32_t v) { memcpy(p, &v, sizeof v); }
+
+static inline int32_t lo16(uint32_t x) { return (int16_t)(x & 0xFFFFu); }
+static inline int32_t hi16(uint32_t x) { return (int16_t)(x >> 16); }
+static inline uint32_t pack16(int32_t lo, int32_t hi) { return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16); }
+
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+static inline uint32_t dsp_sadd16(uint32_t a, uint32_t b) { return (uint32_t)__sadd16((int32_t)a, (int32_t)b); }
+static inline uint32_t dsp_ssub16(uint32_t a, uint32_t b) { return (uint32_t)__ssub16((int32_t)a, (int32_t)b); }
+static inline uint32_t dsp_sasx(uint32_t a, uint32_t b) { return (uint32_t)__sasx((int32_t)a, (int32_t)b); }
+static inline uint32_t dsp_ssax(uint32_t a, uint32_t b) { return (uint32_t)__ssax((int32_t)a, (int32_t)b); }
+static inline uint32_t dsp_shadd16(uint32_t a, uint32_t b) { return (uint32_t)__shadd16((int32_t)a, (int32_t)b); }
+static inline uint32_t dsp_shsub16(uint32_t a, uint32_t b) { return (uint32_t)__shsub16((int32_t)a, (int32_t)b); }
+static inline int32_t dsp_smlabb(uint32_t a, uint32_t b, int32_t acc) { return __smlabb((int32_t)a, (int32_t)b, acc); }
+static inline int32_t dsp_smlatb(uint32_t a, uint32_t b, int32_t acc) { return __smlatb((int32_t)a, (int32_t)b, acc); }
+static inline int32_t dsp_smlsd(uint32_t a, uint32_t b, int32_t acc) { return __smlsd((int32_t)a, (int32_t)b, acc); }
+static inline int32_t dsp_smladx(uint32_t a, uint32_t b, int32_t acc) { return __smladx((int32_t)a, (int32_t)b, acc); }
+static inline uint32_t dsp_smuad(uint32_t a, uint32_t b) { return (uint32_t)__smuad((int32_t)a, (int32_t)b); }
+#else
+/* Halfword results wrap modulo 2^16 and 32-bit sums modulo 2^32, exactly as the instructions do
+ * (the Q flag they may set is never read). */
+static inline uint32_t dsp_sadd16(uint32_t a, uint32_t b) { return pack16(lo16(a) + lo16(b), hi16(a) + hi16(b)); }
+static inline uint32_t dsp_ssub16(uint32_t a, uint32_t b) { return pack16(lo16(a) - lo16(b), hi16(a) - hi16(b)); }
+static inline uint32_t dsp_sasx(uint32_t a, uint32_t b) { return pack16(lo16(a) - hi16(b), hi16(a) + lo16(b)); }
+static inline uint32_t dsp_ssax(uint32_t a, uint32_t b) { return pack16(lo16(a) + hi16(b), hi16(a) - lo16(b)); }
+static inline uint32_t dsp_shadd16(uint32_t a, uint32_t b) {
+  return pack16((lo16(a) + lo16(b)) >> 1, (hi16(a) + hi16(b)) >> 1);
+}
+static inline uint32_t dsp_shsub16(uint32_t a, uint32_t b) {
+  return pack16((lo16(a) - lo16(b)) >> 1, (hi16(a) - hi16(b)) >> 1);
+}
+static inline int32_t dsp_smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)(lo16(a) * lo16(b)) + (uint32_t)acc);
+}
+static inline int32_t dsp_smlatb(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)(hi16(a) * lo16(b)) + (uint32_t)acc);
+}
+static inline int32_t dsp_smlsd(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)(lo16(a) * lo16(b)) - (uint32_t)(hi16(a) * hi16(b)) + (uint32_t)acc);
+}
+static inline int32_t dsp_smladx(uint32_t a, uint32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)(lo16(a) * hi16(b)) + (uint32_t)(hi16(a) * lo16(b)) + (uint32_t)acc);
+}
+static inline uint32_t dsp_smuad(uint32_t a, uint32_t b) {
+  return (uint32_t)(lo16(a) * lo16(b)) + (uint32_t)(hi16(a) * hi16(b));
+}
+#endif
+
+/* Two Q15 results (32-bit, before >> 15) back into one packed word. */
+static inline uint32_t pack_q15(int32_t lo, int32_t hi) {
+  return (((uint32_t)hi << 1) & 0xFFFF0000u) | ((uint32_t)(lo >> 15) & 0xFFFFu);
+}
+
+#endif

@@ -1,0 +1,632 @@
+/* The interpreter: builds tensors and nodes in the caller's arena, prepares every kernel, plans tensor
+ * memory by lifetime, and runs the ops in order.
+ *
+ * Arena layout: [interp | subgraphs | tensors | nodes | variables | op data ...][planned tensors + scratch]
+ * The persistent part grows from the start during init; the planned part follows it. The planner's own
+ * workspace sits temporarily at the far end of the arena and is dead once offsets are assigned. */
+#include <string.h>
+
+#include "kernel.h"
+#include "model.h"
+#include "op_names.h"
+
+#define RT_ALIGN 8u
+
+typedef struct {
+  rt_tensor_t *tensors;
+  rt_node_t *nodes;
+  const int32_t *inputs;
+  const int32_t *outputs;
+  uint32_t n_tensors, n_nodes, n_inputs, n_outputs;
+} rt_subgraph_t;
+
+struct rt_interp {
+  fb_t fb;
+  fb_table_t model;
+  char *error; /* the owner's message buffer */
+  uint32_t error_size;
+  uint8_t *arena;
+  size_t arena_size;
+  size_t persistent; /* bytes used from the arena start */
+  size_t planned;    /* bytes of the planned region */
+  rt_subgraph_t *subgraphs;
+  uint32_t n_subgraphs;
+  const runtime_ops_t *ops;
+  runtime_profiler_t profiler;
+  int has_profiler;
+  int ready;
+};
+
+/* ---- messages --------------------------------------------------------------------------------- */
+
+static size_t put_str(char *buf, size_t pos, size_t size, const char *s) {
+  while (s && *s && pos + 1 < size) buf[pos++] = *s++;
+  buf[pos < size ? pos : size - 1] = 0;
+  return pos;
+}
+
+static size_t put_u32(char *buf, size_t pos, size_t size, uint32_t v) {
+  char tmp[11];
+  int n = 0;
+  do {
+    tmp[n++] = (char)('0' + v % 10u);
+    v /= 10u;
+  } while (v);
+  char out[11];
+  for (int i = 0; i < n; i++) out[i] = tmp[n - 1 - i];
+  out[n] = 0;
+  return put_str(buf, pos, size, out);
+}
+
+static int set_error(char *buf, size_t size, int code, const char *a, const char *b, const char *c) {
+  size_t p = put_str(buf, 0, size, a);
+  p = put_str(buf, p, size, b);
+  put_str(buf, p, size, c);
+  return code;
+}
+
+static const char *node_name(const rt_node_t *node) { return node->kernel ? node->kernel->name : "?"; }
+
+int rt_fail(rt_interp_t *rt, const rt_node_t *node, int code, const char *what, const char *detail) {
+  size_t p = 0;
+  char *e = rt->error;
+  size_t n = rt->error_size;
+  if (node) {
+    p = put_str(e, 0, n, "op ");
+    p = put_u32(e, p, n, node->index);
+    if (node->subgraph) {
+      p = put_str(e, p, n, " of subgraph ");
+      p = put_u32(e, p, n, node->subgraph);
+    }
+    p = put_str(e, p, n, " (");
+    p = put_str(e, p, n, node_name(node));
+    p = put_str(e, p, n, "): ");
+  }
+  p = put_str(e, p, n, what);
+  put_str(e, p, n, detail);
+  return code;
+}
+
+const char *rt_type_name(uint8_t type) {
+  switch (type) {
+    case RUNTIME_FLOAT32: return "FLOAT32";
+    case RUNTIME_INT32: return "INT32";
+    case RUNTIME_UINT8: return "UINT8";
+    case RUNTIME_INT64: return "INT64";
+    case RUNTIME_BOOL: return "BOOL";
+    case RUNTIME_INT16: return "INT16";
+    case RUNTIME_INT8: return "INT8";
+    case RUNTIME_RESOURCE: return "RESOURCE";
+    default: return "an unsupported type";
+  }
+}
+
+int rt_expect_type(rt_interp_t *rt, const rt_node_t *node, const rt_tensor_t *t, uint8_t type, const char *role) {
+  if (!t) return rt_fail(rt, node, RUNTIME_E_MODEL, "missing tensor: ", role);
+  if (t->type == type) return 0;
+  char msg[48];
+  size_t p = put_str(msg, 0, sizeof msg, role);
+  p = put_str(msg, p, sizeof msg, " type ");
+  put_str(msg, p, sizeof msg, rt_type_name(t->type));
+  return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "unsupported ", msg);
+}
+
+int rt_expect_rank(rt_interp_t *rt, const rt_node_t *node, const rt_tensor_t *t, unsigned rank, const char *role) {
+  if (!t) return rt_fail(rt, node, RUNTIME_E_MODEL, "missing tensor: ", role);
+  if (t->rank == rank) return 0;
+  return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "unsupported rank of ", role);
+}
+
+/* ---- arena ------------------------------------------------------------------------------------- */
+
+static size_t align_up(size_t v) { return (v + RT_ALIGN - 1u) & ~(size_t)(RT_ALIGN - 1u); }
+
+static void *bump(rt_interp_t *rt, size_t bytes) {
+  size_t start = align_up(rt->persistent);
+  if (bytes > rt->arena_size || start > rt->arena_size - bytes) return 0;
+  rt->persistent = start + bytes;
+  memset(rt->arena + start, 0, bytes);
+  return rt->arena + start;
+}
+
+static int arena_error(rt_interp_t *rt, size_t needed_more) {
+  char num[12];
+  put_u32(num, 0, sizeof num, (uint32_t)(rt->arena_size + needed_more));
+  return set_error(rt->error, rt->error_size, RUNTIME_E_ARENA, "arena too small: at least ", num,
+                   " bytes needed");
+}
+
+void *rt_persistent(rt_interp_t *rt, const rt_node_t *node, size_t bytes) {
+  void *p = bump(rt, bytes);
+  if (!p) {
+    if (node) rt_fail(rt, node, RUNTIME_E_ARENA, "arena too small for op data", "");
+    else arena_error(rt, bytes);
+  }
+  return p;
+}
+
+int rt_request_scratch(rt_interp_t *rt, rt_node_t *node, size_t bytes) {
+  (void)rt;
+  if (bytes > 0x7FFFFFFFu) return rt_fail(rt, node, RUNTIME_E_ARENA, "scratch too large", "");
+  node->scratch_bytes = (uint32_t)bytes;
+  return 0;
+}
+
+/* ---- accessors for kernels ----------------------------------------------------------------------- */
+
+rt_tensor_t *rt_tensor(rt_interp_t *rt, unsigned subgraph, int32_t index) {
+  if (subgraph >= rt->n_subgraphs) return 0;
+  rt_subgraph_t *sg = &rt->subgraphs[subgraph];
+  if (index < 0 || (uint32_t)index >= sg->n_tensors) return 0;
+  return &sg->tensors[index];
+}
+
+rt_tensor_t *rt_input(rt_interp_t *rt, const rt_node_t *node, unsigned i) {
+  return i < node->n_inputs ? rt_tensor(rt, node->subgraph, node->inputs[i]) : 0;
+}
+rt_tensor_t *rt_output(rt_interp_t *rt, const rt_node_t *node, unsigned i) {
+  return i < node->n_outputs ? rt_tensor(rt, node->subgraph, node->outputs[i]) : 0;
+}
+rt_tensor_t *rt_intermediate(rt_interp_t *rt, const rt_node_t *node, unsigned i) {
+  return i < node->n_intermediates ? rt_tensor(rt, node->subgraph, node->intermediates[i]) : 0;
+}
+
+int32_t rt_opt_i32(rt_interp_t *rt, const rt_node_t *node, unsigned id, int32_t def) {
+  int32_t v = fb_i32(&rt->fb, &node->options, id, def);
+  return rt->fb.err ? def : v;
+}
+uint8_t rt_opt_u8(rt_interp_t *rt, const rt_node_t *node, unsigned id, uint8_t def) {
+  uint8_t v = fb_u8(&rt->fb, &node->options, id, def);
+  return rt->fb.err ? def : v;
+}
+float rt_opt_f32(rt_interp_t *rt, const rt_node_t *node, unsigned id, float def) {
+  float v = fb_f32(&rt->fb, &node->options, id, def);
+  return rt->fb.err ? def : v;
+}
+
+/* ---- building ---------------------------------------------------------------------------------------- */
+
+static const rt_kernel_t *find_kernel(const runtime_ops_t *ops, int32_t builtin) {
+  for (uint32_t i = 0; i < ops->count; i++)
+    if (ops->kernels[i] && ops->kernels[i]->builtin == builtin) return ops->kernels[i];
+  return 0;
+}
+
+static int build_tensor(rt_interp_t *rt, rt_tensor_t *t, const fb_table_t *ft) {
+  fb_t *fb = &rt->fb;
+  fb_vec_t shape = fb_vector(fb, ft, RT_TENSOR_SHAPE, 4);
+  t->type = fb_u8(fb, ft, RT_TENSOR_TYPE, 0);
+  t->rank = (uint8_t)shape.len;
+  t->dims = fb_vec_i32(fb, shape);
+  uint32_t es = rt_type_size(t->type);
+  t->bytes = es * rt_elements(t);
+  fb_table_t q = fb_sub(fb, ft, RT_TENSOR_QUANTIZATION);
+  if (q.pos) {
+    fb_vec_t scale = fb_vector(fb, &q, RT_QUANT_SCALE, 4);
+    fb_vec_t zp = fb_vector(fb, &q, RT_QUANT_ZERO_POINT, 8);
+    if (scale.len) {
+      t->scales = (const float *)(const void *)(fb->buf + scale.pos);
+      t->num_scales = (uint16_t)scale.len;
+      t->quant_dim = (uint8_t)fb_i32(fb, &q, RT_QUANT_DIM, 0);
+    }
+    if (zp.len) {
+      int64_t z;
+      memcpy(&z, fb->buf + zp.pos, 8);
+      if (z < INT32_MIN || z > INT32_MAX) return RUNTIME_E_MODEL;
+      t->zero_point = (int32_t)z;
+    }
+  }
+  const uint8_t *data;
+  uint32_t len;
+  if (rt_buffer_data(fb, &rt->model, fb_u32(fb, ft, RT_TENSOR_BUFFER, 0), &data, &len)) return RUNTIME_E_MODEL;
+  if (len) {
+    t->data = (void *)(uintptr_t)data; /* kernels never write a const tensor */
+    t->flags |= RT_T_CONST;
+  } else if (fb_u8(fb, ft, RT_TENSOR_IS_VARIABLE, 0)) {
+    t->flags |= RT_T_VARIABLE;
+  }
+  return fb->err ? RUNTIME_E_MODEL : RUNTIME_OK;
+}
+
+static int32_t opcode_builtin(rt_interp_t *rt, uint32_t opcode_index) {
+  fb_vec_t codes = fb_vector(&rt->fb, &rt->model, RT_MODEL_OPERATOR_CODES, 4);
+  fb_table_t c = fb_vec_table(&rt->fb, codes, opcode_index);
+  int32_t deprecated = fb_u8(&rt->fb, &c, RT_OPCODE_DEPRECATED_BUILTIN, 0);
+  int32_t code = fb_i32(&rt->fb, &c, RT_OPCODE_BUILTIN, 0);
+  /* Old models only fill the deprecated byte; new ones put 127 there for codes above 126. */
+  return code > deprecated ? code : deprecated;
+}
+
+static int build_subgraph(rt_interp_t *rt, unsigned index) {
+  fb_t *fb = &rt->fb;
+  rt_subgraph_t *sg = &rt->subgraphs[index];
+  fb_vec_t sgs = fb_vector(fb, &rt->model, RT_MODEL_SUBGRAPHS, 4);
+  fb_table_t s = fb_vec_table(fb, sgs, index);
+  fb_vec_t tensors = fb_vector(fb, &s, RT_SUBGRAPH_TENSORS, 4);
+  fb_vec_t ops = fb_vector(fb, &s, RT_SUBGRAPH_OPERATORS, 4);
+  fb_vec_t in = fb_vector(fb, &s, RT_SUBGRAPH_INPUTS, 4);
+  fb_vec_t out = fb_vector(fb, &s, RT_SUBGRAPH_OUTPUTS, 4);
+  if (fb->err) return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "corrupt subgraph", "", "");
+  sg->n_tensors = tensors.len;
+  sg->n_nodes = ops.len;
+  sg->inputs = fb_vec_i32(fb, in);
+  sg->n_inputs = in.len;
+  sg->outputs = fb_vec_i32(fb, out);
+  sg->n_outputs = out.len;
+  sg->tensors = rt_persistent(rt, 0, sizeof(rt_tensor_t) * (tensors.len ? tensors.len : 1));
+  sg->nodes = rt_persistent(rt, 0, sizeof(rt_node_t) * (ops.len ? ops.len : 1));
+  if (!sg->tensors || !sg->nodes) return RUNTIME_E_ARENA;
+  for (uint32_t i = 0; i < tensors.len; i++) {
+    fb_table_t ft = fb_vec_table(fb, tensors, i);
+    rt_tensor_t *t = &sg->tensors[i];
+    if (build_tensor(rt, t, &ft)) return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "corrupt tensor", "", "");
+    if (t->flags & RT_T_VARIABLE) {
+      t->data = rt_persistent(rt, 0, t->bytes);
+      if (!t->data) return RUNTIME_E_ARENA;
+    }
+  }
+  for (uint32_t i = 0; i < ops.len; i++) {
+    fb_table_t op = fb_vec_table(fb, ops, i);
+    rt_node_t *node = &sg->nodes[i];
+    fb_vec_t oin = fb_vector(fb, &op, RT_OP_INPUTS, 4);
+    fb_vec_t oout = fb_vector(fb, &op, RT_OP_OUTPUTS, 4);
+    fb_vec_t inter = fb_vector(fb, &op, RT_OP_INTERMEDIATES, 4);
+    node->inputs = fb_vec_i32(fb, oin);
+    node->n_inputs = (uint16_t)oin.len;
+    node->outputs = fb_vec_i32(fb, oout);
+    node->n_outputs = (uint16_t)oout.len;
+    node->intermediates = fb_vec_i32(fb, inter);
+    node->n_intermediates = (uint16_t)inter.len;
+    node->index = (uint16_t)i;
+    node->subgraph = (uint8_t)index;
+    node->options_type = fb_u8(fb, &op, RT_OP_OPTIONS_TYPE, 0);
+    node->options = fb_sub(fb, &op, RT_OP_OPTIONS);
+    int32_t builtin = opcode_builtin(rt, fb_u32(fb, &op, RT_OP_OPCODE_INDEX, 0));
+    if (fb->err) return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "corrupt operator", "", "");
+    node->kernel = find_kernel(rt->ops, builtin);
+    if (!node->kernel) {
+      size_t p = put_str(rt->error, 0, rt->error_size, "op ");
+      p = put_u32(rt->error, p, rt->error_size, i);
+      if (index) {
+        p = put_str(rt->error, p, rt->error_size, " of subgraph ");
+        p = put_u32(rt->error, p, rt->error_size, index);
+      }
+      p = put_str(rt->error, p, rt->error_size, " (");
+      p = put_str(rt->error, p, rt->error_size, builtin == 32 ? "CUSTOM" : rt_builtin_name(builtin));
+      p = put_str(rt->error, p, rt->error_size, ", builtin code ");
+      p = put_u32(rt->error, p, rt->error_size, (uint32_t)builtin);
+      put_str(rt->error, p, rt->error_size, "): unsupported op");
+      return RUNTIME_E_UNSUPPORTED;
+    }
+    /* Every tensor an op touches must have a size the runtime can hold. */
+    for (unsigned k = 0; k < node->n_inputs + node->n_outputs; k++) {
+      int32_t ti = k < node->n_inputs ? node->inputs[k] : node->outputs[k - node->n_inputs];
+      if (ti >= 0 && !rt_type_size(sg->tensors[ti].type))
+        return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "unsupported tensor type ",
+                       rt_type_name(sg->tensors[ti].type));
+    }
+  }
+  return RUNTIME_OK;
+}
+
+/* ---- planning ------------------------------------------------------------------------------------------ */
+
+typedef struct {
+  uint32_t size;
+  uint32_t offset;
+  int32_t first, last;
+  uint8_t region; /* 0: subgraph 0; 1: every other subgraph (may run nested inside subgraph 0's ops) */
+  uint8_t placed;
+} plan_item_t;
+
+static int overlaps(const plan_item_t *a, const plan_item_t *b) {
+  return a->region == b->region && a->first <= b->last && b->first <= a->last;
+}
+
+/* Greedy by size, first fit by offset: the strategy of TFLM's GreedyMemoryPlanner. */
+static uint32_t plan_offsets(plan_item_t *items, uint32_t n, uint16_t *order, uint16_t *placed) {
+  for (uint32_t i = 0; i < n; i++) order[i] = (uint16_t)i;
+  for (uint32_t i = 1; i < n; i++) { /* insertion sort by size, descending, stable */
+    uint16_t k = order[i];
+    uint32_t j = i;
+    while (j > 0 && items[order[j - 1]].size < items[k].size) {
+      order[j] = order[j - 1];
+      j--;
+    }
+    order[j] = k;
+  }
+  uint32_t n_placed = 0, peak[2] = {0, 0};
+  for (uint32_t i = 0; i < n; i++) {
+    plan_item_t *it = &items[order[i]];
+    uint32_t candidate = 0;
+    uint32_t j = 0;
+    for (; j < n_placed; j++) {
+      const plan_item_t *p = &items[placed[j]];
+      if (!overlaps(p, it)) continue;
+      if (p->offset >= candidate + it->size) break;
+      uint32_t end = (uint32_t)align_up((size_t)p->offset + p->size);
+      if (end > candidate) candidate = end;
+    }
+    it->offset = candidate;
+    /* keep `placed` sorted by offset */
+    uint32_t pos = n_placed;
+    while (pos > 0 && items[placed[pos - 1]].offset > candidate) {
+      placed[pos] = placed[pos - 1];
+      pos--;
+    }
+    placed[pos] = order[i];
+    n_placed++;
+    uint32_t end = (uint32_t)align_up((size_t)candidate + it->size);
+    if (end > peak[it->region]) peak[it->region] = end;
+  }
+  for (uint32_t i = 0; i < n; i++)
+    if (items[i].region == 1) items[i].offset += peak[0];
+  return peak[0] + peak[1];
+}
+
+static int32_t root_of(const int16_t *alias, int32_t t) {
+  while (alias[t] >= 0) t = alias[t];
+  return t;
+}
+
+static int plan_memory(rt_interp_t *rt) {
+  /* Count the items: one per tensor of each subgraph and one per node with scratch. */
+  uint32_t n_tensors = 0, n_nodes = 0;
+  for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
+    n_tensors += rt->subgraphs[s].n_tensors;
+    n_nodes += rt->subgraphs[s].n_nodes;
+  }
+  uint32_t n_max = n_tensors + n_nodes;
+  if (n_max > 0xFFFFu) return set_error(rt->error, rt->error_size, RUNTIME_E_UNSUPPORTED, "model too large", "", "");
+  size_t work = sizeof(plan_item_t) * n_max + sizeof(int32_t) * n_tensors + sizeof(int16_t) * n_tensors +
+                sizeof(uint16_t) * 2u * n_max + 16u;
+  size_t base = align_up(rt->persistent);
+  if (base > rt->arena_size || work > rt->arena_size - base) return arena_error(rt, work - (rt->arena_size - base));
+  uint8_t *w = rt->arena + ((rt->arena_size - work) & ~(size_t)7u);
+  plan_item_t *items = (plan_item_t *)(void *)w;
+  int32_t *item_of = (int32_t *)(void *)(items + n_max); /* tensor -> item, -1 none */
+  int16_t *alias = (int16_t *)(void *)(item_of + n_tensors);
+  uint16_t *order = (uint16_t *)(void *)(alias + n_tensors);
+  uint16_t *placed = order + n_max;
+
+  uint32_t n_items = 0, tensor_base = 0;
+  int32_t time_base = 0;
+  for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
+    rt_subgraph_t *sg = &rt->subgraphs[s];
+    int32_t *ti = item_of + tensor_base;
+    int16_t *al = alias + tensor_base;
+    for (uint32_t t = 0; t < sg->n_tensors; t++) {
+      ti[t] = -1;
+      al[t] = -1;
+    }
+    /* Alias outputs of copy-only ops onto their inputs: the bytes are identical. */
+    for (uint32_t i = 0; i < sg->n_nodes; i++) {
+      rt_node_t *node = &sg->nodes[i];
+      if (!(node->kernel->flags & RT_K_ALIAS_IO) || node->n_inputs < 1 || node->n_outputs < 1) continue;
+      int32_t a = node->inputs[0], b = node->outputs[0];
+      if (a < 0 || a == b) continue;
+      rt_tensor_t *ta = &sg->tensors[a], *tb = &sg->tensors[b];
+      int is_input = 0;
+      for (uint32_t k = 0; k < sg->n_inputs; k++) is_input |= sg->inputs[k] == b;
+      if (ta->flags || tb->flags || ta->bytes != tb->bytes || is_input || al[b] >= 0) continue;
+      if (root_of(al, a) == b) continue;
+      al[b] = (int16_t)root_of(al, a);
+    }
+    /* Lifetimes, on a timeline where op i of this subgraph is time time_base + i. */
+    int32_t end = time_base + (int32_t)(sg->n_nodes ? sg->n_nodes - 1 : 0);
+#define TOUCH(tensor_index, when)                                                         \
+  do {                                                                                    \
+    int32_t r_ = root_of(al, (tensor_index));                                             \
+    rt_tensor_t *t_ = &sg->tensors[r_];                                                   \
+    if (t_->flags & (RT_T_CONST | RT_T_VARIABLE)) break;                                  \
+    if (ti[r_] < 0) {                                                                     \
+      ti[r_] = (int32_t)n_items;                                                          \
+      plan_item_t *n_ = &items[n_items++];                                                \
+      n_->size = t_->bytes;                                                               \
+      n_->first = (when);                                                                 \
+      n_->last = (when);                                                                  \
+      n_->region = s ? 1 : 0;                                                             \
+    } else {                                                                              \
+      plan_item_t *n_ = &items[ti[r_]];                                                   \
+      if ((when) < n_->first) n_->first = (when);                                         \
+      if ((when) > n_->last) n_->last = (when);                                           \
+    }                                                                                     \
+  } while (0)
+    for (uint32_t k = 0; k < sg->n_inputs; k++) TOUCH(sg->inputs[k], time_base);
+    for (uint32_t i = 0; i < sg->n_nodes; i++) {
+      rt_node_t *node = &sg->nodes[i];
+      int32_t now = time_base + (int32_t)i;
+      for (uint32_t k = 0; k < node->n_inputs; k++)
+        if (node->inputs[k] >= 0) TOUCH(node->inputs[k], now);
+      for (uint32_t k = 0; k < node->n_outputs; k++) TOUCH(node->outputs[k], now);
+      for (uint32_t k = 0; k < node->n_intermediates; k++) TOUCH(node->intermediates[k], now);
+    }
+    for (uint32_t k = 0; k < sg->n_outputs; k++) TOUCH(sg->outputs[k], end);
+#undef TOUCH
+    for (uint32_t i = 0; i < sg->n_nodes; i++) {
+      rt_node_t *node = &sg->nodes[i];
+      if (!node->scratch_bytes) continue;
+      node->scratch = (void *)(uintptr_t)(n_items + 1u); /* the item index until addresses are assigned */
+      plan_item_t *n = &items[n_items++];
+      n->size = node->scratch_bytes;
+      n->first = n->last = time_base + (int32_t)i;
+      n->region = s ? 1 : 0;
+    }
+    tensor_base += sg->n_tensors;
+    time_base = end + 1;
+  }
+
+  uint32_t peak = plan_offsets(items, n_items, order, placed);
+  if (peak > rt->arena_size - base) return arena_error(rt, peak - (rt->arena_size - base));
+
+  /* Assign addresses (the workspace may be overwritten from here on: read it all first). */
+  uint8_t *region = rt->arena + base;
+  tensor_base = 0;
+  for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
+    rt_subgraph_t *sg = &rt->subgraphs[s];
+    int32_t *ti = item_of + tensor_base;
+    int16_t *al = alias + tensor_base;
+    for (uint32_t t = 0; t < sg->n_tensors; t++) {
+      int32_t r = root_of(al, (int32_t)t);
+      if (ti[r] >= 0) sg->tensors[t].data = region + items[ti[r]].offset;
+    }
+    for (uint32_t i = 0; i < sg->n_nodes; i++) {
+      rt_node_t *node = &sg->nodes[i];
+      if (node->scratch_bytes) node->scratch = region + items[(uintptr_t)node->scratch - 1u].offset;
+    }
+    tensor_base += sg->n_tensors;
+  }
+  rt->planned = peak;
+  return RUNTIME_OK;
+}
+
+/* ---- public API ------------------------------------------------------------------------------------------- */
+
+static void zero_variables(rt_interp_t *rt) {
+  for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
+    rt_subgraph_t *sg = &rt->subgraphs[s];
+    for (uint32_t t = 0; t < sg->n_tensors; t++)
+      if (sg->tensors[t].flags & RT_T_VARIABLE) memset(sg->tensors[t].data, 0, sg->tensors[t].bytes);
+  }
+}
+
+int runtime_init(runtime_t *r, const runtime_model_t *model, const runtime_ops_t *ops, void *arena,
+                 size_t arena_size) {
+  if (!r) return RUNTIME_E_ARG;
+  r->impl = 0;
+  r->error[0] = 0;
+  if (!model || !model->data || !ops || !arena)
+    return set_error(r->error, sizeof r->error, RUNTIME_E_ARG, "NULL model, ops or arena", "", "");
+  uint8_t *a = (uint8_t *)arena;
+  size_t skew = (size_t)(-(uintptr_t)a & (RT_ALIGN - 1u));
+  if (arena_size < skew + sizeof(rt_interp_t)) {
+    char num[12];
+    put_u32(num, 0, sizeof num, (uint32_t)(skew + sizeof(rt_interp_t)));
+    return set_error(r->error, sizeof r->error, RUNTIME_E_ARENA, "arena too small: at least ", num,
+                     " bytes needed for the interpreter alone");
+  }
+  rt_interp_t *rt = (rt_interp_t *)(void *)(a + skew);
+  memset(rt, 0, sizeof *rt);
+  rt->arena = a + skew;
+  rt->arena_size = arena_size - skew;
+  rt->persistent = sizeof *rt;
+  rt->error = r->error;
+  rt->error_size = sizeof r->error;
+  rt->ops = ops;
+  rt->fb.buf = model->data;
+  rt->fb.size = model->size;
+  rt->model = fb_table_at(&rt->fb, model->root);
+  fb_vec_t sgs = fb_vector(&rt->fb, &rt->model, RT_MODEL_SUBGRAPHS, 4);
+  if (rt->fb.err || sgs.len == 0) return set_error(r->error, sizeof r->error, RUNTIME_E_MODEL, "corrupt model", "", "");
+  rt->n_subgraphs = sgs.len;
+  rt->subgraphs = rt_persistent(rt, 0, sizeof(rt_subgraph_t) * sgs.len);
+  if (!rt->subgraphs) return RUNTIME_E_ARENA;
+  int rc;
+  for (uint32_t s = 0; s < rt->n_subgraphs; s++)
+    if ((rc = build_subgraph(rt, s))) return rc;
+  for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
+    rt_subgraph_t *sg = &rt->subgraphs[s];
+    for (uint32_t i = 0; i < sg->n_nodes; i++) {
+      rt_node_t *node = &sg->nodes[i];
+      if (node->kernel->prepare && (rc = node->kernel->prepare(rt, node))) return rc;
+      if (rt->fb.err) return rt_fail(rt, node, RUNTIME_E_MODEL, "corrupt options", "");
+    }
+  }
+  if ((rc = plan_memory(rt))) return rc;
+  zero_variables(rt);
+  rt->ready = 1;
+  r->impl = rt;
+  return RUNTIME_OK;
+}
+
+int rt_invoke_subgraph(rt_interp_t *rt, unsigned index) {
+  if (index >= rt->n_subgraphs) return set_error(rt->error, rt->error_size, RUNTIME_E_EVAL, "no such subgraph", "", "");
+  rt_subgraph_t *sg = &rt->subgraphs[index];
+  for (uint32_t i = 0; i < sg->n_nodes; i++) {
+    rt_node_t *node = &sg->nodes[i];
+    uint32_t t0 = 0;
+    int profile = rt->has_profiler && index == 0;
+    if (profile) t0 = rt->profiler.now();
+    int rc = node->kernel->eval(rt, node);
+    if (profile) {
+      uint32_t t1 = rt->profiler.now();
+      uint32_t d = rt->profiler.elapsed ? rt->profiler.elapsed(t0, t1) : t1 - t0;
+      rt->profiler.report(rt->profiler.user, i, node->kernel->name, d);
+    }
+    if (rc) {
+      if (!rt->error[0]) rt_fail(rt, node, RUNTIME_E_EVAL, "eval failed", "");
+      return rc;
+    }
+  }
+  return RUNTIME_OK;
+}
+
+int runtime_invoke(runtime_t *r) {
+  if (!r || !r->impl || !r->impl->ready) return RUNTIME_E_ARG;
+  r->error[0] = 0;
+  return rt_invoke_subgraph(r->impl, 0);
+}
+
+int runtime_reset(runtime_t *r) {
+  if (!r || !r->impl) return RUNTIME_E_ARG;
+  zero_variables(r->impl);
+  rt_interp_t *rt = r->impl;
+  for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
+    rt_subgraph_t *sg = &rt->subgraphs[s];
+    for (uint32_t i = 0; i < sg->n_nodes; i++)
+      if (sg->nodes[i].kernel->reset) sg->nodes[i].kernel->reset(rt, &sg->nodes[i]);
+  }
+  return RUNTIME_OK;
+}
+
+void runtime_set_profiler(runtime_t *r, const runtime_profiler_t *p) {
+  if (!r || !r->impl) return;
+  if (p && p->now && p->report) {
+    r->impl->profiler = *p;
+    r->impl->has_profiler = 1;
+  } else {
+    r->impl->has_profiler = 0;
+  }
+}
+
+const char *runtime_error(const runtime_t *r) { return r ? r->error : "NULL runtime"; }
+
+size_t runtime_arena_used(const runtime_t *r) {
+  if (!r || !r->impl) return 0;
+  const rt_interp_t *rt = r->impl;
+  return align_up(rt->persistent) + rt->planned;
+}
+
+uint32_t runtime_input_count(const runtime_t *r) { return r && r->impl ? r->impl->subgraphs[0].n_inputs : 0; }
+uint32_t runtime_output_count(const runtime_t *r) { return r && r->impl ? r->impl->subgraphs[0].n_outputs : 0; }
+
+static int tensor_info(const rt_tensor_t *t, runtime_tensor_info_t *info) {
+  memset(info, 0, sizeof *info);
+  info->data = t->data;
+  info->bytes = t->bytes;
+  info->type = (runtime_type_t)t->type;
+  info->rank = t->rank;
+  for (unsigned i = 0; i < t->rank; i++) info->dims[i] = t->dims[i];
+  info->scale = t->scales ? t->scales[0] : 0.0f;
+  info->zero_point = t->zero_point;
+  return RUNTIME_OK;
+}
+
+int runtime_input(const runtime_t *r, uint32_t index, runtime_tensor_info_t *info) {
+  if (!r || !r->impl || !info || index >= r->impl->subgraphs[0].n_inputs) return RUNTIME_E_ARG;
+  const rt_subgraph_t *sg = &r->impl->subgraphs[0];
+  return tensor_info(&sg->tensors[sg->inputs[index]], info);
+}
+
+int runtime_output(const runtime_t *r, uint32_t index, runtime_tensor_info_t *info) {
+  if (!r || !r->impl || !info || index >= r->impl->subgraphs[0].n_outputs) return RUNTIME_E_ARG;
+  const rt_subgraph_t *sg = &r->impl->subgraphs[0];
+  return tensor_info(&sg->tensors[sg->outputs[index]], info);
+}
+
+uint32_t runtime_op_count(const runtime_t *r) { return r && r->impl ? r->impl->subgraphs[0].n_nodes : 0; }
+
+const char *runtime_op_name(const runtime_t *r, uint32_t op_index) {
+  if (!r || !r->impl || op_index >= r->impl->subgraphs[0].n_nodes) return 0;
+  return r->impl->subgraphs[0].nodes[op_index].kernel->name;
+}

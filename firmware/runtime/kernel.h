@@ -1,0 +1,105 @@
+/* The kernel interface: what a kernel file sees of the interpreter. See KERNELS.md. */
+#ifndef HARK_RUNTIME_KERNEL_H
+#define HARK_RUNTIME_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fb.h"
+#include "runtime.h"
+
+enum {
+  RT_T_CONST = 1,    /* data points into the model (read-only) */
+  RT_T_VARIABLE = 2, /* persistent state, zeroed by init and runtime_reset */
+};
+
+typedef struct rt_tensor {
+  void *data;
+  const int32_t *dims;  /* `rank` dims, in the model; NULL for a scalar */
+  const float *scales;  /* quantization scales, in the model (1 per tensor or 1 per channel); NULL if none */
+  int32_t zero_point;   /* zero_point[0] (per-channel zero points must all be equal to it) */
+  uint32_t bytes;
+  uint16_t num_scales;
+  uint8_t rank;
+  uint8_t type;         /* runtime_type_t */
+  uint8_t quant_dim;    /* the channel axis of per-channel scales */
+  uint8_t flags;        /* RT_T_* */
+  uint16_t _pad;
+} rt_tensor_t;
+
+typedef struct rt_node {
+  const struct rt_kernel *kernel;
+  const int32_t *inputs; /* tensor indices in the model; -1 marks an absent optional input */
+  const int32_t *outputs;
+  const int32_t *intermediates;
+  uint16_t n_inputs, n_outputs, n_intermediates;
+  uint16_t index;        /* op index in its subgraph, for messages and profiling */
+  fb_table_t options;    /* builtin_options table (pos 0 if absent); read with rt_opt_* */
+  uint8_t options_type;
+  uint8_t subgraph;
+  uint32_t scratch_bytes; /* requested in prepare */
+  void *scratch;          /* valid during eval only */
+  void *data;             /* the kernel's op data, from rt_persistent() in prepare */
+} rt_node_t;
+
+typedef struct rt_interp rt_interp_t;
+
+/* One entry of the op registry. prepare runs once in runtime_init: it checks types and shapes,
+ * computes quantization parameters into op data and requests scratch; eval runs every invoke. */
+typedef struct rt_kernel {
+  const char *name;
+  int32_t builtin;
+  uint32_t flags; /* RT_K_* */
+  int (*prepare)(rt_interp_t *rt, rt_node_t *node);
+  int (*eval)(rt_interp_t *rt, rt_node_t *node);
+  void (*reset)(rt_interp_t *rt, rt_node_t *node); /* optional: runtime_reset() calls it (CALL_ONCE re-arms) */
+} rt_kernel_t;
+
+enum {
+  RT_K_ALIAS_IO = 1, /* output 0 may share input 0's memory (same bytes): RESHAPE and friends */
+};
+
+#define RT_DEFINE_KERNEL(op, code, kflags, prep, ev) \
+  const rt_kernel_t rt_kernel_##op = {#op, code, kflags, prep, ev, 0}
+#define RT_DEFINE_KERNEL_WITH_RESET(op, code, kflags, prep, ev, rst) \
+  const rt_kernel_t rt_kernel_##op = {#op, code, kflags, prep, ev, rst}
+
+/* Tensors of a node; NULL for an absent optional one or an index past the end. */
+rt_tensor_t *rt_input(rt_interp_t *rt, const rt_node_t *node, unsigned i);
+rt_tensor_t *rt_output(rt_interp_t *rt, const rt_node_t *node, unsigned i);
+rt_tensor_t *rt_intermediate(rt_interp_t *rt, const rt_node_t *node, unsigned i);
+rt_tensor_t *rt_tensor(rt_interp_t *rt, unsigned subgraph, int32_t index);
+
+/* Memory that lives as long as the interpreter (prepare only); NULL and an arena error when full. */
+void *rt_persistent(rt_interp_t *rt, const rt_node_t *node, size_t bytes);
+/* Scratch for eval: planned like a tensor that lives during this node only; node->scratch in eval. */
+int rt_request_scratch(rt_interp_t *rt, rt_node_t *node, size_t bytes);
+
+/* Builtin options of the node (field ids as in the TFLite schema's *Options table). */
+int32_t rt_opt_i32(rt_interp_t *rt, const rt_node_t *node, unsigned id, int32_t def);
+uint8_t rt_opt_u8(rt_interp_t *rt, const rt_node_t *node, unsigned id, uint8_t def);
+float rt_opt_f32(rt_interp_t *rt, const rt_node_t *node, unsigned id, float def);
+
+/* Records "op <index> (<name>): <what><detail>" and returns `code`. */
+int rt_fail(rt_interp_t *rt, const rt_node_t *node, int code, const char *what, const char *detail);
+const char *rt_type_name(uint8_t type);
+/* Runs subgraph `index` (CALL_ONCE, control flow). */
+int rt_invoke_subgraph(rt_interp_t *rt, unsigned index);
+
+/* Shape helpers. */
+static inline int32_t rt_dim(const rt_tensor_t *t, int i) { return i < 0 ? t->dims[t->rank + i] : t->dims[i]; }
+static inline uint32_t rt_elements(const rt_tensor_t *t) {
+  uint32_t n = 1;
+  for (unsigned i = 0; i < t->rank; i++) n *= (uint32_t)t->dims[i];
+  return n;
+}
+
+/* Checks common to most kernels; each returns 0 or an error already recorded. */
+int rt_expect_type(rt_interp_t *rt, const rt_node_t *node, const rt_tensor_t *t, uint8_t type, const char *role);
+int rt_expect_rank(rt_interp_t *rt, const rt_node_t *node, const rt_tensor_t *t, unsigned rank, const char *role);
+
+/* TFLite enums used by options. */
+enum { RT_PADDING_SAME = 0, RT_PADDING_VALID = 1 };
+enum { RT_ACT_NONE = 0, RT_ACT_RELU = 1, RT_ACT_RELU_N1_TO_1 = 2, RT_ACT_RELU6 = 3, RT_ACT_TANH = 4 };
+
+#endif

@@ -1,0 +1,150 @@
+/* DEPTHWISE_CONV_2D, DSP twin: the same arithmetic as kernels/depthwise_conv_2d.c, with the tap ranges
+ * hoisted out of the inner loops and four channels accumulated per pass with SMLAxy on SXTB16-unpacked
+ * filter words. Fast paths: one input channel (micro_speech) and depth multiplier 1 (DS-CNN). */
+#include "conv.h"
+#include "dsp.h"
+#include "quant.h"
+
+/* The taps [*start, *end) of a window whose first tap sits at `origin` that land inside [0, size). */
+static inline void tap_range(int32_t origin, int32_t dil, int32_t taps, int32_t size, int32_t *start, int32_t *end) {
+  int32_t s = origin < 0 ? (-origin + dil - 1) / dil : 0;
+  int32_t room = size - origin;
+  int32_t e = room <= 0 ? 0 : (room + dil - 1) / dil;
+  *start = s;
+  *end = e < taps ? e : taps;
+}
+
+static inline int8_t requant(const rt_conv_data_t *d, int32_t acc, int32_t oc) {
+  acc = rt_mbqm(acc, d->multiplier[oc], d->shift[oc]) + d->output_offset;
+  return (int8_t)rt_clamp(acc, d->act_min, d->act_max);
+}
+
+static int eval(rt_interp_t *rt, rt_node_t *node) {
+  const rt_conv_data_t *d = node->data;
+  const rt_window_t *g = &d->g;
+  const rt_tensor_t *bias_t = rt_input(rt, node, 2);
+  const int8_t *in = rt_input(rt, node, 0)->data;
+  const int8_t *filter = rt_input(rt, node, 1)->data;
+  const int32_t *bias = bias_t ? bias_t->data : 0;
+  int8_t *out = rt_output(rt, node, 0)->data;
+  const int32_t in_depth = d->in_depth, out_depth = d->out_depth, dm = d->depth_multiplier;
+  const int32_t off = d->input_offset;
+  const int32_t off_pair = (int32_t)(((uint32_t)off << 16) | ((uint32_t)off & 0xFFFFu));
+  const int fast_single = in_depth == 1 && (out_depth & 3) == 0;
+  const int fast_dm1 = dm == 1 && (in_depth & 3) == 0;
+  const int32_t in_row = g->in_w * in_depth, tap_step = g->dil_w * in_depth;
+  for (int32_t b = 0; b < g->batches; b++) {
+    const int8_t *in_b = in + b * g->in_h * in_row;
+    for (int32_t oy = 0; oy < g->out_h; oy++) {
+      const int32_t iy0 = oy * g->stride_h - g->pad_h;
+      int32_t fy0, fy1;
+      tap_range(iy0, g->dil_h, g->k_h, g->in_h, &fy0, &fy1);
+      for (int32_t ox = 0; ox < g->out_w; ox++) {
+        const int32_t ix0 = ox * g->stride_w - g->pad_w;
+        int32_t fx0, fx1;
+        tap_range(ix0, g->dil_w, g->k_w, g->in_w, &fx0, &fx1);
+        int8_t *o = out + ((b * g->out_h + oy) * g->out_w + ox) * out_depth;
+        if (fast_single && (out_depth & 7) == 0) {
+          /* One input value per tap feeds eight channels: load it once for all eight. */
+          for (int32_t c = 0; c < out_depth; c += 8) {
+            int32_t a[8];
+            for (int k = 0; k < 8; k++) a[k] = bias ? bias[c + k] : 0;
+            int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
+            for (int32_t fy = fy0; fy < fy1; fy++) {
+              const int8_t *px = in_b + (iy0 + g->dil_h * fy) * in_row + (ix0 + g->dil_w * fx0);
+              const int8_t *pw = filter + (fy * g->k_w + fx0) * out_depth + c;
+              for (int32_t n = fx1 - fx0; n > 0; n--) {
+                int32_t x = *px + off;
+                int32_t w = rt_load32(pw), v = rt_load32(pw + 4);
+                int32_t w02 = RT_SXTB16(w), w13 = RT_SXTB16(rt_ror8(w));
+                int32_t v02 = RT_SXTB16(v), v13 = RT_SXTB16(rt_ror8(v));
+                a0 = RT_SMLABB(x, w02, a0);
+                a2 = RT_SMLABT(x, w02, a2);
+                a1 = RT_SMLABB(x, w13, a1);
+                a3 = RT_SMLABT(x, w13, a3);
+                a4 = RT_SMLABB(x, v02, a4);
+                a6 = RT_SMLABT(x, v02, a6);
+                a5 = RT_SMLABB(x, v13, a5);
+                a7 = RT_SMLABT(x, v13, a7);
+                px += tap_step;
+                pw += out_depth;
+              }
+            }
+            o[c] = requant(d, a0, c);
+            o[c + 1] = requant(d, a1, c + 1);
+            o[c + 2] = requant(d, a2, c + 2);
+            o[c + 3] = requant(d, a3, c + 3);
+            o[c + 4] = requant(d, a4, c + 4);
+            o[c + 5] = requant(d, a5, c + 5);
+            o[c + 6] = requant(d, a6, c + 6);
+            o[c + 7] = requant(d, a7, c + 7);
+          }
+        } else if (fast_single || fast_dm1) {
+          for (int32_t c = 0; c < out_depth; c += 4) {
+            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+            if (bias) {
+              a0 = bias[c];
+              a1 = bias[c + 1];
+              a2 = bias[c + 2];
+              a3 = bias[c + 3];
+            }
+            for (int32_t fy = fy0; fy < fy1; fy++) {
+              const int8_t *px = in_b + (iy0 + g->dil_h * fy) * in_row + (ix0 + g->dil_w * fx0) * in_depth;
+              const int8_t *pw = filter + (fy * g->k_w + fx0) * out_depth + c;
+              const int32_t w_step = out_depth;
+              if (fast_single) {
+                for (int32_t fx = fx0; fx < fx1; fx++) {
+                  int32_t x = *px + off;
+                  int32_t w = rt_load32(pw);
+                  int32_t w02 = RT_SXTB16(w), w13 = RT_SXTB16(rt_ror8(w));
+                  a0 = RT_SMLABB(x, w02, a0);
+                  a2 = RT_SMLABT(x, w02, a2);
+                  a1 = RT_SMLABB(x, w13, a1);
+                  a3 = RT_SMLABT(x, w13, a3);
+                  px += tap_step;
+                  pw += w_step;
+                }
+              } else {
+                px += c;
+                for (int32_t fx = fx0; fx < fx1; fx++) {
+                  int32_t xw = rt_load32(px);
+                  int32_t x02 = RT_SXTAB16(off_pair, xw), x13 = RT_SXTAB16(off_pair, rt_ror8(xw));
+                  int32_t w = rt_load32(pw);
+                  int32_t w02 = RT_SXTB16(w), w13 = RT_SXTB16(rt_ror8(w));
+                  a0 = RT_SMLABB(x02, w02, a0);
+                  a2 = RT_SMLATT(x02, w02, a2);
+                  a1 = RT_SMLABB(x13, w13, a1);
+                  a3 = RT_SMLATT(x13, w13, a3);
+                  px += tap_step;
+                  pw += w_step;
+                }
+              }
+            }
+            o[c] = requant(d, a0, c);
+            o[c + 1] = requant(d, a1, c + 1);
+            o[c + 2] = requant(d, a2, c + 2);
+            o[c + 3] = requant(d, a3, c + 3);
+          }
+        } else {
+          for (int32_t oc = 0; oc < out_depth; oc++) {
+            const int32_t ic = oc / dm;
+            int32_t acc = bias ? bias[oc] : 0;
+            for (int32_t fy = fy0; fy < fy1; fy++) {
+              const int8_t *px = in_b + (iy0 + g->dil_h * fy) * in_row + (ix0 + g->dil_w * fx0) * in_depth + ic;
+              const int8_t *pw = filter + (fy * g->k_w + fx0) * out_depth + oc;
+              for (int32_t fx = fx0; fx < fx1; fx++) {
+                acc += *pw * (*px + off);
+                px += tap_step;
+                pw += out_depth;
+              }
+            }
+            o[oc] = requant(d, acc, oc);
+          }
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+RT_DEFINE_KERNEL(DEPTHWISE_CONV_2D, 4, 0, rt_depthwise_prepare, eval);

@@ -1,0 +1,18 @@
+/* CONV_2D and DEPTHWISE_CONV_2D: op data shared by the portable kernels and their DSP twins. */
+#ifndef HARK_RUNTIME_CONV_H
+#define HARK_RUNTIME_CONV_H
+
+#include "kernel.h"
+#include "padding.h"
+
+typedef struct {
+  rt_window_t g;
+  int32_t *multiplier, *shift; /* per output channel */
+  int32_t input_offset, output_offset, act_min, act_max;
+  int32_t in_depth, out_depth, filter_in_depth, depth_multiplier, groups;
+} rt_conv_data_t;
+
+int rt_conv_prepare(rt_interp_t *rt, rt_node_t *node);
+int rt_depthwise_prepare(rt_interp_t *rt, rt_node_t *node);
+
+#endif

@@ -1,0 +1,44 @@
+/* CONV_2D, int8 per-channel (grouped too): TFLM's reference ConvPerChannel arithmetic. */
+#include "conv.h"
+#include "quant.h"
+
+static int eval(rt_interp_t *rt, rt_node_t *node) {
+  const rt_conv_data_t *d = node->data;
+  const rt_window_t *g = &d->g;
+  const rt_tensor_t *bias_t = rt_input(rt, node, 2);
+  const int8_t *in = rt_input(rt, node, 0)->data;
+  const int8_t *filter = rt_input(rt, node, 1)->data;
+  const int32_t *bias = bias_t ? bias_t->data : 0;
+  int8_t *out = rt_output(rt, node, 0)->data;
+  const int32_t in_depth = d->in_depth, out_depth = d->out_depth, fin = d->filter_in_depth;
+  const int32_t per_group = out_depth / d->groups;
+  for (int32_t b = 0; b < g->batches; b++) {
+    for (int32_t oy = 0; oy < g->out_h; oy++) {
+      const int32_t iy0 = oy * g->stride_h - g->pad_h;
+      for (int32_t ox = 0; ox < g->out_w; ox++) {
+        const int32_t ix0 = ox * g->stride_w - g->pad_w;
+        for (int32_t oc = 0; oc < out_depth; oc++) {
+          const int32_t c0 = (oc / per_group) * fin;
+          int32_t acc = 0;
+          for (int32_t fy = 0; fy < g->k_h; fy++) {
+            const int32_t iy = iy0 + g->dil_h * fy;
+            if (iy < 0 || iy >= g->in_h) continue;
+            for (int32_t fx = 0; fx < g->k_w; fx++) {
+              const int32_t ix = ix0 + g->dil_w * fx;
+              if (ix < 0 || ix >= g->in_w) continue;
+              const int8_t *x = in + ((b * g->in_h + iy) * g->in_w + ix) * in_depth + c0;
+              const int8_t *w = filter + ((oc * g->k_h + fy) * g->k_w + fx) * fin;
+              for (int32_t c = 0; c < fin; c++) acc += w[c] * (x[c] + d->input_offset);
+            }
+          }
+          if (bias) acc += bias[oc];
+          acc = rt_mbqm(acc, d->multiplier[oc], d->shift[oc]) + d->output_offset;
+          out[((b * g->out_h + oy) * g->out_w + ox) * out_depth + oc] = (int8_t)rt_clamp(acc, d->act_min, d->act_max);
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+RT_DEFINE_KERNEL(CONV_2D, 3, 0, rt_conv_prepare, eval);

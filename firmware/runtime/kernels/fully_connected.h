@@ -1,0 +1,18 @@
+/* FULLY_CONNECTED: op data shared by the portable kernel and its DSP twin. */
+#ifndef HARK_RUNTIME_FULLY_CONNECTED_H
+#define HARK_RUNTIME_FULLY_CONNECTED_H
+
+#include "kernel.h"
+
+typedef struct {
+  int32_t *multiplier, *shift; /* per output channel (per-tensor quantization repeats one value) */
+  int32_t *bias_eff;           /* DSP twin: bias + input_offset * sum(filter row), per output channel */
+  int32_t input_offset, filter_offset, output_offset, act_min, act_max;
+  uint32_t batches, accum_depth, out_depth;
+} rt_fc_data_t;
+
+/* Checks types and shapes, computes multipliers. `fold_offsets` also fills bias_eff (needs a
+ * symmetric filter). */
+int rt_fc_prepare(rt_interp_t *rt, rt_node_t *node, int fold_offsets);
+
+#endif

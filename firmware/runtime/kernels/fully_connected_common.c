@@ -1,0 +1,43 @@
+#include <stddef.h>
+
+#include "fully_connected.h"
+#include "quant.h"
+
+int rt_fc_prepare(rt_interp_t *rt, rt_node_t *node, int fold_offsets) {
+  rt_tensor_t *in = rt_input(rt, node, 0), *filter = rt_input(rt, node, 1), *bias = rt_input(rt, node, 2);
+  rt_tensor_t *out = rt_output(rt, node, 0);
+  if (rt_expect_type(rt, node, in, RUNTIME_INT8, "input") || rt_expect_type(rt, node, filter, RUNTIME_INT8, "filter") ||
+      rt_expect_type(rt, node, out, RUNTIME_INT8, "output"))
+    return RUNTIME_E_UNSUPPORTED;
+  if (bias && rt_expect_type(rt, node, bias, RUNTIME_INT32, "bias")) return RUNTIME_E_UNSUPPORTED;
+  if (filter->rank != 2 || out->rank < 1) return rt_fail(rt, node, RUNTIME_E_MODEL, "filter must be 2-D", "");
+  rt_fc_data_t *d = rt_persistent(rt, node, sizeof *d);
+  if (!d) return RUNTIME_E_ARENA;
+  d->out_depth = (uint32_t)rt_dim(out, -1);
+  d->accum_depth = (uint32_t)filter->dims[1];
+  if (d->out_depth == 0 || (uint32_t)filter->dims[0] != d->out_depth)
+    return rt_fail(rt, node, RUNTIME_E_MODEL, "filter rows do not match the output depth", "");
+  d->batches = rt_elements(out) / d->out_depth;
+  if ((uint64_t)d->batches * d->accum_depth != rt_elements(in))
+    return rt_fail(rt, node, RUNTIME_E_MODEL, "input size does not match batches x filter columns", "");
+  if (bias && rt_elements(bias) != d->out_depth) return rt_fail(rt, node, RUNTIME_E_MODEL, "bias size mismatch", "");
+  int rc = rt_channel_multipliers(rt, node, in, filter, out, d->out_depth, &d->multiplier, &d->shift);
+  if (rc) return rc;
+  d->input_offset = -in->zero_point;
+  d->filter_offset = -filter->zero_point;
+  d->output_offset = out->zero_point;
+  rt_activation_range(out, rt_opt_u8(rt, node, 0, RT_ACT_NONE), &d->act_min, &d->act_max);
+  if (fold_offsets && d->filter_offset == 0) {
+    d->bias_eff = rt_persistent(rt, node, sizeof(int32_t) * d->out_depth);
+    if (!d->bias_eff) return RUNTIME_E_ARENA;
+    const int8_t *f = (const int8_t *)filter->data;
+    const int32_t *b = bias ? (const int32_t *)bias->data : NULL;
+    for (uint32_t o = 0; o < d->out_depth; o++) {
+      int32_t sum = 0;
+      for (uint32_t k = 0; k < d->accum_depth; k++) sum += f[o * d->accum_depth + k];
+      d->bias_eff[o] = (b ? b[o] : 0) + sum * d->input_offset;
+    }
+  }
+  node->data = d;
+  return 0;
+}

@@ -1,0 +1,180 @@
+/* Fuzz test of the model reader (and of everything a model that passes it reaches: the interpreter's
+ * build, the kernels' prepare checks and one invoke): truncated, bit-flipped and random buffers must
+ * give a clean error code with a message, never a crash or an out-of-bounds access. Run under
+ * ASan/UBSan by ./hark test. Deterministic: a fixed-seed generator. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime.h"
+
+extern const uint8_t micro_speech_model[], keyword_scrambled_model[], micro_speech_lstm_model[], ds_cnn_model[];
+extern const uint32_t micro_speech_model_len, keyword_scrambled_model_len, micro_speech_lstm_model_len,
+    ds_cnn_model_len;
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+static uint32_t rnd(void) {
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 7;
+  rng_state ^= rng_state << 17;
+  return (uint32_t)(rng_state >> 11);
+}
+
+static _Alignas(16) uint8_t arena[160 * 1024];
+static _Alignas(16) uint8_t work[160 * 1024];
+static int failures;
+static unsigned counts[4]; /* open failed, init failed, invoked, invoke failed */
+
+#define CHECK(cond, ...)                  \
+  do {                                    \
+    if (!(cond)) {                        \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+      fprintf(stderr, __VA_ARGS__);       \
+      fprintf(stderr, "\n");              \
+      failures++;                         \
+    }                                     \
+  } while (0)
+
+static int known_code(int rc) { return rc <= 0 && rc >= RUNTIME_E_EVAL; }
+
+/* Opens, builds and (if asked) invokes a model; every failure must be a known code with a message. */
+static void exercise(const uint8_t *data, uint32_t size, int invoke) {
+  runtime_model_t m;
+  int rc = runtime_model_open(&m, data, size);
+  CHECK(known_code(rc), "open returned %d", rc);
+  if (rc) {
+    counts[0]++;
+    return;
+  }
+  const uint8_t *meta;
+  uint32_t meta_len;
+  rc = runtime_model_metadata(&m, "hark", &meta, &meta_len);
+  CHECK(rc == RUNTIME_OK || rc == RUNTIME_E_NOT_FOUND || rc == RUNTIME_E_MODEL, "metadata returned %d", rc);
+  if (rc == RUNTIME_OK) CHECK(meta >= data && meta + meta_len <= data + size, "metadata outside the model");
+  runtime_t rt;
+  rc = runtime_init(&rt, &m, &runtime_all_ops, arena, sizeof arena);
+  CHECK(known_code(rc), "init returned %d", rc);
+  if (rc) {
+    CHECK(runtime_error(&rt)[0] != 0, "init failed (%d) without a message", rc);
+    counts[1]++;
+    return;
+  }
+  CHECK(runtime_arena_used(&rt) <= sizeof arena, "arena used beyond the arena");
+  if (!invoke) return;
+  for (uint32_t i = 0; i < runtime_input_count(&rt); i++) {
+    runtime_tensor_info_t info;
+    if (runtime_input(&rt, i, &info) == RUNTIME_OK && info.data) memset(info.data, (int)(rnd() & 0xFF), info.bytes);
+  }
+  counts[2]++;
+  rc = runtime_invoke(&rt);
+  CHECK(known_code(rc), "invoke returned %d", rc);
+  if (rc) counts[3]++;
+}
+
+static void expect_runs(const char *name, const uint8_t *data, uint32_t size, size_t max_arena) {
+  runtime_model_t m;
+  int rc = runtime_model_open(&m, data, size);
+  CHECK(rc == RUNTIME_OK, "%s: open failed %d", name, rc);
+  runtime_t rt;
+  rc = runtime_init(&rt, &m, &runtime_all_ops, arena, sizeof arena);
+  CHECK(rc == RUNTIME_OK, "%s: init failed %d: %s", name, rc, runtime_error(&rt));
+  if (rc) return;
+  CHECK(runtime_arena_used(&rt) <= max_arena, "%s: arena %zu > %zu", name, runtime_arena_used(&rt), max_arena);
+  CHECK(runtime_invoke(&rt) == RUNTIME_OK, "%s: invoke failed: %s", name, runtime_error(&rt));
+  uint32_t ops = runtime_op_count(&rt);
+  /* Too small an arena is a clean error that names the size needed. */
+  size_t used = runtime_arena_used(&rt);
+  rc = runtime_init(&rt, &m, &runtime_all_ops, arena, used - 1);
+  CHECK(rc == RUNTIME_E_ARENA, "%s: arena of used-1 bytes gave %d", name, rc);
+  CHECK(strstr(runtime_error(&rt), "arena") != NULL, "%s: arena error message: %s", name, runtime_error(&rt));
+  printf("%s: %u bytes, arena %zu bytes, %u ops\n", name, size, used, ops);
+}
+
+static void fuzz(const char *name, const uint8_t *model, uint32_t size, unsigned flips, unsigned invoke_every) {
+  unsigned before[4];
+  memcpy(before, counts, sizeof before);
+  /* Truncations: every length over the first 4 KB (tables live at both ends), a stride after it. */
+  for (uint32_t len = 0; len < size; len += len < 4096 ? 1u : 1u + rnd() % 64u) {
+    memcpy(work, model, len);
+    exercise(work, len, 0);
+  }
+  for (uint32_t len = size > 4096 ? size - 4096 : 0; len < size; len++) {
+    memcpy(work, model, len);
+    exercise(work, len, 0);
+  }
+  /* Bit flips: 1 to 4 bits anywhere; every so often also invoke what still builds. */
+  for (unsigned i = 0; i < flips; i++) {
+    memcpy(work, model, size);
+    unsigned n = 1 + rnd() % 4;
+    for (unsigned k = 0; k < n; k++) {
+      /* Half the flips land in the first and last 2 KB, where the tables are. */
+      uint32_t pos = rnd() % size;
+      if (rnd() & 1) pos = (rnd() & 1) ? rnd() % (size < 2048 ? size : 2048) : size - 1 - rnd() % (size < 2048 ? size : 2048);
+      work[pos] ^= (uint8_t)(1u << (rnd() % 8));
+    }
+    exercise(work, size, (i % invoke_every) == 0);
+  }
+  /* Byte overwrites with "interesting" values (0, 0xFF, 0x7F, 0x80) at 4-byte aligned spots. */
+  static const uint8_t vals[] = {0x00, 0xFF, 0x7F, 0x80, 0x01};
+  for (unsigned i = 0; i < flips / 2; i++) {
+    memcpy(work, model, size);
+    uint32_t pos = (rnd() % size) & ~3u;
+    uint32_t span = 1 + rnd() % 4;
+    for (uint32_t k = 0; k < span && pos + k < size; k++) work[pos + k] = vals[rnd() % sizeof vals];
+    exercise(work, size, (i % invoke_every) == 0);
+  }
+  printf("%s: open failed %u, init failed %u, invoked %u (failed %u)\n", name, counts[0] - before[0],
+         counts[1] - before[1], counts[2] - before[2], counts[3] - before[3]);
+}
+
+static void random_buffers(void) {
+  for (unsigned i = 0; i < 20000; i++) {
+    uint32_t len = rnd() % 2048;
+    for (uint32_t k = 0; k < len; k++) work[k] = (uint8_t)rnd();
+    if (len >= 8 && (i & 1)) { /* a plausible root offset, so the walk goes deeper */
+      uint32_t root = (rnd() % (len / 4)) * 4;
+      memcpy(work, &root, 4);
+    }
+    exercise(work, len, 1);
+  }
+}
+
+static void specific_cases(void) {
+  runtime_model_t m;
+  CHECK(runtime_model_open(&m, NULL, 100) == RUNTIME_E_ARG, "NULL data");
+  CHECK(runtime_model_open(&m, micro_speech_model + 1, micro_speech_model_len - 1) == RUNTIME_E_ARG, "misaligned");
+  memcpy(work, micro_speech_model, micro_speech_model_len);
+  uint32_t huge = 0xFFFFFFF0u;
+  memcpy(work, &huge, 4); /* root offset far outside */
+  CHECK(runtime_model_open(&m, work, micro_speech_model_len) == RUNTIME_E_MODEL, "root outside");
+  /* An op the resolver lacks is named with its index. */
+  static const runtime_kernel_t *const only_fc[] = {&RUNTIME_KERNEL(FULLY_CONNECTED)};
+  runtime_ops_t few = {only_fc, 1};
+  runtime_t rt;
+  CHECK(runtime_model_open(&m, micro_speech_model, micro_speech_model_len) == RUNTIME_OK, "open");
+  int rc = runtime_init(&rt, &m, &few, arena, sizeof arena);
+  CHECK(rc == RUNTIME_E_UNSUPPORTED && strstr(runtime_error(&rt), "op 0 (RESHAPE"), "unsupported op message: %d %s", rc,
+        runtime_error(&rt));
+  const uint8_t *meta;
+  uint32_t meta_len;
+  CHECK(runtime_model_metadata(&m, "min_runtime_version", &meta, &meta_len) == RUNTIME_OK && meta_len > 0,
+        "metadata lookup");
+  CHECK(runtime_model_metadata(&m, "hark", &meta, &meta_len) == RUNTIME_E_NOT_FOUND, "absent metadata");
+}
+
+int main(int argc, char **argv) {
+  unsigned flips = argc > 1 ? (unsigned)atoi(argv[1]) : 3000;
+  specific_cases();
+  /* Arena bounds: TFLM's figures on the 32-bit board (the emulator test holds the runtime to them there);
+   * a 64-bit host's pointers make the persistent part larger, so allow for it here. */
+  const size_t host_slack = sizeof(void *) > 4 ? 1024 : 0;
+  expect_runs("micro_speech_quantized", micro_speech_model, micro_speech_model_len, 6788 + host_slack);
+  expect_runs("keyword_scrambled", keyword_scrambled_model, keyword_scrambled_model_len, 13172 + host_slack);
+  expect_runs("ds_cnn_mlperf", ds_cnn_model, ds_cnn_model_len, 22772 + host_slack);
+  fuzz("micro_speech_quantized", micro_speech_model, micro_speech_model_len, flips, 8);
+  fuzz("keyword_scrambled", keyword_scrambled_model, keyword_scrambled_model_len, flips, 8);
+  fuzz("micro_speech_lstm", micro_speech_lstm_model, micro_speech_lstm_model_len, flips / 2, 64);
+  random_buffers();
+  printf("%s (%d failures)\n", failures ? "FAILED" : "ok", failures);
+  return failures ? 1 : 0;
+}

@@ -1,0 +1,207 @@
+"""The tf.data pipeline: clips -> (augmented) audio -> features -> batches, as TF speech_commands prepares them.
+
+Without augmentation, clip features come from the on-disk feature cache (computed once, in parallel, by the same
+graph code). With augmentation, every element is read, shifted, mixed with background noise and turned into
+features inside the tf.data graph (the microfrontend is a TF op), in parallel with training.
+
+Augmentation, per clip, with TF speech_commands' semantics:
+- time shift: a uniform integer in [-time_shift, time_shift) samples; positive delays the clip, zero-filled;
+- background: a random background file and offset; the volume is uniform(0, 1) for `_silence_` (whose own audio
+  is multiplied by 0), else uniform(0, background_volume) with probability background_frequency, else 0;
+- mix: clamp(clip + volume * noise, -1, 1), then int16 = trunc(x * 32768) clamped to the int16 range.
+
+Randomness is stateless and seeded per element from `seed`, so a seed gives the same batches every run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from hark.data.dataset import RANDOM_SEED, KeywordDataset
+from hark.data.wav import DatasetError
+from hark.features.backend import FrontendBackend, get_backend
+from hark.features.cache import FeatureCache
+from hark.features.extract import FEATURE_SCALE, feature_shape, tf_features, tf_spectral
+from hark.spec import ModelSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AugmentParams:
+    clip_samples: int
+    time_shift_samples: int
+    background_volume: float
+    background_frequency: float
+
+
+def augment_params(spec: ModelSpec, *, augment: bool) -> AugmentParams:
+    fe, d = spec.frontend, spec.dataset
+    if not augment:
+        return AugmentParams(fe.clip_samples, 0, 0.0, 0.0)
+    return AugmentParams(fe.clip_samples, int(d.time_shift_ms * fe.sample_rate / 1000), d.background_volume,
+                         d.background_frequency)  # fmt: skip
+
+
+class Background:
+    """All background recordings as one float32 tensor with per-file start and length."""
+
+    def __init__(self, clips: Sequence[np.ndarray]) -> None:
+        self.count = len(clips)
+        flat = np.concatenate([c.astype(np.float32) / 32768.0 for c in clips]) if clips else np.zeros(1, np.float32)
+        self.audio = tf.constant(flat)
+        lengths = [len(c) for c in clips] or [0]
+        self.starts = tf.constant(np.cumsum([0, *lengths[:-1]]), tf.int32)
+        self.lengths = tf.constant(lengths, tf.int32)
+
+
+def decode_clip(path: Any, clip_samples: int) -> Any:
+    """float32 [-1, 1) samples, zero-padded or cut to one clip, as TF's decode_wav with desired_samples does."""
+    audio, _ = tf.audio.decode_wav(tf.io.read_file(path), desired_channels=1, desired_samples=clip_samples)
+    return tf.ensure_shape(audio[:, 0], [clip_samples])  # the op's shape inference needs a static length
+
+
+def to_int16(x: Any) -> Any:
+    return tf.cast(tf.clip_by_value(x * 32768.0, -32768.0, 32767.0), tf.int16)
+
+
+def augment_clip(
+    audio: Any, is_silence: Any, seed: Any, params: AugmentParams, background: Background
+) -> tuple[Any, Any, Any, Any, Any]:
+    """One clip's augmentation. Returns (int16 audio, shift, background index, offset, volume)."""
+    seed = tf.cast(seed, tf.int64)
+
+    def draw(k: int, **kw: Any) -> Any:
+        return tf.random.stateless_uniform([], seed=tf.stack([seed, tf.constant(k, tf.int64)]), **kw)
+
+    n = params.clip_samples
+    audio = audio * tf.where(is_silence, 0.0, 1.0)
+    ts = params.time_shift_samples
+    shift = draw(0, minval=-ts, maxval=ts, dtype=tf.int32) if ts > 0 else tf.constant(0, tf.int32)
+    padded = tf.pad(audio, [[tf.maximum(shift, 0), tf.maximum(-shift, 0)]])
+    audio = padded[tf.maximum(-shift, 0) : tf.maximum(-shift, 0) + n]
+    if background.count:
+        index = draw(1, minval=0, maxval=background.count, dtype=tf.int32)
+        span = background.lengths[index] - n + 1
+        offset = draw(2, minval=0, maxval=span, dtype=tf.int32)
+        noise = background.audio[background.starts[index] + offset : background.starts[index] + offset + n]
+        loud = draw(3, dtype=tf.float32) < params.background_frequency
+        quiet = tf.constant(0.0)
+        mixed = draw(5, maxval=params.background_volume) if params.background_volume > 0 else quiet
+        volume = tf.where(is_silence, draw(4, dtype=tf.float32), tf.where(loud, mixed, quiet))
+        audio = tf.clip_by_value(audio + noise * volume, -1.0, 1.0)
+    else:
+        index, offset, volume = tf.constant(-1), tf.constant(0), tf.constant(0.0)
+    return tf.ensure_shape(to_int16(audio), [n]), shift, index, offset, volume
+
+
+def _graph_features(audio_int16: Any, spec: ModelSpec, backend: FrontendBackend) -> Any:
+    frames, channels = feature_shape(spec.frontend)
+    out = tf_features(audio_int16, spec.frontend, backend)
+    return tf.ensure_shape(out, [frames, channels])
+
+
+def extract_raw(
+    paths: Sequence[str], spec: ModelSpec, backend: FrontendBackend | None = None, batch: int = 256
+) -> np.ndarray:
+    """Un-augmented raw features (uint16 for the microfrontend, else float32) of many clips, in parallel."""
+    fe = spec.frontend
+    backend = backend or get_backend()
+    frames, channels = feature_shape(fe)
+
+    def raw(path: Any) -> Any:
+        audio = to_int16(decode_clip(path, fe.clip_samples))
+        out = backend.tf_uint16(audio, fe) if fe.kind == "microfrontend" else tf_spectral(audio, fe)
+        return tf.ensure_shape(out, [frames, channels])
+
+    ds = tf.data.Dataset.from_tensor_slices(list(paths)).map(raw, num_parallel_calls=tf.data.AUTOTUNE)
+    parts = [b.numpy() for b in ds.batch(batch).prefetch(2)]
+    dtype = np.uint16 if fe.kind == "microfrontend" else np.float32
+    return np.concatenate(parts) if parts else np.zeros((0, frames, channels), dtype)
+
+
+def clip_features(
+    ds: KeywordDataset, split: str, spec: ModelSpec, *, cache_dir: str | Path | None = None,
+    backend: FrontendBackend | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Un-augmented float32 features and int32 labels of one split, in the split's order. Silence entries get a
+    background slice at a volume drawn from a fixed seed (TF's uniform(0, 1)), so evaluation is repeatable."""
+    entries = ds.split(split)
+    if not entries:
+        raise DatasetError(f"{ds.data_dir}: the {split} split is empty")
+    backend = backend or get_backend()
+    silence = ds.silence_index
+    labels = np.array([i for _, i in entries], np.int32)
+    is_sil = labels == (silence if silence is not None else -1)
+    paths = [p for p, _ in entries]
+    clip_paths = [p for p, s in zip(paths, is_sil, strict=True) if not s]
+    cache = FeatureCache(spec.frontend, cache_dir)
+    raw = cache.get_or_compute(clip_paths, lambda missing: extract_raw(missing, spec, backend))
+    log.info("%s features: %d cached, %d computed", split, cache.hits, cache.misses)
+    scale = np.float32(FEATURE_SCALE) if spec.frontend.kind == "microfrontend" else np.float32(1.0)
+    feats = np.zeros((len(entries), *feature_shape(spec.frontend)), np.float32)
+    feats[~is_sil] = raw.astype(np.float32) * scale
+    if is_sil.any():
+        feats[is_sil] = _silence_features(ds, spec, int(is_sil.sum()), backend)
+    return feats, labels
+
+
+def _silence_features(ds: KeywordDataset, spec: ModelSpec, count: int, backend: FrontendBackend) -> np.ndarray:
+    params = augment_params(spec, augment=False)
+    background = Background(ds.background_audio())
+    zeros = tf.zeros([params.clip_samples], tf.float32)
+
+    def one(i: Any) -> Any:
+        audio = augment_clip(zeros, tf.constant(True), i + RANDOM_SEED * 1000003, params, background)[0]
+        return _graph_features(audio, spec, backend)
+
+    out = tf.data.Dataset.range(count).map(one, num_parallel_calls=tf.data.AUTOTUNE).batch(count)
+    return next(iter(out)).numpy()
+
+
+def make_tf_dataset(
+    ds: KeywordDataset, split: str, spec: ModelSpec, *, batch_size: int, augment: bool, shuffle: bool, seed: int,
+    cache_dir: str | Path | None = None, backend: FrontendBackend | None = None,
+) -> tf.data.Dataset:
+    """One pass over a split as (features float32 [batch, frames, channels], labels int32 [batch]).
+
+    The caller repeats it for more epochs; with `shuffle`, each pass has a new order (seeded), and with `augment`
+    each pass draws new shifts and noise (seeded). Without `augment`, features come from the cache."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    backend = backend or get_backend()
+    if not augment:
+        feats, labels = clip_features(ds, split, spec, cache_dir=cache_dir, backend=backend)
+        out = tf.data.Dataset.from_tensor_slices((feats, labels))
+        if shuffle:
+            out = out.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+        return out.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+    entries = ds.split(split)
+    if not entries:
+        raise DatasetError(f"{ds.data_dir}: the {split} split is empty")
+    params = augment_params(spec, augment=True)
+    background = Background(ds.background_audio())
+    silence = ds.silence_index if ds.silence_index is not None else -1
+    paths = tf.constant([p for p, _ in entries])
+    labels = tf.constant([i for _, i in entries], tf.int32)
+    out = tf.data.Dataset.from_tensor_slices((paths, labels))
+    if shuffle:
+        out = out.shuffle(len(entries), seed=seed, reshuffle_each_iteration=True)
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+
+    def element(pair: Any, elem_seed: Any) -> Any:
+        path, label = pair
+        audio = decode_clip(path, params.clip_samples)
+        augmented = augment_clip(audio, tf.equal(label, silence), elem_seed, params, background)[0]
+        return _graph_features(augmented, spec, backend), label
+
+    out = tf.data.Dataset.zip((out, seeds)).map(element, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return out.batch(batch_size).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,428 @@
+"""Offline keyword dataset synthesis with espeak-ng and flite, in the Speech Commands layout.
+
+Output folder:
+    <word>/<voiceid>_nohash_<n>.wav      1 s, 16 kHz, mono int16 clips
+    _background_noise_/*.wav             long noise: white, pink, brown, hum, babble (mixed TTS speech)
+    validation_list.txt, testing_list.txt  by the Speech Commands hash rule, so a voice stays in one partition
+    synth.json                           the settings and voices, checked when a run resumes
+
+Every clip draws its pitch, speed, amplitude and placement from a generator seeded by (seed, word, voice, n), so the
+result does not depend on worker count or order, and a re-run skips clips already on disk.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import multiprocessing
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import zlib
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from hark.data.split import which_set
+from hark.data.wav import DatasetError, decode_wav_bytes, write_wav
+
+SPEECH_COMMANDS_WORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go")
+# Speech Commands v1's auxiliary words: the digits, some names and some nouns.
+UNKNOWN_WORDS = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+    "bed", "bird", "cat", "dog", "happy", "house", "marvin", "sheila", "tree", "wow",
+)  # fmt: skip
+DEFAULT_WORDS = SPEECH_COMMANDS_WORDS + UNKNOWN_WORDS
+BACKGROUND_DIR = "_background_noise_"
+MANIFEST = "synth.json"
+_FORMAT_VERSION = 1
+_TIMEOUT_S = 30.0  # one TTS call; a hung synthesizer must not hang the run
+# flite's general-purpose voices (awb_time only speaks clock times); kal is an 8 kHz diphone voice.
+FLITE_VOICES = {"kal": (85.0, 130.0), "kal16": (85.0, 130.0), "awb": (85.0, 130.0), "rms": (80.0, 125.0),
+                "slt": (150.0, 230.0)}  # fmt: skip
+# Babble talkers say these as well as the dataset words, so the noise is not made of keywords alone.
+_BABBLE_EXTRA = (
+    "the weather today is fine and we will walk to the market after lunch",
+    "please remember to bring the blue folder and the red notebook tomorrow",
+    "it is important that everybody reads the instructions before starting",
+    "my brother bought a new bicycle and rode it across the river bridge",
+)
+
+
+class SynthError(RuntimeError):
+    """A text-to-speech engine is missing or failed."""
+
+
+@dataclass(frozen=True)
+class Voice:
+    engine: str  # "espeak" or "flite"
+    name: str  # espeak "<accent>+<variant>", or a flite voice name
+    pitch: float  # espeak: 0..99; flite: mean F0 in Hz
+    speed: float  # espeak: words per minute; flite: 175 / duration_stretch
+
+    @property
+    def id(self) -> str:
+        """Eight hex digits like a Speech Commands speaker id; stable across runs and seeds."""
+        return hashlib.sha1(f"{self.engine}:{self.name}".encode()).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    words: tuple[str, ...] = DEFAULT_WORDS
+    clips_per_word: int = 100
+    seed: int = 0
+    max_voices: int = 0  # 0: every voice found
+    sample_rate: int = 16000
+    clip_ms: int = 1000
+    background_seconds: float = 60.0
+    validation_percentage: float = 10.0
+    testing_percentage: float = 10.0
+
+
+@dataclass
+class SynthReport:
+    out_dir: Path
+    clips_total: int = 0
+    clips_written: int = 0
+    clips_resumed: int = 0  # already on disk from an earlier run
+    clips_dropped: list[str] = field(default_factory=list)  # still longer than a clip at the fastest retry
+    voices: int = 0
+    seconds: float = 0.0
+
+    @property
+    def clips_per_second(self) -> float:
+        return self.clips_written / self.seconds if self.seconds > 0 else 0.0
+
+
+def _run(cmd: list[str], what: str) -> bytes:
+    try:
+        done = subprocess.run(cmd, capture_output=True, timeout=_TIMEOUT_S, check=False)
+    except FileNotFoundError as err:
+        raise SynthError(f"{cmd[0]} is not installed (apt-get install espeak-ng flite)") from err
+    except subprocess.TimeoutExpired as err:
+        raise SynthError(f"{what}: {cmd[0]} did not finish in {_TIMEOUT_S:g} s") from err
+    if done.returncode != 0:
+        raise SynthError(f"{what}: {cmd[0]} failed ({done.returncode}): {done.stderr.decode(errors='replace')[:300]}")
+    return done.stdout
+
+
+@functools.lru_cache(maxsize=1)
+def _espeak_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """English accents (MBROLA voices excluded: their databases are not installed) and voice variants."""
+    accents = []
+    for line in _run(["espeak-ng", "--voices=en"], "listing voices").decode().splitlines()[1:]:
+        cols = line.split()
+        if len(cols) >= 5 and cols[1].startswith("en") and not cols[4].startswith("mb/"):
+            accents.append(cols[1])
+    variants = []
+    for line in _run(["espeak-ng", "--voices=variant"], "listing variants").decode().splitlines()[1:]:
+        cols = line.split()
+        if len(cols) >= 5 and cols[4].startswith("!v/"):
+            variants.append(cols[4][3:])
+    return tuple(dict.fromkeys(accents)), tuple(dict.fromkeys(variants))
+
+
+def available_voices(seed: int = 0, *, flite: bool | None = None) -> list[Voice]:
+    """Every espeak-ng accent x variant and every flite voice, each with a base pitch and speed drawn from
+    a generator seeded by (seed, voice), sorted by id."""
+    accents, variants = _espeak_names()
+    names = [("espeak", f"{a}+{v}") for a in accents for v in variants]
+    if flite is None:
+        flite = shutil.which("flite") is not None
+    if flite:
+        names += [("flite", v) for v in FLITE_VOICES]
+    voices = []
+    for engine, name in names:
+        rng = np.random.default_rng([seed, zlib.crc32(f"{engine}:{name}".encode())])
+        if engine == "espeak":
+            voices.append(Voice(engine, name, float(rng.uniform(25, 75)), float(rng.uniform(130, 200))))
+        else:
+            lo, hi = FLITE_VOICES[name]
+            voices.append(Voice(engine, name, float(rng.uniform(lo, hi)), float(rng.uniform(140, 200))))
+    return sorted(voices, key=lambda v: v.id)
+
+
+def tts(voice: Voice, text: str, pitch: float, speed: float) -> tuple[np.ndarray, int]:
+    """Speaks `text`; returns (int16 samples, sample rate)."""
+    what = f"{voice.engine} voice {voice.name} saying {text[:40]!r}"
+    if voice.engine == "espeak":
+        cmd = ["espeak-ng", "-v", voice.name, "-p", str(round(pitch)), "-s", str(round(speed)), "--stdout", text]
+        return decode_wav_bytes(_run(cmd, what), what)
+    with tempfile.TemporaryDirectory(prefix="hark-flite-", dir=_scratch_dir()) as tmp:
+        out = os.path.join(tmp, "out.wav")
+        cmd = ["flite", "-voice", voice.name, "--setf", f"duration_stretch={175.0 / speed:.3f}",
+               "--setf", f"int_f0_target_mean={pitch:.1f}", "-t", text, "-o", out]  # fmt: skip
+        _run(cmd, what)
+        return decode_wav_bytes(Path(out).read_bytes(), what)
+
+
+def _scratch_dir() -> str | None:
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
+def resample(x: np.ndarray, src: int, dst: int) -> np.ndarray:
+    """Band-limited resampling in the frequency domain (the input is zero-padded to a whole number of rate
+    periods, so the ratio is exact). TTS output starts and ends in silence, so the FFT's wrap-around is harmless."""
+    if src == dst:
+        return x.astype(np.float64)
+    g = math.gcd(src, dst)
+    up, down = dst // g, src // g
+    n_in = -(-len(x) // down) * down
+    n_out = n_in // down * up
+    spec = np.fft.rfft(x.astype(np.float64), n_in)
+    out = np.zeros(n_out // 2 + 1, dtype=complex)
+    keep = min(len(spec), len(out))
+    out[:keep] = spec[:keep]
+    if n_out < n_in and n_out % 2 == 0:
+        out[-1] = out[-1].real  # the new Nyquist bin of a real signal is real
+    return np.fft.irfft(out, n_out)[: len(x) * up // down] * (n_out / n_in)
+
+
+def voiced_span(x: np.ndarray, sample_rate: int, floor_db: float = 40.0) -> tuple[int, int]:
+    """[start, end) covering every 10 ms frame within `floor_db` of the loudest frame, plus 30 ms either side:
+    everything outside is silence the TTS engine padded the word with."""
+    frame = sample_rate // 100
+    n = len(x) // frame
+    if n == 0:
+        return 0, len(x)
+    energy = (x[: n * frame].reshape(n, frame).astype(np.float64) ** 2).mean(axis=1)
+    loud = np.nonzero(energy >= energy.max() * 10 ** (-floor_db / 10))[0]
+    pad = 3 * frame
+    return max(0, int(loud[0]) * frame - pad), min(len(x), (int(loud[-1]) + 1) * frame + pad)
+
+
+def render_clip(voice: Voice, word: str, n: int, config: SynthConfig) -> np.ndarray | None:
+    """One clip, or None if the word does not fit in the clip even spoken fast (it is never cut mid-word)."""
+    rng = np.random.default_rng([config.seed, zlib.crc32(word.encode()), int(voice.id, 16), n])
+    pitch = voice.pitch + rng.uniform(-8, 8) if voice.engine == "espeak" else voice.pitch * rng.uniform(0.9, 1.1)
+    speed = voice.speed * rng.uniform(0.85, 1.2)
+    peak_db = rng.uniform(-24.0, -1.0)
+    place = rng.uniform()
+    clip_len = config.sample_rate * config.clip_ms // 1000
+    for _ in range(4):
+        pitch = float(np.clip(pitch, 0, 99)) if voice.engine == "espeak" else pitch
+        samples, rate = tts(voice, word, pitch, speed)
+        audio = resample(samples.astype(np.float64), rate, config.sample_rate)
+        start, end = voiced_span(audio, config.sample_rate)
+        audio = audio[start:end]
+        if len(audio) <= clip_len:
+            break
+        speed *= 1.1 * len(audio) / clip_len  # say it faster rather than cut it
+    else:
+        return None
+    peak = np.abs(audio).max()
+    if peak > 0:
+        audio = audio * (32767 * 10 ** (peak_db / 20) / peak)
+    out = np.zeros(clip_len)
+    offset = int(place * (clip_len - len(audio)))
+    out[offset : offset + len(audio)] = audio
+    return np.clip(np.round(out), -32768, 32767).astype(np.int16)
+
+
+def _job(args: tuple[str, dict, str, int, dict]) -> tuple[str, str]:
+    out_dir, voice_d, word, n, config_d = args
+    config = SynthConfig(**{**config_d, "words": tuple(config_d["words"])})
+    voice = Voice(**voice_d)
+    rel = f"{word}/{voice.id}_nohash_{n}.wav"
+    path = Path(out_dir) / rel
+    if path.is_file() and path.stat().st_size == 44 + 2 * config.sample_rate * config.clip_ms // 1000:
+        return rel, "resumed"
+    clip = render_clip(voice, word, n, config)
+    if clip is None:
+        return rel, "dropped"
+    write_wav(path, clip, config.sample_rate)
+    return rel, "written"
+
+
+def plan(config: SynthConfig, voices: list[Voice]) -> list[tuple[str, Voice, int]]:
+    """(word, voice, n) for every clip: clip k of a word goes to voice perm[k % V], take n = k // V, where perm
+    is a seeded shuffle per word, so small sets still spread over many voices."""
+    jobs = []
+    for word in config.words:
+        rng = np.random.default_rng([config.seed, zlib.crc32(word.encode()), 1])
+        perm = rng.permutation(len(voices))
+        for k in range(config.clips_per_word):
+            jobs.append((word, voices[perm[k % len(voices)]], k // len(voices)))
+    return jobs
+
+
+def choose_voices(config: SynthConfig) -> list[Voice]:
+    voices = available_voices(config.seed)
+    if not voices:
+        raise SynthError("no usable espeak-ng or flite voice found")
+    if config.max_voices and config.max_voices < len(voices):
+        rng = np.random.default_rng([config.seed, 2])
+        keep = sorted(rng.choice(len(voices), size=config.max_voices, replace=False))
+        voices = [voices[i] for i in keep]
+    return voices
+
+
+def _check_manifest(out_dir: Path, manifest: dict) -> None:
+    path = out_dir / MANIFEST
+    if path.is_file():
+        old = json.loads(path.read_text())
+        if old != manifest:
+            flat_old = {**old.get("config", {}), "voices": old.get("voices"), "format": old.get("format")}
+            flat_new = {**manifest["config"], "voices": manifest["voices"], "format": manifest["format"]}
+            changed = sorted(k for k in set(flat_old) | set(flat_new) if flat_old.get(k) != flat_new.get(k))
+            raise DatasetError(
+                f"{path}: this folder was synthesized with other settings ({', '.join(changed)} differ); "
+                "resume with the same settings or use a new folder"
+            )
+    else:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(manifest, indent=1) + "\n")
+
+
+def synthesize(
+    out_dir: str | Path, config: SynthConfig = SynthConfig(), *, workers: int = 0, progress: bool = True
+) -> SynthReport:
+    """Synthesizes (or resumes) a dataset; `workers` 0 means one per core."""
+    t0 = time.perf_counter()
+    out_dir = Path(out_dir)
+    bad = [w for w in config.words if not w or not w.replace("_", "").isalnum() or w.startswith("_")]
+    if bad:
+        raise DatasetError(f"words must be letters, digits and inner underscores: {bad}")
+    voices = choose_voices(config)
+    manifest = {"format": _FORMAT_VERSION, "config": asdict(config) | {"words": list(config.words)},
+                "voices": {v.id: asdict(v) for v in voices}}  # fmt: skip
+    _check_manifest(out_dir, manifest)
+    for word in config.words:
+        (out_dir / word).mkdir(parents=True, exist_ok=True)
+    jobs = plan(config, voices)
+    config_d = manifest["config"]
+    args = [(str(out_dir), asdict(v), w, n, config_d) for w, v, n in jobs]
+    report = SynthReport(out_dir, clips_total=len(jobs), voices=len(voices))
+    workers = workers or os.cpu_count() or 1
+    results: Iterable[tuple[str, str]]
+    pool = None
+    if workers > 1:
+        # spawn: the caller may have TensorFlow loaded, whose threads do not survive fork
+        pool = multiprocessing.get_context("spawn").Pool(workers)
+        results = pool.imap_unordered(_job, args, chunksize=16)
+    else:
+        results = map(_job, args)
+    try:
+        bar = _progress(len(jobs), progress)
+        for rel, status in results:
+            if status == "written":
+                report.clips_written += 1
+            elif status == "resumed":
+                report.clips_resumed += 1
+            else:
+                report.clips_dropped.append(rel)
+            bar.update(1)
+        bar.close()
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    write_background(out_dir, config, voices)
+    write_partition_lists(out_dir, config)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int, enabled: bool) -> _NoBar:
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="clip", smoothing=0.1)
+
+
+def write_partition_lists(out_dir: Path, config: SynthConfig) -> dict[str, list[str]]:
+    """validation_list.txt and testing_list.txt over the clips on disk, by the hash rule."""
+    lists: dict[str, list[str]] = {"validation": [], "testing": []}
+    for word in config.words:
+        for wav in sorted((out_dir / word).glob("*.wav")):
+            part = which_set(wav.name, config.validation_percentage, config.testing_percentage)
+            if part in lists:
+                lists[part].append(f"{word}/{wav.name}")
+    for part, names in lists.items():
+        (out_dir / f"{part}_list.txt").write_text("".join(f"{n}\n" for n in sorted(names)))
+    return lists
+
+
+# ---- background noise -------------------------------------------------------------------------------------------
+
+
+def _normalize(x: np.ndarray, rms_db: float = -20.0) -> np.ndarray:
+    x = x - x.mean()
+    x = x * (10 ** (rms_db / 20) / max(np.sqrt(np.mean(x**2)), 1e-12))
+    return np.clip(np.round(x * 32767), -32768, 32767).astype(np.int16)
+
+
+def _colored(rng: np.random.Generator, n: int, exponent: float, sample_rate: int) -> np.ndarray:
+    """Noise whose power falls as 1/f**exponent (0 white, 1 pink, 2 brown), shaped in the frequency domain,
+    with a 20 Hz high-pass so brown noise does not drift."""
+    spec = np.fft.rfft(rng.standard_normal(n))
+    f = np.fft.rfftfreq(n, 1 / sample_rate)
+    gain = np.where(f >= 20.0, 1.0 / np.maximum(f, 20.0) ** (exponent / 2), 0.0)
+    return np.fft.irfft(spec * gain, n)
+
+
+def _hum(rng: np.random.Generator, n: int, sample_rate: int) -> np.ndarray:
+    mains = rng.choice([50.0, 60.0])
+    t = np.arange(n) / sample_rate
+    wobble = 0.2 * np.sin(2 * np.pi * 0.1 * t)  # mains frequency drifts slightly
+    phase = 2 * np.pi * np.cumsum(mains + wobble) / sample_rate
+    x = sum((0.6**k) * np.sin(k * phase + rng.uniform(0, 2 * np.pi)) for k in range(1, 8))
+    noise = _colored(rng, n, 1.0, sample_rate)
+    return x + 0.02 * noise / np.std(noise)
+
+
+def _babble(rng: np.random.Generator, n: int, config: SynthConfig, voices: list[Voice], talkers: int = 6) -> np.ndarray:
+    vocab = list(config.words) + " ".join(_BABBLE_EXTRA).split()
+    mix = np.zeros(n)
+    for _ in range(talkers):
+        voice = voices[int(rng.integers(len(voices)))]
+        track: list[np.ndarray] = []
+        length = 0
+        while length < n:
+            text = " ".join(rng.choice(vocab, size=40))
+            samples, rate = tts(voice, text, voice.pitch, voice.speed * 1.1)
+            audio = resample(samples.astype(np.float64), rate, config.sample_rate)
+            audio /= max(np.abs(audio).max(), 1.0)
+            track.append(audio)
+            length += len(audio)
+        talk = np.concatenate(track)
+        start = int(rng.integers(0, len(talk) - n + 1))
+        mix += rng.uniform(0.5, 1.0) * talk[start : start + n]
+    return mix
+
+
+def write_background(out_dir: Path, config: SynthConfig, voices: list[Voice]) -> list[Path]:
+    """The five long noise files (skipped if already there)."""
+    folder = out_dir / BACKGROUND_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    n = int(config.background_seconds * config.sample_rate)
+    sr = config.sample_rate
+    makers = {
+        "white_noise": lambda rng: _colored(rng, n, 0.0, sr),
+        "pink_noise": lambda rng: _colored(rng, n, 1.0, sr),
+        "brown_noise": lambda rng: _colored(rng, n, 2.0, sr),
+        "hum": lambda rng: _hum(rng, n, sr),
+        "babble": lambda rng: _babble(rng, n, config, voices),
+    }
+    paths = []
+    for i, (name, make) in enumerate(makers.items()):
+        path = folder / f"{name}.wav"
+        if not path.is_file():
+            write_wav(path, _normalize(make(np.random.default_rng([config.seed, 3, i]))), sr)
+        paths.append(path)
+    return paths
