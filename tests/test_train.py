@@ -36,11 +36,11 @@ def test_balanced_class_weights_equalize_each_class_total():
     from hark.train.class_weights import balanced_class_weights
 
     labels = np.array([0] * 10 + [1] * 30 + [2] * 60)
-    w = balanced_class_weights(labels, 4)
+    w = balanced_class_weights(labels, 3)
     totals = [w[c] * np.sum(labels == c) for c in range(3)]
     assert totals == pytest.approx([totals[0]] * 3)
-    assert np.mean([w[c] for c in labels]) == pytest.approx(1.0)
-    assert w[3] == 1.0  # absent class
+    assert np.mean([w[c] for c in labels]) == pytest.approx(1.0)  # the loss keeps its scale
+    assert balanced_class_weights(labels, 4)[3] == 1.0  # a class with no examples
     with pytest.raises(ValueError):
         balanced_class_weights([0, 5], 4)
 
@@ -111,7 +111,8 @@ def test_resume_after_kill_ends_at_the_same_step_count(kws_dataset, tmp_path):
     latest = tf.train.latest_checkpoint(str(run_dir / "checkpoints"))
     killed_at = int(latest.rsplit("-", 1)[1])
     assert 0 < killed_at < 600, "the run finished before the kill; the test proves nothing"
-    assert not json.loads((run_dir / "metrics.json").read_text()).get("finished")
+    metrics_file = run_dir / "metrics.json"  # the kill may land between the checkpoint and the metrics
+    assert not metrics_file.exists() or not json.loads(metrics_file.read_text()).get("finished")
 
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
