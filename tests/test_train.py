@@ -94,7 +94,7 @@ def test_a_run_folder_refuses_another_spec(kws_dataset, tmp_path, capsys):
 
 def test_resume_after_kill_ends_at_the_same_step_count(kws_dataset, tmp_path):
     run_dir = tmp_path / "killed"
-    cmd = [sys.executable, str(REPO_ROOT / "host" / "train.py"), "micro_speech", "--dry-run", "--steps", "600",
+    cmd = [sys.executable, str(REPO_ROOT / "host" / "train.py"), "micro_speech", "--dry-run", "--steps", "300",
            "--run-dir", str(run_dir), "--data-dir", str(kws_dataset), "--quiet"]
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "host")}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -110,7 +110,7 @@ def test_resume_after_kill_ends_at_the_same_step_count(kws_dataset, tmp_path):
         proc.communicate(timeout=30)
     latest = tf.train.latest_checkpoint(str(run_dir / "checkpoints"))
     killed_at = int(latest.rsplit("-", 1)[1])
-    assert 0 < killed_at < 600, "the run finished before the kill; the test proves nothing"
+    assert 0 < killed_at < 300, "the run finished before the kill; the test proves nothing"
     metrics_file = run_dir / "metrics.json"  # the kill may land between the checkpoint and the metrics
     assert not metrics_file.exists() or not json.loads(metrics_file.read_text()).get("finished")
 
@@ -118,11 +118,11 @@ def test_resume_after_kill_ends_at_the_same_step_count(kws_dataset, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["resumed_from"] >= killed_at > 0
-    assert result["steps"] == 600
+    assert result["steps"] == 300
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert metrics["finished"] and metrics["steps_done"] == 600
+    assert metrics["finished"] and metrics["steps_done"] == 300
     steps = [h["step"] for h in metrics["history"]]
-    assert steps == sorted(set(steps)) and steps[-1] == 600
+    assert steps == sorted(set(steps)) and steps[-1] == 300
 
 
 def test_early_stopping_ends_the_run_when_validation_stops_improving(kws_dataset, tmp_path):
