@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--micro-steps", type=int, default=3000)
     ap.add_argument("--models", default="micro_speech,ds_cnn")
     ap.add_argument("--no-export", action="store_true", help="skip the int8 export and tflite-micro accuracy")
+    ap.add_argument("--qat-steps", type=int, default=300, help="QAT fine-tuning steps for specs with qat (0: none)")
     args = ap.parse_args(argv)
 
     from hark.data import load_dataset
@@ -69,11 +70,12 @@ def main(argv: list[str] | None = None) -> int:
         }
         if not args.no_export:
             t1 = time.monotonic()
-            exported = export_run(args.runs_dir / name, args.runs_dir / name / "export", data_dir=args.data_dir)
+            exported = export_run(args.runs_dir / name, args.runs_dir / name / "export", data_dir=args.data_dir,
+                                  qat=spec.quantization.qat and args.qat_steps > 0, qat_steps=args.qat_steps)
             r = exported.report
             entry.update({k: r.get(k) for k in ("float_accuracy", "int8_accuracy", "stream_accuracy_reset1",
                                                  "stream_accuracy_reset0", "size_bytes", "arena_bytes",
-                                                 "macs_per_call", "macs_per_window_call", "stream_mode")})
+                                                 "macs_per_call", "macs_per_window_call", "stream_mode", "qat")})
             entry["export_seconds"] = round(time.monotonic() - t1, 1)
         out[name] = entry
         print(json.dumps({name: entry}), flush=True)
