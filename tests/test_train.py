@@ -136,9 +136,15 @@ def test_early_stopping_ends_the_run_when_validation_stops_improving(kws_dataset
     assert metrics["steps_done"] == 6 and metrics["best_step"] == 3
 
 
-def test_mirrored_strategy_trains_on_one_cpu(kws_dataset, tmp_path):
-    metrics = _dry_run("micro_speech", tmp_path / "mirrored", kws_dataset, "--steps", "4", "--distribute", "mirrored")
+def test_mirrored_strategy_trains_on_one_cpu_with_class_weights(kws_dataset, tmp_path):
+    spec_file = tmp_path / "weighted.py"
+    spec_file.write_text(Path(load_spec("micro_speech").source).read_text()
+                         + "\nSPEC['training'] = {**SPEC['training'], 'class_weights': True}\n")
+    metrics = _dry_run(str(spec_file), tmp_path / "mirrored", kws_dataset, "--steps", "4", "--distribute", "mirrored")
     assert metrics["finished"] and metrics["steps_done"] == 4 and metrics["distribute"] == "mirrored"
+    # yes/no have many more clips than silence/unknown in this dataset: the rare classes weigh more.
+    w = {int(k): v for k, v in metrics["class_weights"].items()}
+    assert sorted(w) == [0, 1, 2, 3] and min(w[0], w[1]) > max(w[2], w[3])
 
 
 def test_unknown_model_name_is_a_clear_error(capsys):
