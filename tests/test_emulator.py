@@ -12,27 +12,30 @@ from pathlib import Path
 
 import pytest
 
-from hark.device import Emulator, EmulatorError, run_to_exit
-from hark.identity import BoardIdentity
+from hark.device import DeviceError, Emulator, EmulatorError, emulated_link, protocol, run_to_exit
 
 pytestmark = pytest.mark.emulator
 
 
 @pytest.mark.parametrize("transport", ["tcp", "pty"])
 def test_identity_round_trip(app_image: Path, transport: str) -> None:
-    with Emulator(app_image, transport=transport) as emu:
-        assert emu.ready_line.startswith(b"READY hark ")
-        ident = BoardIdentity.parse(emu.request("ID", b"ID "))
-        assert emu.request("PING", b"PONG") == b"PONG"
-        assert emu.request("BOGUS", b"ERR") == b"ERR unknown command"
-        # An over-long line is refused as a whole and the parser resynchronises on the next line.
-        assert emu.request("X" * 500, b"ERR") == b"ERR line too long"
-        assert emu.request("PING", b"PONG") == b"PONG"
+    with emulated_link(app_image, transport=transport) as link:
+        assert link.hello is not None and link.hello.protocol == protocol.VERSION
+        ident = link.identity()
+        link.ping(b"round trip")
+        # An unknown request gets an error reply, garbage an asynchronous error; the device keeps answering.
+        link.write_raw(protocol.encode_frame(0x7E, 42, b""))
+        with pytest.raises(DeviceError, match="UNKNOWN_TYPE"):
+            link.reply(42, "type 0x7E", "nothing")
+        link.write_raw(b"\0garbage")
+        link.ping()
+        assert [m.name for m in link.poll()] == ["ERROR"]
     assert ident.board == "mps2-an386"
     assert ident.counter == "instructions"
     assert ident.clock_hz == 25_000_000
+    assert ident.firmware == link.hello.firmware
     assert 0 < ident.stack_peak_bytes < ident.stack_bytes
-    assert 1000 < ident.flash_bytes < 64 * 1024
+    assert 1000 < ident.flash_bytes < 512 * 1024
 
 
 def _counts(output: str) -> dict[int, int]:
@@ -80,6 +83,13 @@ def test_silent_firmware_times_out_naming_what_it_waited_for(selftest_image: Pat
     assert emu.proc is not None and emu.proc.poll() is not None
 
 
+def test_firmware_without_hello_is_named(selftest_image: Path) -> None:
+    # The self-test image never speaks the protocol: the link says what it waited for.
+    with pytest.raises(DeviceError, match="no HELLO frame within 1.0 s"):
+        with emulated_link(selftest_image, hello_timeout=1.0):
+            pass
+
+
 def test_qemu_does_not_outlive_a_killed_host(app_image: Path, tmp_path: Path) -> None:
     script = tmp_path / "hold.py"
     script.write_text(
@@ -121,6 +131,7 @@ def test_demo_prints_identity() -> None:
     assert out.returncode == 0, out.stderr
     assert "board      mps2-an386" in out.stdout
     assert "counter    instructions" in out.stdout
+    assert "echo exact" in out.stdout and " 0 overruns" in out.stdout
 
 
 def test_qemu_on_path() -> None:

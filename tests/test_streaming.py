@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from reference_clips import clip_features, fit_to_clips, randomize
 
-from hark.layers import GRU, LSTM, LastFrame, Modes, NotStreamableError, Stream
+from hark.layers import GRU, LSTM, Delay, LastFrame, Modes, NotStreamableError, Stream
 from hark.spec import load_spec
 from hark.streaming import Streamer, check_streamable, convert, initial_states, state_pairs, to_streaming
 from hark.zoo import build_model
@@ -119,6 +119,27 @@ def test_same_padding_streams_with_delay():
     np.testing.assert_allclose(out[:, layer.delay_frames :], reference, atol=TOL, rtol=0)
 
 
+def _residual(delay: int | None) -> keras.Model:
+    inputs = keras.Input((30, 4))
+    y = Stream(keras.layers.Conv1D(4, 5, padding="valid", name="conv"), pad_time="same", name="conv_stream")(inputs)
+    bypass = Delay(delay, name="bypass_delay")(inputs) if delay is not None else inputs
+    model = keras.Model(inputs, keras.layers.Add(name="add")([bypass, y]))
+    randomize(model, seed=6)
+    return model
+
+
+def test_non_causal_residual_needs_a_delay():
+    with pytest.raises(NotStreamableError, match=r"'add'.*lag by \[0, 2\] frames"):
+        to_streaming(_residual(None), "stream_external")
+    model = _residual(2)
+    data = np.random.default_rng(3).normal(size=(1, 30, 4)).astype(np.float32)
+    reference = np.asarray(model(data))  # non-streaming: the delay is the identity
+    stream = to_streaming(model, "stream_internal")
+    assert stream.stream_delay_frames == 2
+    out = Streamer(stream).run(np.concatenate([data, np.zeros((1, 2, 4), np.float32)], axis=1))[:, :, 0]
+    np.testing.assert_allclose(out[:, 2:], reference, atol=TOL, rtol=0)
+
+
 def test_last_frame_readout_streams():
     spec = load_spec("svdf").replace(
         architecture={"params": {**load_spec("svdf").architecture.params, "readout": "last"}}
@@ -179,6 +200,8 @@ def test_refuses_unwrapped_time_mixing_layers():
     assert "'fixed'" in message and "fixes the frame count" in message
     x = keras.layers.GRU(4, name="plain_gru")(inputs)
     assert "'plain_gru'" in _refusal(keras.Model(inputs, x))
+    x = keras.layers.Concatenate(axis=1, name="cat")([inputs, inputs])
+    assert "concatenates along time" in _refusal(keras.Model(inputs, x))
 
 
 def test_stream_cell_must_be_valid_padded():
@@ -204,3 +227,70 @@ def test_streamable_flags_agree_with_the_checker():
 def test_unknown_mode():
     with pytest.raises(ValueError, match="known modes"):
         Modes.parse("streamy")
+
+
+@pytest.mark.parametrize(
+    "name, params",
+    [
+        ("gru", {}),
+        ("lstm", {}),
+        ("low_latency_svdf", {}),
+        ("tc_resnet", {"block_strides": [1, 1, 1], "block_dilations": [1, 2, 4]}),  # residual, dilated, causal
+    ],
+)
+def test_other_streamable_architectures(name, params, clips):
+    spec = load_spec("ds_cnn").replace(architecture={"name": name, "params": params})
+    model = build_model(spec)
+    randomize(model, seed=8, gain=1.0 if name == "tc_resnet" else 2.5)  # deep: keep logits moderate
+    data = clips[:2]
+    out = Streamer(to_streaming(model, "stream_external", batch_size=2)).run(data)
+    sequence = np.asarray(convert(model, Modes.SEQUENCE_INFERENCE, frames=49)(data))
+    assert np.abs(out - sequence).max() < TOL
+    np.testing.assert_allclose(out[:, -1], model(data), atol=TOL, rtol=0)
+
+
+def test_pooling_streams():
+    """Stride-1 pooling in time, pooling over the whole window, and global max pooling all stream exactly."""
+    inputs = keras.Input((24, 8, 1))
+    x = Stream(keras.layers.Conv2D(4, (3, 3), name="conv"), pad_freq="same", name="conv_stream")(inputs)
+    x = Stream(keras.layers.MaxPooling2D((3, 2), strides=(1, 2), name="max"), name="max_stream")(x)
+    a = Stream(keras.layers.AveragePooling2D((24, 1), name="avg"), name="avg_stream")(x)
+    a = keras.layers.Reshape((-1, 16), name="avg_frames")(a)
+    a = LastFrame(name="avg_last")(a)
+    m = Stream(keras.layers.GlobalMaxPooling2D(name="gmax"), name="gmax_stream")(x)
+    out = keras.layers.Concatenate(name="both")([a, m])
+    model = keras.Model(inputs, keras.layers.Dense(3, name="head")(out))
+    randomize(model, seed=9, gain=2.0)
+    data = np.random.default_rng(4).normal(size=(2, 24, 8, 1)).astype(np.float32)
+    sequence = keras.ops.convert_to_numpy(convert(model, Modes.SEQUENCE_INFERENCE, frames=24)(data))
+    np.testing.assert_allclose(sequence[:, -1], model(data), atol=TOL, rtol=0)
+    for mode in ("stream_external", "stream_internal"):
+        out = Streamer(to_streaming(model, mode, batch_size=2)).run(data)
+        assert np.abs(out - sequence).max() < TOL, mode
+
+
+def test_sequential_models_convert():
+    model = keras.Sequential(
+        [
+            keras.Input((20, 6)),
+            Stream(keras.layers.Conv1D(5, 3, name="conv"), name="conv_stream"),
+            Stream(keras.layers.Flatten(name="flat"), name="flat_stream"),
+            keras.layers.Dense(2, name="head"),
+        ]
+    )
+    randomize(model, seed=10)
+    data = np.random.default_rng(5).normal(size=(1, 20, 6)).astype(np.float32)
+    out = Streamer(to_streaming(model, "stream_external")).run(data)
+    np.testing.assert_allclose(out[:, -1], model(data), atol=TOL, rtol=0)
+
+
+def test_to_streaming_from_spec_and_weights(tmp_path, clips):
+    spec = load_spec("svdf")
+    model = build_model(spec)
+    randomize(model, seed=11, gain=2.0)
+    path = tmp_path / "svdf.weights.h5"
+    model.save_weights(path)
+    from_spec = Streamer(to_streaming(spec, "stream_external", weights=path)).run(clips[:1])
+    from_model = Streamer(to_streaming(model, "stream_external")).run(clips[:1])
+    np.testing.assert_array_equal(from_spec, from_model)
+    np.testing.assert_allclose(from_spec[:, -1], model(clips[:1]), atol=TOL, rtol=0)

@@ -107,3 +107,11 @@ def test_build_model_in_streaming_mode():
     assert tuple(stream.inputs[0].shape) == (1, 1, 40)
     internal = build_model(spec, "stream_internal")
     assert tuple(internal.input.shape) == (1, 1, 40)
+
+
+def test_ds_cnn_mlperf_is_the_reference_shape():
+    """MLPerf Tiny's DS-CNN on 49 x 10: 2.66 M MACs (the figure TFLM's DS-CNN benchmark reports)."""
+    model = build_model(load_spec("ds_cnn_mlperf"))
+    assert tuple(model.input.shape) == (None, 49, 10)
+    assert model.get_layer("conv0_bn").output.shape == (None, 25, 5, 64)
+    assert summarize(model)["macs"] == 2_656_768

@@ -33,10 +33,16 @@ def main(argv: list[str] | None = None) -> int:
         report = synthesize(tmp, config, workers=args.workers, progress=False)
         seconds = time.perf_counter() - t0
     rate = report.clips_written / seconds
+    # CPU seconds per clip (workers only) projects the rate on idle cores, whatever else loads the machine now
+    cpu_per_clip = report.worker_cpu_seconds / max(report.clips_written, 1)
+    idle_rate = args.workers / cpu_per_clip if cpu_per_clip > 0 else 0.0
     print(json.dumps({
         "benchmark": "synth", "clips": report.clips_written, "dropped": len(report.clips_dropped),
         "workers": args.workers, "cpu_count": os.cpu_count(), "seconds": round(seconds, 2),
-        "clips_per_s": round(rate, 1), "projected_20000_clips_s": round(20000 / rate, 1),
+        "clips_per_s": round(rate, 1), "load_average_1min": round(os.getloadavg()[0], 1),
+        "projected_20000_clips_s": round(20000 / rate, 1),
+        "worker_cpu_ms_per_clip": round(1000 * cpu_per_clip, 2),
+        "idle_cores_clips_per_s": round(idle_rate, 1), "idle_cores_20000_clips_s": round(20000 / idle_rate, 1),
     }))  # fmt: skip
     return 0
 

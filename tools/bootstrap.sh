@@ -43,3 +43,6 @@ if [ ! -f "$stamp_file" ] || [ "$(cat "$stamp_file")" != "$stamp_want" ]; then
     || { echo "bootstrap: the venv at $VENV does not import its packages; see the pip output above" >&2; exit 1; }
   echo "$stamp_want" > "$stamp_file"
 fi
+
+# PlatformIO builds offline from two wrapper packages in the project's .pio-core/ (nothing downloaded).
+"$VENV/bin/python" "$ROOT/tools/pio_offline_setup.py" >/dev/null

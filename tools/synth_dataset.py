@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=0, help="processes (0: one per core)")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
-    words = tuple(w.strip().lower() for w in args.words.split(",") if w.strip())
+    words = tuple(dict.fromkeys(w.strip().lower() for w in args.words.split(",") if w.strip()))
     config = SynthConfig(words=words, clips_per_word=args.clips_per_word, seed=args.seed,
                          max_voices=args.max_voices, background_seconds=args.background_seconds)  # fmt: skip
     try:

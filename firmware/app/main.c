@@ -1,7 +1,7 @@
 /* The app: one serial line carries framed requests, audio and reports (firmware/protocol).
  *
  * The loop drains the UART ring through the frame parser and handles each frame as it completes.
- * Audio arrives in AUDIO_CHUNK frames under credit flow control: the device grants
+ * Audio arrives in AUDIO_CHUNK or AUDIO_PACKED frames under credit flow control: the device grants
  * HARK_PROTO_AUDIO_WINDOW chunks at AUDIO_START and one more per chunk it has finished, so the
  * ring never holds more than the window; bytes lost anyway are counted and reported. Chunks are cut
  * into hops of pipeline_hop_samples(), and each hop runs frontend -> model -> recognize
@@ -24,7 +24,8 @@ static struct {
   uint32_t scores_every_hops; /* 0: never */
   uint32_t counts_every_hops; /* 0: never */
   uint32_t loopback;          /* echo every audio chunk back */
-  uint32_t chunk_load;        /* busy iterations per chunk: a stand-in load for flow-control tests */
+  uint32_t chunk_load;        /* busy iterations after every chunk */
+  uint32_t stall;             /* busy iterations after the next chunk only, cut short by an overrun */
 } params;
 
 static struct {
@@ -125,8 +126,16 @@ static void feed_hops(const uint8_t *bytes, uint32_t count) {
   }
 }
 
+/* Stand-ins for a slow pipeline (flow-control tests): a fixed load, and a one-time stall that ends
+ * as soon as bytes are lost, so a test of overrun reporting takes no longer than the overrun. */
 static void busy_load(uint32_t iterations) {
   for (volatile uint32_t i = 0; i < iterations; i = i + 1u) {
+  }
+}
+
+static void stall_until_overrun(uint32_t iterations) {
+  uint32_t overruns = board_serial_rx_overruns();
+  for (volatile uint32_t i = 0; i < iterations && board_serial_rx_overruns() == overruns; i = i + 1u) {
   }
 }
 
@@ -137,30 +146,63 @@ static void audio_restart(void) {
   audio.hop_index = 0;
 }
 
-static void on_audio_chunk(const hark_frame_t *f) {
-  hark_msg_AUDIO_CHUNK_t m;
-  if (hark_unpack_AUDIO_CHUNK(f->payload, f->len, &m) != 0) {
-    send_error(HARK_ERR_BAD_PAYLOAD, f->type, f->seq, "AUDIO_CHUNK");
+/* Echoes samples (little-endian bytes) as AUDIO_ECHO frames of at most a payload each. */
+static void echo_samples(uint32_t first_sample, const uint8_t *bytes, uint32_t count) {
+  const uint32_t per_frame = (HARK_PROTO_MAX_PAYLOAD - 4) / sizeof(int16_t);
+  for (uint32_t done = 0; done < count;) {
+    uint32_t n = count - done < per_frame ? count - done : per_frame;
+    hark_msg_AUDIO_ECHO_t m = {.first_sample = first_sample + done,
+                               .samples = {bytes + done * sizeof(int16_t), (uint16_t)(n * sizeof(int16_t))}};
+    SEND(AUDIO_ECHO, HARK_PROTO_SEQ_ASYNC, &m);
+    done += n;
+  }
+}
+
+/* AUDIO_CHUNK (raw samples) and AUDIO_PACKED (Rice-coded) take the same path once unpacked. */
+static void on_audio(const hark_frame_t *f) {
+  static int16_t unpacked[HARK_PROTO_MAX_PACKED_SAMPLES];
+  uint32_t first_sample = 0, count = 0;
+  const uint8_t *bytes = NULL;
+  int ok;
+  if (f->type == HARK_MSG_AUDIO_CHUNK) {
+    hark_msg_AUDIO_CHUNK_t m;
+    ok = hark_unpack_AUDIO_CHUNK(f->payload, f->len, &m) == 0;
+    first_sample = m.first_sample;
+    bytes = m.samples.ptr;
+    count = m.samples.len / sizeof(int16_t);
   } else {
-    uint32_t count = m.samples.len / sizeof(int16_t);
-    if (m.first_sample != audio.next_sample) {
+    hark_msg_AUDIO_PACKED_t m;
+    ok = hark_unpack_AUDIO_PACKED(f->payload, f->len, &m) == 0 &&
+         hark_audio_unpack(m.bits.ptr, m.bits.len, m.order, m.rice_k, unpacked, m.count) == 0;
+    first_sample = m.first_sample;
+    bytes = (const uint8_t *)unpacked;
+    count = m.count;
+  }
+  if (!ok) {
+    send_error(HARK_ERR_BAD_PAYLOAD, f->type, f->seq, f->type == HARK_MSG_AUDIO_CHUNK ? "AUDIO_CHUNK" : "AUDIO_PACKED");
+  } else {
+    if (first_sample != audio.next_sample) {
       char detail[64];
       size_t p = fmt_str(detail, 0, sizeof detail, "expected sample ");
       p = fmt_u32(detail, p, sizeof detail, audio.next_sample);
       p = fmt_str(detail, p, sizeof detail, ", got ");
-      fmt_u32(detail, p, sizeof detail, m.first_sample);
-      if (m.first_sample > audio.next_sample) stats.audio_lost_samples += m.first_sample - audio.next_sample;
+      fmt_u32(detail, p, sizeof detail, first_sample);
+      if (first_sample > audio.next_sample) stats.audio_lost_samples += first_sample - audio.next_sample;
       send_error(HARK_ERR_AUDIO_GAP, f->type, f->seq, detail);
       audio.hop_fill = 0; /* a hop never spans a gap */
     }
-    if (params.loopback) send_frame(HARK_MSG_AUDIO_ECHO, HARK_PROTO_SEQ_ASYNC, f->payload, f->len);
-    feed_hops(m.samples.ptr, count);
+    if (params.loopback) echo_samples(first_sample, bytes, count);
+    feed_hops(bytes, count);
     busy_load(params.chunk_load);
-    audio.next_sample = m.first_sample + count;
+    if (params.stall) {
+      stall_until_overrun(params.stall);
+      params.stall = 0;
+    }
+    audio.next_sample = first_sample + count;
     stats.audio_chunks++;
     stats.audio_samples += count;
   }
-  /* Every chunk frame returns its credit, even a malformed one, or the host would stall. */
+  /* Every audio frame returns its credit, even a malformed one, or the host would stall. */
   audio.chunks++;
   hark_msg_AUDIO_CREDIT_t c = {.chunks_done = audio.chunks, .credits = 1};
   SEND(AUDIO_CREDIT, HARK_PROTO_SEQ_ASYNC, &c);
@@ -195,6 +237,7 @@ static int param_access(uint16_t id, const uint32_t *value, uint8_t *kind, uint3
     case HARK_PARAM_REPORT_COUNTS_EVERY_HOPS: ai = &params.counts_every_hops; break;
     case HARK_PARAM_AUDIO_LOOPBACK: ai = &params.loopback; break;
     case HARK_PARAM_DEBUG_CHUNK_LOAD: ai = &params.chunk_load; break;
+    case HARK_PARAM_DEBUG_STALL: ai = &params.stall; break;
     default: return HARK_ERR_UNKNOWN_PARAM;
   }
   if (!ai && have_model) return have_model; /* recognition parameters come with a model */
@@ -350,7 +393,8 @@ static void on_frame(const hark_frame_t *f) {
       return;
     }
     case HARK_MSG_AUDIO_CHUNK:
-      on_audio_chunk(f);
+    case HARK_MSG_AUDIO_PACKED:
+      on_audio(f);
       return;
     case HARK_MSG_PROFILE_REQUEST: {
       if (f->len) break;

@@ -8,7 +8,7 @@
 #include "board.h"
 #include "kws.h"
 #ifdef HARK_APP_DEFAULT_MODEL
-#include "default_model.h"
+#include "default_model.h"  /* generated: default_model[], default_model_len */
 #endif
 
 #ifndef HARK_ARENA_BYTES

@@ -128,56 +128,61 @@ static inline uint32_t cmul_packed(uint32_t a, uint32_t b) {
   return pack_q15(dsp_smlsd(a, b, 1 << 14), dsp_smladx(a, b, 1 << 14));
 }
 
-/* After C_FIXDIV every component is within +-16383, where a product with twiddle 0, (32767, 0),
- * rounds back to the same value: butterflies at j = 0 skip those multiplies. */
+/* One radix-4 butterfly on f[0], f[m], f[2m], f[3m] with twiddles w1..w3 (j != 0). */
+static inline void butterfly4_at(frontend_cpx_t *f, int32_t m, uint32_t w1, uint32_t w2, uint32_t w3) {
+  uint32_t a0 = fixdiv_packed(cpx_load(f), DIV4_Q15);
+  const uint32_t s0 = cmul_packed(fixdiv_packed(cpx_load(f + m), DIV4_Q15), w1);
+  const uint32_t s1 = cmul_packed(fixdiv_packed(cpx_load(f + 2 * m), DIV4_Q15), w2);
+  const uint32_t s2 = cmul_packed(fixdiv_packed(cpx_load(f + 3 * m), DIV4_Q15), w3);
+  const uint32_t s5 = dsp_ssub16(a0, s1);
+  a0 = dsp_sadd16(a0, s1);
+  const uint32_t s3 = dsp_sadd16(s0, s2);
+  const uint32_t s4 = dsp_ssub16(s0, s2);
+  cpx_store(f + 2 * m, dsp_ssub16(a0, s3));
+  cpx_store(f, dsp_sadd16(a0, s3));
+  cpx_store(f + m, dsp_ssax(s5, s4));
+  cpx_store(f + 3 * m, dsp_sasx(s5, s4));
+}
 
-static void butterfly4_packed(frontend_cpx_t *f, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
+/* The same at j = 0, where the twiddles are (32767, 0): after C_FIXDIV every component is within
+ * +-16383, where that product rounds back to the same value, so the multiplies drop out. */
+static inline void butterfly4_at_j0(frontend_cpx_t *f, int32_t m) {
+  uint32_t a0 = fixdiv_packed(cpx_load(f), DIV4_Q15);
+  const uint32_t s0 = fixdiv_packed(cpx_load(f + m), DIV4_Q15);
+  const uint32_t s1 = fixdiv_packed(cpx_load(f + 2 * m), DIV4_Q15);
+  const uint32_t s2 = fixdiv_packed(cpx_load(f + 3 * m), DIV4_Q15);
+  const uint32_t s5 = dsp_ssub16(a0, s1);
+  a0 = dsp_sadd16(a0, s1);
+  const uint32_t s3 = dsp_sadd16(s0, s2);
+  const uint32_t s4 = dsp_ssub16(s0, s2);
+  cpx_store(f + 2 * m, dsp_ssub16(a0, s3));
+  cpx_store(f, dsp_sadd16(a0, s3));
+  cpx_store(f + m, dsp_ssax(s5, s4));
+  cpx_store(f + 3 * m, dsp_sasx(s5, s4));
+}
+
+/* A whole radix-4 stage: kissfft runs it group by group; the butterflies are independent, so this
+ * runs it twiddle by twiddle, keeping the three twiddles in registers across the groups. */
+static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
+  const int32_t span = 4 * m;
+  for (frontend_cpx_t *f = buf; f < buf + n; f += span) butterfly4_at_j0(f, m);
+  for (int32_t j = 1; j < m; j++) {
+    const uint32_t w1 = cpx_load(tw + j * fstride), w2 = cpx_load(tw + 2 * j * fstride), w3 = cpx_load(tw + 3 * j * fstride);
+    for (frontend_cpx_t *f = buf + j; f < buf + n; f += span) butterfly4_at(f, m, w1, w2, w3);
+  }
+}
+
+/* A radix-2 stage the same way (the j = 0 product is again exact: |components| <= 16383). */
+static void stage2_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
   for (int32_t j = 0; j < m; j++) {
-    uint32_t a0 = fixdiv_packed(cpx_load(f + j), DIV4_Q15);
-    uint32_t s0 = fixdiv_packed(cpx_load(f + j + m), DIV4_Q15);
-    uint32_t s1 = fixdiv_packed(cpx_load(f + j + 2 * m), DIV4_Q15);
-    uint32_t s2 = fixdiv_packed(cpx_load(f + j + 3 * m), DIV4_Q15);
-    if (j != 0) {
-      s0 = cmul_packed(s0, cpx_load(tw + j * fstride));
-      s1 = cmul_packed(s1, cpx_load(tw + 2 * j * fstride));
-      s2 = cmul_packed(s2, cpx_load(tw + 3 * j * fstride));
+    const uint32_t w = cpx_load(tw + j * fstride);
+    for (frontend_cpx_t *f = buf + j; f < buf + n; f += 2 * m) {
+      const uint32_t a = fixdiv_packed(cpx_load(f), DIV2_Q15);
+      uint32_t t = fixdiv_packed(cpx_load(f + m), DIV2_Q15);
+      if (j != 0) t = cmul_packed(t, w);
+      cpx_store(f + m, dsp_ssub16(a, t));
+      cpx_store(f, dsp_sadd16(a, t));
     }
-    const uint32_t s5 = dsp_ssub16(a0, s1);
-    a0 = dsp_sadd16(a0, s1);
-    const uint32_t s3 = dsp_sadd16(s0, s2);
-    const uint32_t s4 = dsp_ssub16(s0, s2);
-    cpx_store(f + j + 2 * m, dsp_ssub16(a0, s3));
-    cpx_store(f + j, dsp_sadd16(a0, s3));
-    cpx_store(f + j + m, dsp_ssax(s5, s4));
-    cpx_store(f + j + 3 * m, dsp_sasx(s5, s4));
-  }
-}
-
-/* The first stage (m = 1): every butterfly is at j = 0, so no multiplies at all. */
-static void first_stage4_packed(frontend_cpx_t *f, int32_t groups) {
-  for (int32_t g = 0; g < groups; g++, f += 4) {
-    uint32_t a0 = fixdiv_packed(cpx_load(f), DIV4_Q15);
-    const uint32_t s0 = fixdiv_packed(cpx_load(f + 1), DIV4_Q15);
-    const uint32_t s1 = fixdiv_packed(cpx_load(f + 2), DIV4_Q15);
-    const uint32_t s2 = fixdiv_packed(cpx_load(f + 3), DIV4_Q15);
-    const uint32_t s5 = dsp_ssub16(a0, s1);
-    a0 = dsp_sadd16(a0, s1);
-    const uint32_t s3 = dsp_sadd16(s0, s2);
-    const uint32_t s4 = dsp_ssub16(s0, s2);
-    cpx_store(f + 2, dsp_ssub16(a0, s3));
-    cpx_store(f, dsp_sadd16(a0, s3));
-    cpx_store(f + 1, dsp_ssax(s5, s4));
-    cpx_store(f + 3, dsp_sasx(s5, s4));
-  }
-}
-
-static void butterfly2_packed(frontend_cpx_t *f, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
-  for (int32_t j = 0; j < m; j++) {
-    const uint32_t a = fixdiv_packed(cpx_load(f + j), DIV2_Q15);
-    uint32_t t = fixdiv_packed(cpx_load(f + j + m), DIV2_Q15);
-    if (j != 0) t = cmul_packed(t, cpx_load(tw + j * fstride));
-    cpx_store(f + j + m, dsp_ssub16(a, t));
-    cpx_store(f + j, dsp_sadd16(a, t));
   }
 }
 
@@ -199,16 +204,10 @@ void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
   for (int32_t stage = fe->num_factors - 1; stage >= 0; stage--) {
     const int32_t p = fe->factors[2 * stage], m = fe->factors[2 * stage + 1];
     const int32_t fstride = n / (p * m);
-    if (p == 4 && m == 1) {
-      first_stage4_packed(buf, fstride);
-      continue;
-    }
-    for (int32_t g = 0; g < fstride; g++) {
-      if (p == 4) {
-        butterfly4_packed(buf + g * p * m, fe->twiddles, fstride, m);
-      } else {
-        butterfly2_packed(buf + g * p * m, fe->twiddles, fstride, m);
-      }
+    if (p == 4) {
+      stage4_packed(buf, n, fe->twiddles, fstride, m);
+    } else {
+      stage2_packed(buf, n, fe->twiddles, fstride, m);
     }
   }
   const uint32_t dc = fixdiv_packed(cpx_load(buf), DIV2_Q15);

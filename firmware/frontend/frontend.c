@@ -348,16 +348,21 @@ void frontend_dc_notch(frontend_t *fe, const int16_t *in, int16_t *out, size_t n
   fe->dc_prev_out = prev_out;
 }
 
-int16_t frontend_window(const frontend_t *fe, int16_t *out) {
-  int16_t max_abs = 0;
+uint32_t frontend_window(const frontend_t *fe, int16_t *out) {
+  /* The op tracks max |value| only to pick the FFT's input shift, which needs just its bit length:
+   * the OR of the magnitudes has the same. Masking with 0x7FFF drops |-32768|, which the op's int16
+   * abs wraps back to -32768 so it never counts. */
+  const int16_t *in = fe->input, *w = fe->window;
+  uint32_t bits = 0;
   for (int32_t i = 0; i < fe->window_size; i++) {
-    const int16_t v = (int16_t)(((int32_t)fe->input[i] * fe->window[i]) >> WINDOW_BITS);
-    out[i] = v;
-    const int16_t a = (int16_t)(v < 0 ? -v : v); /* -(-32768) wraps to itself, as in the op */
-    if (a > max_abs) max_abs = a;
+    const int32_t v = ((int32_t)in[i] * w[i]) >> WINDOW_BITS;
+    out[i] = (int16_t)v;
+    bits |= (uint32_t)(v < 0 ? -v : v) & 0x7FFFu;
   }
-  return max_abs;
+  return bits;
 }
+
+int32_t frontend_fft_shift(uint32_t magnitude_bits) { return 15 - bit_length(magnitude_bits); }
 
 uint32_t frontend_sqrt64(uint64_t x) {
   /* The op's digit-by-digit square root rounded to nearest, with its 32-bit shortcut (whose
@@ -516,23 +521,8 @@ void frontend_log_scale(const frontend_t *fe, const uint32_t *signal, uint16_t *
 /* ------------------------------------------------------------------------------------------------
  * Streaming and batch */
 
-/* frontend_window for the hot path: the same values, but it returns the OR of the magnitudes, whose
- * bit length is the max's (all the FFT's shift needs). Masking with 0x7FFF drops |-32768|, which
- * the op's int16 abs wraps back to -32768 so it never counts. */
-static uint32_t window_magnitude_bits(frontend_t *fe) {
-  const int16_t *in = fe->input, *w = fe->window;
-  int16_t *out = fe->windowed;
-  uint32_t bits = 0;
-  for (int32_t i = 0; i < fe->window_size; i++) {
-    const int32_t v = ((int32_t)in[i] * w[i]) >> WINDOW_BITS;
-    out[i] = (int16_t)v;
-    bits |= (uint32_t)(v < 0 ? -v : v) & 0x7FFFu;
-  }
-  return bits;
-}
-
 static void compute_frame(frontend_t *fe, uint16_t *out) {
-  const int32_t shift = 15 - bit_length(window_magnitude_bits(fe));
+  const int32_t shift = frontend_fft_shift(frontend_window(fe, fe->windowed));
   fe->last_input_shift = shift;
   frontend_fft(fe, fe->windowed, shift);
   frontend_filterbank(fe, shift);

@@ -126,8 +126,11 @@ void frontend_to_int8_dynamic(const uint16_t *in, size_t n, int32_t range, int8_
 
 /* ---- The stages, one hop at a time (used by frontend_process; public for the unit tests). ---- */
 void frontend_dc_notch(frontend_t *fe, const int16_t *in, int16_t *out, size_t n);
-/* Windows fe->input into `out` (int16[window_size]) and returns the largest |value|, as the op does. */
-int16_t frontend_window(const frontend_t *fe, int16_t *out);
+/* Windows fe->input into `out` (int16[window_size]). Returns the OR of the |values| the op's max
+ * counts: its bit length is that of the op's max, which is all the FFT's input shift depends on. */
+uint32_t frontend_window(const frontend_t *fe, int16_t *out);
+/* The op's FFT input shift, 15 - bit length of the window's peak. */
+int32_t frontend_fft_shift(uint32_t magnitude_bits);
 /* Real FFT of fft_size int16 samples (zero-padded from window_size, scaled up by `shift` bits) into
  * fe->fft[0 .. fft_size/2], with kissfft's int16 arithmetic, rounding and wrap-around. `windowed`
  * must hold fft_size samples, zero from window_size on (fe->windowed does). */

@@ -22,7 +22,8 @@ static int32_t nearest_int(double x) { return (int32_t)(x >= 0.0 ? x + 0.5 : x -
 
 /* sin and cos of |r| <= pi/4 + a little, by their Taylor series to r^17 and r^18 (terms below
  * 1e-17 are dropped). */
-static double sin_kernel(double r) {
+/* Not inlined: init-only code, kept small. */
+__attribute__((noinline)) static double sin_kernel(double r) {
   const double r2 = r * r;
   double p = 1.0 - r2 / 306.0;
   p = 1.0 - r2 / 272.0 * p;
@@ -36,7 +37,8 @@ static double sin_kernel(double r) {
   return r * p;
 }
 
-static double cos_kernel(double r) {
+/* Not inlined: init-only code, kept small. */
+__attribute__((noinline)) static double cos_kernel(double r) {
   const double r2 = r * r;
   double p = 1.0 - r2 / 380.0;
   p = 1.0 - r2 / 306.0 * p;
@@ -81,7 +83,8 @@ double frontend_math_sin(double x) {
 
 /* Natural log of a positive, finite, normal double: u = 2^e * m with m in [sqrt(1/2), sqrt(2)),
  * log m = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.172. */
-static double log_positive(double u) {
+/* Not inlined: init-only code, kept small. */
+__attribute__((noinline)) static double log_positive(double u) {
   uint64_t bits;
   memcpy(&bits, &u, sizeof bits);
   int32_t e = (int32_t)((bits >> 52) & 0x7ff) - 1023;
@@ -108,7 +111,8 @@ double frontend_math_log1p(double x) {
 }
 
 /* e^t for t well inside the double range: t = k ln2 + r, |r| <= ln2/2. */
-static double exp_finite(double t) {
+/* Not inlined: init-only code, kept small. */
+__attribute__((noinline)) static double exp_finite(double t) {
   const int32_t k = nearest_int(t * kInvLn2);
   const double r = (t - (double)k * kLn2Hi) - (double)k * kLn2Lo;
   double p = 1.0;

@@ -490,3 +490,5 @@ int kws_profile(kws_t *k, uint32_t *counts, uint16_t capacity, uint16_t *ops, ui
   *ops = sink.seen;
   return KWS_OK;
 }
+
+const runtime_ops_t *kws_all_ops(void) { return &runtime_all_ops; }

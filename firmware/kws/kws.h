@@ -130,5 +130,7 @@ size_t kws_arena_used(const kws_t *k);
 /* 1 if the model has no `hark` metadata: kws_profile works, kws_hop does not (kws_hop_samples is 0). */
 int kws_is_bare(const kws_t *k);
 size_t kws_sizeof(void);
+/* Every kernel the runtime has (host tools; a board app may list fewer to save flash). */
+const runtime_ops_t *kws_all_ops(void);
 
 #endif

@@ -287,3 +287,40 @@ hark_tail_t hark_get_tail(hark_reader_t *r, uint16_t elem_size) {
   const uint8_t *b = get_bytes(r, n);
   return (hark_tail_t){b, b ? n : 0};
 }
+
+/* ---- packed audio ---------------------------------------------------------------------------- */
+int hark_audio_unpack(const uint8_t *bits, uint16_t nbytes, uint8_t order, uint8_t rice_k, int16_t *out,
+                      uint16_t count) {
+  if (order > HARK_PROTO_PACKED_MAX_ORDER || rice_k > HARK_PROTO_PACKED_MAX_RICE_K || count > HARK_PROTO_MAX_PACKED_SAMPLES ||
+      (nbytes && !bits) || (count && !out))
+    return -1;
+  const uint32_t total_bits = (uint32_t)nbytes * 8u;
+  /* A zigzag value above this cannot come from int16 samples through an order-2 predictor. */
+  const uint32_t max_value = 4u * 65536u;
+  uint32_t pos = 0;
+  int32_t acc[HARK_PROTO_PACKED_MAX_ORDER] = {0, 0}; /* running sums that undo the differences */
+  for (uint16_t n = 0; n < count; n++) {
+    uint32_t q = 0;
+    for (;;) {
+      if (pos >= total_bits) return -1;
+      uint32_t bit = (bits[pos >> 3] >> (7u - (pos & 7u))) & 1u;
+      pos++;
+      if (bit) break;
+      if (++q > (max_value >> rice_k)) return -1;
+    }
+    if (total_bits - pos < rice_k) return -1;
+    uint32_t r = 0;
+    for (uint8_t j = 0; j < rice_k; j++, pos++) r = (r << 1) | ((bits[pos >> 3] >> (7u - (pos & 7u))) & 1u);
+    uint32_t z = (q << rice_k) | r;
+    if (z > max_value) return -1;
+    int32_t v = (z & 1u) ? -(int32_t)((z + 1u) >> 1) : (int32_t)(z >> 1);
+    for (uint8_t o = 0; o < order; o++) {
+      acc[o] += v;
+      v = acc[o];
+      if (v < -4 * 32768 || v > 4 * 32767) return -1; /* keeps the sums bounded on hostile input */
+    }
+    if (v < INT16_MIN || v > INT16_MAX) return -1;
+    out[n] = (int16_t)v;
+  }
+  return 0;
+}

@@ -32,6 +32,8 @@
 /* Audio flow control: AUDIO_CHUNK frames the host may have in flight. The device's receive buffer
  * must hold this many maximal encoded frames plus control traffic (mps2-an386: 4096 B ring). */
 #define HARK_PROTO_AUDIO_WINDOW 3
+/* Samples one AUDIO_PACKED frame may carry (silence packs to about a bit per sample). */
+#define HARK_PROTO_MAX_PACKED_SAMPLES 2048
 /* seq 0 marks an unsolicited (asynchronous) device message; requests use 1..255. */
 #define HARK_PROTO_SEQ_ASYNC 0
 
@@ -52,6 +54,7 @@
   M(0x0B, MODEL_CHUNK, H2D) \
   M(0x0C, MODEL_COMMIT, H2D) \
   M(0x0D, MODEL_SWITCH, H2D) \
+  M(0x0E, AUDIO_PACKED, H2D) \
   M(0x80, HELLO, D2H) \
   M(0x81, PONG, D2H) \
   M(0x82, IDENTITY, D2H) \
@@ -80,6 +83,11 @@
 #define HARK_FIELDS_AUDIO_START(F, T)
 /* first_sample: index of samples[0] in the stream since AUDIO_START, so a lost chunk shows as a gap */
 #define HARK_FIELDS_AUDIO_CHUNK(F, T) F(u32, first_sample) T(i16s, samples)
+/* AUDIO_CHUNK losslessly packed, for lines slower than the audio (QEMU's UART takes ~6 KB/s): the
+ * residuals of a fixed predictor of `order` 0..2 (applied order times: e[0] = x[0], e[n] = x[n] -
+ * x[n-1]), zigzag-mapped (0, -1, 1, -2 ... -> 0, 1, 2, 3 ...) and Rice-coded with parameter rice_k
+ * (quotient in unary as zeros ended by a one, then rice_k remainder bits), MSB first. */
+#define HARK_FIELDS_AUDIO_PACKED(F, T) F(u32, first_sample) F(u16, count) F(u8, order) F(u8, rice_k) T(bytes, bits)
 #define HARK_FIELDS_PROFILE_REQUEST(F, T)
 #define HARK_FIELDS_MODEL_BEGIN(F, T) F(u32, size) F(u32, crc32)
 #define HARK_FIELDS_MODEL_CHUNK(F, T) F(u32, offset) T(bytes, data)
@@ -147,7 +155,12 @@
   P(5, REPORT_SCORES_EVERY_HOPS, "report.scores_every_hops", i) \
   P(6, REPORT_COUNTS_EVERY_HOPS, "report.counts_every_hops", i) \
   P(7, AUDIO_LOOPBACK, "audio.loopback", i) \
-  P(8, DEBUG_CHUNK_LOAD, "debug.chunk_load", i)
+  P(8, DEBUG_CHUNK_LOAD, "debug.chunk_load", i) \
+  P(9, DEBUG_STALL, "debug.stall", i)
+
+/* audio.loopback: echo chunks as AUDIO_ECHO. debug.chunk_load: busy-loop iterations after every audio
+ * chunk; debug.stall: busy-loop iterations after the next chunk only, cut short as soon as the
+ * receive buffer overruns. Both stand in for a slow pipeline in flow-control tests. */
 
 /* ---- C declarations generated from the tables ------------------------------------------------ */
 #define HARK__MSG_ENUM(id, NAME, dir) HARK_MSG_##NAME = id,
@@ -210,6 +223,13 @@ void hark_parser_init(hark_parser_t *p);
  * hark_err_t FRAME_* code: the frame in progress was dropped, and the parser skips to the next
  * delimiter. Each bad frame yields exactly one error. */
 int hark_parser_push(hark_parser_t *p, uint8_t byte, hark_frame_t *frame);
+
+/* Unpacks an AUDIO_PACKED payload's samples into out[0..count). Returns 0, or -1 if the fields are
+ * out of range, the bits run out, or a sample leaves the int16 range. Bounds-checked throughout. */
+#define HARK_PROTO_PACKED_MAX_ORDER 2
+#define HARK_PROTO_PACKED_MAX_RICE_K 20
+int hark_audio_unpack(const uint8_t *bits, uint16_t nbytes, uint8_t order, uint8_t rice_k, int16_t *out,
+                      uint16_t count);
 
 /* ---- payload layouts as C structs, with pack and unpack ------------------------------------- */
 typedef struct {

@@ -216,6 +216,21 @@ int main(void) {
     for (uint16_t j = 0; j < len; j++) junk[j] = (uint8_t)rnd();
     if (check_unpackers(junk, len)) return 1;
   }
+  /* Random bits into the packed-audio decoder: it must stay inside an exact-size copy. */
+  static int16_t pcm[HARK_PROTO_MAX_PACKED_SAMPLES];
+  long unpacked = 0;
+  for (long i = 0; i < rounds * 20; i++) {
+    uint16_t len = (uint16_t)rnd_below(HARK_PROTO_MAX_PAYLOAD + 1);
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy) return 1;
+    uint32_t density = rnd_below(256); /* sparse ones make long unary runs */
+    for (uint16_t j = 0; j < len; j++) copy[j] = (uint8_t)(rnd() & rnd() & (density | rnd()));
+    uint16_t count = (uint16_t)rnd_below(HARK_PROTO_MAX_PACKED_SAMPLES + 2);
+    int rc = hark_audio_unpack(copy, len, (uint8_t)rnd_below(4), (uint8_t)rnd_below(23), pcm, count);
+    unpacked += rc == 0;
+    free(copy);
+  }
+  printf("protocol_fuzz: %ld random packed-audio payloads decoded in full\n", unpacked);
   printf("protocol_fuzz: %ld rounds, %zu frames delivered, %zu bad frames refused\n", rounds, total_frames,
          total_errors);
   return 0;

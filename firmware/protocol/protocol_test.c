@@ -154,8 +154,28 @@ static void test_messages(void) {
   CHECK(strcmp(hark_err_text(999), "unknown error") == 0);
 }
 
+static void test_audio_unpack(void) {
+  int16_t out[4];
+  /* order 0, k 2: 0 -1 1 5 -> zigzag 0 1 2 10 -> 1.00 1.01 1.10 001.10 */
+  const uint8_t a[] = {0x97, 0x18};
+  CHECK(hark_audio_unpack(a, 2, 0, 2, out, 4) == 0);
+  CHECK(out[0] == 0 && out[1] == -1 && out[2] == 1 && out[3] == 5);
+  CHECK(hark_audio_unpack(a, 1, 0, 2, out, 4) == -1); /* bits run out */
+  /* order 2, k 1: 3 5 4 -> differences 3 2 -1 -> 3 -1 -3 -> zigzag 6 1 5 -> 0001.0 1.1 001.1 */
+  const uint8_t b[] = {0x16, 0x60};
+  CHECK(hark_audio_unpack(b, 2, 2, 1, out, 3) == 0);
+  CHECK(out[0] == 3 && out[1] == 5 && out[2] == 4);
+  CHECK(hark_audio_unpack(b, 2, 3, 1, out, 3) == -1); /* order out of range */
+  CHECK(hark_audio_unpack(b, 2, 2, 21, out, 3) == -1);
+  /* a value outside int16: order 0, zigzag 65536 (= +32768) with k 16: 01 then 16 zero bits */
+  const uint8_t c[] = {0x40, 0x00, 0x00};
+  CHECK(hark_audio_unpack(c, 3, 0, 16, out, 1) == -1);
+  CHECK(hark_audio_unpack(NULL, 0, 0, 0, out, 0) == 0);
+}
+
 int main(void) {
   test_crc();
+  test_audio_unpack();
   size_t lens[] = {0, 1, 253, 254, 255, 508, 509, HARK_PROTO_MAX_PAYLOAD};
   for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++)
     for (uint8_t mode = 0; mode < 3; mode++) test_round_trip(lens[i], mode);

@@ -84,7 +84,9 @@ class Recognition:
 def load_library(path: Path | None = None) -> ctypes.CDLL:
     path = path or paths.host_library("recognize")
     if not path.is_file():
-        raise RecognizeError(f"{path} is missing: build the host libraries (cmake -B build/host && cmake --build build/host)")
+        raise RecognizeError(
+            f"{path} is missing: build the host libraries (cmake -B build/host && cmake --build build/host)"
+        )
     lib = ctypes.CDLL(str(path))
     lib.hark_recognize_sizeof.restype = ctypes.c_size_t
     lib.hark_recognize_mem_bytes.restype = ctypes.c_size_t
@@ -139,7 +141,8 @@ class RecognizeCommands:
         self._obj = ctypes.create_string_buffer(lib.hark_recognize_sizeof())
         self._mem = (ctypes.c_uint32 * ((lib.hark_recognize_mem_bytes(labels, capacity) + 3) // 4))()
         cfg = config._c()
-        rc = lib.hark_recognize_init(self._obj, ctypes.byref(cfg), labels, capacity, self._mem, ctypes.sizeof(self._mem))
+        mem_bytes = ctypes.sizeof(self._mem)
+        rc = lib.hark_recognize_init(self._obj, ctypes.byref(cfg), labels, capacity, self._mem, mem_bytes)
         if rc:
             raise RecognizeError(f"cannot configure RecognizeCommands with {config}: {_ERRORS.get(rc, rc)}")
         self.config = config

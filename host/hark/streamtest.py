@@ -9,11 +9,13 @@ as a false alarm when no word started within the tolerance.
 from __future__ import annotations
 
 import json
-import wave
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+
+from hark.data.wav import read_wav
+from hark.spec import ModelSpec
 
 SAMPLE_RATE = 16000
 
@@ -63,34 +65,6 @@ class StreamingStats:
         )
 
 
-def read_wav(path: Path | str) -> np.ndarray:
-    """A 16 kHz mono int16 WAV as int16 samples; anything else is an error naming the file."""
-    path = Path(path)
-    try:
-        with wave.open(str(path), "rb") as w:
-            rate, channels, width, n = w.getframerate(), w.getnchannels(), w.getsampwidth(), w.getnframes()
-            raw = w.readframes(n)
-    except (wave.Error, EOFError) as err:
-        raise ValueError(f"{path}: not a readable WAV file ({err})") from err
-    if rate != SAMPLE_RATE:
-        raise ValueError(f"{path}: sample rate is {rate} Hz; 16000 Hz is required")
-    if channels != 1:
-        raise ValueError(f"{path}: has {channels} channels; mono is required")
-    if width != 2:
-        raise ValueError(f"{path}: has {8 * width}-bit samples; 16-bit is required")
-    if len(raw) != n * 2:
-        raise ValueError(f"{path}: truncated: header says {n} samples, file holds {len(raw) // 2}")
-    return np.frombuffer(raw, dtype="<i2").astype(np.int16)
-
-
-def write_wav(path: Path | str, samples: np.ndarray) -> None:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(SAMPLE_RATE)
-        w.writeframes(np.asarray(samples, dtype="<i2").tobytes())
-
-
 def _speech_span(clip: np.ndarray) -> tuple[int, int]:
     """Start and end of the loud part of a clip, so words are placed by their speech, not their padding."""
     frame = 160
@@ -134,7 +108,7 @@ def generate(
     while True:
         label = labels[int(rng.integers(len(labels)))]
         paths = word_clips[label]
-        clip = read_wav(paths[int(rng.integers(len(paths)))]).astype(np.float32) / 32768.0
+        clip = read_wav(paths[int(rng.integers(len(paths)))], SAMPLE_RATE).astype(np.float32) / 32768.0
         start_ms = t + float(rng.uniform(-jitter_ms, jitter_ms))
         start = int(start_ms * SAMPLE_RATE / 1000)
         if start < 0 or start + len(clip) > total:
@@ -211,6 +185,30 @@ def score(
         duration_s=duration_s,
         mean_latency_ms=float(np.mean(latencies)) if latencies else 0.0,
     )
+
+
+def dataset_test_wav(
+    spec: ModelSpec, data_dir: Path | str, seconds: float, out: Path | str | None = None, *, seed: int = 7
+) -> tuple[np.ndarray, list[Utterance]]:
+    """A long WAV from a dataset's testing split: the spec's words and unknown words over its background
+    noise, as TF's generate_streaming_test_wav builds it. With `out`, writes the WAV and its labels file."""
+    from hark.data import load_dataset
+    from hark.data.wav import write_wav
+    from hark.spec import SILENCE_LABEL
+
+    ds = load_dataset(spec, data_dir)
+    clips: dict[str, list[Path]] = {}
+    for path, label in ds.split("testing"):
+        name = spec.labels[label]
+        if name != SILENCE_LABEL:
+            clips.setdefault(name, []).append(Path(path))
+    noise = sorted((Path(data_dir) / "_background_noise_").glob("*.wav"))
+    background = read_wav(noise[0], SAMPLE_RATE) if noise else None
+    audio, truth = generate(clips, seconds, background=background, background_volume=0.05, seed=seed)
+    if out is not None:
+        write_wav(out, audio, SAMPLE_RATE)
+        save_truth(Path(out).with_suffix(".txt"), truth)
+    return audio, truth
 
 
 def save_stats(path: Path | str, stats: StreamingStats) -> None:

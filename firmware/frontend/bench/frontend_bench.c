@@ -102,9 +102,8 @@ int main(void) {
    * estimate). The window holds the last hop's history. */
   uint32_t stage[6];
   t0 = board_counter();
-  const int16_t max_abs = frontend_window(&fe, fe.windowed);
+  const int32_t shift = frontend_fft_shift(frontend_window(&fe, fe.windowed));
   stage[0] = board_counter_elapsed(t0, board_counter());
-  const int32_t shift = 15 - (max_abs == 0 ? 0 : 32 - __builtin_clz((uint32_t)(uint16_t)max_abs));
   t0 = board_counter();
   frontend_fft(&fe, fe.windowed, shift);
   stage[1] = board_counter_elapsed(t0, board_counter());
@@ -131,6 +130,7 @@ int main(void) {
   p = put_field(line, p, sizeof line, "per_hop_max", worst);
   p = put_field(line, p, sizeof line, "init", init);
   p = put_field(line, p, sizeof line, "state_bytes", (uint32_t)state);
+  p = put_field(line, p, sizeof line, "handle_bytes", (uint32_t)sizeof(frontend_t));
   p = put_field(line, p, sizeof line, "stack_peak", (uint32_t)board_stack_peak());
   p = put_field(line, p, sizeof line, "counter_kind", (uint32_t)board_info()->counter_kind);
   p = put_field(line, p, sizeof line, "checksum", checksum);

@@ -45,7 +45,8 @@ static void test_math(void) {
 
 static void test_window_all_sizes(void) {
   static int16_t got[FRONTEND_MAX_WINDOW_SAMPLES];
-  for (int32_t size = 4; size <= FRONTEND_MAX_WINDOW_SAMPLES; size++) {
+  /* Every size up to 2048 samples, then a sample of the larger ones (keeps the sanitizer run short). */
+  for (int32_t size = 4; size <= FRONTEND_MAX_WINDOW_SAMPLES; size += size < 2048 ? 1 : 13) {
     frontend_window_table(got, size);
     const float arg = M_PI * 2.0 / ((float)size);
     for (int32_t i = 0; i < size; i++) {

@@ -49,6 +49,9 @@ class KeywordDataset:
     background_paths: list[Path]
     splits: dict[str, list[tuple[str, int]]]
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) with skip_bad=True
+    # path -> (byte offset of the samples, sample count), from the header check; the pipeline reads samples
+    # with it, so any valid header layout (extra chunks, WAVE_FORMAT_EXTENSIBLE) decodes the same way
+    layout: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
     _background: list[np.ndarray] | None = field(default=None, repr=False)
 
     def split(self, name: str) -> list[tuple[str, int]]:
@@ -107,10 +110,12 @@ class _Checker:
         self.sample_rate = sample_rate
         self.skip_bad = skip_bad
         self.skipped: list[tuple[str, str]] = []
+        self.layout: dict[str, tuple[int, int]] = {}
 
     def ok(self, path: Path) -> bool:
         try:
-            check_wav(path, self.sample_rate)
+            info = check_wav(path, self.sample_rate)
+            self.layout[str(path)] = (info.data_offset, info.num_samples)
         except BadWavError as err:
             if not self.skip_bad:
                 raise
@@ -205,7 +210,7 @@ def load_dataset(spec: ModelSpec, data_dir: str | Path | None = None, *, skip_ba
         if not splits[part]:
             log.warning("%s: the %s split is empty", root, part)
     return KeywordDataset(root, tuple(spec.labels), fe.sample_rate, fe.clip_samples, background, splits,
-                          checker.skipped)  # fmt: skip
+                          checker.skipped, checker.layout)  # fmt: skip
 
 
 def _background_files(folder: Path, checker: _Checker, clip_samples: int) -> list[Path]:

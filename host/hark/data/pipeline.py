@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from hark.data.dataset import RANDOM_SEED, KeywordDataset
-from hark.data.wav import DatasetError
+from hark.data.wav import DatasetError, check_wav
 from hark.features.backend import FrontendBackend, get_backend
 from hark.features.cache import FeatureCache
 from hark.features.extract import FEATURE_SCALE, feature_shape, tf_features, tf_spectral
@@ -62,10 +62,28 @@ class Background:
         self.lengths = tf.constant(lengths, tf.int32)
 
 
-def decode_clip(path: Any, clip_samples: int) -> Any:
-    """float32 [-1, 1) samples, zero-padded or cut to one clip, as TF's decode_wav with desired_samples does."""
-    audio, _ = tf.audio.decode_wav(tf.io.read_file(path), desired_channels=1, desired_samples=clip_samples)
-    return tf.ensure_shape(audio[:, 0], [clip_samples])  # the op's shape inference needs a static length
+def clip_layout(paths: Sequence[str], ds: KeywordDataset | None, sample_rate: int) -> tuple[list[int], list[int]]:
+    """Byte offsets and sample counts of clips, from the dataset's header check (or a fresh one)."""
+    offsets, counts = [], []
+    for p in paths:
+        if ds is not None and p in ds.layout:
+            off, n = ds.layout[p]
+        else:
+            info = check_wav(p, sample_rate)
+            off, n = info.data_offset, info.num_samples
+        offsets.append(off)
+        counts.append(n)
+    return offsets, counts
+
+
+def decode_clip(path: Any, offset: Any, count: Any, clip_samples: int) -> Any:
+    """float32 samples / 32768, zero-padded or cut to one clip, as TF's decode_wav with desired_samples gives them.
+    The header was parsed once by the strict checker; here only the sample bytes are read."""
+    n = tf.minimum(count, clip_samples)
+    raw = tf.strings.substr(tf.io.read_file(path), offset, 2 * n)
+    samples = tf.io.decode_raw(raw, tf.int16, little_endian=True)
+    audio = tf.pad(tf.cast(samples, tf.float32) / 32768.0, [[0, clip_samples - n]])
+    return tf.ensure_shape(audio, [clip_samples])  # the op's shape inference needs a static length
 
 
 def to_int16(x: Any) -> Any:
@@ -109,30 +127,38 @@ def _graph_features(audio_int16: Any, spec: ModelSpec, backend: FrontendBackend)
 
 
 def extract_raw(
-    paths: Sequence[str], spec: ModelSpec, backend: FrontendBackend | None = None, batch: int = 256
+    paths: Sequence[str], spec: ModelSpec, backend: FrontendBackend | None = None, batch: int = 256,
+    ds: KeywordDataset | None = None,
 ) -> np.ndarray:
     """Un-augmented raw features (uint16 for the microfrontend, else float32) of many clips, in parallel."""
     fe = spec.frontend
     backend = backend or get_backend()
     frames, channels = feature_shape(fe)
+    offsets, counts = clip_layout(paths, ds, fe.sample_rate)
 
-    def raw(path: Any) -> Any:
-        audio = to_int16(decode_clip(path, fe.clip_samples))
+    def raw(path: Any, offset: Any, count: Any) -> Any:
+        audio = to_int16(decode_clip(path, offset, count, fe.clip_samples))
         out = backend.tf_uint16(audio, fe) if fe.kind == "microfrontend" else tf_spectral(audio, fe)
         return tf.ensure_shape(out, [frames, channels])
 
-    ds = tf.data.Dataset.from_tensor_slices(list(paths)).map(raw, num_parallel_calls=tf.data.AUTOTUNE)
-    parts = [b.numpy() for b in ds.batch(batch).prefetch(2)]
+    slices = (list(paths), tf.constant(offsets, tf.int32), tf.constant(counts, tf.int32))
+    ds_ = tf.data.Dataset.from_tensor_slices(slices).map(raw, num_parallel_calls=tf.data.AUTOTUNE)
+    parts = [b.numpy() for b in ds_.batch(batch).prefetch(2)]
     dtype = np.uint16 if fe.kind == "microfrontend" else np.float32
     return np.concatenate(parts) if parts else np.zeros((0, frames, channels), dtype)
 
 
-def clip_features(
+def _raw_scale(spec: ModelSpec) -> float:
+    return FEATURE_SCALE if spec.frontend.kind == "microfrontend" else 1.0
+
+
+def clip_features_raw(
     ds: KeywordDataset, split: str, spec: ModelSpec, *, cache_dir: str | Path | None = None,
     backend: FrontendBackend | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Un-augmented float32 features and int32 labels of one split, in the split's order. Silence entries get a
-    background slice at a volume drawn from a fixed seed (TF's uniform(0, 1)), so evaluation is repeatable."""
+    """Un-augmented raw features (uint16 for the microfrontend, else float32) and int32 labels of one split, in
+    the split's order. Silence entries get a background slice at a volume drawn from a fixed seed (TF's
+    uniform(0, 1)), so evaluation is repeatable."""
     entries = ds.split(split)
     if not entries:
         raise DatasetError(f"{ds.data_dir}: the {split} split is empty")
@@ -143,24 +169,35 @@ def clip_features(
     paths = [p for p, _ in entries]
     clip_paths = [p for p, s in zip(paths, is_sil, strict=True) if not s]
     cache = FeatureCache(spec.frontend, cache_dir)
-    raw = cache.get_or_compute(clip_paths, lambda missing: extract_raw(missing, spec, backend))
+    raw = cache.get_or_compute(clip_paths, lambda missing: extract_raw(missing, spec, backend, ds=ds))
     log.info("%s features: %d cached, %d computed", split, cache.hits, cache.misses)
-    scale = np.float32(FEATURE_SCALE) if spec.frontend.kind == "microfrontend" else np.float32(1.0)
-    feats = np.zeros((len(entries), *feature_shape(spec.frontend)), np.float32)
-    feats[~is_sil] = raw.astype(np.float32) * scale
+    feats = np.zeros((len(entries), *feature_shape(spec.frontend)), raw.dtype)
+    feats[~is_sil] = raw
     if is_sil.any():
-        feats[is_sil] = _silence_features(ds, spec, int(is_sil.sum()), backend)
+        feats[is_sil] = _silence_raw(ds, spec, int(is_sil.sum()), backend)
     return feats, labels
 
 
-def _silence_features(ds: KeywordDataset, spec: ModelSpec, count: int, backend: FrontendBackend) -> np.ndarray:
+def clip_features(
+    ds: KeywordDataset, split: str, spec: ModelSpec, *, cache_dir: str | Path | None = None,
+    backend: FrontendBackend | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """As `clip_features_raw`, as float32 features (raw x FEATURE_SCALE for the microfrontend)."""
+    raw, labels = clip_features_raw(ds, split, spec, cache_dir=cache_dir, backend=backend)
+    return raw.astype(np.float32) * np.float32(_raw_scale(spec)), labels
+
+
+def _silence_raw(ds: KeywordDataset, spec: ModelSpec, count: int, backend: FrontendBackend) -> np.ndarray:
+    fe = spec.frontend
     params = augment_params(spec, augment=False)
     background = Background(ds.background_audio())
     zeros = tf.zeros([params.clip_samples], tf.float32)
+    frames, channels = feature_shape(fe)
 
     def one(i: Any) -> Any:
         audio = augment_clip(zeros, tf.constant(True), i + RANDOM_SEED * 1000003, params, background)[0]
-        return _graph_features(audio, spec, backend)
+        out = backend.tf_uint16(audio, fe) if fe.kind == "microfrontend" else tf_spectral(audio, fe)
+        return tf.ensure_shape(out, [frames, channels])
 
     out = tf.data.Dataset.range(count).map(one, num_parallel_calls=tf.data.AUTOTUNE).batch(count)
     return next(iter(out)).numpy()
@@ -178,11 +215,17 @@ def make_tf_dataset(
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     backend = backend or get_backend()
     if not augment:
-        feats, labels = clip_features(ds, split, spec, cache_dir=cache_dir, backend=backend)
-        out = tf.data.Dataset.from_tensor_slices((feats, labels))
+        # raw (uint16) features stay raw in memory, a quarter of float32, and are scaled per batch
+        raw, labels = clip_features_raw(ds, split, spec, cache_dir=cache_dir, backend=backend)
+        out = tf.data.Dataset.from_tensor_slices((raw, labels))
         if shuffle:
             out = out.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-        return out.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+        scale = _raw_scale(spec)
+
+        def to_float(x: Any, y: Any) -> Any:
+            return tf.cast(x, tf.float32) * scale, y
+
+        return out.batch(batch_size).map(to_float).prefetch(tf.data.AUTOTUNE)
 
     entries = ds.split(split)
     if not entries:
@@ -190,16 +233,17 @@ def make_tf_dataset(
     params = augment_params(spec, augment=True)
     background = Background(ds.background_audio())
     silence = ds.silence_index if ds.silence_index is not None else -1
-    paths = tf.constant([p for p, _ in entries])
+    paths = [p for p, _ in entries]
+    offsets, counts = clip_layout(paths, ds, spec.frontend.sample_rate)
     labels = tf.constant([i for _, i in entries], tf.int32)
-    out = tf.data.Dataset.from_tensor_slices((paths, labels))
+    out = tf.data.Dataset.from_tensor_slices(((paths, tf.constant(offsets), tf.constant(counts)), labels))
     if shuffle:
         out = out.shuffle(len(entries), seed=seed, reshuffle_each_iteration=True)
     seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
 
     def element(pair: Any, elem_seed: Any) -> Any:
-        path, label = pair
-        audio = decode_clip(path, params.clip_samples)
+        (path, offset, count), label = pair
+        audio = decode_clip(path, offset, count, params.clip_samples)
         augmented = augment_clip(audio, tf.equal(label, silence), elem_seed, params, background)[0]
         return _graph_features(augmented, spec, backend), label
 

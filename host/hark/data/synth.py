@@ -12,20 +12,23 @@ result does not depend on worker count or order, and a re-run skips clips alread
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
 import hashlib
 import json
 import math
 import multiprocessing
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
 import time
 import zlib
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +45,8 @@ DEFAULT_WORDS = SPEECH_COMMANDS_WORDS + UNKNOWN_WORDS
 BACKGROUND_DIR = "_background_noise_"
 MANIFEST = "synth.json"
 _FORMAT_VERSION = 1
-_TIMEOUT_S = 30.0  # one TTS call; a hung synthesizer must not hang the run
+_TIMEOUT_S = 30.0  # one TTS command; a hung synthesizer must not hang the run
+_GROUP_TIMEOUT_S = 300.0  # one group of clips in a worker
 # flite's general-purpose voices (awb_time only speaks clock times); kal is an 8 kHz diphone voice.
 FLITE_VOICES = {"kal": (85.0, 130.0), "kal16": (85.0, 130.0), "awb": (85.0, 130.0), "rms": (80.0, 125.0),
                 "slt": (150.0, 230.0)}  # fmt: skip
@@ -94,6 +98,7 @@ class SynthReport:
     clips_dropped: list[str] = field(default_factory=list)  # still longer than a clip at the fastest retry
     voices: int = 0
     seconds: float = 0.0
+    worker_cpu_seconds: float = 0.0  # CPU time of the clip workers: the cost without other load on the machine
 
     @property
     def clips_per_second(self) -> float:
@@ -113,19 +118,73 @@ def _run(cmd: list[str], what: str) -> bytes:
 
 
 @functools.lru_cache(maxsize=1)
-def _espeak_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """English accents (MBROLA voices excluded: their databases are not installed) and voice variants."""
-    accents = []
+def _espeak_names() -> tuple[dict[str, str], tuple[str, ...]]:
+    """English accents -> voice file (MBROLA voices excluded: their databases are not installed), and the voice
+    variants."""
+    accents: dict[str, str] = {}
     for line in _run(["espeak-ng", "--voices=en"], "listing voices").decode().splitlines()[1:]:
         cols = line.split()
         if len(cols) >= 5 and cols[1].startswith("en") and not cols[4].startswith("mb/"):
-            accents.append(cols[1])
+            accents.setdefault(cols[1], cols[4])
     variants = []
     for line in _run(["espeak-ng", "--voices=variant"], "listing variants").decode().splitlines()[1:]:
         cols = line.split()
         if len(cols) >= 5 and cols[4].startswith("!v/"):
             variants.append(cols[4][3:])
-    return tuple(dict.fromkeys(accents)), tuple(dict.fromkeys(variants))
+    return accents, tuple(dict.fromkeys(variants))
+
+
+class EspeakLibrary:
+    """libespeak-ng loaded into this process: about ten times faster than starting espeak-ng per clip.
+
+    The engine keeps state from one utterance to the next (its pitch flutter, for one), so a clip depends on the
+    clips spoken before it in the same process. Determinism therefore comes from speaking fixed groups of clips,
+    each in a fresh process (see `synthesize`)."""
+
+    _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
+
+    def __init__(self) -> None:
+        name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
+        lib = ctypes.CDLL(name)
+        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
+                                     ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]  # fmt: skip
+        # AUDIO_OUTPUT_SYNCHRONOUS (2): synthesize in the calling thread; espeakINITIALIZE_DONT_EXIT (0x8000)
+        self.rate = lib.espeak_Initialize(2, 0, None, 0x8000)
+        if self.rate <= 0:
+            raise OSError(f"espeak_Initialize failed ({self.rate})")
+        self._chunks: list[np.ndarray] = []
+        self._callback = self._CALLBACK(self._collect)  # referenced here so it outlives every call
+        lib.espeak_SetSynthCallback(self._callback)
+        self._lib = lib
+
+    def _collect(self, wav: Any, n: int, _events: Any) -> int:
+        if n > 0 and wav:
+            self._chunks.append(np.ctypeslib.as_array(wav, shape=(n,)).astype(np.int16))
+        return 0
+
+    def say(self, voice: str, text: str, pitch: int, speed: int) -> np.ndarray:
+        accent, _, variant = voice.partition("+")
+        ident = _espeak_names()[0].get(accent, accent) + (f"+{variant}" if variant else "")
+        if self._lib.espeak_SetVoiceByName(ident.encode()) != 0:
+            raise SynthError(f"libespeak-ng has no voice '{ident}' (for {voice})")
+        self._lib.espeak_SetParameter(1, speed, 0)  # espeakRATE
+        self._lib.espeak_SetParameter(3, pitch, 0)  # espeakPITCH
+        self._chunks = []
+        blob = text.encode() + b"\0"
+        code = self._lib.espeak_Synth(blob, len(blob), 0, 1, 0, 0, None, None)  # POS_CHARACTER, espeakCHARS_AUTO
+        if code != 0 or self._lib.espeak_Synchronize() != 0:
+            raise SynthError(f"libespeak-ng failed ({code}) on voice {voice} saying {text[:40]!r}")
+        return np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
+
+    @staticmethod
+    def try_open() -> EspeakLibrary | None:
+        try:
+            return EspeakLibrary()
+        except OSError:
+            return None
 
 
 def available_voices(seed: int = 0, *, flite: bool | None = None) -> list[Voice]:
@@ -148,9 +207,14 @@ def available_voices(seed: int = 0, *, flite: bool | None = None) -> list[Voice]
     return sorted(voices, key=lambda v: v.id)
 
 
-def tts(voice: Voice, text: str, pitch: float, speed: float) -> tuple[np.ndarray, int]:
-    """Speaks `text`; returns (int16 samples, sample rate)."""
+def tts(
+    voice: Voice, text: str, pitch: float, speed: float, lib: EspeakLibrary | None = None
+) -> tuple[np.ndarray, int]:
+    """Speaks `text` (espeak voices through `lib` if given, else the espeak-ng command); returns (int16 samples,
+    sample rate)."""
     what = f"{voice.engine} voice {voice.name} saying {text[:40]!r}"
+    if voice.engine == "espeak" and lib is not None:
+        return lib.say(voice.name, text, round(pitch), round(speed)), lib.rate
     if voice.engine == "espeak":
         cmd = ["espeak-ng", "-v", voice.name, "-p", str(round(pitch)), "-s", str(round(speed)), "--stdout", text]
         return decode_wav_bytes(_run(cmd, what), what)
@@ -197,7 +261,9 @@ def voiced_span(x: np.ndarray, sample_rate: int, floor_db: float = 40.0) -> tupl
     return max(0, int(loud[0]) * frame - pad), min(len(x), (int(loud[-1]) + 1) * frame + pad)
 
 
-def render_clip(voice: Voice, word: str, n: int, config: SynthConfig) -> np.ndarray | None:
+def render_clip(
+    voice: Voice, word: str, n: int, config: SynthConfig, lib: EspeakLibrary | None = None
+) -> np.ndarray | None:
     """One clip, or None if the word does not fit in the clip even spoken fast (it is never cut mid-word)."""
     rng = np.random.default_rng([config.seed, zlib.crc32(word.encode()), int(voice.id, 16), n])
     pitch = voice.pitch + rng.uniform(-8, 8) if voice.engine == "espeak" else voice.pitch * rng.uniform(0.9, 1.1)
@@ -207,7 +273,7 @@ def render_clip(voice: Voice, word: str, n: int, config: SynthConfig) -> np.ndar
     clip_len = config.sample_rate * config.clip_ms // 1000
     for _ in range(4):
         pitch = float(np.clip(pitch, 0, 99)) if voice.engine == "espeak" else pitch
-        samples, rate = tts(voice, word, pitch, speed)
+        samples, rate = tts(voice, word, pitch, speed, lib)
         audio = resample(samples.astype(np.float64), rate, config.sample_rate)
         start, end = voiced_span(audio, config.sample_rate)
         audio = audio[start:end]
@@ -225,19 +291,42 @@ def render_clip(voice: Voice, word: str, n: int, config: SynthConfig) -> np.ndar
     return np.clip(np.round(out), -32768, 32767).astype(np.int16)
 
 
-def _job(args: tuple[str, dict, str, int, dict]) -> tuple[str, str]:
-    out_dir, voice_d, word, n, config_d = args
+GROUP_SIZE = 50  # clips spoken in one fresh worker process, in plan order
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the flite commands)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _group_job(args: tuple[str, list[tuple[dict, str, int]], dict, bool]) -> tuple[list[tuple[str, str]], float]:
+    """Renders one group of clips in order in a fresh process. If any clip of the group is missing, the whole
+    group is spoken again (the engine's state makes a clip depend on the ones before it) and only missing clips
+    are written; the others would come out byte-identical."""
+    out_dir, group, config_d, use_lib = args
     config = SynthConfig(**{**config_d, "words": tuple(config_d["words"])})
-    voice = Voice(**voice_d)
-    rel = f"{word}/{voice.id}_nohash_{n}.wav"
-    path = Path(out_dir) / rel
-    if path.is_file() and path.stat().st_size == 44 + 2 * config.sample_rate * config.clip_ms // 1000:
-        return rel, "resumed"
-    clip = render_clip(voice, word, n, config)
-    if clip is None:
-        return rel, "dropped"
-    write_wav(path, clip, config.sample_rate)
-    return rel, "written"
+    size = 44 + 2 * config.sample_rate * config.clip_ms // 1000
+    todo = []
+    for voice_d, word, n in group:
+        voice = Voice(**voice_d)
+        rel = f"{word}/{voice.id}_nohash_{n}.wav"
+        path = Path(out_dir) / rel
+        todo.append((voice, word, n, rel, path, path.is_file() and path.stat().st_size == size))
+    if all(done for *_, done in todo):
+        return [(rel, "resumed") for _, _, _, rel, _, _ in todo], _cpu_seconds()
+    lib = EspeakLibrary() if use_lib else None
+    out = []
+    for voice, word, n, rel, path, done in todo:
+        clip = render_clip(voice, word, n, config, lib)
+        if done:
+            out.append((rel, "resumed"))
+        elif clip is None:
+            out.append((rel, "dropped"))
+        else:
+            write_wav(path, clip, config.sample_rate)
+            out.append((rel, "written"))
+    return out, _cpu_seconds()
 
 
 def plan(config: SynthConfig, voices: list[Voice]) -> list[tuple[str, Voice, int]]:
@@ -268,8 +357,9 @@ def _check_manifest(out_dir: Path, manifest: dict) -> None:
     if path.is_file():
         old = json.loads(path.read_text())
         if old != manifest:
-            flat_old = {**old.get("config", {}), "voices": old.get("voices"), "format": old.get("format")}
-            flat_new = {**manifest["config"], "voices": manifest["voices"], "format": manifest["format"]}
+            extra = ("voices", "format", "espeak")
+            flat_old = {**old.get("config", {}), **{k: old.get(k) for k in extra}}
+            flat_new = {**manifest["config"], **{k: manifest.get(k) for k in extra}}
             changed = sorted(k for k in set(flat_old) | set(flat_new) if flat_old.get(k) != flat_new.get(k))
             raise DatasetError(
                 f"{path}: this folder was synthesized with other settings ({', '.join(changed)} differ); "
@@ -290,39 +380,44 @@ def synthesize(
     if bad:
         raise DatasetError(f"words must be letters, digits and inner underscores: {bad}")
     voices = choose_voices(config)
+    use_lib = EspeakLibrary.try_open() is not None
     manifest = {"format": _FORMAT_VERSION, "config": asdict(config) | {"words": list(config.words)},
-                "voices": {v.id: asdict(v) for v in voices}}  # fmt: skip
+                "espeak": "library" if use_lib else "command", "voices": {v.id: asdict(v) for v in voices}}  # fmt: skip
     _check_manifest(out_dir, manifest)
     for word in config.words:
         (out_dir / word).mkdir(parents=True, exist_ok=True)
     jobs = plan(config, voices)
-    config_d = manifest["config"]
-    args = [(str(out_dir), asdict(v), w, n, config_d) for w, v, n in jobs]
+    groups = [
+        (str(out_dir), [(asdict(v), w, n) for w, v, n in jobs[i : i + GROUP_SIZE]], manifest["config"], use_lib)
+        for i in range(0, len(jobs), GROUP_SIZE)
+    ]
     report = SynthReport(out_dir, clips_total=len(jobs), voices=len(voices))
-    workers = workers or os.cpu_count() or 1
-    results: Iterable[tuple[str, str]]
-    pool = None
-    if workers > 1:
-        # spawn: the caller may have TensorFlow loaded, whose threads do not survive fork
-        pool = multiprocessing.get_context("spawn").Pool(workers)
-        results = pool.imap_unordered(_job, args, chunksize=16)
-    else:
-        results = map(_job, args)
+    # A fresh process per group, forked from a clean fork server that has this module loaded: the engine's
+    # state never leaks from one group into another, nor do TensorFlow's threads if the caller has it loaded.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
+    pool = ctx.Pool(workers or os.cpu_count() or 1, maxtasksperchild=1)
     try:
+        results = pool.imap_unordered(_group_job, groups, chunksize=1)
         bar = _progress(len(jobs), progress)
-        for rel, status in results:
-            if status == "written":
-                report.clips_written += 1
-            elif status == "resumed":
-                report.clips_resumed += 1
-            else:
-                report.clips_dropped.append(rel)
-            bar.update(1)
+        for _ in groups:
+            try:
+                done, cpu = results.next(timeout=_GROUP_TIMEOUT_S)
+                report.worker_cpu_seconds += cpu
+            except multiprocessing.TimeoutError as err:
+                raise SynthError(f"a synthesis worker produced nothing for {_GROUP_TIMEOUT_S:g} s") from err
+            for rel, status in done:
+                if status == "written":
+                    report.clips_written += 1
+                elif status == "resumed":
+                    report.clips_resumed += 1
+                else:
+                    report.clips_dropped.append(rel)
+            bar.update(len(done))
         bar.close()
     finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+        pool.terminate()
+        pool.join()
     write_background(out_dir, config, voices)
     write_partition_lists(out_dir, config)
     report.seconds = time.perf_counter() - t0

@@ -63,6 +63,9 @@ def _parse_header(blob: bytes, path: str, *, lenient: bool, total: int | None = 
             if channels < 1 or bits not in (8, 16, 24, 32):
                 raise BadWavError(f"{path}: malformed fmt chunk ({channels} channels, {bits} bits)")
             frame = channels * bits // 8
+            if size % frame and not lenient:
+                raise BadWavError(f"{path}: the data chunk's {size} bytes are not a whole number of "
+                                  f"{channels}-channel {bits}-bit samples (truncated?)")  # fmt: skip
             avail = total - body
             if size > avail:
                 if not lenient:

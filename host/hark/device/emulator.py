@@ -126,6 +126,9 @@ class Emulator:
     transport="tcp" (default) uses a loopback socket on which QEMU waits for us before it starts the
     CPU, so no early byte is lost. transport="pty" uses a pseudo-terminal, as a real board's serial
     device would appear; QEMU is started paused and resumed once the pty is open.
+
+    `ready`, if given, is a text token whose line start() waits for (for text-speaking images); the
+    app speaks the framed protocol, so use hark.device.emulated_link for it, which waits for HELLO.
     """
 
     def __init__(
@@ -134,7 +137,7 @@ class Emulator:
         *,
         board: str = "mps2-an386",
         transport: str = "tcp",
-        ready: bytes | None = b"READY",
+        ready: bytes | None = None,
         ready_timeout: float = 10.0,
         read_timeout: float = 5.0,
         qemu: str = QEMU_BINARY,
@@ -186,12 +189,15 @@ class Emulator:
 
     def _start_tcp(self, qemu: str, image: Path) -> None:
         port = _free_port()
-        cmd = qemu_command(image, self.machine, f"tcp:127.0.0.1:{port},server=on,wait=on", qemu)
+        # nodelay on both ends: the UART sends byte by byte, and Nagle's algorithm against the peer's
+        # delayed ACK would hold each reply back by about 40 ms.
+        cmd = qemu_command(image, self.machine, f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on", qemu)
         proc = self._spawn([*cmd, "-monitor", "none"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 5.0
         while True:
             try:
                 self.serial = serial.serial_for_url(f"socket://127.0.0.1:{port}", timeout=self.read_timeout)
+                self.serial._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 return
             except serial.SerialException as err:
                 if proc.poll() is not None:

@@ -23,6 +23,7 @@ import serial
 
 from hark.device.emulator import Emulator
 from hark.device.protocol import (
+    MAX_PACKED_SAMPLES,
     MAX_PAYLOAD,
     PROTO,
     SEQ_ASYNC,
@@ -33,6 +34,7 @@ from hark.device.protocol import (
     ProtocolError,
     encode_frame,
     pack,
+    pack_audio,
     param_bits,
     param_value,
     unpack,
@@ -65,6 +67,7 @@ class StreamResult:
     max_in_flight: int = 0
     granted: int = 0  # the credit window the device granted at AUDIO_START
     credit_resyncs: int = 0  # credits recovered by a PING after a chunk was lost on the line
+    wire_bytes: int = 0  # audio frames as sent, delimiters included
 
     @property
     def echo(self) -> np.ndarray:
@@ -97,6 +100,7 @@ class DeviceLink:
         self.hello: Message | None = None
         self.emulator: Emulator | None = None
         self.credit_resync_s = 2.0  # how long to wait for a credit before assuming a chunk was lost
+        self.last_profile_total = 0
 
     @classmethod
     def open(cls, url: str, baudrate: int = 115200, **kw: Any) -> DeviceLink:  # noqa: ANN401
@@ -117,7 +121,9 @@ class DeviceLink:
     def _read_some(self, wait: float) -> None:
         """Reads what has arrived (waiting up to `wait` s for the first byte) and sorts the messages."""
         try:
-            self.port.timeout = max(0.0, min(wait, 0.2))
+            wait = max(0.0, min(wait, 0.2))
+            if self.port.timeout != wait:  # setting it reconfigures a tty: only when it changes
+                self.port.timeout = wait
             data = self.port.read(max(1, self.port.in_waiting))
         except (serial.SerialException, OSError) as err:
             raise DeviceError(f"serial link failed: {err}{self._where()}") from err
@@ -150,6 +156,10 @@ class DeviceLink:
             if left <= 0:
                 raise DeviceTimeout(f"timed out after {timeout:.1f} s waiting for {what}{self._where()}")
             self._read_some(left)
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
+        """Reads and sorts incoming messages until predicate() holds; DeviceTimeout names `what`."""
+        self._wait(predicate, timeout, what)
 
     def poll(self, timeout: float = 0.0) -> list[Message]:
         """Returns the asynchronous messages received so far (waiting up to `timeout` for the first)."""
@@ -259,6 +269,7 @@ class DeviceLink:
         self.send("PROFILE_REQUEST", seq)
         first = self.reply(seq, "PROFILE_REQUEST", "PROFILE_OPS", timeout)
         counts = [0] * first.total_ops
+        self.last_profile_total = int(first.invoke_total)  # the whole invoke, timed around the op loop
         msg = first
         while True:
             counts[msg.first_op : msg.first_op + len(msg.counts)] = [int(c) for c in msg.counts]
@@ -276,19 +287,22 @@ class DeviceLink:
         samples: np.ndarray,
         *,
         chunk_samples: int = 320,
+        packed: bool = True,
         timeout: float | None = None,
         on_message: Callable[[Message], None] | None = None,
         ignore_credits: bool = False,
     ) -> StreamResult:
-        """Streams int16 audio as AUDIO_CHUNK frames, never more in flight than the device granted.
+        """Streams int16 audio, never more frames in flight than the device granted.
 
-        Waits at the end until the device has consumed every chunk. `ignore_credits` sends as fast as
-        the line takes, to test that a device counts the overruns that follow.
+        Each chunk goes as AUDIO_PACKED (lossless, about half the bytes of speech) when `packed` and
+        that is smaller, else as AUDIO_CHUNK frames. Waits at the end until the device has consumed
+        every frame. `ignore_credits` sends as fast as the line takes, to test that a device counts
+        the overruns that follow.
         """
         samples = np.asarray(samples)
         if samples.ndim != 1 or samples.dtype != np.int16:
             raise DeviceError(f"audio must be 1-D int16, got {samples.dtype} {samples.shape}")
-        max_chunk = (MAX_PAYLOAD - 4) // 2
+        max_chunk = MAX_PACKED_SAMPLES if packed else RAW_CHUNK_SAMPLES
         if not 0 < chunk_samples <= max_chunk:
             raise DeviceError(f"chunk_samples must be in 1..{max_chunk}")
         timeout = self.timeout if timeout is None else timeout
@@ -306,16 +320,17 @@ class DeviceLink:
 
         sent = 0
         for start in range(0, len(samples), chunk_samples):
-            if not ignore_credits and self.credits <= 0:
-                self._await_credit(granted, timeout, result)
-            piece = samples[start : start + chunk_samples]
-            self.send("AUDIO_CHUNK", first_sample=start, samples=piece)
-            self.credits -= 1
-            sent += 1
-            result.max_in_flight = max(result.max_in_flight, sent - self.chunks_done)
-            drain()
+            for frame in _audio_frames(samples[start : start + chunk_samples], start, packed):
+                if not ignore_credits and self.credits <= 0:
+                    self._await_credit(granted, timeout, result)
+                self.write_raw(frame)
+                result.wire_bytes += len(frame)
+                self.credits -= 1
+                sent += 1
+                result.max_in_flight = max(result.max_in_flight, sent - self.chunks_done)
+                drain()
         if not ignore_credits:
-            self._wait(lambda: self.chunks_done >= sent, timeout, f"the device to consume {sent} audio chunks")
+            self._wait(lambda: self.chunks_done >= sent, timeout, f"the device to consume {sent} audio frames")
         result.chunks = sent
         drain()
         return result
@@ -344,6 +359,29 @@ class DeviceLink:
         self.request("MODEL_SWITCH", "ACK")
 
 
+RAW_CHUNK_SAMPLES = (MAX_PAYLOAD - 4) // 2  # samples in one AUDIO_CHUNK
+
+
+def _audio_frames(piece: np.ndarray, first_sample: int, packed: bool) -> list[bytes]:
+    """One AUDIO_PACKED frame if that is smaller, else AUDIO_CHUNK frames."""
+    raw_size = 4 * -(-len(piece) // RAW_CHUNK_SAMPLES) + 2 * len(piece)
+    if packed:
+        order, k, bits = pack_audio(piece)
+        if 8 + len(bits) <= MAX_PAYLOAD and 8 + len(bits) < raw_size:
+            payload = pack(
+                "AUDIO_PACKED", first_sample=first_sample, count=len(piece), order=order, rice_k=k, bits=bits
+            )
+            return [encode_frame(PROTO.messages["AUDIO_PACKED"].type, SEQ_ASYNC, payload)]
+    return [
+        encode_frame(
+            PROTO.messages["AUDIO_CHUNK"].type,
+            SEQ_ASYNC,
+            pack("AUDIO_CHUNK", first_sample=first_sample + i, samples=piece[i : i + RAW_CHUNK_SAMPLES]),
+        )
+        for i in range(0, len(piece), RAW_CHUNK_SAMPLES)
+    ]
+
+
 @contextmanager
 def emulated_link(
     image: Path | str, *, transport: str = "tcp", hello_timeout: float = 10.0, timeout: float = 5.0
@@ -355,6 +393,6 @@ def emulated_link(
         link.emulator = emu
         try:
             link.wait_hello(hello_timeout)
-        except DeviceTimeout as err:
-            raise DeviceTimeout(f"{image}: no HELLO frame within {hello_timeout:.1f} s of boot: {err}") from err
+        except DeviceError as err:
+            raise type(err)(f"{image}: no HELLO frame within {hello_timeout:.1f} s of boot: {err}") from err
         yield link

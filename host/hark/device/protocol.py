@@ -96,7 +96,8 @@ def parse_header(text: str) -> Definitions:
         if not m:
             continue
         fields = tuple(
-            FieldDef(kind, name, tail == "T") for tail, kind, name in re.findall(r"\b([FT])\((\w+), (\w+)\)", m.group(2))
+            FieldDef(kind, name, tail == "T")
+            for tail, kind, name in re.findall(r"\b([FT])\((\w+), (\w+)\)", m.group(2))
         )
         for i, f in enumerate(fields):
             known = TAIL_DTYPES if f.tail else {**SCALAR_FORMATS, "s8": ""}
@@ -138,6 +139,9 @@ MAX_PAYLOAD = PROTO.constants["MAX_PAYLOAD"]
 MAX_ENCODED = PROTO.constants["MAX_ENCODED"]
 AUDIO_WINDOW = PROTO.constants["AUDIO_WINDOW"]
 SEQ_ASYNC = PROTO.constants["SEQ_ASYNC"]
+MAX_PACKED_SAMPLES = PROTO.constants["MAX_PACKED_SAMPLES"]
+PACKED_MAX_ORDER = PROTO.constants["PACKED_MAX_ORDER"]
+PACKED_MAX_RICE_K = PROTO.constants["PACKED_MAX_RICE_K"]
 
 
 # -- payloads ------------------------------------------------------------------------------------
@@ -393,3 +397,66 @@ def param_value(kind: int | str, bits: int) -> int | float:
     kind = chr(kind) if isinstance(kind, int) else kind
     raw = struct.pack("<I", bits & 0xFFFFFFFF)
     return struct.unpack("<f", raw)[0] if kind == "f" else struct.unpack("<i", raw)[0]
+
+
+# -- packed audio (AUDIO_PACKED) -------------------------------------------------------------------
+def _residuals(x: np.ndarray, order: int) -> np.ndarray:
+    e = x.astype(np.int64)
+    for _ in range(order):
+        e = np.concatenate([e[:1], np.diff(e)])
+    return e
+
+
+def pack_audio(samples: np.ndarray) -> tuple[int, int, bytes]:
+    """Losslessly packs int16 samples as AUDIO_PACKED does: returns (order, rice_k, bits).
+
+    Picks the predictor order and Rice parameter that give the fewest bits.
+    """
+    x = np.asarray(samples)
+    if x.ndim != 1 or x.dtype != np.int16 or len(x) > MAX_PACKED_SAMPLES:
+        raise ProtocolError(f"expected at most {MAX_PACKED_SAMPLES} int16 samples, got {x.dtype} {x.shape}")
+    best: tuple[int, int, int, np.ndarray] | None = None
+    for order in range(PACKED_MAX_ORDER + 1):
+        e = _residuals(x, order)
+        z = np.where(e >= 0, 2 * e, -2 * e - 1)
+        guess = int(np.log2(z.mean() + 1)) if len(z) else 0
+        for k in range(max(0, guess - 2), min(PACKED_MAX_RICE_K, guess + 2) + 1):
+            nbits = int(np.sum(z >> k)) + (k + 1) * len(z)
+            if best is None or nbits < best[0]:
+                best = (nbits, order, k, z)
+    assert best is not None
+    nbits, order, k, z = best
+    q = z >> k
+    starts = np.concatenate([[0], np.cumsum(q + 1 + k)[:-1]]).astype(np.int64)
+    bits = np.zeros(nbits, np.uint8)
+    bits[starts + q] = 1  # the unary quotient: q zeros, then a one
+    for j in range(k):
+        bits[starts + q + 1 + j] = (z >> (k - 1 - j)) & 1
+    return order, k, np.packbits(bits).tobytes()
+
+
+def unpack_audio(bits: bytes, order: int, rice_k: int, count: int) -> np.ndarray:
+    """The inverse of pack_audio (the device's decoder, restated); raises ProtocolError on bad input."""
+    if not (0 <= order <= PACKED_MAX_ORDER and 0 <= rice_k <= PACKED_MAX_RICE_K and 0 <= count <= MAX_PACKED_SAMPLES):
+        raise ProtocolError(f"packed audio: order {order}, rice_k {rice_k} or count {count} out of range")
+    flat = np.unpackbits(np.frombuffer(bits, np.uint8))
+    ones = np.flatnonzero(flat)
+    values = np.empty(count, np.int64)
+    pos = 0
+    for n in range(count):
+        i = np.searchsorted(ones, pos)
+        if i >= len(ones) or ones[i] + 1 + rice_k > len(flat):
+            raise ProtocolError("packed audio: the bits run out")
+        q = int(ones[i]) - pos
+        pos = int(ones[i]) + 1
+        r = 0
+        for b in flat[pos : pos + rice_k]:
+            r = (r << 1) | int(b)
+        pos += rice_k
+        z = (q << rice_k) | r
+        values[n] = -((z + 1) >> 1) if z & 1 else z >> 1
+    for _ in range(order):
+        values = np.cumsum(values)
+    if count and (values.min() < -32768 or values.max() > 32767):
+        raise ProtocolError("packed audio: a sample leaves the int16 range")
+    return values.astype(np.int16)

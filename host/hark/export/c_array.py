@@ -53,3 +53,29 @@ def write_c_array(tflite: bytes, name: str, labels: Sequence[str], out_dir: str 
         f"const char *const {ident}_labels[{ident.upper()}_LABEL_COUNT] = {{{label_list}}};\n"
     )
     return source, header
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m hark.export.c_array MODEL.tflite --name NAME --out DIR`: the build's model embedding step."""
+    import argparse
+
+    from hark.export.metadata import MetadataError, read_metadata
+
+    p = argparse.ArgumentParser(prog="python -m hark.export.c_array", description=main.__doc__)
+    p.add_argument("tflite", type=Path)
+    p.add_argument("--name", required=True, help="C name prefix: <name>_model, <name>_model_len")
+    p.add_argument("--out", required=True, type=Path)
+    args = p.parse_args(argv)
+    if not args.tflite.is_file():
+        p.error(f"{args.tflite}: no such model file")
+    data = args.tflite.read_bytes()
+    try:
+        labels = read_metadata(data).labels
+    except MetadataError as err:
+        p.error(f"{args.tflite}: {err}")
+    write_c_array(data, args.name, labels, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

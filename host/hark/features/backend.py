@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 from typing import Any, Protocol
 
 import numpy as np
@@ -87,16 +88,31 @@ class TfOpBackend:
 
 
 class CFrontendBackend:
-    """The project's C frontend (the firmware's code) through its Python binding."""
+    """The project's C frontend (the firmware's code) through its Python binding.
+
+    tf.data calls it from several threads at once and ctypes releases the GIL, so each thread gets its own
+    frontend instance (state) per setting rather than sharing the binding's cached one."""
 
     name = "c"
 
-    def __init__(self, compute: Any) -> None:
-        self._compute = compute
+    def __init__(self, module: Any) -> None:
+        self._module = module
+        self._local = threading.local()
+        self._lock = threading.Lock()
+
+    def _raw(self, audio: np.ndarray, fe: FrontendSpec) -> np.ndarray:
+        make = getattr(self._module, "Frontend", None)
+        if make is None:
+            with self._lock:
+                return np.asarray(self._module.compute_features(audio, fe))
+        instances = self._local.__dict__.setdefault("instances", {})
+        if fe not in instances:
+            instances[fe] = make(fe)
+        return np.asarray(instances[fe].run(audio))
 
     def uint16(self, audio: np.ndarray, fe: FrontendSpec) -> np.ndarray:
         audio = _check_audio(audio, fe)
-        out = np.asarray(self._compute(audio, fe))
+        out = self._raw(audio, fe)
         want = (frames_for(len(audio), fe), fe.num_channels)
         if out.dtype != np.uint16 or out.shape != want:
             raise FeatureError(f"C frontend returned {out.dtype} {out.shape}, expected uint16 {want}")
@@ -112,15 +128,15 @@ class CFrontendBackend:
 @functools.lru_cache(maxsize=1)
 def _c_backend() -> CFrontendBackend | None:
     try:
-        from hark.frontend import compute_features  # the C binding; may be absent or unbuilt
+        import hark.frontend as module  # the C binding; may be absent
     except ImportError as err:
         log.debug("C frontend binding not importable: %s", err)
         return None
-    backend = CFrontendBackend(compute_features)
+    backend = CFrontendBackend(module)
     try:
         backend.uint16(np.zeros(FrontendSpec().clip_samples, np.int16), FrontendSpec())
-    except Exception as err:  # an unbuilt library raises OSError, FileNotFoundError or the binding's own error
-        log.debug("C frontend binding present but unusable: %s", err)
+    except Exception as err:  # its library not built, or a binding that breaks the contract
+        log.info("C frontend not usable (%s); features come from TF's audio_microfrontend op", err)
         return None
     return backend
 

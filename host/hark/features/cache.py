@@ -54,6 +54,8 @@ class FeatureCache:
         self, paths: Sequence[str], compute: Callable[[list[str]], np.ndarray]
     ) -> np.ndarray:
         """Features for `paths` (N, frames, channels); `compute(missing_paths)` fills in the clips not cached."""
+        if not paths:
+            return np.zeros((0, *self.shape), self.dtype)
         keys = [file_key(p) for p in paths]
         index = self._index()
         missing = sorted({p for p, k in zip(paths, keys, strict=True) if k not in index})

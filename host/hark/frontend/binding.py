@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import subprocess
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -196,14 +197,27 @@ class Frontend:
         return out[:got]
 
 
-@functools.lru_cache(maxsize=8)
-def _cached(fe: FrontendSpec) -> Frontend:
-    return Frontend(fe)
+_per_thread = threading.local()
+
+
+def _frontend_for_this_thread(fe: FrontendSpec) -> Frontend:
+    # A Frontend holds streaming state and ctypes releases the GIL during C calls, so threads (tf.data
+    # workers) must never share one: each thread keeps its own, per settings.
+    cache: dict[FrontendSpec, Frontend] | None = getattr(_per_thread, "frontends", None)
+    if cache is None:
+        cache = _per_thread.frontends = {}
+    front = cache.get(fe)
+    if front is None:
+        if len(cache) >= 8:
+            cache.clear()
+        front = cache[fe] = Frontend(fe)
+    return front
 
 
 def compute_features(audio_int16: np.ndarray, fe: FrontendSpec) -> np.ndarray:
-    """The default feature backend: a clip's frames x channels uint16 features from the C frontend."""
-    return _cached(fe).run(audio_int16)
+    """The default feature backend: a clip's frames x channels uint16 features from the C frontend.
+    Safe to call from many threads at once."""
+    return _frontend_for_this_thread(fe).run(audio_int16)
 
 
 def to_int8_micro(features: np.ndarray) -> np.ndarray:

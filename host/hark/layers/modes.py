@@ -37,6 +37,8 @@ class Modes(str, enum.Enum):
     def parse(cls, value: str | Modes) -> Modes:
         if isinstance(value, Modes):
             return value
+        if value == "window":  # the spec's name for a non-streaming device model
+            return Modes.NON_STREAM_INFERENCE
         for mode in cls:
             if value in (mode.value, mode.name, mode.name.lower()):
                 return mode

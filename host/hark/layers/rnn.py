@@ -28,16 +28,23 @@ class _StreamingRNN(StatefulLayer):
         mode: str | Modes = Modes.TRAINING,
         batch_size: int = 1,
         cell_config: dict[str, Any] | None = None,
+        unroll: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(mode=mode, batch_size=batch_size, **kwargs)
         self.units = int(units)
         self.return_sequences = bool(return_sequences)
         self.cell_config = dict(cell_config or {})
+        # Unrolled for non-streaming inference, the converted model is a flat graph: the tflite-micro
+        # interpreter (0.dev20261023182759) segfaults on the int8 WHILE loop a rolled RNN converts to.
+        # Training keeps the loop, which compiles much faster.
+        self.unroll = bool(unroll)
         cell = self.cell_class(self.units, name="cell", **self.cell_config)
         # The RNN wrapper owns the cell, so the weights are the same objects in every mode.
         self.rnn = keras.layers.RNN(
-            cell, return_sequences=self.return_sequences or self.mode is Modes.SEQUENCE_INFERENCE
+            cell,
+            return_sequences=self.return_sequences or self.mode is Modes.SEQUENCE_INFERENCE,
+            unroll=self.unroll and self.mode is Modes.NON_STREAM_INFERENCE,
         )
 
     def state_shapes(self, input_shape: tuple[int | None, ...]) -> list[tuple[int, ...]]:
@@ -77,7 +84,14 @@ class _StreamingRNN(StatefulLayer):
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
-        config.update({"units": self.units, "return_sequences": self.return_sequences, "cell_config": self.cell_config})
+        config.update(
+            {
+                "units": self.units,
+                "return_sequences": self.return_sequences,
+                "cell_config": self.cell_config,
+                "unroll": self.unroll,
+            }
+        )
         return config
 
 

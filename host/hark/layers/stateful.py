@@ -51,14 +51,6 @@ def is_state_variable(layer: keras.layers.Layer, variable: keras.Variable) -> bo
     return isinstance(layer, StatefulLayer) and any(variable is v for v in layer.state_variables)
 
 
-def model_weights_without_state(model: keras.Model) -> list[keras.Variable]:
-    """The model's weights in a stable order, leaving out streaming state variables."""
-    out: list[keras.Variable] = []
-    for layer in model.layers:
-        out.extend(w for w in layer.weights if not is_state_variable(layer, w))
-    return out
-
-
 def reset_states(model: keras.Model) -> None:
     """Zeroes every internal streaming state of a model (start of a new stream)."""
     for layer in model.layers:

@@ -180,7 +180,9 @@ class Interpreter:
     def metadata(self, name: str) -> bytes | None:
         """The bytes of Model.metadata[name], or None if the model has no such entry."""
         ptr, n = ctypes.c_void_p(), ctypes.c_uint32()
-        rc = self._lib.runtime_model_metadata(ctypes.byref(self._model), name.encode(), ctypes.byref(ptr), ctypes.byref(n))
+        rc = self._lib.runtime_model_metadata(
+            ctypes.byref(self._model), name.encode(), ctypes.byref(ptr), ctypes.byref(n)
+        )
         if rc == -5:
             return None
         if rc:

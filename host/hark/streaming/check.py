@@ -34,6 +34,12 @@ _PER_FRAME = (
 )
 
 
+def _is_time_axis(axis: int | list[int], shape: tuple[int | None, ...]) -> bool:
+    """Axis 1 of a rank >= 3 tensor is time; rank-2 tensors come after a reducer and have no time axis."""
+    axes = axis if isinstance(axis, (list, tuple)) else [axis]
+    return len(shape) >= 3 and any(a % len(shape) == 1 for a in axes)
+
+
 def why_not_streamable(layer: keras.layers.Layer) -> str | None:
     """None if the layer streams one frame per call, else the reason (without the layer's name)."""
     if isinstance(layer, StatefulLayer):
@@ -45,7 +51,7 @@ def why_not_streamable(layer: keras.layers.Layer) -> str | None:
             return str(err)
         return None
     if isinstance(layer, (LastFrame, *_PER_FRAME)):
-        if isinstance(layer, keras.layers.BatchNormalization) and layer.axis in (1, -len(layer.input.shape) + 1):
+        if isinstance(layer, keras.layers.BatchNormalization) and _is_time_axis(layer.axis, layer.input.shape):
             return "it normalizes along time (axis 1)"
         return None
     if isinstance(layer, keras.layers.Bidirectional):
@@ -76,7 +82,7 @@ def why_not_streamable(layer: keras.layers.Layer) -> str | None:
             return f"Reshape to {tuple(layer.target_shape)} fixes the frame count; use -1 for the time axis"
         return None
     if isinstance(layer, keras.layers.Concatenate):
-        if layer.axis in (1, -len(layer.output.shape) + 1):
+        if _is_time_axis(layer.axis, layer.output.shape):
             return "it concatenates along time"
         return None
     return f"{type(layer).__name__} is not known to act on each frame alone"

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 from hark.layers.frames import LastFrame
-from hark.layers.modes import Modes
+from hark.layers.modes import Modes, NotStreamableError
 from hark.layers.stateful import StatefulLayer, is_state_variable
 from hark.streaming.check import check_streamable
 
@@ -24,6 +24,15 @@ FEATURES = "features"
 PROBABILITIES = "probabilities"
 STATE_IN = "state_in_"
 STATE_OUT = "state_out_"
+_MERGES = (
+    keras.layers.Add,
+    keras.layers.Subtract,
+    keras.layers.Multiply,
+    keras.layers.Maximum,
+    keras.layers.Minimum,
+    keras.layers.Average,
+    keras.layers.Concatenate,
+)
 
 
 def _functional(model: keras.Model) -> keras.Model:
@@ -87,17 +96,35 @@ def convert(
             raise ValueError("streaming models here consume one frame per call (frames_per_call=1)")
         features = keras.Input(batch_shape=(batch_size, frames_per_call, *feature_shape), name=FEATURES)
     elif mode is Modes.SEQUENCE_INFERENCE:
+        if not frames or frames < 1:
+            raise ValueError("the sequence oracle needs the input length: convert(..., frames=N)")
         features = keras.Input(shape=(frames, *feature_shape), name=FEATURES)
     else:
         features = keras.Input(shape=tuple(graph.inputs[0].shape[1:]), name=FEATURES)
 
     state_inputs: dict[str, Any] = {}
     state_outputs: dict[str, Any] = {}
+    # How many frames each streamed tensor lags its non-streaming counterpart ('same' padding looks ahead).
+    delays: dict[int, int] = {id(features): 0}
 
     def operation_fn(layer: keras.layers.Layer) -> keras.layers.Layer:
         return _clone_layer(layer, mode, batch_size)
 
     def call_fn(layer: keras.layers.Layer, *args: Any, **kwargs: Any) -> Any:
+        lags = [delays.get(id(t), 0) for t in keras.tree.flatten((args, kwargs)) if isinstance(t, keras.KerasTensor)]
+        if mode.is_streaming and isinstance(layer, _MERGES) and len(set(lags)) > 1:
+            raise NotStreamableError(
+                f"model '{model.name}': layer '{layer.name}' ({type(layer).__name__}) cannot stream: it merges "
+                f"branches that lag by {sorted(set(lags))} frames (non-causal 'same' padding upstream); pad "
+                "causally or put a hark.layers.Delay on the branch that lags less"
+            )
+        lag = max(lags, default=0) + (int(getattr(layer, "delay_frames", 0)) if mode.is_streaming else 0)
+        y = _call(layer, args, kwargs)
+        for t in keras.tree.flatten(y):
+            delays[id(t)] = lag
+        return y
+
+    def _call(layer: keras.layers.Layer, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if mode is not Modes.STREAM_EXTERNAL_STATE_INFERENCE or not isinstance(layer, StatefulLayer):
             return layer(*args, **kwargs)
         x = args[0]
@@ -127,6 +154,7 @@ def convert(
     else:
         new = keras.Model(inputs=features, outputs=out, name=name)
     _copy_weights(graph, new)
+    new.stream_delay_frames = delays.get(id(out), 0) if not isinstance(out, dict) else 0
     return new
 
 

@@ -4,7 +4,17 @@
 over `spec.labels`; `summarize(model)` counts parameters and MACs per layer.
 """
 
-from hark.zoo import cnn, crnn, dnn, ds_cnn, speech_commands, svdf, tc_resnet, tiny_conv  # noqa: F401  (register)
+from hark.zoo import (  # noqa: F401  (importing a family registers it)
+    cnn,
+    crnn,
+    dnn,
+    ds_cnn,
+    rnn,
+    speech_commands,
+    svdf,
+    tc_resnet,
+    tiny_conv,
+)
 from hark.zoo.registry import architecture, build_model, known_models, resolve_params
 from hark.zoo.summary import summarize
 

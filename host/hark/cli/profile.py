@@ -1,0 +1,46 @@
+"""hark-profile: per-layer instruction/cycle counts, MACs, RAM and flash of a .tflite, on a board or the host."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from hark.device.link import DeviceError
+from hark.device.session import open_device
+from hark.profiling import profile_on_device, profile_on_host
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="hark-profile", description=__doc__)
+    p.add_argument("model", type=Path, help="a .tflite (any int8 model the runtime supports; no rebuild needed)")
+    p.add_argument("--device", action="store_true",
+                   help="run on a board: the emulated mps2-an386 unless --port names a real one")  # fmt: skip
+    p.add_argument("--port", help="serial port or pyserial URL of a real board (implies --device)")
+    p.add_argument("--image", type=Path, help="firmware image for the emulated board")
+    p.add_argument("--hop-ms", type=float, help="invoke period for the CPU load (default: from the model metadata)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    p.add_argument("--out", type=Path, help="also write the JSON report to this file")
+    args = p.parse_args(argv)
+    if not args.model.is_file():
+        p.error(f"{args.model}: no such model file")
+    tflite = args.model.read_bytes()
+    name = args.model.stem
+    try:
+        if args.device or args.port:
+            with open_device(args.port, image=args.image, timeout=30.0) as link:
+                report = profile_on_device(tflite, link, name=name, hop_ms=args.hop_ms)
+        else:
+            report = profile_on_host(tflite, name=name, hop_ms=args.hop_ms)
+    except (DeviceError, RuntimeError, ValueError) as err:
+        print(f"hark-profile: {args.model}: {err}", file=sys.stderr)
+        return 1
+    print(report.to_json() if args.json else report.table())
+    if args.out:
+        args.out.write_text(report.to_json() + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""One way for every host tool to reach a board: a real one on a serial port, or the emulated one.
+
+`open_device(port=None)` boots the app image under QEMU; `open_device("/dev/ttyACM0")` (or any pyserial
+URL) opens a real board and waits for it to answer. Either way the tool gets a `DeviceLink`, and an
+optional model is uploaded into the board's RAM and switched to, so nothing needs reflashing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from hark import paths
+from hark.device.link import DeviceError, DeviceLink, emulated_link
+
+
+def default_image() -> Path:
+    """The app image of the demo build (with its model built in) if there is one, else the plain one."""
+    demo = paths.build_dir("arm-demo") / "firmware" / "app" / "hark_app.elf"
+    return demo if demo.is_file() else paths.firmware_image("hark_app")
+
+
+@contextmanager
+def open_device(
+    port: str | None = None,
+    *,
+    image: Path | str | None = None,
+    model: bytes | None = None,
+    timeout: float = 10.0,
+) -> Iterator[DeviceLink]:
+    """A link to a board that has answered a ping, running `model` if one is given."""
+    if port is None:
+        with emulated_link(image or default_image(), timeout=timeout) as link:
+            _use_model(link, model)
+            yield link
+        return
+    link = DeviceLink.open(port, timeout=timeout)
+    try:
+        try:
+            link.ping(timeout=timeout)
+        except DeviceError as err:
+            raise DeviceError(f"the board on {port} does not answer a ping ({err}); is the hark app flashed?") from err
+        _use_model(link, model)
+        yield link
+    finally:
+        link.close()
+
+
+def _use_model(link: DeviceLink, model: bytes | None) -> None:
+    if model is None:
+        return
+    status = link.upload_model(model)
+    if status is None or not status.verified:
+        raise DeviceError(f"the board did not verify the uploaded model: {status}")
+    link.switch_model()

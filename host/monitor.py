@@ -1,0 +1,12 @@
+#!/usr/bin/env python3
+"""hark-monitor (see hark.cli.monitor)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from hark.cli.monitor import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The README's main job, end to end on the emulated board, and the user tools on its result.
+
+One session fixture runs `hark demo` for real (TTS dataset -> TensorFlow training -> int8 export -> firmware
+with the model -> QEMU -> a 30 s WAV streamed over serial). The tests then hold the board against the host
+twin and exercise profile, monitor and classify on that model.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hark.data.wav import read_wav
+from hark.device.session import open_device
+from hark.twin import Twin
+
+pytestmark = [pytest.mark.emulator, pytest.mark.slow]
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "tflite-micro"
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("demo")
+    figures = root / "figures.json"
+    cmd = [sys.executable, "-m", "hark.demo", "--data-dir", str(root / "data"), "--run-dir", str(root / "run"),
+           "--build-dir", str(root / "build"), "--json", str(figures)]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=1500)
+    print(out.stdout[-4000:])
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return {
+        "stdout": out.stdout,
+        "figures": json.loads(figures.read_text()),
+        "model": root / "run" / "export" / "micro_speech.tflite",
+        "image": root / "build" / "firmware" / "app" / "hark_app.elf",
+        "wav": root / "run" / "stream_test.wav",
+    }
+
+
+def test_demo_detects_on_the_board_exactly_as_the_twin(demo: dict) -> None:
+    f = demo["figures"]
+    assert f["twin_equals_device"] is True
+    acc = f["streaming_accuracy"]
+    assert acc["words"] >= 8 and acc["duration_s"] >= 30
+    # A trained model finds a fair share of its words; an untrained or broken pipeline finds none.
+    assert acc["matched"] >= 0.3 * acc["words"], acc
+    hop = f["instructions_per_hop"]
+    assert 0 < hop["frontend"] < 60_000 and hop["inference"] > 0
+    for line in ("[7/7] results", "host twin: identical detections", "counts are instructions"):
+        assert line in demo["stdout"]
+
+
+def test_board_scores_equal_twin_scores_every_hop(demo: dict) -> None:
+    model = demo["model"].read_bytes()
+    audio = read_wav(demo["wav"], 16000)[: 12 * 16000]
+    twin = Twin(model).run(audio)
+    with open_device(image=demo["image"], timeout=30.0) as link:
+        link.set_param("report.scores_every_hops", 1)
+        result = link.stream_audio(audio, timeout=120.0)
+    board = [(m.hop, m.time_ms, np.asarray(m.scores, np.int8)) for m in result.messages if m.name == "SCORES"]
+    assert len(board) == len(twin.scores) > 500
+    for (bh, bt, bs), (th, tt, ts) in zip(board, twin.scores, strict=True):
+        assert (bh, bt) == (th, tt) and np.array_equal(bs, ts), (bh, bs, ts)
+    dets = [(m.label_name, m.time_ms, m.score) for m in result.messages if m.name == "DETECTION"]
+    assert dets == [(d.label, int(d.time_ms), int(d.score)) for d in twin.detections]
+
+
+def test_profile_device_uploads_any_model_and_counts_add_up() -> None:
+    model = REFERENCE / "models" / "micro_speech_quantized.tflite"
+    out = subprocess.run([sys.executable, "-m", "hark.cli.profile", "--device", "--json", str(model)],
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["counter"] == "instructions" and "emulated" in report["where"]
+    ops = [row["op"] for row in report["layers"]]
+    assert ops == ["RESHAPE", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "SOFTMAX"]
+    assert all(row["count"] > 0 for row in report["layers"])
+    assert abs(report["layer_sum"] - report["invoke_total"]) <= 0.01 * report["invoke_total"]
+    assert report["macs"] == 336_000
+    assert 0 < report["arena_bytes"] < 16_384
+
+
+def test_monitor_prints_detections_live(demo: dict, tmp_path: Path) -> None:
+    wav = tmp_path / "short.wav"
+    from hark.data.wav import write_wav
+
+    write_wav(wav, read_wav(demo["wav"], 16000)[: 10 * 16000], 16000)
+    twin = Twin(demo["model"].read_bytes()).run(read_wav(wav, 16000))
+    out = subprocess.run([sys.executable, "-m", "hark.cli.monitor", "--image", str(demo["image"]), "--wav", str(wav),
+                          "--plain"], capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    detected = [line.split() for line in out.stdout.splitlines() if "DETECTED" in line]
+    assert [(d[3], int(d[5])) for d in detected] == [(t.label, int(t.score)) for t in twin.detections]
+    assert "instructions, load" in out.stdout and "(estimate: QEMU instructions at 80 MHz)" in out.stdout
+
+
+def test_classify_on_twin_and_device_agree(demo: dict, tmp_path: Path) -> None:
+    from hark.data.wav import write_wav
+
+    wav = tmp_path / "short.wav"
+    write_wav(wav, read_wav(demo["wav"], 16000)[: 8 * 16000], 16000)
+    runs = []
+    for extra in ([], ["--device", "--image", str(demo["image"])]):
+        out = subprocess.run([sys.executable, "-m", "hark.cli.classify", str(wav), "--model", str(demo["model"]),
+                              "--json", *extra], capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert out.returncode == 0, out.stderr
+        runs.append(json.loads(out.stdout))
+    assert runs[0] == runs[1]
+
+
+def test_tools_name_bad_input(tmp_path: Path) -> None:
+    bad = tmp_path / "stereo.wav"
+    bad.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x02\x00\x80\x3e\x00\x00"
+                    b"\x00\xfa\x00\x00\x04\x00\x10\x00data\x00\x00\x00\x00")  # fmt: skip
+    model = REFERENCE / "models" / "micro_speech_quantized.tflite"
+    out = subprocess.run([sys.executable, "-m", "hark.cli.classify", str(bad), "--model", str(model)],
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert out.returncode == 1 and "stereo.wav" in out.stderr and "channels" in out.stderr
+    ok = tmp_path / "ok.wav"
+    from hark.data.wav import write_wav
+
+    write_wav(ok, np.zeros(16000, np.int16), 16000)
+    out = subprocess.run([sys.executable, "-m", "hark.cli.classify", str(ok), "--model", str(model)],
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert out.returncode == 1 and "no hark metadata" in out.stderr
+    garbage = tmp_path / "garbage.tflite"
+    garbage.write_bytes(b"\x00" * 64)
+    out = subprocess.run([sys.executable, "-m", "hark.cli.profile", str(garbage)], capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    assert out.returncode == 1 and "garbage.tflite" in out.stderr

@@ -1,0 +1,28 @@
+"""The frontend on the emulated Cortex-M4F computes the same bits as the host library."""
+
+from __future__ import annotations
+
+import pytest
+
+from hark import paths
+from hark.device import run_to_exit
+from hark.frontend import benchmark, compute_features
+from hark.spec import FrontendSpec
+
+pytestmark = pytest.mark.emulator
+
+
+def test_device_features_equal_host_features() -> None:
+    image = paths.build_dir("arm") / "firmware" / "frontend" / "hark_frontend_bench.elf"
+    if not image.is_file():
+        pytest.fail(f"{image} is missing: run ./hark test, which builds it before pytest")
+    result = run_to_exit(image, timeout=60)
+    assert result.returncode == 0, result.debug_output
+    dev = benchmark.parse_bench_line(result.debug_output)
+    host = compute_features(benchmark.bench_signal(), FrontendSpec())
+    assert dev["frames"] == len(host) == 49 and dev["hops"] == 48
+    assert dev["checksum"] == benchmark.features_checksum(host)
+    assert dev["counter_kind"] == 1  # QEMU counts instructions
+    # The map-file accounting finds the frontend's code and no static RAM of its own.
+    sizes = benchmark.map_sizes(image.with_suffix(".map"))
+    assert sizes["hark_frontend"]["code"] > 4000 and sizes["hark_frontend"]["data"] + sizes["hark_frontend"]["bss"] == 0
