@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import wave
 from pathlib import Path
 
 import keras
 import numpy as np
 
-from hark.paths import REPO_ROOT
+from hark.paths import reference_dir
 from hark.spec import FrontendSpec
 
-# TFLM's micro_speech test clips (Apache-2.0): HARK_REFERENCE_DIR, else ../shared/reference next to the repo.
-_REFERENCE = Path(os.environ.get("HARK_REFERENCE_DIR", "") or REPO_ROOT.parent / "shared" / "reference")
-if not _REFERENCE.is_dir():
-    _REFERENCE = Path("/work/shared/reference")
-TESTDATA = _REFERENCE / "tflite-micro" / "testdata"
+# TFLM's micro_speech test clips (Apache-2.0), beside the repo (hark.paths.reference_dir).
+TESTDATA = reference_dir() / "tflite-micro" / "testdata"
 CLIPS = ("yes_1000ms", "no_1000ms", "noise_1000ms", "silence_1000ms")
 FEATURE_SCALE = 10.0 / 256.0  # TF speech_commands' "micro" preprocessing: uint16 output x 10/256
 

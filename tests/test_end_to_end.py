@@ -17,10 +17,11 @@ import pytest
 
 from hark.data.wav import read_wav
 from hark.device.session import open_device
+from hark.paths import reference_dir
 from hark.twin import Twin
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "tflite-micro"
+REFERENCE = reference_dir() / "tflite-micro"
 
 
 @pytest.fixture(scope="session")

@@ -16,11 +16,10 @@ import pytest
 from hark.frontend import Frontend, FrontendError, compute_features, to_int8_micro
 from hark.frontend import binding as frontend_binding
 from hark.frontend.oracle import tf_microfrontend
+from hark.paths import reference_dir
 from hark.spec import FrontendSpec
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "tflite-micro"
-if not REFERENCE.is_dir():  # a worktree under /work/wt: the shared folder sits beside /work/main
-    REFERENCE = Path("/work/shared/reference/tflite-micro")
+REFERENCE = reference_dir() / "tflite-micro"
 SR = 16000
 
 # Settings the acceptance asks for: noise reduction on/off, PCAN on/off, 10 or 20 ms step, 30 or 40

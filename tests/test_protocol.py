@@ -4,7 +4,6 @@ a host that ignores them are counted and reported."""
 
 from __future__ import annotations
 
-import os
 import struct
 import time
 import zlib
@@ -262,13 +261,7 @@ def test_overruns_are_counted_and_reported(link: DeviceLink) -> None:
 
 
 def _reference_model() -> Path:
-    base = Path(os.environ.get("HARK_REFERENCE_DIR", "") or paths.REPO_ROOT.parent / "shared" / "reference")
-    if not base.is_dir():
-        base = Path("/work/shared/reference")
-    model = base / "tflite-micro" / "models" / "micro_speech_quantized.tflite"
-    if not model.is_file():
-        pytest.skip(f"TFLM's micro_speech model is not at {model} (set HARK_REFERENCE_DIR)")
-    return model
+    return paths.reference_dir() / "tflite-micro" / "models" / "micro_speech_quantized.tflite"
 
 
 def test_uploaded_model_is_profiled_without_reflashing(link: DeviceLink) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -25,9 +24,10 @@ from hark.device import DeviceError, emulated_link, protocol
 
 
 def _default_audio() -> np.ndarray:
-    base = Path(os.environ.get("HARK_REFERENCE_DIR", "") or paths.REPO_ROOT.parent / "shared" / "reference")
-    if not base.is_dir():
-        base = Path("/work/shared/reference")
+    try:
+        base = paths.reference_dir()
+    except paths.ReferenceMissing:
+        base = Path("/nonexistent")
     clips = [base / "tflite-micro" / "testdata" / f"{n}_1000ms.wav" for n in ("yes", "no", "noise", "silence")]
     if all(c.is_file() for c in clips):
         return np.concatenate([_read_wav(c) for c in clips])

@@ -10,7 +10,9 @@
 #include "model.h"
 #include "op_names.h"
 
-#define RT_ALIGN 8u
+/* Every planned buffer and persistent block is aligned to a pointer's size: 4 bytes on Cortex-M (enough
+ * for LDR/LDRD of any element type), 8 on 64-bit hosts (int64/double natural alignment). */
+#define RT_ALIGN ((size_t)sizeof(void *))
 
 typedef struct {
   rt_tensor_t *tensors;
@@ -32,9 +34,9 @@ struct rt_interp {
   rt_subgraph_t *subgraphs;
   uint32_t n_subgraphs;
   const runtime_ops_t *ops;
-  runtime_profiler_t profiler;
-  int has_profiler;
+  const runtime_profiler_t *profiler; /* the caller's, NULL when off */
   int ready;
+  void *resources; /* resource variables (kernels/resource.h) */
 };
 
 /* ---- messages --------------------------------------------------------------------------------- */
@@ -64,6 +66,8 @@ static int set_error(char *buf, size_t size, int code, const char *a, const char
   put_str(buf, p, size, c);
   return code;
 }
+
+uint32_t rt_bytes(const rt_tensor_t *t) { return rt_type_size(t->type) * rt_elements(t); }
 
 static const char *node_name(const rt_node_t *node) { return node->kernel ? node->kernel->name : "?"; }
 
@@ -171,18 +175,40 @@ rt_tensor_t *rt_intermediate(rt_interp_t *rt, const rt_node_t *node, unsigned i)
   return i < node->n_intermediates ? rt_tensor(rt, node->subgraph, node->intermediates[i]) : 0;
 }
 
+/* The options table is re-validated on every read (prepare only), so nodes keep just its position. */
+static fb_table_t options_of(rt_interp_t *rt, const rt_node_t *node) {
+  fb_table_t none = {0, 0, 0, 0};
+  return node->options ? fb_table_at(&rt->fb, node->options) : none;
+}
 int32_t rt_opt_i32(rt_interp_t *rt, const rt_node_t *node, unsigned id, int32_t def) {
-  int32_t v = fb_i32(&rt->fb, &node->options, id, def);
+  fb_table_t t = options_of(rt, node);
+  int32_t v = fb_i32(&rt->fb, &t, id, def);
   return rt->fb.err ? def : v;
 }
 uint8_t rt_opt_u8(rt_interp_t *rt, const rt_node_t *node, unsigned id, uint8_t def) {
-  uint8_t v = fb_u8(&rt->fb, &node->options, id, def);
+  fb_table_t t = options_of(rt, node);
+  uint8_t v = fb_u8(&rt->fb, &t, id, def);
   return rt->fb.err ? def : v;
 }
 float rt_opt_f32(rt_interp_t *rt, const rt_node_t *node, unsigned id, float def) {
-  float v = fb_f32(&rt->fb, &node->options, id, def);
+  fb_table_t t = options_of(rt, node);
+  float v = fb_f32(&rt->fb, &t, id, def);
   return rt->fb.err ? def : v;
 }
+const uint8_t *rt_opt_vector(rt_interp_t *rt, const rt_node_t *node, unsigned id, uint32_t elem_size, uint32_t *len) {
+  fb_table_t t = options_of(rt, node);
+  fb_vec_t v = fb_vector(&rt->fb, &t, id, elem_size);
+  *len = rt->fb.err ? 0 : v.len;
+  return rt->fb.err || !v.len ? 0 : rt->fb.buf + v.pos;
+}
+const char *rt_opt_string(rt_interp_t *rt, const rt_node_t *node, unsigned id, uint32_t *len) {
+  fb_table_t t = options_of(rt, node);
+  const char *s = fb_string(&rt->fb, &t, id, len);
+  return rt->fb.err ? 0 : s;
+}
+
+unsigned rt_subgraph_count(const rt_interp_t *rt) { return rt->n_subgraphs; }
+void **rt_resources(rt_interp_t *rt) { return &rt->resources; }
 
 /* ---- building ---------------------------------------------------------------------------------------- */
 
@@ -198,8 +224,8 @@ static int build_tensor(rt_interp_t *rt, rt_tensor_t *t, const fb_table_t *ft) {
   t->type = fb_u8(fb, ft, RT_TENSOR_TYPE, 0);
   t->rank = (uint8_t)shape.len;
   t->dims = fb_vec_i32(fb, shape);
-  uint32_t es = rt_type_size(t->type);
-  t->bytes = es * rt_elements(t);
+  uint32_t es = 0;
+  (void)es;
   fb_table_t q = fb_sub(fb, ft, RT_TENSOR_QUANTIZATION);
   if (q.pos) {
     fb_vec_t scale = fb_vector(fb, &q, RT_QUANT_SCALE, 4);
@@ -261,7 +287,7 @@ static int build_subgraph(rt_interp_t *rt, unsigned index) {
     rt_tensor_t *t = &sg->tensors[i];
     if (build_tensor(rt, t, &ft)) return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "corrupt tensor", "", "");
     if (t->flags & RT_T_VARIABLE) {
-      t->data = rt_persistent(rt, 0, t->bytes);
+      t->data = rt_persistent(rt, 0, rt_bytes(t));
       if (!t->data) return RUNTIME_E_ARENA;
     }
   }
@@ -280,7 +306,7 @@ static int build_subgraph(rt_interp_t *rt, unsigned index) {
     node->index = (uint16_t)i;
     node->subgraph = (uint8_t)index;
     node->options_type = fb_u8(fb, &op, RT_OP_OPTIONS_TYPE, 0);
-    node->options = fb_sub(fb, &op, RT_OP_OPTIONS);
+    node->options = fb_sub(fb, &op, RT_OP_OPTIONS).pos;
     int32_t builtin = opcode_builtin(rt, fb_u32(fb, &op, RT_OP_OPCODE_INDEX, 0));
     if (fb->err) return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "corrupt operator", "", "");
     node->kernel = find_kernel(rt->ops, builtin);
@@ -369,6 +395,25 @@ static int32_t root_of(const int16_t *alias, int32_t t) {
   return t;
 }
 
+/* Extends the lifetime of tensor `index` (through its alias root) to cover time `when`. */
+static void touch(const rt_subgraph_t *sg, const int16_t *al, int32_t *ti, plan_item_t *items, uint32_t *n_items,
+                  uint32_t s, int32_t index, int32_t when) {
+  int32_t r = root_of(al, index);
+  const rt_tensor_t *t = &sg->tensors[r];
+  if (t->flags & (RT_T_CONST | RT_T_VARIABLE)) return;
+  if (ti[r] < 0) {
+    ti[r] = (int32_t)*n_items;
+    plan_item_t *n = &items[(*n_items)++];
+    n->size = rt_bytes(t);
+    n->first = n->last = when;
+    n->region = s ? 1 : 0;
+  } else {
+    plan_item_t *n = &items[ti[r]];
+    if (when < n->first) n->first = when;
+    if (when > n->last) n->last = when;
+  }
+}
+
 static int plan_memory(rt_interp_t *rt) {
   /* Count the items: one per tensor of each subgraph and one per node with scratch. */
   uint32_t n_tensors = 0, n_nodes = 0;
@@ -408,41 +453,22 @@ static int plan_memory(rt_interp_t *rt) {
       rt_tensor_t *ta = &sg->tensors[a], *tb = &sg->tensors[b];
       int is_input = 0;
       for (uint32_t k = 0; k < sg->n_inputs; k++) is_input |= sg->inputs[k] == b;
-      if (ta->flags || tb->flags || ta->bytes != tb->bytes || is_input || al[b] >= 0) continue;
+      if (ta->flags || tb->flags || rt_bytes(ta) != rt_bytes(tb) || is_input || al[b] >= 0) continue;
       if (root_of(al, a) == b) continue;
       al[b] = (int16_t)root_of(al, a);
     }
     /* Lifetimes, on a timeline where op i of this subgraph is time time_base + i. */
     int32_t end = time_base + (int32_t)(sg->n_nodes ? sg->n_nodes - 1 : 0);
-#define TOUCH(tensor_index, when)                                                         \
-  do {                                                                                    \
-    int32_t r_ = root_of(al, (tensor_index));                                             \
-    rt_tensor_t *t_ = &sg->tensors[r_];                                                   \
-    if (t_->flags & (RT_T_CONST | RT_T_VARIABLE)) break;                                  \
-    if (ti[r_] < 0) {                                                                     \
-      ti[r_] = (int32_t)n_items;                                                          \
-      plan_item_t *n_ = &items[n_items++];                                                \
-      n_->size = t_->bytes;                                                               \
-      n_->first = (when);                                                                 \
-      n_->last = (when);                                                                  \
-      n_->region = s ? 1 : 0;                                                             \
-    } else {                                                                              \
-      plan_item_t *n_ = &items[ti[r_]];                                                   \
-      if ((when) < n_->first) n_->first = (when);                                         \
-      if ((when) > n_->last) n_->last = (when);                                           \
-    }                                                                                     \
-  } while (0)
-    for (uint32_t k = 0; k < sg->n_inputs; k++) TOUCH(sg->inputs[k], time_base);
+    for (uint32_t k = 0; k < sg->n_inputs; k++) touch(sg, al, ti, items, &n_items, s, sg->inputs[k], time_base);
     for (uint32_t i = 0; i < sg->n_nodes; i++) {
       rt_node_t *node = &sg->nodes[i];
       int32_t now = time_base + (int32_t)i;
       for (uint32_t k = 0; k < node->n_inputs; k++)
-        if (node->inputs[k] >= 0) TOUCH(node->inputs[k], now);
-      for (uint32_t k = 0; k < node->n_outputs; k++) TOUCH(node->outputs[k], now);
-      for (uint32_t k = 0; k < node->n_intermediates; k++) TOUCH(node->intermediates[k], now);
+        if (node->inputs[k] >= 0) touch(sg, al, ti, items, &n_items, s, node->inputs[k], now);
+      for (uint32_t k = 0; k < node->n_outputs; k++) touch(sg, al, ti, items, &n_items, s, node->outputs[k], now);
+      for (uint32_t k = 0; k < node->n_intermediates; k++) touch(sg, al, ti, items, &n_items, s, node->intermediates[k], now);
     }
-    for (uint32_t k = 0; k < sg->n_outputs; k++) TOUCH(sg->outputs[k], end);
-#undef TOUCH
+    for (uint32_t k = 0; k < sg->n_outputs; k++) touch(sg, al, ti, items, &n_items, s, sg->outputs[k], end);
     for (uint32_t i = 0; i < sg->n_nodes; i++) {
       rt_node_t *node = &sg->nodes[i];
       if (!node->scratch_bytes) continue;
@@ -482,11 +508,16 @@ static int plan_memory(rt_interp_t *rt) {
 
 /* ---- public API ------------------------------------------------------------------------------------------- */
 
+/* TFLM's ResetVariableTensors: int8 state starts at its zero point (the quantized 0.0), others at 0. */
 static void zero_variables(rt_interp_t *rt) {
   for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
     rt_subgraph_t *sg = &rt->subgraphs[s];
-    for (uint32_t t = 0; t < sg->n_tensors; t++)
-      if (sg->tensors[t].flags & RT_T_VARIABLE) memset(sg->tensors[t].data, 0, sg->tensors[t].bytes);
+    for (uint32_t t = 0; t < sg->n_tensors; t++) {
+      rt_tensor_t *v = &sg->tensors[t];
+      if (!(v->flags & RT_T_VARIABLE)) continue;
+      int fill = v->type == RUNTIME_INT8 ? (int)(uint8_t)(int8_t)v->zero_point : 0;
+      memset(v->data, fill, rt_bytes(v));
+    }
   }
 }
 
@@ -545,13 +576,13 @@ int rt_invoke_subgraph(rt_interp_t *rt, unsigned index) {
   for (uint32_t i = 0; i < sg->n_nodes; i++) {
     rt_node_t *node = &sg->nodes[i];
     uint32_t t0 = 0;
-    int profile = rt->has_profiler && index == 0;
-    if (profile) t0 = rt->profiler.now();
+    const runtime_profiler_t *profile = index == 0 ? rt->profiler : 0;
+    if (profile) t0 = profile->now();
     int rc = node->kernel->eval(rt, node);
     if (profile) {
-      uint32_t t1 = rt->profiler.now();
-      uint32_t d = rt->profiler.elapsed ? rt->profiler.elapsed(t0, t1) : t1 - t0;
-      rt->profiler.report(rt->profiler.user, i, node->kernel->name, d);
+      uint32_t t1 = profile->now();
+      uint32_t d = profile->elapsed ? profile->elapsed(t0, t1) : t1 - t0;
+      profile->report(profile->user, i, node->kernel->name, d);
     }
     if (rc) {
       if (!rt->error[0]) rt_fail(rt, node, RUNTIME_E_EVAL, "eval failed", "");
@@ -581,12 +612,7 @@ int runtime_reset(runtime_t *r) {
 
 void runtime_set_profiler(runtime_t *r, const runtime_profiler_t *p) {
   if (!r || !r->impl) return;
-  if (p && p->now && p->report) {
-    r->impl->profiler = *p;
-    r->impl->has_profiler = 1;
-  } else {
-    r->impl->has_profiler = 0;
-  }
+  r->impl->profiler = p && p->now && p->report ? p : 0;
 }
 
 const char *runtime_error(const runtime_t *r) { return r ? r->error : "NULL runtime"; }
@@ -603,7 +629,7 @@ uint32_t runtime_output_count(const runtime_t *r) { return r && r->impl ? r->imp
 static int tensor_info(const rt_tensor_t *t, runtime_tensor_info_t *info) {
   memset(info, 0, sizeof *info);
   info->data = t->data;
-  info->bytes = t->bytes;
+  info->bytes = rt_bytes(t);
   info->type = (runtime_type_t)t->type;
   info->rank = t->rank;
   for (unsigned i = 0; i < t->rank; i++) info->dims[i] = t->dims[i];

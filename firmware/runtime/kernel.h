@@ -18,13 +18,11 @@ typedef struct rt_tensor {
   const int32_t *dims;  /* `rank` dims, in the model; NULL for a scalar */
   const float *scales;  /* quantization scales, in the model (1 per tensor or 1 per channel); NULL if none */
   int32_t zero_point;   /* zero_point[0] (per-channel zero points must all be equal to it) */
-  uint32_t bytes;
   uint16_t num_scales;
   uint8_t rank;
   uint8_t type;         /* runtime_type_t */
   uint8_t quant_dim;    /* the channel axis of per-channel scales */
   uint8_t flags;        /* RT_T_* */
-  uint16_t _pad;
 } rt_tensor_t;
 
 typedef struct rt_node {
@@ -34,7 +32,7 @@ typedef struct rt_node {
   const int32_t *intermediates;
   uint16_t n_inputs, n_outputs, n_intermediates;
   uint16_t index;        /* op index in its subgraph, for messages and profiling */
-  fb_table_t options;    /* builtin_options table (pos 0 if absent); read with rt_opt_* */
+  uint32_t options;      /* position of the builtin_options table (0 if absent); read with rt_opt_* */
   uint8_t options_type;
   uint8_t subgraph;
   uint32_t scratch_bytes; /* requested in prepare */
@@ -79,6 +77,14 @@ int rt_request_scratch(rt_interp_t *rt, rt_node_t *node, size_t bytes);
 int32_t rt_opt_i32(rt_interp_t *rt, const rt_node_t *node, unsigned id, int32_t def);
 uint8_t rt_opt_u8(rt_interp_t *rt, const rt_node_t *node, unsigned id, uint8_t def);
 float rt_opt_f32(rt_interp_t *rt, const rt_node_t *node, unsigned id, float def);
+/* A vector option (e.g. ReshapeOptions.new_shape): its bytes in the model and element count; NULL if absent. */
+const uint8_t *rt_opt_vector(rt_interp_t *rt, const rt_node_t *node, unsigned id, uint32_t elem_size, uint32_t *len);
+/* A string option (e.g. VarHandleOptions.shared_name), NUL-terminated in the model; NULL if absent. */
+const char *rt_opt_string(rt_interp_t *rt, const rt_node_t *node, unsigned id, uint32_t *len);
+
+unsigned rt_subgraph_count(const rt_interp_t *rt);
+/* The head of the interpreter's resource-variable list (VAR_HANDLE and friends, kernels/resource.h). */
+void **rt_resources(rt_interp_t *rt);
 
 /* Records "op <index> (<name>): <what><detail>" and returns `code`. */
 int rt_fail(rt_interp_t *rt, const rt_node_t *node, int code, const char *what, const char *detail);
@@ -93,6 +99,8 @@ static inline uint32_t rt_elements(const rt_tensor_t *t) {
   for (unsigned i = 0; i < t->rank; i++) n *= (uint32_t)t->dims[i];
   return n;
 }
+/* Bytes of the tensor's data (element size x elements). */
+uint32_t rt_bytes(const rt_tensor_t *t);
 
 /* Checks common to most kernels; each returns 0 or an error already recorded. */
 int rt_expect_type(rt_interp_t *rt, const rt_node_t *node, const rt_tensor_t *t, uint8_t type, const char *role);

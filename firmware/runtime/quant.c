@@ -59,20 +59,25 @@ void rt_activation_range(const rt_tensor_t *out, int activation, int32_t *act_mi
 }
 
 int rt_channel_multipliers(rt_interp_t *rt, rt_node_t *node, const rt_tensor_t *in, const rt_tensor_t *filter,
-                           const rt_tensor_t *out, uint32_t channels, int32_t **multipliers, int32_t **shifts) {
+                           const rt_tensor_t *out, uint32_t channels, int32_t **multipliers, int8_t **shifts) {
   if (!in->scales || !filter->scales || !out->scales)
     return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "input, filter and output must be quantized", "");
   if (filter->num_scales != 1 && filter->num_scales != channels)
     return rt_fail(rt, node, RUNTIME_E_MODEL, "filter scales do not match the output channels", "");
-  int32_t *m = rt_persistent(rt, node, sizeof(int32_t) * 2u * channels);
+  /* Per-tensor quantization needs one multiplier: kernels index with rt_channel(c, step). */
+  if (filter->num_scales == 1) channels = 1;
+  /* Shifts fit in a byte (QuantizeMultiplier keeps them in [-31, 31]); storing them so saves 3 bytes a
+   * channel of arena. */
+  int32_t *m = rt_persistent(rt, node, (sizeof(int32_t) + 1u) * channels);
   if (!m) return RUNTIME_E_ARENA;
-  int32_t *s = m + channels;
+  int8_t *s = (int8_t *)(m + channels);
   for (uint32_t c = 0; c < channels; c++) {
     double fs = (double)filter->scales[filter->num_scales == 1 ? 0 : c];
     double real = (double)in->scales[0] * fs / (double)out->scales[0];
     int sh;
     rt_quantize_multiplier(real, &m[c], &sh);
-    s[c] = sh;
+    if (sh > 31 || sh < -31) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "output scale out of range", "");
+    s[c] = (int8_t)sh;
   }
   *multipliers = m;
   *shifts = s;

@@ -8,11 +8,12 @@
 #include "kernel.h"
 
 static inline int32_t rt_srdhm(int32_t a, int32_t b) {
-  /* SaturatingRoundingDoublingHighMul */
+  /* SaturatingRoundingDoublingHighMul. gemmlowp adds a sign-dependent nudge and divides truncating
+   * toward zero; adding 2^30 and shifting (floor) gives the same result for every product, since
+   * -floor((k - 1 + 2^30) / 2^31) == -ceil((k - 2^30) / 2^31) == floor((2^30 - k) / 2^31), and it
+   * compiles to SMULL/SMLAL plus a shift instead of a 64-bit signed division. */
   if (a == b && a == INT32_MIN) return INT32_MAX;
-  int64_t ab = (int64_t)a * (int64_t)b;
-  int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
-  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+  return (int32_t)(((int64_t)a * (int64_t)b + (1 << 30)) >> 31);
 }
 
 static inline int32_t rt_rdbypot(int32_t x, int exponent) {
@@ -39,10 +40,11 @@ void rt_quantize_multiplier(double real, int32_t *multiplier, int *shift);
 /* CalculateActivationRangeQuantized for an int8/int16 output tensor. */
 void rt_activation_range(const rt_tensor_t *out, int activation, int32_t *act_min, int32_t *act_max);
 
-/* Per-channel (or per-tensor broadcast) output multipliers for conv-like ops:
- * real[c] = in_scale * filter_scale[c] / out_scale, in double as TFLM computes it. */
+/* Output multipliers for conv-like ops: real[c] = in_scale * filter_scale[c] / out_scale, in double as TFLM
+ * computes it; one entry per channel, or a single entry when the filter is quantized per tensor (then
+ * index them with multipliers[c * step], step = filter->num_scales > 1). */
 int rt_channel_multipliers(rt_interp_t *rt, rt_node_t *node, const rt_tensor_t *in, const rt_tensor_t *filter,
-                           const rt_tensor_t *out, uint32_t channels, int32_t **multipliers, int32_t **shifts);
+                           const rt_tensor_t *out, uint32_t channels, int32_t **multipliers, int8_t **shifts);
 
 /* gemmlowp fixed point, for softmax and the LSTM/logistic/tanh families. */
 static inline int32_t rt_sat_shl(int32_t x, int exponent) {

@@ -65,7 +65,8 @@ extern const runtime_ops_t runtime_all_ops; /* every kernel (host tools, tests) 
 #undef RT_OP
 
 /* Per-op profiling: `now` reads a free-running counter, `elapsed` turns two readings into counter units
- * (NULL: plain unsigned difference), `report` receives each op's delta as it completes. */
+ * (NULL: plain unsigned difference), `report` receives each op's delta as it completes. The runtime keeps
+ * a pointer: the struct must outlive the runtime (or the next runtime_set_profiler call). */
 typedef struct {
   uint32_t (*now)(void);
   uint32_t (*elapsed)(uint32_t start, uint32_t end);

@@ -22,3 +22,22 @@ def firmware_image(name: str = "hark_app") -> Path:
 def host_library(module: str) -> Path:
     """The shared library of one firmware module, built for the host (lib/libhark_<module>.so)."""
     return build_dir("host") / "lib" / f"libhark_{module}.so"
+
+
+class ReferenceMissing(FileNotFoundError):
+    """TFLM's reference models and clips (../shared/reference) are not on this machine."""
+
+
+def reference_dir() -> Path:
+    """TFLM's reference models and test clips, kept beside the repo (see ARCHITECTURE.md).
+
+    HARK_REFERENCE_DIR overrides; otherwise `shared/reference` next to the checkout, or next to the folder
+    holding it (a git worktree).
+    """
+    env = os.environ.get("HARK_REFERENCE_DIR")
+    candidates = [Path(env)] if env else [REPO_ROOT.parent / "shared" / "reference",
+                                          REPO_ROOT.parents[1] / "shared" / "reference"]  # fmt: skip
+    for c in candidates:
+        if (c / "tflite-micro" / "models").is_dir():
+            return c
+    raise ReferenceMissing(f"TFLM reference models not found in {[str(c) for c in candidates]}; set HARK_REFERENCE_DIR")

@@ -7,7 +7,9 @@
 
 typedef struct {
   rt_window_t g;
-  int32_t *multiplier, *shift; /* per output channel */
+  int32_t *multiplier;
+  int8_t *shift; /* per output channel, or one (mult_step 0) for a per-tensor filter */
+  uint32_t mult_step;
   int32_t input_offset, output_offset, act_min, act_max;
   int32_t in_depth, out_depth, filter_in_depth, depth_multiplier, groups;
 } rt_conv_data_t;

@@ -32,7 +32,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
             }
           }
           if (bias) acc += bias[oc];
-          acc = rt_mbqm(acc, d->multiplier[oc], d->shift[oc]) + d->output_offset;
+          acc = rt_mbqm(acc, d->multiplier[oc * d->mult_step], d->shift[oc * d->mult_step]) + d->output_offset;
           out[((b * g->out_h + oy) * g->out_w + ox) * out_depth + oc] = (int8_t)rt_clamp(acc, d->act_min, d->act_max);
         }
       }

@@ -21,6 +21,7 @@ static int common(rt_interp_t *rt, rt_node_t *node, rt_conv_data_t **out_data) {
     return rt_fail(rt, node, RUNTIME_E_MODEL, "bias size mismatch", "");
   d->input_offset = -in->zero_point;
   d->output_offset = out->zero_point;
+  d->mult_step = filter->num_scales > 1;
   return rt_channel_multipliers(rt, node, in, filter, out, (uint32_t)d->out_depth, &d->multiplier, &d->shift);
 }
 

@@ -18,7 +18,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
       int32_t acc = 0;
       for (uint32_t k = 0; k < d->accum_depth; k++) acc += (w[k] + d->filter_offset) * (x[k] + d->input_offset);
       if (bias) acc += bias[o];
-      acc = rt_mbqm(acc, d->multiplier[o], d->shift[o]) + d->output_offset;
+      acc = rt_mbqm(acc, d->multiplier[o * d->mult_step], d->shift[o * d->mult_step]) + d->output_offset;
       out[b * d->out_depth + o] = (int8_t)rt_clamp(acc, d->act_min, d->act_max);
     }
   }

@@ -5,7 +5,9 @@
 #include "kernel.h"
 
 typedef struct {
-  int32_t *multiplier, *shift; /* per output channel (per-tensor quantization repeats one value) */
+  int32_t *multiplier;
+  int8_t *shift; /* per output channel, or one (mult_step 0) for a per-tensor filter */
+  uint32_t mult_step;
   int32_t *bias_eff;           /* DSP twin: bias + input_offset * sum(filter row), per output channel */
   int32_t input_offset, filter_offset, output_offset, act_min, act_max;
   uint32_t batches, accum_depth, out_depth;

@@ -23,6 +23,7 @@ int rt_fc_prepare(rt_interp_t *rt, rt_node_t *node, int fold_offsets) {
   if (bias && rt_elements(bias) != d->out_depth) return rt_fail(rt, node, RUNTIME_E_MODEL, "bias size mismatch", "");
   int rc = rt_channel_multipliers(rt, node, in, filter, out, d->out_depth, &d->multiplier, &d->shift);
   if (rc) return rc;
+  d->mult_step = filter->num_scales > 1;
   d->input_offset = -in->zero_point;
   d->filter_offset = -filter->zero_point;
   d->output_offset = out->zero_point;

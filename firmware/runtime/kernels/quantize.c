@@ -77,6 +77,16 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
       v = v < d->out_min ? d->out_min : (v > d->out_max ? d->out_max : v);
       store(out->data, out->type, i, (int32_t)v);
     }
+  } else if (in->type == RUNTIME_INT16 && out->type == RUNTIME_INT8) {
+    const int16_t *x = in->data;
+    int8_t *y = out->data;
+    for (uint32_t i = 0; i < d->n; i++)
+      y[i] = (int8_t)rt_clamp(rt_mbqm(x[i] - d->in_zp, d->multiplier, d->shift) + d->out_zp, d->out_min, d->out_max);
+  } else if (in->type == RUNTIME_INT8 && out->type == RUNTIME_INT8) {
+    const int8_t *x = in->data;
+    int8_t *y = out->data;
+    for (uint32_t i = 0; i < d->n; i++)
+      y[i] = (int8_t)rt_clamp(rt_mbqm(x[i] - d->in_zp, d->multiplier, d->shift) + d->out_zp, d->out_min, d->out_max);
   } else {
     for (uint32_t i = 0; i < d->n; i++) {
       int32_t v = rt_mbqm(load(in->data, in->type, i) - d->in_zp, d->multiplier, d->shift) + d->out_zp;

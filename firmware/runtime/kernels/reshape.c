@@ -6,14 +6,14 @@
 static int prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *in = rt_input(rt, node, 0), *out = rt_output(rt, node, 0);
   if (!in || !out) return rt_fail(rt, node, RUNTIME_E_MODEL, "missing tensor", "");
-  if (in->type != out->type || in->bytes != out->bytes)
+  if (in->type != out->type || rt_bytes(in) != rt_bytes(out))
     return rt_fail(rt, node, RUNTIME_E_MODEL, "input and output differ in type or size", "");
   return 0;
 }
 
 static int eval(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *in = rt_input(rt, node, 0), *out = rt_output(rt, node, 0);
-  if (out->data != in->data) memmove(out->data, in->data, in->bytes);
+  if (out->data != in->data) memmove(out->data, in->data, rt_bytes(in));
   return 0;
 }
 

@@ -165,12 +165,15 @@ static void specific_cases(void) {
 int main(int argc, char **argv) {
   unsigned flips = argc > 1 ? (unsigned)atoi(argv[1]) : 3000;
   specific_cases();
-  /* Arena bounds: TFLM's figures on the 32-bit board (the emulator test holds the runtime to them there);
-   * a 64-bit host's pointers make the persistent part larger, so allow for it here. */
-  const size_t host_slack = sizeof(void *) > 4 ? 1024 : 0;
+  /* Arena bounds: TFLM's figures on the 32-bit board (the emulator test holds micro_speech to its figure
+   * there); a 64-bit host's pointers and 8-byte alignment make the persistent part larger, so this guard
+   * only catches gross planner regressions. */
+  const size_t host_slack = sizeof(void *) > 4 ? 2048 : 0;
   expect_runs("micro_speech_quantized", micro_speech_model, micro_speech_model_len, 6788 + host_slack);
   expect_runs("keyword_scrambled", keyword_scrambled_model, keyword_scrambled_model_len, 13172 + host_slack);
   expect_runs("ds_cnn_mlperf", ds_cnn_model, ds_cnn_model_len, 22772 + host_slack);
+  /* No TFLM figure for the LSTM model: a bound that fits its tensors plus the LSTM scratch. */
+  expect_runs("micro_speech_lstm", micro_speech_lstm_model, micro_speech_lstm_model_len, 32 * 1024);
   fuzz("micro_speech_quantized", micro_speech_model, micro_speech_model_len, flips, 8);
   fuzz("keyword_scrambled", keyword_scrambled_model, keyword_scrambled_model_len, flips, 8);
   fuzz("micro_speech_lstm", micro_speech_lstm_model, micro_speech_lstm_model_len, flips / 2, 64);

@@ -18,7 +18,7 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
 }
 
 static inline int8_t requant(const rt_conv_data_t *d, int32_t acc, int32_t oc) {
-  acc = rt_mbqm(acc, d->multiplier[oc], d->shift[oc]) + d->output_offset;
+  acc = rt_mbqm(acc, d->multiplier[oc * d->mult_step], d->shift[oc * d->mult_step]) + d->output_offset;
   return (int8_t)rt_clamp(acc, d->act_min, d->act_max);
 }
 
@@ -89,9 +89,9 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
             int32_t x02 = cw[2 * k], x13 = cw[2 * k + 1];
             int32_t va = rt_load32(wa + 4 * k), vb = rt_load32(wb + 4 * k);
             a = RT_SMLAD(x02, RT_SXTB16(va), a);
-            a = RT_SMLAD(x13, RT_SXTB16(rt_ror8(va)), a);
+            a = RT_SMLAD(x13, RT_SXTB16_ROR8((va)), a);
             bb = RT_SMLAD(x02, RT_SXTB16(vb), bb);
-            bb = RT_SMLAD(x13, RT_SXTB16(rt_ror8(vb)), bb);
+            bb = RT_SMLAD(x13, RT_SXTB16_ROR8((vb)), bb);
           }
           for (int32_t k = groups4 * 4; k < K; k++) {
             int32_t pos = (k & ~3) | ((k & 1) << 1) | ((k & 2) >> 1);

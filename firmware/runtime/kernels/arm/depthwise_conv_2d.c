@@ -15,7 +15,7 @@ static inline void tap_range(int32_t origin, int32_t dil, int32_t taps, int32_t 
 }
 
 static inline int8_t requant(const rt_conv_data_t *d, int32_t acc, int32_t oc) {
-  acc = rt_mbqm(acc, d->multiplier[oc], d->shift[oc]) + d->output_offset;
+  acc = rt_mbqm(acc, d->multiplier[oc * d->mult_step], d->shift[oc * d->mult_step]) + d->output_offset;
   return (int8_t)rt_clamp(acc, d->act_min, d->act_max);
 }
 
@@ -33,6 +33,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   const int fast_single = in_depth == 1 && (out_depth & 3) == 0;
   const int fast_dm1 = dm == 1 && (in_depth & 3) == 0;
   const int32_t in_row = g->in_w * in_depth, tap_step = g->dil_w * in_depth;
+  const int pair_taps = g->dil_w == 1 && (g->k_w & 3) == 0;
   for (int32_t b = 0; b < g->batches; b++) {
     const int8_t *in_b = in + b * g->in_h * in_row;
     for (int32_t oy = 0; oy < g->out_h; oy++) {
@@ -44,7 +45,42 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
         int32_t fx0, fx1;
         tap_range(ix0, g->dil_w, g->k_w, g->in_w, &fx0, &fx1);
         int8_t *o = out + ((b * g->out_h + oy) * g->out_w + ox) * out_depth;
-        if (fast_single && (out_depth & 7) == 0) {
+        if (fast_single && pair_taps && fx0 == 0 && fx1 == g->k_w) {
+          /* A whole row of taps is inside the input: pair taps (fx, fx+2) and (fx+1, fx+3), whose inputs
+           * one SXTAB16 each unpacks from a single word, and pack the matching filter values into
+           * halfword pairs with PKH so that one SMLAD does two taps. */
+          for (int32_t c = 0; c < out_depth; c += 4) {
+            int32_t a0 = bias ? bias[c] : 0, a1 = bias ? bias[c + 1] : 0;
+            int32_t a2 = bias ? bias[c + 2] : 0, a3 = bias ? bias[c + 3] : 0;
+            for (int32_t fy = fy0; fy < fy1; fy++) {
+              const int8_t *px = in_b + (iy0 + g->dil_h * fy) * in_row + ix0;
+              const int8_t *pw = filter + fy * g->k_w * out_depth + c;
+              for (int32_t fx = 0; fx < g->k_w; fx += 4) {
+                int32_t xw = rt_load32(px + fx);
+                int32_t x02 = RT_SXTAB16(off_pair, xw), x13 = RT_SXTAB16_ROR8(off_pair, xw);
+                const int8_t *w = pw + fx * out_depth;
+                int32_t wa = rt_load32(w), wb = rt_load32(w + 2 * out_depth);
+                int32_t a02 = RT_SXTB16(wa), b02 = RT_SXTB16(wb);
+                int32_t a13 = RT_SXTB16_ROR8((wa)), b13 = RT_SXTB16_ROR8((wb));
+                a0 = RT_SMLAD(x02, rt_pack_lo(a02, b02), a0);
+                a2 = RT_SMLAD(x02, rt_pack_hi(a02, b02), a2);
+                a1 = RT_SMLAD(x02, rt_pack_lo(a13, b13), a1);
+                a3 = RT_SMLAD(x02, rt_pack_hi(a13, b13), a3);
+                int32_t wc = rt_load32(w + out_depth), wd = rt_load32(w + 3 * out_depth);
+                int32_t c02 = RT_SXTB16(wc), d02 = RT_SXTB16(wd);
+                int32_t c13 = RT_SXTB16_ROR8((wc)), d13 = RT_SXTB16_ROR8((wd));
+                a0 = RT_SMLAD(x13, rt_pack_lo(c02, d02), a0);
+                a2 = RT_SMLAD(x13, rt_pack_hi(c02, d02), a2);
+                a1 = RT_SMLAD(x13, rt_pack_lo(c13, d13), a1);
+                a3 = RT_SMLAD(x13, rt_pack_hi(c13, d13), a3);
+              }
+            }
+            o[c] = requant(d, a0, c);
+            o[c + 1] = requant(d, a1, c + 1);
+            o[c + 2] = requant(d, a2, c + 2);
+            o[c + 3] = requant(d, a3, c + 3);
+          }
+        } else if (fast_single && (out_depth & 7) == 0) {
           /* One input value per tap feeds eight channels: load it once for all eight. */
           for (int32_t c = 0; c < out_depth; c += 8) {
             int32_t a[8];
@@ -56,8 +92,8 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
               for (int32_t n = fx1 - fx0; n > 0; n--) {
                 int32_t x = *px + off;
                 int32_t w = rt_load32(pw), v = rt_load32(pw + 4);
-                int32_t w02 = RT_SXTB16(w), w13 = RT_SXTB16(rt_ror8(w));
-                int32_t v02 = RT_SXTB16(v), v13 = RT_SXTB16(rt_ror8(v));
+                int32_t w02 = RT_SXTB16(w), w13 = RT_SXTB16_ROR8((w));
+                int32_t v02 = RT_SXTB16(v), v13 = RT_SXTB16_ROR8((v));
                 a0 = RT_SMLABB(x, w02, a0);
                 a2 = RT_SMLABT(x, w02, a2);
                 a1 = RT_SMLABB(x, w13, a1);
@@ -96,7 +132,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
                 for (int32_t fx = fx0; fx < fx1; fx++) {
                   int32_t x = *px + off;
                   int32_t w = rt_load32(pw);
-                  int32_t w02 = RT_SXTB16(w), w13 = RT_SXTB16(rt_ror8(w));
+                  int32_t w02 = RT_SXTB16(w), w13 = RT_SXTB16_ROR8((w));
                   a0 = RT_SMLABB(x, w02, a0);
                   a2 = RT_SMLABT(x, w02, a2);
                   a1 = RT_SMLABB(x, w13, a1);
@@ -108,9 +144,9 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
                 px += c;
                 for (int32_t fx = fx0; fx < fx1; fx++) {
                   int32_t xw = rt_load32(px);
-                  int32_t x02 = RT_SXTAB16(off_pair, xw), x13 = RT_SXTAB16(off_pair, rt_ror8(xw));
+                  int32_t x02 = RT_SXTAB16(off_pair, xw), x13 = RT_SXTAB16_ROR8(off_pair, xw);
                   int32_t w = rt_load32(pw);
-                  int32_t w02 = RT_SXTB16(w), w13 = RT_SXTB16(rt_ror8(w));
+                  int32_t w02 = RT_SXTB16(w), w13 = RT_SXTB16_ROR8((w));
                   a0 = RT_SMLABB(x02, w02, a0);
                   a2 = RT_SMLATT(x02, w02, a2);
                   a1 = RT_SMLABB(x13, w13, a1);

@@ -48,8 +48,41 @@ static inline int32_t RT_SMLATT(int32_t a, int32_t b, int32_t acc) {
 }
 #endif
 
-/* Rotations the SXTB16 forms take (the compiler folds them into the instruction's ROR operand). */
 static inline int32_t rt_ror8(int32_t x) { return (int32_t)(((uint32_t)x >> 8) | ((uint32_t)x << 24)); }
+
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+/* GCC neither folds the rotation into SXTB16/SXTAB16 nor emits PKHBT/PKHTB from C: spell them out. */
+static inline int32_t RT_SXTB16_ROR8(int32_t x) {
+  int32_t r;
+  __asm("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
+static inline int32_t RT_SXTAB16_ROR8(int32_t a, int32_t x) {
+  int32_t r;
+  __asm("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
+  return r;
+}
+/* (lo(a), lo(b)) and (hi(a), hi(b)) as halfword pairs */
+static inline int32_t rt_pack_lo(int32_t a, int32_t b) {
+  int32_t r;
+  __asm("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+static inline int32_t rt_pack_hi(int32_t a, int32_t b) {
+  int32_t r;
+  __asm("pkhtb %0, %2, %1, asr #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+#else
+#define RT_SXTB16_ROR8(x) RT_SXTB16(rt_ror8(x))
+#define RT_SXTAB16_ROR8(a, x) RT_SXTAB16((a), rt_ror8(x))
+static inline int32_t rt_pack_lo(int32_t a, int32_t b) {
+  return (int32_t)(((uint32_t)a & 0xFFFFu) | ((uint32_t)b << 16));
+}
+static inline int32_t rt_pack_hi(int32_t a, int32_t b) {
+  return (int32_t)(((uint32_t)a >> 16) | ((uint32_t)b & 0xFFFF0000u));
+}
+#endif
 
 /* An unaligned little-endian word load (one LDR on Cortex-M4). */
 static inline int32_t rt_load32(const void *p) {

@@ -26,7 +26,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
         for (uint32_t k = 0; k < groups; k++) {
           int32_t xv = rt_load32(px), wv = rt_load32(pw);
           acc = RT_SMLAD(RT_SXTB16(xv), RT_SXTB16(wv), acc);
-          acc = RT_SMLAD(RT_SXTB16(rt_ror8(xv)), RT_SXTB16(rt_ror8(wv)), acc);
+          acc = RT_SMLAD(RT_SXTB16_ROR8((xv)), RT_SXTB16_ROR8((wv)), acc);
           px += 4;
           pw += 4;
         }
@@ -35,7 +35,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
         acc = bias ? bias[o] : 0;
         for (uint32_t k = 0; k < depth; k++) acc += (w[k] + d->filter_offset) * (x[k] + d->input_offset);
       }
-      acc = rt_mbqm(acc, d->multiplier[o], d->shift[o]) + d->output_offset;
+      acc = rt_mbqm(acc, d->multiplier[o * d->mult_step], d->shift[o * d->mult_step]) + d->output_offset;
       out[b * d->out_depth + o] = (int8_t)rt_clamp(acc, d->act_min, d->act_max);
     }
   }

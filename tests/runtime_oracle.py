@@ -1,0 +1,70 @@
+"""Shared helpers for the runtime tests: reference models, the tflite-micro oracle, and tiny random Keras
+models converted to int8 with TensorFlow's converter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hark import paths
+
+
+def reference_dir() -> Path:
+    """TFLM's reference models; a missing folder fails the test (CI must have it), naming where it looked."""
+    try:
+        return paths.reference_dir()
+    except paths.ReferenceMissing as err:
+        pytest.fail(str(err))
+
+
+def tflm_interpreter(model: bytes):  # noqa: ANN201 - tflite_micro has no type stubs
+    from tflite_micro.python.tflite_micro import runtime as tflm
+
+    return tflm.Interpreter.from_bytes(model)
+
+
+def random_input(rng: np.random.Generator, dtype: type, shape: tuple[int, ...], kind: int) -> np.ndarray:
+    """Uniform over the type for most cases, plus the edges: all-min, all-max, zeros and sparse spikes."""
+    info = np.iinfo(dtype)
+    if kind == 0:
+        return np.full(shape, info.min, dtype)
+    if kind == 1:
+        return np.full(shape, info.max, dtype)
+    if kind == 2:
+        return np.zeros(shape, dtype)
+    if kind == 3:
+        x = np.full(shape, info.min, dtype)
+        flat = x.reshape(-1)
+        flat[rng.integers(0, flat.size, max(1, flat.size // 16))] = info.max
+        return x
+    return rng.integers(info.min, info.max + 1, size=shape, dtype=dtype)
+
+
+def convert_int8(  # noqa: ANN201
+    model,  # noqa: ANN001
+    input_shape: tuple[int, ...],
+    rng: np.random.Generator,
+    samples: int = 32,
+    *,
+    float_io: bool = False,
+) -> bytes:
+    """Full-integer conversion with a representative dataset; int8 input and output unless `float_io`
+    (then the model starts with QUANTIZE and ends with DEQUANTIZE)."""
+    import tensorflow as tf
+
+    data = [rng.standard_normal((1, *input_shape)).astype(np.float32) * rng.uniform(0.5, 3.0) for _ in range(samples)]
+
+    def representative():  # noqa: ANN202
+        for x in data:
+            yield [x]
+
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    conv.optimizations = [tf.lite.Optimize.DEFAULT]
+    conv.representative_dataset = representative
+    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    if not float_io:
+        conv.inference_input_type = tf.int8
+        conv.inference_output_type = tf.int8
+    return conv.convert()
