@@ -68,13 +68,16 @@ def export_main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--data-dir")
     p.add_argument("--max-clips", type=int, help="test clips for the report (default all)")
     p.add_argument("--no-report", action="store_true")
+    p.add_argument("--qat", action=argparse.BooleanOptionalAction, default=None,
+                   help="quantization-aware fine-tuning before int8 export (default: the spec's quantization.qat)")
+    p.add_argument("--qat-steps", type=int, help="QAT steps (default: the spec's quantization.qat_steps)")
     a = p.parse_args(argv)
 
     def body() -> int:
         from hark.export.pipeline import export_run
 
         r = export_run(a.run_dir, a.out, stream_mode=a.stream, quant_mode=a.quant, data_dir=a.data_dir,
-                       max_clips=a.max_clips, report=not a.no_report)
+                       max_clips=a.max_clips, report=not a.no_report, qat=a.qat, qat_steps=a.qat_steps)
         print(json.dumps({"tflite": str(r.tflite_path), "c_source": str(r.c_source), "c_header": str(r.c_header),
                           "report": r.report}, indent=2))
         return 0

@@ -16,13 +16,14 @@ from typing import Any
 from tensorflow.lite.python import schema_py_generated as schema
 from tensorflow.lite.tools import flatbuffer_utils
 
+from hark.features import FEATURE_SCALE
 from hark.spec import FrontendSpec, ModelSpec
 
 MAGIC = b"HRK1"
 VERSION = 1
 METADATA_NAME = "hark"
-# TF speech_commands "micro" features: float = uint16 frontend output * 10/256.
-DEFAULT_FEATURE_SCALE = 10.0 / 256.0
+# float feature = uint16 frontend output * scale; defined once, by the feature extractor.
+DEFAULT_FEATURE_SCALE = FEATURE_SCALE
 STREAM_MODES = ("window", "stream_external", "stream_internal")
 
 

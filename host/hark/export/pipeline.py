@@ -111,15 +111,16 @@ def quantize_for_device(
 ) -> tuple[bytes, StreamInfo]:
     """Converts an inference model, checks state quantization, and embeds the metadata."""
     n = spec.quantization.representative_samples
+    tied: dict[str, tuple[float, float]] = {}
     if stream_mode == "window":
         samples = rep.window_samples(calibration, n)
     elif stream_mode == "stream_external":
-        samples = rep.external_state_samples(model, calibration, n)
+        samples, tied = rep.external_state_samples(model, calibration, n)
     else:
         samples = rep.internal_state_samples(calibration, n)
     variables = state_variables(model) if stream_mode == "stream_internal" else []
     tflite = convert(model, quant_mode, (lambda: rep.as_generator(samples)) if quant_mode == "int8" else None,
-                     state_variables=variables)
+                     state_variables=variables, tied_ranges=tied if quant_mode == "int8" else None)
     frames = spec.frontend.num_frames
     pairs: list[StatePair] = []
     if stream_mode == "stream_external":
@@ -140,6 +141,38 @@ def quantize_for_device(
     return tflite, stream
 
 
+def quantization_aware(run: RunFolder, spec: ModelSpec, ds: object, steps: int) -> tuple[keras.Model, dict]:
+    """The run's best weights fine-tuned with fake-quantized weights (saved as `qat.weights.h5`)."""
+    from hark.export.qat import qat_finetune, quantized_kernels_error
+
+    model = load_trained(run, spec)
+    before = quantized_kernels_error(model)
+    t = spec.training
+    data = inputs.make_split(ds, "training", spec, batch_size=t.batch_size, train=True, seed=t.seed + 7919,
+                             max_batches=None)
+    losses = qat_finetune(model, data, steps, float(t.learning_rates[-1]), label_smoothing=t.label_smoothing)
+    model.save_weights(str(run.root / "qat.weights.h5"))
+    info = {"steps": len(losses), "learning_rate": float(t.learning_rates[-1]),
+            "kernel_grid_error_before": before, "kernel_grid_error_after": quantized_kernels_error(model),
+            "first_loss": losses[0] if losses else None, "last_loss": losses[-1] if losses else None}
+    return model, info
+
+
+def qat_report(info: dict[str, Any], stream: StreamInfo, test_x: np.ndarray, test_y: np.ndarray,
+               report: dict[str, Any]) -> dict[str, Any]:
+    """PTQ (the best float weights) vs QAT (fine-tuned) int8 accuracy on the same clips."""
+    from hark.evaluate.micro import ClipRunner
+
+    out = {k: v for k, v in info.items() if k != "ptq_tflite"}
+    if len(test_y):
+        runner = ClipRunner(MicroModel(info["ptq_tflite"]), stream)
+        ptq = np.stack([runner.clip_scores(x) for x in test_x]).argmax(1)
+        out["ptq_int8_accuracy"] = float(np.mean(ptq == test_y))
+        out["qat_int8_accuracy"] = report.get("int8_accuracy")
+        out["qat_float_accuracy"] = report.get("float_accuracy")
+    return out
+
+
 def export_run(
     run_dir: str | Path,
     out_dir: str | Path | None = None,
@@ -150,7 +183,11 @@ def export_run(
     max_clips: int | None = None,
     report: bool = True,
     name: str | None = None,
+    qat: bool | None = None,
+    qat_steps: int | None = None,
 ) -> ExportResult:
+    """Exports a run's best weights. `qat` (default: the spec's `quantization.qat`) first fine-tunes them with
+    fake-quantized weights for `qat_steps` (default: the spec's) and reports PTQ and QAT int8 accuracy."""
     run = RunFolder(run_dir)
     spec = run.spec()
     stream_mode = stream_mode or spec.streaming.mode
@@ -163,6 +200,14 @@ def export_run(
     ds = inputs.load_keyword_dataset(spec, data_dir)
     n_cal = spec.quantization.representative_samples
     calibration, _ = feature_clips(spec, ds, "training", n_cal if stream_mode == "window" else max(4, n_cal // 20))
+    qat = spec.quantization.qat if qat is None else qat
+    qat_info: dict[str, Any] = {}
+    if qat and quant_mode == "int8":
+        steps = qat_steps if qat_steps is not None else spec.quantization.qat_steps
+        ptq_tflite = quantize_for_device(spec, model, stream_mode, quant_mode, calibration)[0] if report else None
+        trained, qat_info = quantization_aware(run, spec, ds, steps)
+        qat_info["ptq_tflite"] = ptq_tflite
+        model = inference_model(trained, stream_mode)
     tflite, stream = quantize_for_device(spec, model, stream_mode, quant_mode, calibration)
     if quant_mode in ("int8", "float"):
         MicroModel(tflite)  # loads and allocates, or raises: the device runtime must accept it
@@ -175,5 +220,7 @@ def export_run(
 
         test_x, test_y = feature_clips(spec, ds, "testing", max_clips or 10**9)
         result.report = model_report(spec, tflite, stream, trained, test_x, test_y, quant_mode=quant_mode)
+        if qat_info:
+            result.report["qat"] = qat_report(qat_info, stream, test_x, test_y, result.report)
         (out / f"{name}_report.json").write_text(json.dumps(result.report, indent=2, sort_keys=True) + "\n")
     return result

@@ -72,8 +72,9 @@ def train(
     weights = None
     if t.class_weights:
         weights = balanced_class_weights(inputs.split_labels(ds, "training"), len(spec.labels))
-    fit = fit_steps(model, spec, run, train_data(0), val, class_weight=weights, verbose=verbose,
-                    data_for_step=train_data)
+    with strategy.scope():  # optimizer slots and the checkpoint's counters are created here
+        fit = fit_steps(model, spec, run, train_data(0), val, class_weight=weights, verbose=verbose,
+                        data_for_step=train_data)
     test_accuracy = None
     if is_chief():
         model.load_weights(run.best_weights)
