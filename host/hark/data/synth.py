@@ -17,6 +17,7 @@ import ctypes.util
 import functools
 import hashlib
 import json
+import logging
 import math
 import multiprocessing
 import os
@@ -35,6 +36,8 @@ import numpy as np
 from hark.data.split import which_set
 from hark.data.wav import DatasetError, decode_wav_bytes, write_wav
 
+log = logging.getLogger(__name__)
+
 SPEECH_COMMANDS_WORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go")
 # Speech Commands v1's auxiliary words: the digits, some names and some nouns.
 UNKNOWN_WORDS = (
@@ -46,7 +49,8 @@ BACKGROUND_DIR = "_background_noise_"
 MANIFEST = "synth.json"
 _FORMAT_VERSION = 1
 _TIMEOUT_S = 30.0  # one TTS command; a hung synthesizer must not hang the run
-_GROUP_TIMEOUT_S = 300.0  # one group of clips in a worker
+_GROUP_TIMEOUT_S = 120.0  # one group of clips in a worker (~1 s of CPU when idle)
+_POOL_ATTEMPTS = 3
 # flite's general-purpose voices (awb_time only speaks clock times); kal is an 8 kHz diphone voice.
 FLITE_VOICES = {"kal": (85.0, 130.0), "kal16": (85.0, 130.0), "awb": (85.0, 130.0), "rms": (80.0, 125.0),
                 "slt": (150.0, 230.0)}  # fmt: skip
@@ -370,6 +374,39 @@ def _check_manifest(out_dir: Path, manifest: dict) -> None:
         path.write_text(json.dumps(manifest, indent=1) + "\n")
 
 
+
+class _PoolStalled(RuntimeError):
+    pass
+
+
+def _run_pool(groups: list, total: int, workers: int, progress: bool, report: SynthReport) -> None:
+    # A fresh process per group, forked from a clean fork server that has this module loaded: the engine's
+    # state never leaks from one group into another, nor do TensorFlow's threads if the caller has it loaded.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
+    pool = ctx.Pool(workers or os.cpu_count() or 1, maxtasksperchild=1)
+    try:
+        results = pool.imap_unordered(_group_job, groups, chunksize=1)
+        bar = _progress(total, progress)
+        for _ in groups:
+            try:
+                done, cpu = results.next(timeout=_GROUP_TIMEOUT_S)
+                report.worker_cpu_seconds += cpu
+            except multiprocessing.TimeoutError as err:
+                raise _PoolStalled(f"a synthesis worker produced nothing for {_GROUP_TIMEOUT_S:g} s") from err
+            for rel, status in done:
+                if status == "written":
+                    report.clips_written += 1
+                elif status == "resumed":
+                    report.clips_resumed += 1
+                else:
+                    report.clips_dropped.append(rel)
+            bar.update(len(done))
+        bar.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
 def synthesize(
     out_dir: str | Path, config: SynthConfig = SynthConfig(), *, workers: int = 0, progress: bool = True
 ) -> SynthReport:
@@ -392,32 +429,18 @@ def synthesize(
         for i in range(0, len(jobs), GROUP_SIZE)
     ]
     report = SynthReport(out_dir, clips_total=len(jobs), voices=len(voices))
-    # A fresh process per group, forked from a clean fork server that has this module loaded: the engine's
-    # state never leaks from one group into another, nor do TensorFlow's threads if the caller has it loaded.
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload([__name__])
-    pool = ctx.Pool(workers or os.cpu_count() or 1, maxtasksperchild=1)
-    try:
-        results = pool.imap_unordered(_group_job, groups, chunksize=1)
-        bar = _progress(len(jobs), progress)
-        for _ in groups:
-            try:
-                done, cpu = results.next(timeout=_GROUP_TIMEOUT_S)
-                report.worker_cpu_seconds += cpu
-            except multiprocessing.TimeoutError as err:
-                raise SynthError(f"a synthesis worker produced nothing for {_GROUP_TIMEOUT_S:g} s") from err
-            for rel, status in done:
-                if status == "written":
-                    report.clips_written += 1
-                elif status == "resumed":
-                    report.clips_resumed += 1
-                else:
-                    report.clips_dropped.append(rel)
-            bar.update(len(done))
-        bar.close()
-    finally:
-        pool.terminate()
-        pool.join()
+    # A stalled pool (a worker that never reports, e.g. a Pool replacing maxtasksperchild workers) is ended
+    # and the run resumes in a fresh pool: finished clips are kept on disk and count as resumed.
+    for attempt in range(1, _POOL_ATTEMPTS + 1):
+        report.clips_written = report.clips_resumed = 0
+        report.clips_dropped = []
+        try:
+            _run_pool(groups, len(jobs), workers, progress, report)
+            break
+        except _PoolStalled as err:
+            if attempt == _POOL_ATTEMPTS:
+                raise SynthError(f"{err}; gave up after {attempt} attempts (re-run to resume)") from err
+            log.warning("%s; resuming in a fresh pool (attempt %d of %d)", err, attempt + 1, _POOL_ATTEMPTS)
     write_background(out_dir, config, voices)
     write_partition_lists(out_dir, config)
     report.seconds = time.perf_counter() - t0
