@@ -15,10 +15,11 @@ from hark import paths
 from hark.device.link import DeviceError, DeviceLink, emulated_link
 
 
-def default_image() -> Path:
-    """The app image of the demo build (with its model built in) if there is one, else the plain one."""
+def default_image(*, uploading: bool = False) -> Path:
+    """The plain app image when a model will be uploaded (./hark rebuilds it every time); otherwise the demo
+    build's image, whose model is built in, if there is one."""
     demo = paths.build_dir("arm-demo") / "firmware" / "app" / "hark_app.elf"
-    return demo if demo.is_file() else paths.firmware_image("hark_app")
+    return demo if demo.is_file() and not uploading else paths.firmware_image("hark_app")
 
 
 @contextmanager
@@ -31,7 +32,7 @@ def open_device(
 ) -> Iterator[DeviceLink]:
     """A link to a board that has answered a ping, running `model` if one is given."""
     if port is None:
-        with emulated_link(image or default_image(), timeout=timeout) as link:
+        with emulated_link(image or default_image(uploading=model is not None), timeout=timeout) as link:
             _use_model(link, model)
             yield link
         return
