@@ -19,9 +19,13 @@ DEFAULTS = {"filters": 8, "kernel": [10, 8], "strides": [2, 2], "dropout": 0.5}
 @register("tiny_conv", DEFAULTS, streamable=False, description="TF micro_speech: conv 10x8/2 + dense")
 def build(features: Any, p: dict[str, Any], spec: ModelSpec) -> Any:
     x = as_image(features)
-    x = keras.layers.Conv2D(
-        p["filters"], tuple(p["kernel"]), strides=tuple(p["strides"]), padding="same", activation="relu", name="conv"
-    )(x)
+    # Over one input channel a convolution is a depthwise convolution with depth_multiplier = filters: the same
+    # weights and outputs, but it converts to DEPTHWISE_CONV_2D, as TFLM's micro_speech model has it, which the
+    # runtime runs at ~4 instructions per MAC on a Cortex-M4 against ~7.5 for a one-channel CONV_2D.
+    x = keras.layers.DepthwiseConv2D(
+        tuple(p["kernel"]), strides=tuple(p["strides"]), padding="same", depth_multiplier=p["filters"],
+        activation="relu", name="conv",
+    )(x)  # fmt: skip
     x = keras.layers.Dropout(p["dropout"], name="conv_dropout")(x)
     x = keras.layers.Flatten(name="flatten")(x)
     return classifier(x, spec)
