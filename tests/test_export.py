@@ -118,6 +118,80 @@ def test_state_pair_with_different_quantization_is_refused_loudly():
         verify_state_pairs(tflite, [StatePair(1, 1, "state_in_00_conv")])
 
 
+def _rnn_state_model(cell: str) -> keras.Model:
+    """A one-frame recurrent update: next state = a*state + b*f(features), computed by an ADD (as a GRU's
+    z*h + (1-z)*hhat is), or squashed by a TANH whose int8 output quantization is fixed at 1/128."""
+    features = keras.Input(batch_shape=(1, 8), name="features")
+    state = keras.Input(batch_shape=(1, 8), name="state_in_00_gru")
+    drive = keras.layers.Dense(8, activation="tanh", name="drive")(features)
+    mixed = keras.layers.Add()([keras.layers.Rescaling(0.45)(state), keras.layers.Rescaling(0.45)(drive)])
+    if cell == "tanh":
+        mixed = keras.layers.Activation("tanh")(keras.layers.Rescaling(2.0)(mixed))
+    new_state = keras.layers.Identity(name="state_out_00_gru")(mixed)
+    probs = keras.layers.Dense(3, activation="softmax")(new_state)
+    return keras.Model({"features": features, "state_in_00_gru": state},
+                       {"probabilities": probs, "state_out_00_gru": new_state})
+
+
+def _rnn_representative():
+    rng = np.random.default_rng(1)
+    for _ in range(64):  # the state input spans [-1, 1]; the next state stays inside about [-0.9, 0.9]
+        yield [rng.normal(0, 2, (1, 8)).astype(np.float32), rng.uniform(-1, 1, (1, 8)).astype(np.float32)]
+
+
+def test_computed_state_output_is_aligned_to_its_input_exactly():
+    from hark.export.model_info import model_tensors
+    from hark.export.state_check import align_state_outputs
+
+    keras.utils.set_random_seed(4)
+    model = _rnn_state_model("add")
+    tflite = convert(model, "int8", _rnn_representative)
+    pair = [StatePair(1, 1, "state_in_00_gru")]
+    with pytest.raises(StateQuantizationError):  # calibrated apart: the output's range is the narrower
+        verify_state_pairs(tflite, pair)
+    aligned, names = align_state_outputs(tflite, pair)
+    assert names == ["state_in_00_gru"]
+    verify_state_pairs(aligned, pair)
+    inputs, outputs = model_tensors(aligned)
+    assert outputs[1].scales == inputs[1].scales and outputs[1].zero_points == inputs[1].zero_points
+    # The aligned model computes the same next state, rounded onto the input's grid instead of its own: within
+    # one step of the unaligned model's. Copying the unaligned bytes into the input instead misreads them.
+    step = inputs[1].scales[0]
+    new, old = MicroModel(aligned), MicroModel(tflite)
+    rng = np.random.default_rng(7)
+    worst_aligned = worst_copied = 0.0
+    for _ in range(20):
+        raw = [new.quantize(0, rng.normal(0, 2, (1, 8))), new.quantize(1, rng.uniform(-1, 1, (1, 8)))]
+        reference = old.dequantize(1, old.invoke_raw(raw)[1])
+        worst_aligned = max(worst_aligned, float(np.abs(new.dequantize(1, new.invoke_raw(raw)[1]) - reference).max()))
+        copied = new.dequantize(1, old.invoke_raw(raw)[1])  # old bytes read with the state input's quantization
+        worst_copied = max(worst_copied, float(np.abs(copied - reference).max()))
+    assert worst_aligned <= step * 1.001, (worst_aligned, step)
+    assert worst_copied > 2 * step, (worst_copied, step)
+
+
+def test_state_output_with_fixed_quantization_is_not_aligned_but_refused():
+    from hark.export.state_check import align_state_outputs
+
+    keras.utils.set_random_seed(4)
+    tflite = convert(_rnn_state_model("tanh"), "int8", _rnn_representative)
+    pair = [StatePair(1, 1, "state_in_00_gru")]
+    aligned, names = align_state_outputs(tflite, pair)
+    assert names == [] and aligned == tflite  # TANH's output scale is not the exporter's to change
+    with pytest.raises(StateQuantizationError, match="(?s)state_in_00_gru.*requantizing op"):
+        verify_state_pairs(aligned, pair)
+
+
+def test_state_output_wider_than_its_input_is_refused():
+    from hark.export.state_check import align_state_outputs
+
+    tflite = convert(_state_model("affine"), "int8", _representative)  # next state 4*s + 1: 4x the range
+    pair = [StatePair(1, 1, "state_in_00_conv")]
+    assert align_state_outputs(tflite, pair)[1] == []
+    with pytest.raises(StateQuantizationError, match="state_in_00_conv"):
+        verify_state_pairs(tflite, pair)
+
+
 # ---------------------------------------------------------------- C array
 
 

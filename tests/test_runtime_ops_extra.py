@@ -385,14 +385,9 @@ def _project_model(name: str, stream_mode: str) -> bytes:
 
 PROJECT_MODELS = [
     ("crnn", "stream_internal"),
-    # external-state calibration runs the model over every calibration frame: minutes, so slow
-    # Known export defect (issue 5 stays open): tying a state's input and output ranges with fake-quant nodes
-    # leaves crnn's GRU state output scale off by calibration, and makes the converter refuse svdf's state
-    # reshape over a one-ulp scale difference. The exporter's state check refuses the first loudly.
-    pytest.param("crnn", "stream_external", marks=[pytest.mark.slow, pytest.mark.xfail(
-        run=False, reason="export: GRU state output scale drifts from its tied input range")]),
-    pytest.param("svdf", "stream_external", marks=[pytest.mark.slow, pytest.mark.xfail(
-        run=False, reason="export: converter refuses the tied state reshape (scales differ by one float32 ulp)")]),
+    # external-state calibration runs the float model over every calibration frame
+    pytest.param("crnn", "stream_external", marks=pytest.mark.slow),
+    pytest.param("svdf", "stream_external", marks=pytest.mark.slow),
     pytest.param("svdf", "stream_internal", marks=pytest.mark.slow),
 ]
 

@@ -20,7 +20,7 @@ from hark.export.c_array import write_c_array
 from hark.export.metadata import StreamInfo, read_metadata, write_metadata
 from hark.export.model_info import io_names
 from hark.export.quantize import convert, output_names
-from hark.export.state_check import StatePair, verify_state_pairs
+from hark.export.state_check import StatePair, align_state_outputs, verify_state_pairs
 from hark.spec import ModelSpec
 from hark.train import inputs
 from hark.train.run_folder import RunFolder
@@ -111,20 +111,20 @@ def quantize_for_device(
 ) -> tuple[bytes, StreamInfo]:
     """Converts an inference model, checks state quantization, and embeds the metadata."""
     n = spec.quantization.representative_samples
-    tied: dict[str, tuple[float, float]] = {}
     if stream_mode == "window":
         samples = rep.window_samples(calibration, n)
     elif stream_mode == "stream_external":
-        samples, tied = rep.external_state_samples(model, calibration, n)
+        samples = rep.external_state_samples(model, calibration, n)
     else:
         samples = rep.internal_state_samples(calibration, n)
     variables = state_variables(model) if stream_mode == "stream_internal" else []
     tflite = convert(model, quant_mode, (lambda: rep.as_generator(samples)) if quant_mode == "int8" else None,
-                     state_variables=variables, tied_ranges=tied if quant_mode == "int8" else None)
+                     state_variables=variables)
     frames = spec.frontend.num_frames
     pairs: list[StatePair] = []
     if stream_mode == "stream_external":
         pairs = state_pairs_by_position(model, tflite)
+        tflite, _ = align_state_outputs(tflite, pairs)
         verify_state_pairs(tflite, pairs)
     stream = StreamInfo(
         mode=stream_mode,
@@ -199,7 +199,7 @@ def export_run(
     model = inference_model(trained, stream_mode)
     ds = inputs.load_keyword_dataset(spec, data_dir)
     n_cal = spec.quantization.representative_samples
-    calibration, _ = feature_clips(spec, ds, "training", n_cal if stream_mode == "window" else max(4, n_cal // 20))
+    calibration, _ = feature_clips(spec, ds, "training", n_cal if stream_mode == "window" else max(4, n_cal // 5))
     qat = spec.quantization.qat if qat is None else qat
     qat_info: dict[str, Any] = {}
     if qat and quant_mode == "int8":

@@ -9,7 +9,7 @@ VAR_HANDLE / READ_VARIABLE / ASSIGN_VARIABLE ops.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import keras
 import numpy as np
@@ -60,22 +60,11 @@ class _StateHolder(tf.Module):
         self.state = [tf.Variable(v, trainable=False, name=f"stream_state_{i}") for i, v in enumerate(values)]
 
 
-def _tie(x: tf.Tensor, value_range: tuple[float, float] | None) -> tf.Tensor:
-    """A fake-quant node with a fixed range: the converter takes this tensor's int8 scale and zero point from it
-    instead of from calibration, so two tensors given the same range get identical quantization."""
-    if value_range is None:
-        return x
-    lo, hi = value_range
-    return tf.quantization.fake_quant_with_min_max_args(x, min=float(lo), max=float(hi), num_bits=8)
-
-
 def serving_function(
     model: keras.Model,
     *,
     state_variables: Sequence[keras.Variable] = (),
-    tied_ranges: Mapping[str, tuple[float, float]] | None = None,
 ) -> tuple[tf.types.experimental.ConcreteFunction, tf.Module | None]:
-    tied = dict(tied_ranges or {})
     names, tensors, is_dict = _structure(model)
     signature = [
         tf.TensorSpec([1, *t.shape[1:]], tf.dtypes.as_dtype(t.dtype), name=name)
@@ -83,7 +72,6 @@ def serving_function(
     ]
 
     def pack(args: Sequence[tf.Tensor]) -> object:
-        args = [_tie(a, tied.get(n)) for a, n in zip(args, names, strict=True)]
         if is_dict:
             return dict(zip(names, args, strict=False))
         return list(args) if len(args) > 1 else args[0]
@@ -92,8 +80,7 @@ def serving_function(
 
         @tf.function(input_signature=signature)
         def serve(*args: tf.Tensor) -> dict[str, tf.Tensor]:
-            outs = _outputs_dict(model, model(pack(args), training=False))
-            return {k: _tie(v, tied.get(k)) for k, v in outs.items()}
+            return _outputs_dict(model, model(pack(args), training=False))
 
         return serve.get_concrete_function(), None
 
@@ -122,19 +109,18 @@ def convert(
     representative: Representative | None = None,
     *,
     state_variables: Sequence[keras.Variable] = (),
-    tied_ranges: Mapping[str, tuple[float, float]] | None = None,
 ) -> bytes:
     """Converts `model` for the device.
 
     `int8`: weights and activations int8, int8 input and output; `representative()` yields lists of float inputs
     (batch 1, in `input_names(model)` order). `state_variables`: the variables that hold an internal-state
     model's streaming state; they stay variables (int8 after int8 quantization), every other weight is frozen.
-    `tied_ranges`: input/output name → fixed float range; an external state input and its next-state output given
-    the same range share int8 quantization, so the device copies state without requantizing.
+    External state inputs and outputs are calibrated like any tensor; `hark.export.state_check` then makes each
+    pair share quantization (or refuses the model).
     """
     if mode not in MODES:
         raise ValueError(f"quantization mode '{mode}' is not one of {', '.join(MODES)}")
-    fn, holder = serving_function(model, state_variables=state_variables, tied_ranges=tied_ranges)
+    fn, holder = serving_function(model, state_variables=state_variables)
     if holder is not None:
         converter = tf.lite.TFLiteConverter.from_concrete_functions([fn], holder)
         converter.experimental_enable_resource_variables = True

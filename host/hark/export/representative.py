@@ -21,51 +21,48 @@ def window_samples(clips: Iterable[np.ndarray], limit: int) -> list[list[np.ndar
     return out
 
 
+# A streaming model is calibrated on every call of whole clips, up to this many calls per representative sample
+# (a window sample is a whole clip; a call sees one frame of one). Subsampling the calls instead leaves the per-call
+# tensors (the scores among them) calibrated on a tenth of the values the window model's see, and clips.
+FRAMES_PER_SAMPLE = 10
+
+
 def external_state_samples(
     model: keras.Model, clips: Iterable[np.ndarray], limit: int, *, features: str = "features"
-) -> tuple[list[list[np.ndarray]], dict[str, tuple[float, float]]]:
-    """[features frame, *states] per call, in the converted model's input order, with state carried forward by
-    the float model itself (reset per clip). Frames are subsampled evenly so `limit` covers many clips.
-
-    Also returns one float range per state, covering both its input and its next-state output over every call
-    (and 0), keyed by both names: the range that state input and output then share."""
+) -> list[list[np.ndarray]]:
+    """[features frame, *states] for every call over whole clips (up to `FRAMES_PER_SAMPLE * limit` calls), in
+    the converted model's input order, with state carried forward by the float model itself (reset per clip),
+    so each state input is calibrated on the values its output feeds back."""
     from hark import streaming
 
     names = input_names(model)
     pairs = dict(streaming.state_pairs(model))
-    lo = {i: 0.0 for i in pairs}
-    hi = {i: 0.0 for i in pairs}
-    out: list[list[np.ndarray]] = []
+    calls: list[list[np.ndarray]] = []
     step_fn = tf.function(lambda values: model(values, training=False))  # traced once: eager calls are slow
     for clip in clips:
         states = {k: np.asarray(v, np.float32) for k, v in streaming.initial_states(model).items()}
         clip = np.asarray(clip, np.float32)
         for t in range(clip.shape[0]):
             values = {features: clip[None, t : t + 1], **states}
-            out.append([values[n] for n in names])
+            calls.append([values[n] for n in names])
             result = step_fn(values)
             states = {i: np.asarray(result[o]) for i, o in pairs.items()}
-            for i, value in states.items():
-                lo[i], hi[i] = min(lo[i], float(value.min())), max(hi[i], float(value.max()))
-        if len(out) >= limit * 4:
+        if len(calls) >= limit * FRAMES_PER_SAMPLE:
             break
-    step = max(1, len(out) // limit)
-    ranges: dict[str, tuple[float, float]] = {}
-    for i, o in pairs.items():
-        span = (lo[i], hi[i] if hi[i] > lo[i] else lo[i] + 1e-3)
-        ranges[i] = ranges[o] = span
-    return out[::step][:limit], ranges
+    return calls
 
 
 def internal_state_samples(clips: Iterable[np.ndarray], limit: int) -> list[list[np.ndarray]]:
-    """Frames in stream order (the calibrator's variables carry state from call to call)."""
+    """Every frame of whole clips, in stream order (the calibrator's variables carry state from call to call, so
+    frames cannot be subsampled as for external state), up to `FRAMES_PER_SAMPLE * limit` frames, as many as
+    external-state calibration steps through: the state variables must see as many clips' extremes."""
     out: list[list[np.ndarray]] = []
     for clip in clips:
         clip = np.asarray(clip, np.float32)
         out.extend([clip[None, t : t + 1]] for t in range(clip.shape[0]))
-        if len(out) >= limit:
+        if len(out) >= limit * FRAMES_PER_SAMPLE:
             break
-    return out[: max(limit, 1)]
+    return out
 
 
 def as_generator(samples: Sequence[Sequence[np.ndarray]]) -> Iterator[Sequence[np.ndarray]]:
