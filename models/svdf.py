@@ -29,6 +29,6 @@ SPEC = {
         "early_stopping_evals": 10,
     },
     "quantization": {"mode": "int8", "representative_samples": 500},
-    "streaming": {"mode": "stream_internal", "every_hops": 1},
+    "streaming": {"mode": "stream_external", "every_hops": 1},
     "recognition": {"average_window_ms": 500, "detection_threshold": 0.7, "suppression_ms": 1000, "minimum_count": 3},
 }

@@ -339,7 +339,7 @@ def test_internal_state_model_keeps_state_in_the_interpreter(dry_runs, kws_datas
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)][-1]
     dense.kernel.assign(dense.kernel.numpy() * 40.0)
     model.save_weights(str(run.best_weights))
-    result = export_run(run.root, tmp_path / "out", data_dir=kws_dataset, report=False)
+    result = export_run(run.root, tmp_path / "out", data_dir=kws_dataset, report=False, stream_mode="stream_internal")
     tflite = result.tflite_path.read_bytes()
     meta = read_metadata(tflite)
     assert meta.stream.mode == "stream_internal" and meta.stream.state_inputs == ()
