@@ -374,7 +374,8 @@ def test_report_counts_macs_arena_and_accuracies(dry_runs, kws_dataset, tmp_path
     assert r["stream_mode"] == "stream_external" and r["mac_ratio_window_over_call"] >= 20
     assert r["macs_per_window_call"] > 2_000_000 and r["arena_bytes"] > 1000
     assert r["ops"]["DEPTHWISE_CONV_2D"] == 4 and r["test_clips"] == 8
-    for key in ("float_accuracy", "int8_accuracy", "stream_accuracy_reset1", "stream_accuracy_reset0"):
+    for key in ("float_accuracy", "int8_accuracy", "stream_accuracy_reset1", "stream_accuracy_reset0",
+                "int8_window_accuracy", "int8_stream_vs_window_top1_agreement"):
         assert 0.0 <= r[key] <= 1.0
     assert r["qat"]["steps"] == 2 and 0.0 <= r["qat"]["ptq_int8_accuracy"] <= 1.0
     assert json_file_equals(tmp_path / "ds_cnn_report.json", r)

@@ -222,5 +222,12 @@ def export_run(
         result.report = model_report(spec, tflite, stream, trained, test_x, test_y, quant_mode=quant_mode)
         if qat_info:
             result.report["qat"] = qat_report(qat_info, stream, test_x, test_y, result.report)
+        if quant_mode == "int8" and stream_mode != "window" and len(test_y):
+            from hark.export.agreement import stream_window_agreement
+
+            agreement = stream_window_agreement(spec, trained, test_x, calibration, labels=test_y,
+                                                stream_mode=stream_mode)
+            result.report["int8_window_accuracy"] = agreement.window_int8_accuracy
+            result.report["int8_stream_vs_window_top1_agreement"] = agreement.top1_agreement
         (out / f"{name}_report.json").write_text(json.dumps(result.report, indent=2, sort_keys=True) + "\n")
     return result
