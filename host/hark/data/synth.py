@@ -439,7 +439,13 @@ def synthesize(
             break
         except _PoolStalled as err:
             if attempt == _POOL_ATTEMPTS:
-                raise SynthError(f"{err}; gave up after {attempt} attempts (re-run to resume)") from err
+                hint = ""
+                if not any(out_dir.glob("*/*.wav")):
+                    # What a script calling synthesize() without a main guard looks like: spawned workers
+                    # re-import it and die before their first clip.
+                    hint = ("; no clip was written at all: if you call synthesize() from a script, put the call "
+                            "under `if __name__ == \"__main__\":` (workers are spawned and import the script)")
+                raise SynthError(f"{err}; gave up after {attempt} attempts (re-run to resume){hint}") from err
             log.warning("%s; resuming in a fresh pool (attempt %d of %d)", err, attempt + 1, _POOL_ATTEMPTS)
     write_background(out_dir, config, voices)
     write_partition_lists(out_dir, config)
