@@ -415,3 +415,39 @@ def test_dynamic_and_float16_exports_load_in_tflite(dry_runs):
         interp.allocate_tensors()
         assert len(buf) < float_size * 0.75
         assert model_info(buf).inputs[0].dtype == "float32"
+
+
+# ---------------------------------------------------------------- internal state quantized as external
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["ds_cnn", "crnn", "svdf", "dnn", "cnn"])
+def test_internal_state_model_computes_the_external_models_bytes(name):
+    """The internal-state export adopts the external-state twin's quantization (calibrated with state reset per
+    clip): streamed over clips, with reset, both give the very same scores, so internal state loses nothing."""
+    from reference_clips import clip_features, randomize
+
+    from hark import streaming
+    from hark.export.internal_state import adopt_external_quantization
+    from hark.export.pipeline import inference_model, quantize_for_device, state_pairs_by_position
+    from hark.zoo import build_model
+
+    spec = load_spec(name)
+    model = build_model(spec)
+    randomize(model, seed=2, gain=1.5)
+    clips = clip_features()
+    calibration = np.concatenate([clips, clips[:, ::-1] * 0.8])
+    internal_model = inference_model(model, "stream_internal")
+    external_model = streaming.convert(internal_model, "stream_external")
+    external, ext_info = quantize_for_device(spec, external_model, "stream_external", "int8", calibration)
+    internal, int_info = quantize_for_device(spec, internal_model, "stream_internal", "int8", calibration)
+    # the export adopted (rather than fell back): adopting again changes nothing
+    pairs = state_pairs_by_position(external_model, external)
+    assert adopt_external_quantization(internal, external, [p.input_index for p in pairs]) == internal
+    a, b = ClipRunner(MicroModel(internal), int_info), ClipRunner(MicroModel(external), ext_info)
+    outputs = []
+    for clip in clips:
+        mine, theirs = a.scores(clip, reset=True), b.scores(clip, reset=True)
+        np.testing.assert_array_equal(mine, theirs)
+        outputs.append(mine)
+    assert len({np.asarray(o).argmax(1).tobytes() for o in outputs}) > 1  # the scores depend on the clip

@@ -7,6 +7,7 @@ written; streaming state pairs must share quantization. Any failure raises, so a
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from hark.export.state_check import StatePair, align_state_outputs, verify_state
 from hark.spec import ModelSpec
 from hark.train import inputs
 from hark.train.run_folder import RunFolder
+
+log = logging.getLogger(__name__)
 
 STREAM_TO_ZOO_MODE = {
     "window": "non_stream",
@@ -106,6 +109,23 @@ def feature_clips(
     return np.concatenate(xs)[:limit], np.concatenate(ys)[:limit]
 
 
+def _with_external_quantization(spec: ModelSpec, model: keras.Model, tflite: bytes, calibration: np.ndarray) -> bytes:
+    """The internal-state int8 model re-quantized as its external-state twin, which calibrates with state reset
+    per clip (see `hark.export.internal_state`); the model as calibrated if the graphs do not correspond."""
+    from hark import streaming
+    from hark.export.internal_state import AdoptionError, adopt_external_quantization
+
+    external = streaming.convert(model, "stream_external")
+    external_tflite = quantize_for_device(spec, external, "stream_external", "int8", calibration)[0]
+    pairs = state_pairs_by_position(external, external_tflite)
+    try:
+        return adopt_external_quantization(tflite, external_tflite, [p.input_index for p in pairs])
+    except AdoptionError as err:
+        log.warning("%s: internal-state model keeps its own calibration (states calibrated across clips): %s",
+                    spec.name, err)
+        return tflite
+
+
 def quantize_for_device(
     spec: ModelSpec, model: keras.Model, stream_mode: str, quant_mode: str, calibration: np.ndarray
 ) -> tuple[bytes, StreamInfo]:
@@ -126,6 +146,8 @@ def quantize_for_device(
         pairs = state_pairs_by_position(model, tflite)
         tflite, _ = align_state_outputs(tflite, pairs)
         verify_state_pairs(tflite, pairs)
+    elif stream_mode == "stream_internal" and quant_mode == "int8":
+        tflite = _with_external_quantization(spec, model, tflite, calibration)
     stream = StreamInfo(
         mode=stream_mode,
         frames_per_call=frames if stream_mode == "window" else 1,
