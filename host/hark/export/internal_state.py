@@ -19,17 +19,13 @@ import numpy as np
 from tensorflow.lite.python import schema_py_generated as schema
 from tensorflow.lite.tools import flatbuffer_utils
 
-_OPS = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
+from hark.export.model_info import op_name
+
 _VARIABLE_OPS = {"VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE"}
 
 
 class AdoptionError(RuntimeError):
     """The internal-state graph does not correspond tensor for tensor to the external-state one."""
-
-
-def _op_name(model: schema.ModelT, op: schema.OperatorT) -> str:
-    code = model.operatorCodes[op.opcodeIndex]
-    return _OPS.get(max(code.builtinCode, code.deprecatedBuiltinCode), str(code.builtinCode))
 
 
 def _buffer(model: schema.ModelT, tensor: schema.TensorT) -> np.ndarray | None:
@@ -39,7 +35,7 @@ def _buffer(model: schema.ModelT, tensor: schema.TensorT) -> np.ndarray | None:
 
 def _shared_name(model: schema.ModelT, sg: schema.SubGraphT, resource: int) -> str:
     for op in sg.operators:
-        if _op_name(model, op) == "VAR_HANDLE" and int(op.outputs[0]) == resource:
+        if op_name(model, op) == "VAR_HANDLE" and int(op.outputs[0]) == resource:
             name = op.builtinOptions.sharedName
             return name.decode() if isinstance(name, bytes) else str(name)
     raise AdoptionError(f"no VAR_HANDLE makes resource tensor {resource}")
@@ -63,7 +59,7 @@ class _Signatures:
             key = self.leaves[index]
         elif index in self.producer:
             op, k = self.producer[index]
-            key = f"{_op_name(self.model, op)}[{k}](" + ",".join(self(int(i)) for i in op.inputs) + ")"
+            key = f"{op_name(self.model, op)}[{k}](" + ",".join(self(int(i)) for i in op.inputs) + ")"
         else:
             data = _buffer(self.model, t)
             is_bias = t.type == schema.TensorType.INT32 and t.quantization is not None and \
@@ -90,7 +86,7 @@ def adopt_external_quantization(internal: bytes, external: bytes, state_inputs: 
     i_leaves = {int(isg.inputs[0]): "features"}
     state_of_resource: dict[str, int] = {}
     for op in isg.operators:
-        if _op_name(mod, op) == "READ_VARIABLE":
+        if op_name(mod, op) == "READ_VARIABLE":
             name = _shared_name(mod, isg, int(op.inputs[0]))
             k = int(name.rsplit("_", 1)[-1])
             state_of_resource[name] = k
@@ -111,13 +107,13 @@ def adopt_external_quantization(internal: bytes, external: bytes, state_inputs: 
 
     counterparts: dict[int, int] = {}
     for op in isg.operators:
-        if _op_name(mod, op) in _VARIABLE_OPS:
+        if op_name(mod, op) in _VARIABLE_OPS:
             continue
         s = i_sig(int(op.outputs[0]))
         if s not in e_ops or s in ambiguous:
             name = isg.tensors[int(op.outputs[0])].name
             name = name.decode() if isinstance(name, bytes) else name
-            raise AdoptionError(f"internal op {_op_name(mod, op)} -> '{name}' has "
+            raise AdoptionError(f"internal op {op_name(mod, op)} -> '{name}' has "
                                 f"{'several' if s in ambiguous else 'no'} counterparts in the external graph")
         twin = e_ops[s]
         for mine, theirs in ((op.inputs, twin.inputs), (op.outputs, twin.outputs)):
@@ -150,7 +146,7 @@ def adopt_external_quantization(internal: bytes, external: bytes, state_inputs: 
     # new zero point.
     for sg in mod.subgraphs:
         for op in sg.operators:
-            if _op_name(mod, op) != "ASSIGN_VARIABLE":
+            if op_name(mod, op) != "ASSIGN_VARIABLE":
                 continue
             k = state_of_resource.get(_shared_name(mod, sg, int(op.inputs[0])))
             if k is None or k not in state_quant:

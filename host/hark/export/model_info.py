@@ -60,7 +60,8 @@ def _tensor(model: schema.ModelT, sg: schema.SubGraphT, index: int) -> TensorInf
     return TensorInfo(int(index), name, _TYPES.get(t.type, str(t.type)), shape, scales, zps)
 
 
-def _op_name(model: schema.ModelT, op: schema.OperatorT) -> str:
+def op_name(model: schema.ModelT, op: schema.OperatorT) -> str:
+    """The builtin operator's name (or a custom op's code) of `op`."""
     code = model.operatorCodes[op.opcodeIndex]
     builtin = max(code.builtinCode, code.deprecatedBuiltinCode)
     if builtin == schema.BuiltinOperator.CUSTOM:
@@ -132,7 +133,7 @@ def model_info(tflite: bytes) -> ModelInfo:
     )
     for subgraph in model.subgraphs:
         for op in subgraph.operators or []:
-            name = _op_name(model, op)
+            name = op_name(model, op)
             outs = list(op.outputs) if op.outputs is not None else []
             info.ops.append(OpInfo(name, _macs(name, subgraph, op), _shape(subgraph, outs[0]) if outs else ()))
     return info

@@ -19,7 +19,7 @@ import numpy as np
 from tensorflow.lite.python import schema_py_generated as schema
 from tensorflow.lite.tools import flatbuffer_utils
 
-from hark.export.model_info import TensorInfo, model_tensors
+from hark.export.model_info import TensorInfo, model_tensors, op_name
 
 # Ops whose int8 output scale and zero point are free parameters: the kernel requantizes into whatever the output
 # tensor says, with multipliers computed at prepare time from the tensor scales (none are stored in the model).
@@ -32,7 +32,6 @@ _PASS_THROUGH = frozenset({"RESHAPE", "SQUEEZE", "EXPAND_DIMS", "STRIDED_SLICE",
 # How far (in the state input's quantization steps) an aligned output's calibrated range may reach past the
 # input's: the two are calibrated on the same streamed calls, so they differ only by rounding and the last call.
 ALIGN_TOLERANCE_STEPS = 2.0
-_OPS = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
 
 
 class StateQuantizationError(RuntimeError):
@@ -57,11 +56,6 @@ def _check_indices(pairs: Sequence[StatePair], n_inputs: int, n_outputs: int) ->
                                          f"but the model has {n_inputs} inputs and {n_outputs} outputs")
 
 
-def _op_name(model: schema.ModelT, op: schema.OperatorT) -> str:
-    code = model.operatorCodes[op.opcodeIndex]
-    return _OPS.get(max(code.builtinCode, code.deprecatedBuiltinCode), str(code.builtinCode))
-
-
 def _retargetable(model: schema.ModelT, sg: schema.SubGraphT, tensor: int, *, outputs_ok: bool) -> list[int]:
     """The tensors that must take a new quantization together with `tensor` (it and the pass-through chains
     hanging off it), or [] when some consumer could not follow a change of scale."""
@@ -69,7 +63,7 @@ def _retargetable(model: schema.ModelT, sg: schema.SubGraphT, tensor: int, *, ou
     for op in sg.operators:
         if tensor not in list(op.inputs):
             continue
-        name = _op_name(model, op)
+        name = op_name(model, op)
         if name in _PASS_THROUGH and list(op.inputs).index(tensor) == 0:
             chained = _retargetable(model, sg, int(op.outputs[0]), outputs_ok=False)
             if not chained:
@@ -114,7 +108,7 @@ def align_state_outputs(tflite: bytes, pairs: Sequence[StatePair]) -> tuple[byte
         if len(b.scales) != 1 or not _covers(a, b):
             continue
         producer = producers.get(b.index)
-        if producer is None or _op_name(model, producer) not in _REQUANTIZING_PRODUCERS:
+        if producer is None or op_name(model, producer) not in _REQUANTIZING_PRODUCERS:
             continue
         tensors = _retargetable(model, sg, b.index, outputs_ok=True)
         for t in tensors:
