@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 from hark.evaluate.micro import ClipRunner, MicroModel
+from hark.export.metadata import StreamInfo
 from hark.spec import ModelSpec
 
 
@@ -51,9 +52,12 @@ def stream_window_agreement(
     *,
     labels: np.ndarray | None = None,
     stream_mode: str | None = None,
+    stream_export: tuple[bytes, StreamInfo] | None = None,
 ) -> Agreement:
     """Exports `trained` twice (streaming as `stream_mode`, default the spec's, and window) with int8 calibrated on
-    `calibration` clips, and compares each clip's final scores (state reset per clip)."""
+    `calibration` clips, and compares each clip's final scores (state reset per clip). `stream_export`: the
+    streaming int8 model and its stream info when the caller has already exported them from `trained` on
+    `calibration`, so they are not converted again."""
     from hark.export.pipeline import inference_model, quantize_for_device
     from hark.export.report import float_window_scores
 
@@ -62,7 +66,7 @@ def stream_window_agreement(
         raise ValueError(f"'{spec.name}' exports as a window model: there is no streaming form to compare")
     window_model = inference_model(trained, "window")
     window_tflite, window_info = quantize_for_device(spec, window_model, "window", "int8", calibration)
-    stream_tflite, stream_info = quantize_for_device(
+    stream_tflite, stream_info = stream_export or quantize_for_device(
         spec, inference_model(trained, stream_mode), stream_mode, "int8", calibration
     )
     window_runner = ClipRunner(MicroModel(window_tflite), window_info)

@@ -248,7 +248,7 @@ def export_run(
             from hark.export.agreement import stream_window_agreement
 
             agreement = stream_window_agreement(spec, trained, test_x, calibration, labels=test_y,
-                                                stream_mode=stream_mode)
+                                                stream_mode=stream_mode, stream_export=(tflite, stream))
             result.report["int8_window_accuracy"] = agreement.window_int8_accuracy
             result.report["int8_stream_vs_window_top1_agreement"] = agreement.top1_agreement
         (out / f"{name}_report.json").write_text(json.dumps(result.report, indent=2, sort_keys=True) + "\n")
