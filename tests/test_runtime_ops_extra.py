@@ -71,7 +71,7 @@ def _convert(fn_or_model, rep, *, variables: bool = False) -> bytes:  # noqa: AN
 def _variable_state_model(seed: int, frames: int, feat: int, units: int, init: float) -> bytes:
     """A streaming model whose state (the last frames-1 inputs) is a tf.Variable: each invoke
     concatenates the new frame, assigns the shifted window back, and applies a dense layer. The weights
-    are constants (ARCHITECTURE.md: weights must not be variables)."""
+    are constants (docs/streaming.md: the weights must not themselves be variables)."""
     import tensorflow as tf
 
     rng = np.random.default_rng(seed)
