@@ -412,11 +412,11 @@ def test_micro_speech_lstm_on_the_emulated_board() -> None:
     """The LSTM's DSP twin (ACLE intrinsics, -O2) on the Cortex-M4 gives tflite-micro's bytes."""
     from hark.device.runtime_bench import bench_image, pattern_input, run_bench
 
+    model = (reference_dir() / "tflite-micro/models/micro_speech_lstm.tflite").read_bytes()  # the image needs it
     image = bench_image("micro_speech_lstm")
     if not image.is_file():
         pytest.fail(f"{image} is missing: run ./hark test, which builds the ARM tree before pytest")
     run = run_bench(image)
-    model = (reference_dir() / "tflite-micro/models/micro_speech_lstm.tflite").read_bytes()
     ref = tflm_interpreter(model)
     d = ref.get_input_details(0)
     x = np.frombuffer(pattern_input(int(np.prod(d["shape"])) * np.dtype(d["dtype"]).itemsize), d["dtype"])
