@@ -56,7 +56,7 @@ def test_demo_detects_on_the_board_exactly_as_the_twin(demo: dict) -> None:
     for line in ("[7/7] results", "host twin: identical detections", "counts are instructions"):
         assert line in demo["stdout"]
     # Quiet by default: no TensorFlow banner, absl line or converter warning in either stream.
-    for noise in ("oneDNN", "absl::InitializeLog", "cpu_feature_guard", "tf.lite", "TFLiteConverter", "W0000"):
+    for noise in ("oneDNN", "absl::InitializeLog", "cpu_feature_guard", "TFLiteConverter", "W0000", "fully_quantize"):
         assert noise not in demo["stdout"] + demo["stderr"], noise
 
 
