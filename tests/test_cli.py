@@ -3,11 +3,13 @@ the old console names still run their verb, and `flash` says plainly that it is 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import pytest
 
+from hark import logs
 from hark.cli import main as cli
 
 
@@ -46,3 +48,21 @@ def test_no_verb_and_flash_fail_clearly(capsys: pytest.CaptureFixture[str]) -> N
     with pytest.raises(SystemExit):
         cli.main(["no-such-verb"])
     assert "invalid choice: 'no-such-verb'" in capsys.readouterr().err
+
+
+def test_quiet_mode_drops_tensorflow_log_lines_and_keeps_the_rest(monkeypatch: pytest.MonkeyPatch,
+                                                                 capfd: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+    monkeypatch.setattr(logs, "_verbose", True)
+    noise = (b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+             b"I0000 00:00:1796519623.183241   25374 port.cc:153] oneDNN custom operations are on.\n"
+             b"fully_quantize: 0, inference_type: 6, input_inference_type: INT8, output_inference_type: INT8\n")
+    logs.configure(verbose=False)
+    with logs.native_stderr_filtered():
+        os.write(2, noise + b"E0000 00:00:1.0 1 x.cc:1] a real error\nmy own message\n")
+    err = capfd.readouterr().err
+    assert err == "E0000 00:00:1.0 1 x.cc:1] a real error\nmy own message\n"
+    logs.configure(verbose=True)
+    with logs.native_stderr_filtered():
+        os.write(2, noise)
+    assert capfd.readouterr().err == noise.decode()
