@@ -95,8 +95,9 @@
 #define HARK_FIELDS_MODEL_SWITCH(F, T)
 #define HARK_FIELDS_HELLO(F, T) F(u8, protocol) F(s8, firmware)
 #define HARK_FIELDS_PONG(F, T) T(bytes, data)
-/* counter_kind: 0 cycles (hardware), 1 instructions (emulator); arena/model fields are 0 without a model */
-#define HARK_FIELDS_IDENTITY(F, T) F(u8, protocol) F(u8, counter_kind) F(u8, has_microphone) F(u8, audio_window) F(u16, max_payload) F(u32, clock_hz) F(u32, flash_used) F(u32, static_ram_used) F(u32, stack_size) F(u32, stack_peak) F(u32, arena_size) F(u32, arena_used) F(u32, model_size) F(u32, upload_capacity) F(s8, board) F(s8, cpu) F(s8, firmware) F(s8, build) F(s8, model_name) F(s8, model_hash)
+/* counter_kind: 0 cycles (hardware), 1 instructions (emulator); arena/model fields are 0 without a model;
+ * clock: the clock in use and how it came up (a failed start-up names the step and the fallback) */
+#define HARK_FIELDS_IDENTITY(F, T) F(u8, protocol) F(u8, counter_kind) F(u8, has_microphone) F(u8, audio_window) F(u16, max_payload) F(u32, clock_hz) F(u32, flash_used) F(u32, static_ram_used) F(u32, stack_size) F(u32, stack_peak) F(u32, arena_size) F(u32, arena_used) F(u32, model_size) F(u32, upload_capacity) F(s8, board) F(s8, cpu) F(s8, firmware) F(s8, build) F(s8, model_name) F(s8, model_hash) F(s8, clock)
 /* kind: 'i' int32 or 'f' float32 (the metadata type letters); value: raw bits */
 #define HARK_FIELDS_PARAM(F, T) F(u16, param) F(u8, kind) F(u32, value)
 /* request: the type of the request this acknowledges */
