@@ -157,11 +157,14 @@
   P(6, REPORT_COUNTS_EVERY_HOPS, "report.counts_every_hops", i) \
   P(7, AUDIO_LOOPBACK, "audio.loopback", i) \
   P(8, DEBUG_CHUNK_LOAD, "debug.chunk_load", i) \
-  P(9, DEBUG_STALL, "debug.stall", i)
+  P(9, DEBUG_STALL, "debug.stall", i) \
+  P(10, AUDIO_SOURCE, "audio.source", i)
 
 /* audio.loopback: echo chunks as AUDIO_ECHO. debug.chunk_load: busy-loop iterations after every audio
  * chunk; debug.stall: busy-loop iterations after the next chunk only, cut short as soon as the
- * receive buffer overruns. Both stand in for a slow pipeline in flow-control tests. */
+ * receive buffer overruns. Both stand in for a slow pipeline in flow-control tests.
+ * audio.source: 1 while the board's microphone feeds the pipeline (from boot, on a board with one), 0 for
+ * serial audio; AUDIO_START sets 0, setting 1 restarts listening (NOT_AVAILABLE without a microphone). */
 
 /* ---- C declarations generated from the tables ------------------------------------------------ */
 #define HARK__MSG_ENUM(id, NAME, dir) HARK_MSG_##NAME = id,
