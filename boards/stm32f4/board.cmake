@@ -5,7 +5,7 @@
 #   HARK_BOARD_ARENA_BYTES, HARK_BOARD_UPLOAD_BYTES, HARK_BOARD_FLASH_BYTES, HARK_BOARD_RAM_BYTES
 include(${HARK_BOARD_VARIANT_FILE})
 set(HARK_LINKER_SCRIPT ${HARK_BOARD_DIR}/ld/${HARK_STM32F4_LD})
-set(HARK_LINKER_DEPENDS ${HARK_BOARD_DIR}/ld/sections.ld)
+set(HARK_LINKER_DEPENDS ${HARK_BOARDS_COMMON}/cortexm_sections.ld)
 set(HARK_LINKER_DEPENDS ${HARK_LINKER_DEPENDS} PARENT_SCOPE)
 set(sources ${HARK_BOARD_DIR}/vectors.c ${HARK_BOARD_DIR}/board.c ${HARK_BOARD_DIR}/clock.c ${HARK_BOARD_DIR}/usart.c
             ${HARK_BOARDS_COMMON}/cortexm_reset.c)
@@ -19,8 +19,8 @@ add_library(hark_board STATIC ${sources})
 target_include_directories(hark_board PUBLIC ${CMAKE_CURRENT_SOURCE_DIR} ${HARK_BOARDS_COMMON} ${HARK_BOARD_DIR})
 string(TOUPPER ${HARK_STM32F4_PART} part)
 target_compile_definitions(hark_board PRIVATE HARK_PART_${part} ${HARK_STM32F4_DEFINES})
-# sections.ld is INCLUDEd by the part's script: the linker finds it on the library path.
-target_link_options(hark_board INTERFACE -L${HARK_BOARD_DIR}/ld)
+# cortexm_sections.ld is INCLUDEd by the part's script: the linker finds it on the library path.
+target_link_options(hark_board INTERFACE -L${HARK_BOARDS_COMMON})
 if("HARK_MIC_PDM_I2S2" IN_LIST HARK_STM32F4_DEFINES)
   target_link_libraries(hark_board PUBLIC hark_pdm)
 endif()
