@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from hark import paths
-from hark.boards.builtin_models import builtin_model, reference_speech
 from hark.device import DeviceError, emulated_link
+from hark.device.builtin_models import builtin_model, reference_speech
 from hark.device.session import open_device
 from hark.twin import Twin
 
@@ -79,7 +79,7 @@ def test_30s_streamed_audio_equals_twin(image: Path, micro_speech: bytes) -> Non
 def test_fit_check_names_board_and_arena(tmp_path: Path, micro_speech: bytes) -> None:
     model = tmp_path / "micro_speech.tflite"
     model.write_bytes(micro_speech)
-    out = subprocess.run([sys.executable, "-m", "hark.boards.fit", str(model), "--arena", "8192", "--board", BOARD],
-                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    cmd = [sys.executable, "-m", "hark.cli.main", "fit", str(model), "--arena", "8192", "--board", BOARD]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert out.returncode == 1
     assert f"does not fit board {BOARD}" in out.stderr and "arena 8192 B" in out.stderr

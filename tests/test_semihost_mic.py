@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hark.boards.builtin_models import builtin_model, reference_speech
-from hark.boards.semihost_mic import listen
 from hark.data.wav import write_wav
 from hark.device import DeviceError, emulated_link
+from hark.device.builtin_models import builtin_model, reference_speech
+from hark.device.semihost_mic import listen
 from hark.device.session import open_device
 from hark.twin import Twin
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hark import paths
-from hark.boards.builtin_models import BUILTIN, write_builtin_models
+from hark.device.builtin_models import BUILTIN, write_builtin_models
 
 ROOT = paths.REPO_ROOT
 # board -> (part, what was verified where)

@@ -1,14 +1,13 @@
-"""Does a model fit a board? The build asks before it links a model in (firmware/app/CMakeLists.txt), so a
-model too big for the board's arena fails the build with a message naming both numbers.
+"""Check that a model fits a board's arena. The build asks before it links a model in (firmware/app/CMakeLists.txt),
+so a model too big for the board's arena fails the build with a message naming the board and both sizes:
 
-    python -m hark.boards.fit MODEL.tflite --arena BYTES --board NAME
+    hark fit MODEL.tflite --arena BYTES --board NAME
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from hark import paths
@@ -31,13 +30,14 @@ def arena_needed(model: bytes, arena_bytes: int) -> int:
         raise ModelDoesNotFit(f"the pipeline refuses it: {err}") from err
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("model", type=Path)
-    ap.add_argument("--arena", type=int, required=True)
+    ap.add_argument("--arena", type=int, required=True, help="the board's arena in bytes (HARK_ARENA_BYTES)")
     ap.add_argument("--board", required=True)
-    ap.add_argument("--stamp", type=Path, help="file to touch when the model fits")
-    args = ap.parse_args(argv)
+    ap.add_argument("--stamp", type=Path, help="file to write when the model fits (for the build)")
+
+
+def run(args: argparse.Namespace) -> int:
     if not paths.host_library("kws").is_file():
         print(f"hark: {args.model.name}: arena not checked before linking ({paths.host_library('kws')} is not built); "
               "the board checks it at boot", file=sys.stderr)  # fmt: skip
@@ -54,6 +54,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.stamp.write_text("ok\n")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,7 @@
 """The models every board image is built with: TFLM's micro_speech and the MLPerf Tiny DS-CNN from the
 reference folder, given the `hark` metadata of their specs in models/ so the firmware can run them on audio.
 
-`python -m hark.boards.builtin_models OUT_DIR` writes micro_speech.tflite and ds_cnn.tflite there.
+`python -m hark.device.builtin_models OUT_DIR` writes micro_speech.tflite and ds_cnn.tflite there.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ BUILTIN = {
 
 def builtin_model(name: str) -> bytes:
     """The reference model `name` with the metadata of its spec (window mode, the spec's every_hops)."""
-    from hark.export.metadata import StreamInfo, write_metadata
+    from hark.format.metadata import StreamInfo, write_metadata
     from hark.spec import load_spec
 
     if name not in BUILTIN:

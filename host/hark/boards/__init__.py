@@ -1,1 +1,0 @@
-"""The boards the firmware is built for: their models built in, memory fit checks and size reports."""
