@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 from hark import paths
-from hark.device import DeviceError, emulated_link
+from hark.data.wav import write_wav
+from hark.device import DeviceError, emulated_link, run_to_exit
 from hark.device.builtin_models import builtin_model, reference_speech
+from hark.device.semihost_mic import listen
 from hark.device.session import open_device
 from hark.twin import Twin
 
@@ -74,6 +76,27 @@ def test_30s_streamed_audio_equals_twin(image: Path, micro_speech: bytes) -> Non
     dets = [(m.label_name, m.time_ms, m.score) for m in result.of("DETECTION")]
     assert len(dets) >= 10 and dets == [(d.label, int(d.time_ms), int(d.score)) for d in twin.detections]
     assert stats["rx_overruns"] == 0 and stats["audio_lost_samples"] == 0
+
+
+def test_counter_is_an_exact_instruction_count() -> None:
+    image = paths.firmware_image("hark_counter_selftest", board=BOARD)
+    runs = [run_to_exit(image).debug_output for _ in range(2)]
+    assert runs[0] == runs[1] == "counter_selftest 1000=6018 10000=60018 100000=600018\n"
+
+
+def test_builtin_model_listens_from_boot(micro_speech: bytes, tmp_path: Path) -> None:
+    """The image CI builds with micro_speech in flash (tools/build_boards.py) hears its semihosting microphone
+    from boot, with no request over serial, and detects what the twin detects."""
+    image = paths.build_dir(f"arm-{BOARD}-models") / "firmware" / "app" / "hark_app.elf"
+    if not image.is_file():
+        pytest.fail(f"{image} is missing: run ./hark test, which builds every board image before pytest")
+    audio = reference_speech(12)
+    wav = tmp_path / "mic.wav"
+    write_wav(wav, audio, 16000)
+    run = listen(image, wav)
+    twin = [(d.label, int(d.time_ms), int(d.score)) for d in Twin(micro_speech).run(audio).detections]
+    assert run.hops == len(audio) // 320 and not run.errors
+    assert len(twin) >= 4 and run.detections == twin
 
 
 def test_fit_check_names_board_and_arena(tmp_path: Path, micro_speech: bytes) -> None:
