@@ -79,7 +79,7 @@ def render(current: str) -> tuple[str, dict[Path, str]]:
     head, _, rest = current.partition(BEGIN)
     _, _, tail = rest.partition(END)
     files = {FLAGS_DIR / f"{board}.json": flags for board, (_, flags) in made.items()}
-    return f"{head.rstrip()}\n\n{BEGIN}\n{body}{END}\n{tail.lstrip()}", files
+    return f"{head.rstrip()}\n\n{BEGIN}\n{body}{END}\n\n{tail.lstrip()}", files
 
 
 def main() -> int:
