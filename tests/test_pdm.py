@@ -80,3 +80,22 @@ def test_instructions_per_hop_on_the_emulated_board() -> None:
     per_hop = int(re.search(r"per_hop=(\d+)", run.debug_output).group(1))
     print(f"PDM decimation: {per_hop} instructions per 20 ms hop (QEMU instruction count)")
     assert 50_000 < per_hop < 400_000
+
+
+@pytest.mark.parametrize("scale_log2,pieces", [(1, 1), (-3, 5), (4, 3)])
+def test_dfsdm_dc_blocker_is_bit_exact(scale_log2: int, pieces: int) -> None:
+    """The L475's hardware-decimated path: 24-bit sinc results (with an offset, steps and full-scale swings),
+    scaled and DC-blocked; the C code equals the numpy model, and the offset is removed."""
+    rng = np.random.default_rng(scale_log2 + 10)
+    n = 6000
+    t = np.arange(n)
+    value = 40_000 + 60_000 * np.sin(2 * np.pi * 440 * t / 16000) + rng.normal(0, 3000, n)
+    value[2000:2100] = 2**23 - 1  # full scale: the int32 clamp and the int16 saturation are reached
+    value[2100:2200] = -(2**23)
+    rdatar = (np.clip(value, -(2**23), 2**23 - 1).astype(np.int64) << 8).astype(np.int64)
+    rdatar = (rdatar & 0xFFFFFF00) | rng.integers(0, 256, n)  # the low byte holds flags, not data
+    rdatar = rdatar.astype(np.uint32).view(np.int32)
+    c = binding.dc_block(rdatar, 32604, scale_log2, pieces)
+    assert np.array_equal(c, model.dc_block(rdatar, 32604, scale_log2))
+    if scale_log2 < 0:
+        assert abs(float(np.mean(c[4000:]))) < 0.02 * float(np.std(c[4000:]))  # the 40,000 offset is gone

@@ -8,19 +8,20 @@
 
 #include <string.h>
 
+#include "pdm.h"
 #include "stm32l475.h"
 
 #define HALF 320u          /* samples per 20 ms half */
 #define CKOUT_DIV 78u      /* 80 MHz / 78 */
 #define SINC_ORDER 3u
 #define OVERSAMPLING 64u   /* sinc^3 gain 64^3 = 2^18 for a +-1 bit stream */
-#define GAIN_SHIFT 1       /* 2^18 full scale -> int16 (>> 3), times 16 for a quiet microphone (<< 4) */
+#define SCALE_LOG2 1       /* 2^18 full scale -> int16 (>> 3), times 16 for a quiet microphone (<< 4) */
 #define DC_POLE_Q15 32604  /* 0.995: the DC blocker's corner is about 13 Hz at 16 kHz */
 
 static int32_t dma_buf[2 * HALF];
 static volatile uint32_t halves_done;
 static uint32_t halves_read, overruns;
-static int32_t dc_x1, dc_y1; /* the DC blocker's state: previous input and output (Q15 output) */
+static pdm_dc_t dc; /* scaling and DC blocker: firmware/pdm, bit-exact with its numpy model */
 
 void DMA1_Channel4_IRQHandler(void);
 void DMA1_Channel4_IRQHandler(void) {
@@ -38,6 +39,7 @@ static void pin_af6(uint32_t gpio, uint32_t pin) {
 
 int mic_start(uint32_t sysclk_hz) {
   if (sysclk_hz != 80000000u) return -1; /* the divider assumes the PLL came up */
+  pdm_dc_init(&dc, DC_POLE_Q15, SCALE_LOG2);
   RCC_AHB2ENR |= 1u << 4;                /* GPIOE */
   RCC_AHB1ENR |= 1u << 0;                /* DMA1 */
   RCC_APB2ENR |= 1u << 24;               /* DFSDM1 */
@@ -69,16 +71,6 @@ int mic_start(uint32_t sysclk_hz) {
 
 int mic_ready(void) { return halves_done != halves_read; }
 
-static int16_t scale_and_block_dc(int32_t rdatar) {
-  int32_t x = (rdatar >> 8) * (1 << GAIN_SHIFT); /* 24-bit signed result in bits 31:8 */
-  /* y[n] = x[n] - x[n-1] + a y[n-1], with y kept in Q15 for the pole. */
-  int32_t y = (x - dc_x1) * 32768 + (int32_t)(((int64_t)DC_POLE_Q15 * dc_y1) >> 15);
-  dc_x1 = x;
-  dc_y1 = y;
-  int32_t out = y >> 15;
-  return (int16_t)(out > INT16_MAX ? INT16_MAX : out < INT16_MIN ? INT16_MIN : out);
-}
-
 int32_t mic_read(int16_t *samples, size_t n) {
   uint32_t done = halves_done;
   if (done == halves_read) return 0;
@@ -89,7 +81,7 @@ int32_t mic_read(int16_t *samples, size_t n) {
   const int32_t *half = &dma_buf[(halves_read & 1u) * HALF];
   halves_read++;
   size_t count = n < HALF ? n : HALF; /* the app reads whole 320-sample blocks */
-  for (size_t i = 0; i < count; i++) samples[i] = scale_and_block_dc(half[i]);
+  pdm_dc_block(&dc, half, count, samples);
   return (int32_t)count;
 }
 

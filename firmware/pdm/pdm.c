@@ -56,3 +56,22 @@ size_t pdm_process(pdm_t *p, const uint16_t *words, size_t n_words, int16_t *out
   }
   return n;
 }
+
+void pdm_dc_init(pdm_dc_t *d, int32_t pole_q15, int32_t scale_log2) {
+  *d = (pdm_dc_t){0, 0, pole_q15, scale_log2};
+}
+
+void pdm_dc_block(pdm_dc_t *d, const int32_t *rdatar, size_t n, int16_t *out) {
+  for (size_t i = 0; i < n; i++) {
+    int32_t x = rdatar[i] >> 8; /* the 24-bit signed result */
+    x = d->scale_log2 >= 0 ? x * (1 << d->scale_log2) : x >> -d->scale_log2;
+    /* 64-bit: a full-scale step times 2^15 would overflow 32 bits. */
+    int64_t y = (int64_t)(x - d->x1) * 32768 + (((int64_t)d->pole * d->y1) >> 15);
+    if (y > INT32_MAX) y = INT32_MAX;
+    if (y < INT32_MIN) y = INT32_MIN;
+    d->x1 = x;
+    d->y1 = (int32_t)y;
+    int32_t v = (int32_t)(y >> 15);
+    out[i] = (int16_t)(v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN : v);
+  }
+}

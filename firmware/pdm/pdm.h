@@ -42,6 +42,21 @@ int pdm_init(pdm_t *p, int32_t gain_log2);
  * over between calls); returns the number written. Stops early, never overruns, if cap is short. */
 size_t pdm_process(pdm_t *p, const uint16_t *words, size_t n_words, int16_t *out, size_t cap);
 
+/* The hardware-decimated path (the STM32L4's DFSDM sinc filter does stage 1 and the decimation in
+ * hardware): its 24-bit results (as the filter's data register holds them, in bits 31:8) scaled by
+ * 2^scale_log2 (negative: right shift, arithmetic) and passed through a DC blocker
+ * y[n] = x[n] - x[n-1] + (pole / 2^15) y[n-1], kept in Q15; rounded towards minus infinity and saturated
+ * to int16. bit-exact against hark.pdm.model.dc_block. */
+typedef struct {
+  int32_t x1;     /* previous scaled input */
+  int32_t y1;     /* previous output, Q15 */
+  int32_t pole;   /* Q15, e.g. 32604 = 0.995 */
+  int32_t scale_log2;
+} pdm_dc_t;
+
+void pdm_dc_init(pdm_dc_t *d, int32_t pole_q15, int32_t scale_log2);
+void pdm_dc_block(pdm_dc_t *d, const int32_t *rdatar, size_t n, int16_t *out);
+
 /* The tables, for tests: the CIC lookup (window byte m, oldest first) and the FIR taps. */
 extern const int16_t pdm_cic_lut[8][256];
 extern const int16_t pdm_fir_taps[PDM_FIR_TAPS];

@@ -24,6 +24,13 @@ class PdmState(ctypes.Structure):
     ]
 
 
+class DcState(ctypes.Structure):
+    """Mirror of pdm_dc_t."""
+
+    _fields_ = [("x1", ctypes.c_int32), ("y1", ctypes.c_int32), ("pole", ctypes.c_int32),
+                ("scale_log2", ctypes.c_int32)]  # fmt: skip
+
+
 @functools.cache
 def library() -> ctypes.CDLL:
     path = paths.host_library("pdm")
@@ -35,6 +42,8 @@ def library() -> ctypes.CDLL:
     lib.pdm_process.argtypes = [ctypes.POINTER(PdmState), ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p,
                                 ctypes.c_size_t]  # fmt: skip
     lib.pdm_process.restype = ctypes.c_size_t
+    lib.pdm_dc_init.argtypes = [ctypes.POINTER(DcState), ctypes.c_int32, ctypes.c_int32]
+    lib.pdm_dc_block.argtypes = [ctypes.POINTER(DcState), ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
     return lib
 
 
@@ -63,3 +72,16 @@ def decimate(words: np.ndarray, gain_log2: int = 0, pieces: int = 1) -> np.ndarr
             n += lib.pdm_process(ctypes.byref(state), w[chunk[0] :].ctypes.data, len(chunk),
                                  out[n:].ctypes.data, len(out) - n)  # fmt: skip
     return out[:n]
+
+
+def dc_block(rdatar: np.ndarray, pole_q15: int, scale_log2: int, pieces: int = 1) -> np.ndarray:
+    """Runs the C scaling and DC blocker over a stream of DFSDM results, fed in `pieces` calls."""
+    lib = library()
+    state = DcState()
+    lib.pdm_dc_init(ctypes.byref(state), pole_q15, scale_log2)
+    r = np.ascontiguousarray(rdatar, np.int32)
+    out = np.zeros(len(r), np.int16)
+    for chunk in np.array_split(np.arange(len(r)), pieces):
+        if len(chunk):
+            lib.pdm_dc_block(ctypes.byref(state), r[chunk[0] :].ctypes.data, len(chunk), out[chunk[0] :].ctypes.data)
+    return out

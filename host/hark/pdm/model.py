@@ -148,3 +148,19 @@ def delay(x: np.ndarray, samples: float) -> np.ndarray:
     spec = np.fft.rfft(np.asarray(x, np.float64))
     f = np.fft.rfftfreq(n)
     return np.fft.irfft(spec * np.exp(-2j * np.pi * f * samples), n)
+
+
+def dc_block(rdatar: np.ndarray, pole_q15: int, scale_log2: int) -> np.ndarray:
+    """The model of pdm_dc_block over one stream from pdm_dc_init: DFSDM results (24 bits in 31:8) scaled by
+    2^scale_log2, y = (x - x1) * 2^15 + (pole * y1 >> 15) clamped to int32, output y >> 15 saturated."""
+    x = np.asarray(rdatar, np.int32).astype(np.int64) >> 8
+    x = x * (1 << scale_log2) if scale_log2 >= 0 else x >> -scale_log2
+    x = x.astype(np.int32).astype(np.int64)  # the C code keeps x in int32
+    out = np.empty(len(x), np.int16)
+    x1 = y1 = 0
+    for i, xi in enumerate(x.tolist()):
+        y = (xi - x1) * 32768 + ((pole_q15 * y1) >> 15)
+        y = min(max(y, -(2**31)), 2**31 - 1)
+        x1, y1 = xi, y
+        out[i] = min(max(y >> 15, -32768), 32767)
+    return out
