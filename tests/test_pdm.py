@@ -1,4 +1,4 @@
-"""The PDM -> PCM decimator (firmware/pdm): bit-exact against its numpy model (hark.pdm.model) on random PDM
+"""The PDM -> PCM decimator (firmware/pdm): bit-exact against its numpy model (hark.features.pdm) on random PDM
 streams and on a sigma-delta encoding of a real clip; the recovered clip's SNR against the original; the
 committed tables equal the design; and its instruction count per 20 ms hop on the emulated board."""
 
@@ -14,7 +14,8 @@ import pytest
 from hark import paths
 from hark.data.wav import read_wav
 from hark.device import run_to_exit
-from hark.pdm import binding, model
+from hark.features import pdm as model
+from hark.native import pdm as binding
 
 CLIP = paths.reference_dir() / "tflite-micro" / "testdata" / "yes_1000ms.wav"
 

@@ -8,7 +8,7 @@
  *      8.8 kHz (so nothing aliases below 7.2 kHz), and it undoes the CIC's droop; int32 x int16 products
  *      into an int64 accumulator, rounded and saturated to int16.
  *
- * The host model (host/hark/pdm/model.py) does the same arithmetic in numpy, and the tests hold the two
+ * The host model (host/hark/features/pdm.py) does the same arithmetic in numpy, and the tests hold the two
  * bit-exact; docs/boards/pdm.md has the frequency response and the instruction cost per 20 ms hop.
  * Input: 16-bit words in time order, the earliest bit in the MSB (as I2S shifts them in); bit 1 = +1,
  * bit 0 = -1. No heap; the state is the caller's.
@@ -46,7 +46,7 @@ size_t pdm_process(pdm_t *p, const uint16_t *words, size_t n_words, int16_t *out
  * hardware): its 24-bit results (as the filter's data register holds them, in bits 31:8) scaled by
  * 2^scale_log2 (negative: right shift, arithmetic) and passed through a DC blocker
  * y[n] = x[n] - x[n-1] + (pole / 2^15) y[n-1], kept in Q15; rounded towards minus infinity and saturated
- * to int16. bit-exact against hark.pdm.model.dc_block. */
+ * to int16. bit-exact against hark.features.pdm.dc_block. */
 typedef struct {
   int32_t x1;     /* previous scaled input */
   int32_t y1;     /* previous output, Q15 */

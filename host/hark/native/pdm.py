@@ -1,4 +1,5 @@
-"""ctypes binding to firmware/pdm (build/host/lib/libhark_pdm.so): the decimator the boards run."""
+"""The PDM decimator on the host: the firmware's C code (firmware/pdm) through ctypes, for the tests that hold it
+bit-exact to its numpy model (hark.features.pdm)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import functools
 
 import numpy as np
 
-from hark import paths
+from hark.native import loader
 
 FIR_TAPS = 128  # PDM_FIR_TAPS (firmware/pdm/pdm.h); the binding checks it against the library's table size
 
@@ -33,10 +34,7 @@ class DcState(ctypes.Structure):
 
 @functools.cache
 def library() -> ctypes.CDLL:
-    path = paths.host_library("pdm")
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: build the host libraries (cmake --build build/host)")
-    lib = ctypes.CDLL(str(path))
+    lib = loader.load("pdm", {"pdm_t": PdmState, "pdm_dc_t": DcState})
     lib.pdm_init.argtypes = [ctypes.POINTER(PdmState), ctypes.c_int32]
     lib.pdm_init.restype = ctypes.c_int
     lib.pdm_process.argtypes = [ctypes.POINTER(PdmState), ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p,
