@@ -24,6 +24,8 @@ typedef struct {
   uint32_t clock_hz;        /* nominal core clock, for converting cycles to time */
   board_counter_kind_t counter_kind;
   int has_microphone;
+  const char *clock;        /* the clock in use and how it came up, e.g. "PLL 168 MHz from HSE 8 MHz" or
+                               "HSI 16 MHz: HSE not ready" (a start-up failure is reported, never hung on) */
 } board_info_t;
 
 void board_init(void);
@@ -44,9 +46,12 @@ void board_wait_for_event(void);
 uint32_t board_counter(void);
 uint32_t board_counter_elapsed(uint32_t start, uint32_t end);
 
-/* Microphone: fills n samples of 16 kHz int16 audio if a block is ready; returns the count, 0 if none
- * is ready yet, or -1 if the board has no microphone. */
+/* Microphone: fills up to n samples of 16 kHz int16 audio from the next ready block (double-buffered
+ * DMA or interrupt blocks on hardware, a WAV file under emulation); returns the count, 0 if none is
+ * ready yet, or -1 if the board has no microphone. */
 int32_t board_audio_read(int16_t *samples, size_t n);
+/* Microphone blocks overwritten before the app read them, since reset: overruns are never silent. */
+uint32_t board_audio_overruns(void);
 
 /* Memory the image uses, from linker symbols and stack painting, so the device can report it. */
 size_t board_stack_size(void);

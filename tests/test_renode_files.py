@@ -121,3 +121,17 @@ def test_robot_expectations_match_firmware_and_protocol() -> None:
     assert len(frames) == 1 and isinstance(frames[0], Frame), frames
     assert frames[0].type == PROTO.messages["IDENTITY_GET"].type and frames[0].payload == b""
     assert "Wait For Prompt On Uart     ${BOARD}" in robot and "Send Bytes To Uart          @{IDENTITY_GET}" in robot
+
+
+def test_stm32f4_discovery_files_name_the_variants_console_and_image() -> None:
+    """The Discovery's Renode files open the UART the variant prints on and boot the variant's CMake image."""
+    renode = paths.REPO_ROOT / "boards" / "stm32f4" / "renode"
+    variant = (paths.REPO_ROOT / "boards" / "stm32f4" / "variants" / "stm32f4-discovery.cmake").read_text()
+    console = int(re.search(r"HARK_CONSOLE_USART=(\d)", variant).group(1))
+    resc = (renode / "stm32f4-discovery.resc").read_text()
+    robot = (renode / "stm32f4-discovery.robot").read_text()
+    assert f"showAnalyzer usart{console}" in resc and f"sysbus.usart{console}" in robot
+    assert "build/arm-stm32f4-discovery/firmware/app/hark_app.elf" in resc
+    assert 'HARK_BOARD_NAME="stm32f4-discovery"' in variant
+    assert re.search(r"\$\{BOARD\}\s+stm32f4-discovery", robot)
+    assert "@platforms/boards/stm32f4_discovery-kit.repl" in resc

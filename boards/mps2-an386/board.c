@@ -1,21 +1,27 @@
 /* mps2-an386 under QEMU: the board interface over CMSDK UART0, the FPGA IO counter and semihosting. */
 #include "board.h"
 
+#include "cortexm.h"
 #include "mps2_an386.h"
+#include "semihost_mic.h"
 #include "semihosting.h"
 #include "uart.h"
 
 extern uint32_t __stack_limit, __stack_top, __data_start, __bss_end, __flash_end;
 
-static const board_info_t info = {
+static board_info_t info = {
     .name = "mps2-an386",
     .cpu = "cortex-m4f",
     .clock_hz = 25000000u,
     .counter_kind = BOARD_COUNTER_INSTRUCTIONS,
-    .has_microphone = 0,
+    .has_microphone = 0, /* 1 once a semihosting microphone WAV is open */
+    .clock = "25 MHz (QEMU)",
 };
 
-void board_init(void) { uart_init(); }
+void board_init(void) {
+  uart_init();
+  info.has_microphone = semihost_mic_open();
+}
 
 const board_info_t *board_info(void) { return &info; }
 
@@ -36,19 +42,13 @@ uint32_t board_counter_elapsed(uint32_t start, uint32_t end) {
   return (uint32_t)((ticks * FPGAIO_NS_PER_TICK + ICOUNT_NS_PER_INSN / 2u) / ICOUNT_NS_PER_INSN);
 }
 
-int32_t board_audio_read(int16_t *samples, size_t n) {
-  (void)samples;
-  (void)n;
-  return -1;
-}
+int32_t board_audio_read(int16_t *samples, size_t n) { return semihost_mic_read(samples, n); }
+
+uint32_t board_audio_overruns(void) { return 0; /* the file waits for the app: nothing is lost */ }
 
 size_t board_stack_size(void) { return (size_t)((uintptr_t)&__stack_top - (uintptr_t)&__stack_limit); }
 
-size_t board_stack_peak(void) {
-  const uint32_t *p = &__stack_limit;
-  while (p < &__stack_top && *p == 0xA5A5A5A5u) p++;
-  return (size_t)((uintptr_t)&__stack_top - (uintptr_t)p);
-}
+size_t board_stack_peak(void) { return cortexm_stack_peak(); }
 
 size_t board_flash_used(void) { return (size_t)(uintptr_t)&__flash_end; }
 

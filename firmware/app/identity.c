@@ -27,5 +27,6 @@ void identity_fill(hark_msg_IDENTITY_t *m) {
       .build = hark_s8(HARK_BUILD_ID),
       .model_name = hark_s8(pipeline_model_name()),
       .model_hash = hark_s8(pipeline_model_hash()),
+      .clock = hark_s8(b->clock ? b->clock : ""),
   };
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "audio_in.h"
 #include "board.h"
 #include "fmt.h"
 #include "identity.h"
@@ -75,6 +76,18 @@ static void check_overruns(void) {
   p = fmt_u32(detail, p, sizeof detail, total);
   fmt_str(detail, p, sizeof detail, " in total");
   stats.rx_overruns_reported = total;
+  send_error(HARK_ERR_AUDIO_OVERRUN, 0, HARK_PROTO_SEQ_ASYNC, detail);
+}
+
+/* Microphone blocks the board overwrote before the app read them: counted as lost audio and reported. */
+static void check_mic_overruns(void) {
+  uint32_t lost = audio_in_new_overruns();
+  if (!lost) return;
+  stats.audio_lost_samples += lost * AUDIO_IN_BLOCK_SAMPLES;
+  char detail[64];
+  size_t p = fmt_str(detail, 0, sizeof detail, "microphone: ");
+  p = fmt_u32(detail, p, sizeof detail, lost);
+  fmt_str(detail, p, sizeof detail, " blocks lost");
   send_error(HARK_ERR_AUDIO_OVERRUN, 0, HARK_PROTO_SEQ_ASYNC, detail);
 }
 
@@ -221,6 +234,20 @@ static float bits_float(uint32_t b) {
   return v;
 }
 
+/* audio.source: switching to the microphone starts a fresh stream, as AUDIO_START does for serial audio. */
+static int param_audio_source(const uint32_t *value, uint32_t *bits) {
+  if (value) {
+    int rc = audio_in_set(*value);
+    if (rc) return rc;
+    if (*value) {
+      audio_restart();
+      pipeline_reset();
+    }
+  }
+  *bits = (uint32_t)audio_in_active();
+  return 0;
+}
+
 /* Reads (value == NULL) or writes one parameter; returns 0 or a hark_err_t, and its current bits. */
 static int param_access(uint16_t id, const uint32_t *value, uint8_t *kind, uint32_t *bits) {
   pipeline_recognition_t r = {0};
@@ -228,6 +255,7 @@ static int param_access(uint16_t id, const uint32_t *value, uint8_t *kind, uint3
   int32_t *ri = NULL;
   uint32_t *ai = NULL;
   *kind = 'i';
+  if (id == HARK_PARAM_AUDIO_SOURCE) return param_audio_source(value, bits);
   switch (id) {
     case HARK_PARAM_RECOGNITION_AVERAGE_WINDOW_MS: ri = &r.average_window_ms; break;
     case HARK_PARAM_RECOGNITION_SUPPRESSION_MS: ri = &r.suppression_ms; break;
@@ -332,7 +360,10 @@ static void on_model(const hark_frame_t *f) {
       rc = model_store_data() ? pipeline_switch_model(model_store_data(), model_store_status()->size)
                               : HARK_ERR_MODEL_INVALID;
       if (rc && model_store_data()) fmt_str(detail, 0, sizeof detail, pipeline_error());
-      if (rc == 0) audio_restart();
+      if (rc == 0) {
+        audio_restart();
+        audio_in_set((uint32_t)audio_in_active()); /* a fresh stream: earlier microphone losses are not its */
+      }
       break;
   }
   if (rc) {
@@ -386,6 +417,7 @@ static void on_frame(const hark_frame_t *f) {
                                       : "no model: audio cannot be processed");
         return;
       }
+      audio_in_set(0); /* serial audio replaces the microphone until audio.source = 1 */
       audio_restart();
       pipeline_reset();
       hark_msg_AUDIO_CREDIT_t m = {.chunks_done = 0, .credits = HARK_PROTO_AUDIO_WINDOW};
@@ -436,6 +468,7 @@ static void on_frame(const hark_frame_t *f) {
 int main(void) {
   board_init();
   pipeline_init();
+  audio_in_init();
   hark_parser_init(&parser);
   hark_msg_HELLO_t hello = {.protocol = HARK_PROTO_VERSION, .firmware = hark_s8(HARK_VERSION)};
   SEND(HELLO, HARK_PROTO_SEQ_ASYNC, &hello);
@@ -444,6 +477,19 @@ int main(void) {
     uint8_t bytes[64];
     size_t n = board_serial_read(bytes, sizeof bytes);
     if (n == 0) {
+      /* The line has priority; the microphone is read when it is idle (a block waits in its buffer),
+       * and only once a model can take the audio, so an emulated microphone starts with the model. */
+      static int16_t mic_block[AUDIO_IN_BLOCK_SAMPLES];
+      uint32_t got = 0;
+      if (pipeline_hop_samples()) {
+        got = audio_in_read(mic_block);
+        check_mic_overruns();
+      }
+      if (got) {
+        feed_hops((const uint8_t *)mic_block, got);
+        stats.audio_samples += got;
+        continue;
+      }
       check_overruns();
       board_wait_for_event();
       continue;

@@ -95,8 +95,9 @@
 #define HARK_FIELDS_MODEL_SWITCH(F, T)
 #define HARK_FIELDS_HELLO(F, T) F(u8, protocol) F(s8, firmware)
 #define HARK_FIELDS_PONG(F, T) T(bytes, data)
-/* counter_kind: 0 cycles (hardware), 1 instructions (emulator); arena/model fields are 0 without a model */
-#define HARK_FIELDS_IDENTITY(F, T) F(u8, protocol) F(u8, counter_kind) F(u8, has_microphone) F(u8, audio_window) F(u16, max_payload) F(u32, clock_hz) F(u32, flash_used) F(u32, static_ram_used) F(u32, stack_size) F(u32, stack_peak) F(u32, arena_size) F(u32, arena_used) F(u32, model_size) F(u32, upload_capacity) F(s8, board) F(s8, cpu) F(s8, firmware) F(s8, build) F(s8, model_name) F(s8, model_hash)
+/* counter_kind: 0 cycles (hardware), 1 instructions (emulator); arena/model fields are 0 without a model;
+ * clock: the clock in use and how it came up (a failed start-up names the step and the fallback) */
+#define HARK_FIELDS_IDENTITY(F, T) F(u8, protocol) F(u8, counter_kind) F(u8, has_microphone) F(u8, audio_window) F(u16, max_payload) F(u32, clock_hz) F(u32, flash_used) F(u32, static_ram_used) F(u32, stack_size) F(u32, stack_peak) F(u32, arena_size) F(u32, arena_used) F(u32, model_size) F(u32, upload_capacity) F(s8, board) F(s8, cpu) F(s8, firmware) F(s8, build) F(s8, model_name) F(s8, model_hash) F(s8, clock)
 /* kind: 'i' int32 or 'f' float32 (the metadata type letters); value: raw bits */
 #define HARK_FIELDS_PARAM(F, T) F(u16, param) F(u8, kind) F(u32, value)
 /* request: the type of the request this acknowledges */
@@ -156,11 +157,14 @@
   P(6, REPORT_COUNTS_EVERY_HOPS, "report.counts_every_hops", i) \
   P(7, AUDIO_LOOPBACK, "audio.loopback", i) \
   P(8, DEBUG_CHUNK_LOAD, "debug.chunk_load", i) \
-  P(9, DEBUG_STALL, "debug.stall", i)
+  P(9, DEBUG_STALL, "debug.stall", i) \
+  P(10, AUDIO_SOURCE, "audio.source", i)
 
 /* audio.loopback: echo chunks as AUDIO_ECHO. debug.chunk_load: busy-loop iterations after every audio
  * chunk; debug.stall: busy-loop iterations after the next chunk only, cut short as soon as the
- * receive buffer overruns. Both stand in for a slow pipeline in flow-control tests. */
+ * receive buffer overruns. Both stand in for a slow pipeline in flow-control tests.
+ * audio.source: 1 while the board's microphone feeds the pipeline (from boot, on a board with one), 0 for
+ * serial audio; AUDIO_START sets 0, setting 1 restarts listening (NOT_AVAILABLE without a microphone). */
 
 /* ---- C declarations generated from the tables ------------------------------------------------ */
 #define HARK__MSG_ENUM(id, NAME, dir) HARK_MSG_##NAME = id,

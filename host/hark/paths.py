@@ -14,9 +14,10 @@ def build_dir(kind: str) -> Path:
     return base / kind
 
 
-def firmware_image(name: str = "hark_app") -> Path:
-    """An ARM image from the default board build."""
-    return build_dir("arm") / "firmware" / "app" / f"{name}.elf"
+def firmware_image(name: str = "hark_app", board: str | None = None) -> Path:
+    """An ARM image from the default board build (mps2-an386, build/arm), or from another board's build
+    (build/arm-<board>, as ./hark builds them: see tools/build_boards.py)."""
+    return build_dir("arm" if board is None else f"arm-{board}") / "firmware" / "app" / f"{name}.elf"
 
 
 def host_library(module: str) -> Path:

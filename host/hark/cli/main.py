@@ -28,7 +28,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "stream-test": ("stream_test", "streaming accuracy of an exported model on a long WAV (twin and board)"),
     "stream-agreement": ("stream_agreement", "int8 streaming vs int8 window top-1 agreement per spec (JSON lines)"),
     "demo": ("demo", "the main job end to end on the emulated board"),
-    "flash": ("flash", "write a firmware image to a real board"),
+    "flash": ("flash", "build a board's image with a model in it and upload it through PlatformIO"),
+    "fit": ("fit", "check that a model fits a board's arena (the firmware build runs it)"),
 }
 
 

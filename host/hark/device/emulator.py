@@ -46,7 +46,32 @@ class QemuMachine:
 
 MACHINES = {
     "mps2-an386": QemuMachine(board="mps2-an386", machine="mps2-an386"),
+    # STM32F405: the first -serial is USART1, the app's console on this board (boards/stm32f4).
+    "netduinoplus2": QemuMachine(board="netduinoplus2", machine="netduinoplus2"),
 }
+
+
+def board_of_image(image: Path) -> str:
+    """The emulated board an ELF image was linked for, from its entry point: STM32 images run from flash
+    at 0x08000000, mps2-an386 images from 0."""
+    with Path(image).open("rb") as f:
+        header = f.read(28)
+    if len(header) < 28 or header[:4] != b"\x7fELF":
+        raise EmulatorError(f"firmware image is not an ELF file: {image}")
+    entry = int.from_bytes(header[24:28], "little")
+    return "netduinoplus2" if 0x08000000 <= entry < 0x08200000 else "mps2-an386"
+
+
+def semihosting_args(mic: Path | None) -> str:
+    """QEMU's semihosting option; `mic` names a WAV the firmware reads as its microphone (its command
+    line then reads "hark --mic PATH", see boards/common/semihost_mic.c)."""
+    config = "enable=on,target=native"
+    if mic is not None:
+        path = str(Path(mic).resolve())
+        if not Path(path).is_file():
+            raise EmulatorError(f"microphone WAV not found: {path}")
+        config += ",arg=hark,arg=--mic,arg=" + path.replace(",", ",,")  # QEMU escapes a comma by doubling it
+    return config
 
 
 def _die_with_parent() -> None:
@@ -106,7 +131,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def qemu_command(image: Path, machine: QemuMachine, serial_arg: str, qemu: str) -> list[str]:
+def qemu_command(image: Path, machine: QemuMachine, serial_arg: str, qemu: str, mic: Path | None = None) -> list[str]:
     return [
         qemu,
         "-M", machine.machine,
@@ -114,7 +139,7 @@ def qemu_command(image: Path, machine: QemuMachine, serial_arg: str, qemu: str) 
         "-display", "none",
         "-kernel", str(image),
         *ICOUNT_ARGS,
-        "-semihosting-config", "enable=on,target=native",
+        "-semihosting-config", semihosting_args(mic),
         "-serial", serial_arg,
         *machine.extra,
     ]  # fmt: skip
@@ -127,6 +152,9 @@ class Emulator:
     CPU, so no early byte is lost. transport="pty" uses a pseudo-terminal, as a real board's serial
     device would appear; QEMU is started paused and resumed once the pty is open.
 
+    `board` picks the QEMU machine (default: the one the image was linked for); `mic` names a WAV file the
+    firmware reads as its microphone through semihosting.
+
     `ready`, if given, is a text token whose line start() waits for (for text-speaking images); the
     app speaks the framed protocol, so use hark.device.emulated_link for it, which waits for HELLO.
     """
@@ -135,13 +163,16 @@ class Emulator:
         self,
         image: Path | str,
         *,
-        board: str = "mps2-an386",
+        board: str | None = None,
         transport: str = "tcp",
+        mic: Path | str | None = None,
         ready: bytes | None = None,
         ready_timeout: float = 10.0,
         read_timeout: float = 5.0,
         qemu: str = QEMU_BINARY,
     ) -> None:
+        if board is None:
+            board = board_of_image(_check_image(Path(image)))
         if board not in MACHINES:
             raise EmulatorError(f"unknown emulated board '{board}'; known: {', '.join(MACHINES)}")
         if transport not in ("tcp", "pty"):
@@ -153,6 +184,7 @@ class Emulator:
         self.ready_timeout = ready_timeout
         self.read_timeout = read_timeout
         self.qemu = qemu
+        self.mic = Path(mic) if mic is not None else None
         self.proc: subprocess.Popen | None = None
         self.serial: serial.SerialBase | None = None
         self.ready_line: bytes = b""
@@ -191,7 +223,8 @@ class Emulator:
         port = _free_port()
         # nodelay on both ends: the UART sends byte by byte, and Nagle's algorithm against the peer's
         # delayed ACK would hold each reply back by about 40 ms.
-        cmd = qemu_command(image, self.machine, f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on", qemu)
+        cmd = qemu_command(image, self.machine, f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on", qemu,
+                           self.mic)
         proc = self._spawn([*cmd, "-monitor", "none"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 5.0
         while True:
@@ -209,7 +242,7 @@ class Emulator:
                 time.sleep(0.02)
 
     def _start_pty(self, qemu: str, image: Path) -> None:
-        cmd = qemu_command(image, self.machine, "pty", qemu)
+        cmd = qemu_command(image, self.machine, "pty", qemu, self.mic)
         proc = self._spawn([*cmd, "-S", "-monitor", "stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         assert proc.stdout is not None and proc.stdin is not None
         pattern = re.compile(rb"char device redirected to (/dev/pts/\d+)")
@@ -305,11 +338,11 @@ class ExitResult:
     debug_output: str
 
 
-def run_to_exit(image: Path | str, *, board: str = "mps2-an386", timeout: float = 30.0) -> ExitResult:
+def run_to_exit(image: Path | str, *, board: str | None = None, timeout: float = 30.0) -> ExitResult:
     """Runs a test image that exits through semihosting; returns its exit code and debug output."""
     qemu = find_qemu()
     img = _check_image(Path(image))
-    cmd = qemu_command(img, MACHINES[board], "null", qemu) + ["-monitor", "none"]
+    cmd = qemu_command(img, MACHINES[board or board_of_image(img)], "null", qemu) + ["-monitor", "none"]
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                                 preexec_fn=_die_with_parent)  # fmt: skip

@@ -31,6 +31,7 @@ class BoardIdentity:
     model_hash: str
     model_bytes: int
     upload_capacity_bytes: int
+    clock: str = ""  # the clock in use, e.g. "HSI 16 MHz: HSE not ready (timeout)"
 
     @classmethod
     def from_message(cls, msg: Message) -> BoardIdentity:
@@ -60,4 +61,5 @@ class BoardIdentity:
             model_hash=f["model_hash"],
             model_bytes=f["model_size"],
             upload_capacity_bytes=f["upload_capacity"],
+            clock=f["clock"],
         )

@@ -383,10 +383,17 @@ def _audio_frames(piece: np.ndarray, first_sample: int, packed: bool) -> list[by
 
 @contextmanager
 def emulated_link(
-    image: Path | str, *, transport: str = "tcp", hello_timeout: float = 10.0, timeout: float = 5.0
+    image: Path | str,
+    *,
+    transport: str = "tcp",
+    hello_timeout: float = 10.0,
+    timeout: float = 5.0,
+    board: str | None = None,
+    mic: Path | str | None = None,
 ) -> Iterator[DeviceLink]:
-    """Boots an image under QEMU and yields a link whose device has said HELLO."""
-    with Emulator(image, transport=transport, ready=None) as emu:
+    """Boots an image under QEMU (on the board it was linked for unless `board` says otherwise; `mic`: a
+    WAV its semihosting microphone plays) and yields a link whose device has said HELLO."""
+    with Emulator(image, transport=transport, ready=None, board=board, mic=mic) as emu:
         assert emu.serial is not None
         link = DeviceLink(emu.serial, timeout=timeout, context=emu.qemu_log)
         link.emulator = emu

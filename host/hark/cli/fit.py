@@ -1,0 +1,56 @@
+"""Check that a model fits a board's arena. The build asks before it links a model in (firmware/app/CMakeLists.txt),
+so a model too big for the board's arena fails the build with a message naming the board and both sizes:
+
+    hark fit MODEL.tflite --arena BYTES --board NAME
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from hark import paths
+
+
+class ModelDoesNotFit(ValueError):
+    """The model needs more arena than the board has."""
+
+
+def arena_needed(model: bytes, arena_bytes: int) -> int:
+    """Arena bytes the firmware's pipeline (frontend, buffers, state, tensors) takes for `model`, planned by
+    the very C code the board runs (the host twin); ModelDoesNotFit when `arena_bytes` is too small."""
+    from hark.twin import Twin, TwinError
+
+    try:
+        return Twin(model, arena_bytes=arena_bytes).arena_used
+    except TwinError as err:
+        if "ARENA" in str(err).upper():
+            raise ModelDoesNotFit(str(err)) from err
+        raise ModelDoesNotFit(f"the pipeline refuses it: {err}") from err
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("model", type=Path)
+    ap.add_argument("--arena", type=int, required=True, help="the board's arena in bytes (HARK_ARENA_BYTES)")
+    ap.add_argument("--board", required=True)
+    ap.add_argument("--stamp", type=Path, help="file to write when the model fits (for the build)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not paths.host_library("kws").is_file():
+        print(f"hark: {args.model.name}: arena not checked before linking ({paths.host_library('kws')} is not built); "
+              "the board checks it at boot", file=sys.stderr)  # fmt: skip
+    else:
+        try:
+            need = arena_needed(args.model.read_bytes(), args.arena)
+        except ModelDoesNotFit as err:
+            print(f"hark: model {args.model} does not fit board {args.board} (arena {args.arena} B, "
+                  f"HARK_ARENA_BYTES): {err}", file=sys.stderr)  # fmt: skip
+            return 1
+        print(f"hark: {args.model.name} needs {need} B of the {args.arena} B arena on {args.board}")
+    if args.stamp:
+        args.stamp.parent.mkdir(parents=True, exist_ok=True)
+        args.stamp.write_text("ok\n")
+    return 0
+

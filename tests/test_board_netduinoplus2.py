@@ -1,0 +1,108 @@
+"""The device suite on the emulated STM32F405 (QEMU netduinoplus2, boards/stm32f4): boot and identity, model
+upload and profile, 30 s of audio streamed over USART1 whose detections equal the host twin's bit for bit,
+and the semihosting microphone listening from boot; plus the build-time fit check's error."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hark import paths
+from hark.data.wav import write_wav
+from hark.device import DeviceError, emulated_link, run_to_exit
+from hark.device.builtin_models import builtin_model, reference_speech
+from hark.device.semihost_mic import listen
+from hark.device.session import open_device
+from hark.twin import Twin
+
+pytestmark = pytest.mark.emulator
+BOARD = "netduinoplus2"
+
+
+@pytest.fixture(scope="module")
+def image() -> Path:
+    image = paths.firmware_image("hark_app", board=BOARD)
+    if not image.is_file():
+        pytest.fail(f"{image} is missing: run ./hark test, which builds it before pytest")
+    return image
+
+
+@pytest.fixture(scope="module")
+def micro_speech() -> bytes:
+    return builtin_model("micro_speech")
+
+
+def test_boot_and_identity(image: Path) -> None:
+    with emulated_link(image) as link:
+        ident = link.identity()
+        link.ping(b"netduino")
+    assert ident.board == BOARD and ident.cpu == "cortex-m4f"
+    # QEMU models no RCC: the clock tree timed out on the HSE and says it runs on the HSI, never hangs.
+    assert ident.clock == "HSI 16 MHz: HSE not ready (timeout)" and ident.clock_hz == 16_000_000
+    assert ident.counter == "instructions"
+    assert ident.static_ram_bytes + ident.stack_bytes <= 128 * 1024  # the real part's SRAM, not QEMU's 192 KB
+    assert ident.arena_bytes == 36_864 and ident.upload_capacity_bytes == 53_248
+    assert 0 < ident.stack_peak_bytes < ident.stack_bytes
+
+
+def test_upload_profile_and_refuse_a_model_too_big(image: Path, micro_speech: bytes) -> None:
+    with emulated_link(image, timeout=30.0) as link:
+        with pytest.raises(DeviceError, match=r"MODEL_TOO_LARGE.*capacity 53248"):
+            link.upload_model(b"\0" * 60_000)
+        link.upload_model(micro_speech)
+        link.switch_model()
+        counts = link.profile()
+        ident = link.identity()
+    assert len(counts) == 4 and all(c > 0 for c in counts)
+    assert abs(sum(counts) - link.last_profile_total) <= 0.01 * link.last_profile_total
+    assert ident.model_bytes == len(micro_speech) and 0 < ident.arena_used_bytes <= ident.arena_bytes
+
+
+def test_30s_streamed_audio_equals_twin(image: Path, micro_speech: bytes) -> None:
+    audio = reference_speech(30)
+    twin = Twin(micro_speech).run(audio)
+    with open_device(image=image, model=micro_speech, timeout=30.0) as link:
+        link.set_param("report.scores_every_hops", 1)
+        result = link.stream_audio(audio, timeout=300.0)
+        stats = link.stats()
+    board = [(m.hop, m.time_ms, np.asarray(m.scores, np.int8)) for m in result.of("SCORES")]
+    assert len(board) == len(twin.scores) > 1400  # every hop once the 49-frame window has filled
+    for (bh, bt, bs), (th, tt, ts) in zip(board, twin.scores, strict=True):
+        assert (bh, bt) == (th, tt) and np.array_equal(bs, ts)
+    dets = [(m.label_name, m.time_ms, m.score) for m in result.of("DETECTION")]
+    assert len(dets) >= 10 and dets == [(d.label, int(d.time_ms), int(d.score)) for d in twin.detections]
+    assert stats["rx_overruns"] == 0 and stats["audio_lost_samples"] == 0
+
+
+def test_counter_is_an_exact_instruction_count() -> None:
+    image = paths.firmware_image("hark_counter_selftest", board=BOARD)
+    runs = [run_to_exit(image).debug_output for _ in range(2)]
+    assert runs[0] == runs[1] == "counter_selftest 1000=6018 10000=60018 100000=600018\n"
+
+
+def test_builtin_model_listens_from_boot(micro_speech: bytes, tmp_path: Path) -> None:
+    """The image CI builds with micro_speech in flash (tools/build_boards.py) hears its semihosting microphone
+    from boot, with no request over serial, and detects what the twin detects."""
+    image = paths.build_dir(f"arm-{BOARD}-models") / "firmware" / "app" / "hark_app.elf"
+    if not image.is_file():
+        pytest.fail(f"{image} is missing: run ./hark test, which builds every board image before pytest")
+    audio = reference_speech(12)
+    wav = tmp_path / "mic.wav"
+    write_wav(wav, audio, 16000)
+    run = listen(image, wav)
+    twin = [(d.label, int(d.time_ms), int(d.score)) for d in Twin(micro_speech).run(audio).detections]
+    assert run.hops == len(audio) // 320 and not run.errors
+    assert len(twin) >= 4 and run.detections == twin
+
+
+def test_fit_check_names_board_and_arena(tmp_path: Path, micro_speech: bytes) -> None:
+    model = tmp_path / "micro_speech.tflite"
+    model.write_bytes(micro_speech)
+    cmd = [sys.executable, "-m", "hark.cli.main", "fit", str(model), "--arena", "8192", "--board", BOARD]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1
+    assert f"does not fit board {BOARD}" in out.stderr and "arena 8192 B" in out.stderr
