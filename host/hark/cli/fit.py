@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from hark import paths
+from hark.twin import Twin, TwinError
 
 
 class ModelDoesNotFit(ValueError):
@@ -20,8 +21,6 @@ class ModelDoesNotFit(ValueError):
 def arena_needed(model: bytes, arena_bytes: int) -> int:
     """Arena bytes the firmware's pipeline (frontend, buffers, state, tensors) takes for `model`, planned by
     the very C code the board runs (the host twin); ModelDoesNotFit when `arena_bytes` is too small."""
-    from hark.twin import Twin, TwinError
-
     try:
         return Twin(model, arena_bytes=arena_bytes).arena_used
     except TwinError as err:

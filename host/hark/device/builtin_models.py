@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from hark.data.wav import read_wav
+from hark.format.metadata import StreamInfo, write_metadata
 from hark.paths import reference_dir
+from hark.spec import load_spec
 
 # name -> (file under the reference folder, spec in models/)
 BUILTIN = {
@@ -25,9 +27,6 @@ BUILTIN = {
 
 def builtin_model(name: str) -> bytes:
     """The reference model `name` with the metadata of its spec (window mode, the spec's every_hops)."""
-    from hark.format.metadata import StreamInfo, write_metadata
-    from hark.spec import load_spec
-
     if name not in BUILTIN:
         raise ValueError(f"unknown built-in model '{name}'; known: {', '.join(BUILTIN)}")
     path, spec_name = BUILTIN[name]
