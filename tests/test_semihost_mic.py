@@ -1,10 +1,9 @@
 """The app's microphone path on the emulated mps2-an386: a 60 s WAV named as the board's semihosting
 microphone goes through board_audio_read and the same hops as serial audio; the detections equal the host
-twin's bit for bit, and the run takes less wall time than streaming audio over the serial line."""
+twin's bit for bit. Wall time against serial streaming is a benchmark, not a test: tools/bench_mic.py."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +13,6 @@ from hark.data.wav import write_wav
 from hark.device import DeviceError, emulated_link
 from hark.device.builtin_models import builtin_model, reference_speech
 from hark.device.semihost_mic import listen
-from hark.device.session import open_device
 from hark.twin import Twin
 
 pytestmark = pytest.mark.emulator
@@ -26,7 +24,7 @@ def micro_speech() -> bytes:
     return builtin_model("micro_speech")
 
 
-def test_semihost_microphone_60s_equals_twin_and_beats_serial(app_image: Path, micro_speech: bytes,
+def test_semihost_microphone_60s_equals_twin(app_image: Path, micro_speech: bytes,
                                                              tmp_path: Path) -> None:
     audio = reference_speech(60)
     wav = tmp_path / "mic60.wav"
@@ -35,15 +33,6 @@ def test_semihost_microphone_60s_equals_twin_and_beats_serial(app_image: Path, m
     run = listen(app_image, wav, model=micro_speech)
     assert run.hops == len(audio) // 320 and run.stats["audio_lost_samples"] == 0 and not run.errors
     assert len(twin) >= 20 and run.detections == twin
-    # The same model over the serial line: a quarter of the audio, so the test stays short; streaming is
-    # linear in the audio, so four times that is the serial figure for the whole WAV (tools/bench_mic.py
-    # measures both in full).
-    start = time.monotonic()
-    with open_device(image=app_image, model=micro_speech, timeout=30.0) as link:
-        link.stream_audio(audio[: 15 * SR], timeout=300.0)
-    serial_15s = time.monotonic() - start
-    print(f"semihosting microphone: 60 s of audio in {run.seconds:.1f} s; serial: 15 s of audio in {serial_15s:.1f} s")
-    assert run.seconds < 4 * serial_15s
 
 
 def test_serial_audio_switches_the_microphone_off_and_back(app_image: Path, micro_speech: bytes,
