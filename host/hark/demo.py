@@ -35,6 +35,27 @@ DEMO_DATASET = {"unknown_percentage": 30.0}
 DEMO_RECOGNITION = {"average_window_ms": 500}
 
 
+PRETRAINED = paths.REPO_ROOT / "models" / "pretrained" / "micro_speech.tflite"
+
+
+def heldout_test_wav(data_dir: Path, seconds: float, out: Path) -> tuple[np.ndarray, list]:
+    """The streamed WAV: yes, no and unknown words spoken by voices no shipped model trained on (flite and
+    espeak-ng's held-out accent), over the dataset's background noise, as TF's generate_streaming_test_wav."""
+    from hark.data.streams import heldout_clips
+    from hark.data.wav import read_wav, write_wav
+    from hark.streamtest import SAMPLE_RATE, generate, save_truth
+
+    clips = heldout_clips(data_dir, DEMO_WORDS)
+    unknown = heldout_clips(data_dir, UNKNOWN_WORDS)
+    clips["_unknown_"] = [p for ps in unknown.values() for p in ps]
+    noise = sorted((data_dir / "_background_noise_").glob("*.wav"))
+    background = read_wav(noise[0], SAMPLE_RATE) if noise else None
+    audio, truth = generate(clips, seconds, background=background, background_volume=0.05, seed=7)
+    write_wav(out, audio, SAMPLE_RATE)
+    save_truth(out.with_suffix(".txt"), truth)
+    return audio, truth
+
+
 def step(n: int, text: str) -> None:
     print(f"\n[{n}/7] {text}", flush=True)
 
@@ -99,12 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=30.0, help="length of the streamed test WAV")
     ap.add_argument("--build-dir", type=Path, default=paths.build_dir("arm-demo"), help="firmware build folder")
     ap.add_argument("--json", type=Path, help="write the figures to this file")
+    ap.add_argument("--own-model", action="store_true", help="deploy the model just trained, not the pre-trained one")
     args = ap.parse_args(argv)
 
     from hark.device.link import DeviceError
     from hark.device.session import open_device
     from hark.profiling import profile_on_device
-    from hark.streamtest import Detection, dataset_test_wav, score
+    from hark.streamtest import Detection, score
     from hark.twin import Twin
 
     started = time.monotonic()
@@ -112,14 +134,21 @@ def main(argv: list[str] | None = None) -> int:
     ensure_dataset(args.data_dir, args.clips_per_word)
     step(2, "train micro_speech (tiny_conv) with TensorFlow")
     model_path = ensure_model(args.run_dir, args.data_dir)
+    wav = args.run_dir / "stream_test.wav"
+    audio, truth = heldout_test_wav(args.data_dir, args.seconds, wav)
+    if PRETRAINED.is_file() and not args.own_model:
+        from hark.twin import Twin
+
+        short = score(truth, Twin(model_path.read_bytes()).run(audio).detections, len(audio) / 16000)
+        print(f"  the model just trained, on the host twin, on voices it never heard: {short.summary()}")
+        print(f"  deploying the shipped pre-trained model instead: {PRETRAINED.relative_to(paths.REPO_ROOT)} "
+              "(tools/build_pretrained.py; its report is beside it)")
+        model_path = PRETRAINED
     model = model_path.read_bytes()
     step(4, "firmware with the model built in")
     image = build_image(model_path, args.build_dir)
 
     step(5, "boot the emulated Cortex-M4F (QEMU mps2-an386) and connect over serial")
-    wav = args.run_dir / "stream_test.wav"
-    spec = load_spec("micro_speech").replace(dataset={"data_dir": str(args.data_dir)})
-    audio, truth = dataset_test_wav(spec, args.data_dir, args.seconds, wav)
     try:
         with open_device(image=image, timeout=30.0) as link:
             ident = link.identity()

@@ -179,3 +179,19 @@ def heldout_voices(corpus_manifest: dict) -> list[Voice]:
         if (kind, v.name) in names or ("espeak", v.name) in names:
             out.append(v)
     return out
+
+
+def heldout_clips(data_dir: str | Path, words: tuple[str, ...], held_out: tuple[str, ...] = ("flite", "en-029")
+                  ) -> dict[str, list[Path]]:  # fmt: skip
+    """A synthesized dataset's clips of `words` whose voices are held out of the pre-trained models' training (flite,
+    espeak-ng's held-out accent), found through its synth.json."""
+    data_dir = Path(data_dir)
+    manifest = json.loads((data_dir / "synth.json").read_text())
+    keep = {vid for vid, v in manifest["voices"].items()
+            if v["engine"] in held_out or v["name"].partition("+")[0] in held_out}  # fmt: skip
+    out: dict[str, list[Path]] = {}
+    for word in words:
+        clips = [p for p in sorted((data_dir / word).glob("*.wav")) if p.name.split("_nohash_")[0] in keep]
+        if clips:
+            out[word] = clips
+    return out
