@@ -140,3 +140,20 @@ def test_heldout_scorer_gets_tflm_real_clips_right() -> None:
     out = evaluate(spec, tflite_scorer(model), {})
     assert out["real_clips"]["right"] == 4, out
     assert out["real_clips"]["predicted"]["noise_1000ms.wav"] == "_silence_"
+
+
+def test_pooled_recipe_batches(tmp_path: Path) -> None:
+    from hark.data import load_dataset, make_tf_dataset
+    from hark.data.augment import _POOLS
+
+    folder = _fake_heldout(tmp_path / "data")
+    spec = load_spec("micro_speech").replace(augment={"precomputed_passes": 2, "impulse_responses": 4},
+                                             dataset={"validation_percentage": 0.0, "testing_percentage": 0.0})
+    ds = load_dataset(spec, folder)
+    n = len(ds.split("training"))
+    batches = list(make_tf_dataset(ds, "training", spec, batch_size=4, augment=True, shuffle=True, seed=3))
+    pool_x, pool_y = next(v for k, v in _POOLS.items() if k[0] == str(folder))
+    assert len(pool_y) == 3 * n and pool_x.dtype == np.uint16
+    assert sum(len(y) for _, y in batches) == 3 * n and batches[0][0].shape[1:] == (49, 40)
+    again = list(make_tf_dataset(ds, "training", spec, batch_size=4, augment=True, shuffle=True, seed=3))
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(batches, again, strict=True))
