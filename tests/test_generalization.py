@@ -1,5 +1,5 @@
 """The held-out evaluation and false-alarm tooling: negatives vocabulary, recipe augmentation, streams, the
-RecognizeCommands replay (against the firmware's C code), hark-tune's metadata rewrite and the held-out scorer
+RecognizeCommands replay (against the firmware's C code), `hark tune`'s metadata rewrite and the held-out scorer
 (against TFLM's reference model on its real clips). Each test takes a second or two."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 
 from hark.data.negatives import crop_partial, edit_distance, homophones, near_misses, unknown_vocabulary
 from hark.data.wav import read_wav, write_wav
+from hark.evaluate.stream_test import Utterance
 from hark.paths import ReferenceMissing, reference_dir
 from hark.spec import load_spec
-from hark.streamtest import Utterance
 
 SR = 16000
 
@@ -49,8 +49,8 @@ def test_recipe_augmentation_hits_its_snr_and_masks() -> None:
     import tensorflow as tf
 
     from hark.data.augment import augment_speech, impulse_responses, ir_spectra, spec_augment
-    from hark.data.pipeline import Background
     from hark.spec import AugmentSpec
+    from hark.train.pipeline import Background
 
     aug = AugmentSpec(speed_range=(1.0, 1.0), gain_db=(0.0, 0.0), eq_probability=0.0, reverb_probability=0.0,
                       noise_probability=1.0, snr_db=(10.0, 10.0))  # fmt: skip
@@ -87,7 +87,7 @@ def _fake_heldout(root: Path) -> Path:
 
 
 def test_streams_hold_no_keyword_and_their_snr(tmp_path: Path) -> None:
-    from hark.data.streams import keyword_stream, negative_stream
+    from hark.evaluate.streams import keyword_stream, negative_stream
 
     folder = _fake_heldout(tmp_path / "held")
     neg = negative_stream(tmp_path / "neg.wav", 30.0, [folder], [], keywords={"yes", "no"}, phrase_fraction=0.0)
@@ -100,9 +100,9 @@ def test_streams_hold_no_keyword_and_their_snr(tmp_path: Path) -> None:
 
 
 def test_replay_matches_the_c_recognizer_and_tune_writes_metadata() -> None:
+    from hark.cli.tune import current_settings, pick, write_settings
     from hark.evaluate.far import Settings, StreamScores, check_replay, false_alarms, operating_point, replay
-    from hark.export.metadata import StreamInfo, read_metadata, write_metadata
-    from hark.tune import current_settings, pick, write_settings
+    from hark.format.metadata import StreamInfo, read_metadata, write_metadata
 
     rng = np.random.default_rng(2)
     n = 3000
@@ -132,7 +132,7 @@ def test_replay_matches_the_c_recognizer_and_tune_writes_metadata() -> None:
 
 def test_heldout_scorer_gets_tflm_real_clips_right() -> None:
     from hark.evaluate.heldout import evaluate, tflite_scorer
-    from hark.export.metadata import StreamInfo, write_metadata
+    from hark.format.metadata import StreamInfo, write_metadata
 
     tflite = (_reference() / "tflite-micro" / "models" / "micro_speech_quantized.tflite").read_bytes()
     spec = load_spec("micro_speech")
@@ -143,8 +143,9 @@ def test_heldout_scorer_gets_tflm_real_clips_right() -> None:
 
 
 def test_pooled_recipe_batches(tmp_path: Path) -> None:
-    from hark.data import load_dataset, make_tf_dataset
-    from hark.data.augment import _POOLS
+    from hark.data import load_dataset
+    from hark.train.pipeline import make_tf_dataset
+    from hark.train.pooled import _POOLS
 
     folder = _fake_heldout(tmp_path / "data")
     spec = load_spec("micro_speech").replace(augment={"precomputed_passes": 2, "impulse_responses": 4},

@@ -1,7 +1,7 @@
 """The generalizing recipe's acoustic augmentation, inside the tf.data graph (seeded per element, stateless).
 
 Enabled by a spec's `augment` section (`hark.spec.AugmentSpec`); specs without it keep TF speech_commands'
-augmentation (`hark.data.pipeline.augment_clip`). Per training clip, in this order:
+augmentation (`hark.train.pipeline.augment_clip`). Per training clip, in this order:
 
 1. speed: resampled by a factor in `speed_range` (pitch, tempo and formants move together: a cheap VTLP);
 2. gain: `gain_db` range;
@@ -139,42 +139,3 @@ def spec_augment(features: Any, seed: Any, aug: AugmentSpec) -> Any:
         keep = keep & ~((c_idx >= start) & (c_idx < start + width))
     return tf.where(keep, features, mean)
 
-
-_POOLS: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-
-
-def pooled_dataset(
-    ds: Any, split: str, spec: Any, *, batch_size: int, shuffle: bool, seed: int, backend: Any, cache_dir: Any,
-    online: Any,
-) -> Any:
-    """Training batches from a pool made once: the split's clean features and `precomputed_passes` augmented
-    passes (each pass a different draw of every clip), shuffled, with fresh SpecAugment masks per element.
-
-    Augmenting every clip anew for every step costs more CPU than the model on two cores; a few fixed passes plus
-    random masks keep most of the variety at a fraction of the cost. The pool lives for the process."""
-    from hark.data.pipeline import clip_features_raw
-    from hark.features.extract import FEATURE_SCALE
-
-    aug = spec.augment
-    scale = FEATURE_SCALE if spec.frontend.kind == "microfrontend" else 1.0
-    key = (str(ds.data_dir), split, spec.hash)
-    if key not in _POOLS:
-        raw, labels = clip_features_raw(ds, split, spec, cache_dir=cache_dir, backend=backend)
-        xs, ys = [raw.astype(np.float32)], [labels]
-        for p in range(aug.precomputed_passes):
-            for x, y in online(aug.seed * 1000 + p + 1):
-                xs.append(np.round(np.asarray(x) / scale).astype(np.float32))
-                ys.append(np.asarray(y))
-        _POOLS[key] = (np.concatenate(xs).astype(np.uint16 if scale != 1.0 else np.float32), np.concatenate(ys))
-    pool_x, pool_y = _POOLS[key]
-    out = tf.data.Dataset.from_tensor_slices((pool_x, pool_y))
-    if shuffle:
-        out = out.shuffle(len(pool_y), seed=seed, reshuffle_each_iteration=True)
-    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-
-    def element(pair: Any, elem_seed: Any) -> Any:
-        x, y = pair
-        return spec_augment(tf.cast(x, tf.float32) * scale, elem_seed, aug), y
-
-    out = tf.data.Dataset.zip((out, seeds)).map(element, num_parallel_calls=tf.data.AUTOTUNE)
-    return out.batch(batch_size).prefetch(tf.data.AUTOTUNE)

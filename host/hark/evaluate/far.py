@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from hark.streamtest import Detection, StreamingStats, Utterance, score
+from hark.evaluate.stream_test import Detection, StreamingStats, Utterance, score
 
 IGNORED = ("_silence_", "_unknown_")
 
@@ -43,8 +43,8 @@ class Settings:
 
 
 def output_quantization(tflite: bytes) -> tuple[float, int]:
-    from hark.evaluate.micro import MicroModel
-    from hark.export.metadata import read_metadata
+    from hark.format.metadata import read_metadata
+    from hark.format.micro import MicroModel
 
     model = MicroModel(tflite)
     states = set(read_metadata(tflite).stream.state_outputs)
@@ -53,11 +53,10 @@ def output_quantization(tflite: bytes) -> tuple[float, int]:
     return float(q["scales"][0]), int(q["zero_points"][0])
 
 
-def stream_scores(tflite: bytes, audio: np.ndarray) -> StreamScores:
-    """Runs the twin over `audio` and keeps every invoked hop's int8 scores."""
-    from hark.twin import Twin
-
-    twin = Twin(tflite)
+def stream_scores(tflite: bytes, audio: np.ndarray, twin: Any) -> StreamScores:
+    """Runs `twin` (a `hark.twin.Twin` of `tflite`: the layer above builds it) over `audio` and keeps every invoked
+    hop's int8 scores."""
+    twin.reset()
     times, rows = [], []
     for h in twin.hops(audio):
         if h.invoked and h.scores is not None:
@@ -115,7 +114,7 @@ def replay(s: StreamScores, settings: Settings, cache: dict | None = None) -> li
 
 def check_replay(s: StreamScores, settings: Settings) -> bool:
     """The vectorized replay against firmware/recognize's C code on the same scores."""
-    from hark.recognize import RecognizeCommands, RecognizeConfig, history_for
+    from hark.native.recognize import RecognizeCommands, RecognizeConfig, history_for
 
     silence = s.labels.index("_silence_") if "_silence_" in s.labels else -1
     hop = int(np.min(np.diff(s.times_ms))) if len(s.times_ms) > 1 else 20
@@ -194,7 +193,7 @@ def det_curve(
 
 def load_stream(path: str | Path) -> tuple[np.ndarray, list[Utterance]]:
     from hark.data.wav import read_wav
-    from hark.streamtest import load_truth
+    from hark.evaluate.stream_test import load_truth
 
     path = Path(path)
     return read_wav(path, 16000), load_truth(path.with_suffix(".txt"))

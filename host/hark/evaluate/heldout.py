@@ -2,7 +2,7 @@
 
 Held-out sets are dataset folders (one folder per word, `_background_noise_/`) whose every clip is scored: wanted
 words keep their labels, every other word is `_unknown_`, and `_silence_` entries (background noise only) are
-added at the spec's percentages, as `hark.data` composes a split. `tools/synth_corpus.py` writes them beside the
+added at the spec's percentages, as `hark.data` composes a split. `hark corpus` writes them beside the
 training set (`flite/`: the held-out engine; `accent/`: espeak-ng's held-out accent), and a training run on
 `<corpus>/train` finds them there and reports them with its held-in figures.
 
@@ -45,7 +45,7 @@ def heldout_dirs(data_dir: str | Path) -> dict[str, Path]:
 def folder_features(spec: ModelSpec, folder: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Float features and labels of every clip of a held-out folder (its three partitions together)."""
     from hark.data import load_dataset
-    from hark.data.pipeline import clip_features
+    from hark.train.pipeline import clip_features
 
     ds = load_dataset(spec, folder)
     xs, ys = [], []
@@ -61,8 +61,8 @@ def folder_features(spec: ModelSpec, folder: str | Path) -> tuple[np.ndarray, np
 
 def real_clip_features(spec: ModelSpec) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """TFLM's four real recordings as float features, their labels in `spec.labels` and their names."""
-    from hark.data.pipeline import extract_raw
-    from hark.features.extract import FEATURE_SCALE
+    from hark.spec import FEATURE_SCALE
+    from hark.train.pipeline import extract_raw
 
     folder = reference_dir() / "tflite-micro" / "testdata"
     names = [n for n in REAL_CLIPS if (folder / n).is_file() and _as_label(spec, REAL_CLIPS[n]) in spec.labels]
@@ -107,8 +107,8 @@ def keras_scorer(model: Any, batch: int = 256) -> Scorer:
 
 def tflite_scorer(tflite: bytes) -> Scorer:
     """The exported model in the tflite-micro interpreter, one clip per decision (state reset per clip)."""
-    from hark.evaluate.micro import ClipRunner, MicroModel
-    from hark.export.metadata import read_metadata
+    from hark.format.metadata import read_metadata
+    from hark.format.micro import ClipRunner, MicroModel
 
     runner = ClipRunner(MicroModel(tflite), read_metadata(tflite).stream)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hark.streamtest import Detection, Utterance
+from hark.evaluate.stream_test import Detection, Utterance
 
 
 def _pyplot():  # noqa: ANN202

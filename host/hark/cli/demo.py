@@ -23,7 +23,16 @@ from pathlib import Path
 import numpy as np
 
 from hark import paths
+from hark.data.synth import SynthConfig, synthesize
+from hark.device.link import DeviceError
+from hark.device.session import open_device
+from hark.evaluate.stream_test import Detection, score
+from hark.export.pipeline import export_run
+from hark.format.metadata import read_metadata
+from hark.profiling import profile_on_device
 from hark.spec import load_spec
+from hark.train.run import train
+from hark.twin import Twin
 
 DEMO_WORDS = ("yes", "no")
 UNKNOWN_WORDS = ("up", "down", "left", "zero", "one", "two", "cat", "dog", "bird", "tree")
@@ -41,9 +50,9 @@ PRETRAINED = paths.REPO_ROOT / "models" / "pretrained" / "micro_speech.tflite"
 def heldout_test_wav(data_dir: Path, seconds: float, out: Path) -> tuple[np.ndarray, list]:
     """The streamed WAV: yes, no and unknown words spoken by voices no shipped model trained on (flite and
     espeak-ng's held-out accent), over the dataset's background noise, as TF's generate_streaming_test_wav."""
-    from hark.data.streams import heldout_clips
     from hark.data.wav import read_wav, write_wav
-    from hark.streamtest import SAMPLE_RATE, generate, save_truth
+    from hark.evaluate.stream_test import SAMPLE_RATE, generate, save_truth
+    from hark.evaluate.streams import heldout_clips
 
     clips = heldout_clips(data_dir, DEMO_WORDS)
     unknown = heldout_clips(data_dir, UNKNOWN_WORDS)
@@ -61,8 +70,6 @@ def step(n: int, text: str) -> None:
 
 
 def ensure_dataset(data_dir: Path, clips_per_word: int) -> None:
-    from hark.data.synth import SynthConfig, synthesize
-
     if (data_dir / "testing_list.txt").is_file():
         print(f"  reusing {data_dir}")
         return
@@ -74,9 +81,6 @@ def ensure_dataset(data_dir: Path, clips_per_word: int) -> None:
 
 
 def ensure_model(run_dir: Path, data_dir: Path) -> Path:
-    from hark.export.pipeline import export_run
-    from hark.train.run import train
-
     dataset = {**DEMO_DATASET, "data_dir": str(data_dir)}
     spec = load_spec("micro_speech").replace(training=DEMO_TRAINING, dataset=dataset, recognition=DEMO_RECOGNITION)
     tflite = run_dir / "export" / "micro_speech.tflite"
@@ -112,8 +116,7 @@ def build_image(model: Path, build: Path) -> Path:
     return image
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="hark demo", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--data-dir", type=Path, default=paths.REPO_ROOT / "data" / "demo")
     ap.add_argument("--run-dir", type=Path, default=paths.REPO_ROOT / "runs" / "demo")
     ap.add_argument("--clips-per-word", type=int, default=120)
@@ -121,14 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--build-dir", type=Path, default=paths.build_dir("arm-demo"), help="firmware build folder")
     ap.add_argument("--json", type=Path, help="write the figures to this file")
     ap.add_argument("--own-model", action="store_true", help="deploy the model just trained, not the pre-trained one")
-    args = ap.parse_args(argv)
 
-    from hark.device.link import DeviceError
-    from hark.device.session import open_device
-    from hark.profiling import profile_on_device
-    from hark.streamtest import Detection, score
-    from hark.twin import Twin
 
+def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     step(1, "dataset: offline TTS synthesis")
     ensure_dataset(args.data_dir, args.clips_per_word)
@@ -137,14 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     wav = args.run_dir / "stream_test.wav"
     audio, truth = heldout_test_wav(args.data_dir, args.seconds, wav)
     if PRETRAINED.is_file() and not args.own_model:
-        from hark.twin import Twin
-
         short = score(truth, Twin(model_path.read_bytes()).run(audio).detections, len(audio) / 16000)
         print(f"  the model just trained, on the host twin, on voices it never heard: {short.summary()}")
         print(f"  deploying the shipped pre-trained model instead: {PRETRAINED.relative_to(paths.REPO_ROOT)} "
-              "(tools/build_pretrained.py; its report is beside it)")
+              "(`hark pretrained`; its report is beside it)")
         model_path = PRETRAINED
     model = model_path.read_bytes()
+    rate = read_metadata(model).sample_rate
     step(4, "firmware with the model built in")
     image = build_image(model_path, args.build_dir)
 
@@ -157,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  model {ident.model_name} {ident.model_hash}: {ident.model_bytes} B; "
                   f"arena {ident.arena_used_bytes} of {ident.arena_bytes} B; flash {ident.flash_bytes} B; "
                   f"stack peak {ident.stack_peak_bytes} B")  # fmt: skip
-            step(6, f"stream {wav.name} ({len(audio) / 16000:.0f} s, {len(truth)} words) as the board's microphone")
+            step(6, f"stream {wav.name} ({len(audio) / rate:.0f} s, {len(truth)} words) as the board's microphone")
             link.set_param("report.counts_every_hops", 1)
 
             def show(m: object) -> None:
@@ -173,11 +170,11 @@ def main(argv: list[str] | None = None) -> int:
             step(7, "results")
             report = profile_on_device(model, link, name="micro_speech")
     except DeviceError as err:
-        print(f"hark demo: {err}", file=sys.stderr)
+        print(f"{args.prog}: {err}", file=sys.stderr)
         return 1
 
     twin = Twin(model).run(audio).detections
-    stats = score(truth, device, len(audio) / 16000)
+    stats = score(truth, device, len(audio) / rate)
     inv = [c.inference for c in counts if c.invoked]
     figures = {
         "streaming_accuracy": stats.to_dict(),
@@ -196,16 +193,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  host twin: {verdict}")
     h = figures["instructions_per_hop"]
     print(f"  per hop: frontend {h['frontend']:,}, inference {h['inference']:,}, recognize {h['recognize']:,} "
-          f"instructions; {len(audio) / 16000:.0f} s of audio streamed in {stream_s:.0f} s")  # fmt: skip
+          f"instructions; {len(audio) / rate:.0f} s of audio streamed in {stream_s:.0f} s")  # fmt: skip
     print()
     print(report.table())
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     if twin != device:
-        print("hark demo: the board and the host twin disagree", file=sys.stderr)
+        print(f"{args.prog}: the board and the host twin disagree", file=sys.stderr)
         return 2
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -228,7 +228,7 @@ def make_tf_dataset(
         return out.batch(batch_size).map(to_float).prefetch(tf.data.AUTOTUNE)
 
     if spec.augment is not None and spec.augment.precomputed_passes > 0:
-        from hark.data.augment import pooled_dataset
+        from hark.train.pooled import pooled_dataset
 
         once = spec.replace(augment={"precomputed_passes": 0})
 

@@ -9,7 +9,7 @@
   them as distractors.
 
 Both are written as 16 kHz int16 WAVs with a `.txt` ground truth (`label,time_ms` per word, as
-`hark.streamtest.save_truth`), and are seeded.
+`hark.evaluate.stream_test.save_truth`), and are seeded.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 
 from hark.data.synth import BACKGROUND_DIR, Voice, available_voices, resample, tts, voiced_span
 from hark.data.wav import read_wav, write_wav
-from hark.streamtest import Utterance, save_truth
+from hark.evaluate.stream_test import Utterance, save_truth
 
 SAMPLE_RATE = 16000
 NOISES = ("white_noise", "pink_noise", "brown_noise", "hum")

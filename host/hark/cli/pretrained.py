@@ -1,15 +1,14 @@
-#!/usr/bin/env python3
 """Builds the shipped pre-trained models and their reports, from nothing, in one command:
 
-    tools/build_pretrained.py                      # both: micro_speech and ds_cnn
-    tools/build_pretrained.py ds_cnn --skip-train  # re-export, re-tune and re-report an existing run
+    hark pretrained                      # both: micro_speech and ds_cnn
+    hark pretrained ds_cnn --skip-train  # re-export, re-tune and re-report an existing run
 
 Steps (each resumes or is skipped when its output exists):
-1. the corpus (tools/synth_corpus.py data/corpus) and the held-out streams: test (data/streams: 65 min of
+1. the corpus (`hark corpus data/corpus`) and the held-out streams: test (data/streams: 65 min of
    negatives, keyword streams at 20 and 10 dB) and validation (data/streams_val: another seed, for tuning);
-2. hark-train on models/pretrained/<name>.py (runs/pretrained_<name>), which reports held-out accuracy;
-3. hark-export (int8, the spec's streaming mode);
-4. hark-tune on the validation streams for <= 2 false alarms per hour;
+2. `hark train` on models/pretrained/<name>.py (runs/pretrained_<name>), which reports held-out accuracy;
+3. `hark export` (int8, the spec's streaming mode);
+4. `hark tune` on the validation streams for <= 2 false alarms per hour;
 5. the report on the test streams and held-out sets, int8 in the tflite-micro interpreter and the host twin:
    models/pretrained/<name>.tflite, <name>_report.json, <name>_report.md, <name>_det.png, <name>_timeline.png.
 """
@@ -18,48 +17,51 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "host"))
-
-from hark.spec import load_spec  # noqa: E402
+from hark.cli.tune import scores_of, tune
+from hark.evaluate.far import Settings, _averages, det_curve, load_stream, operating_point, replay
+from hark.evaluate.heldout import evaluate, heldout_dirs, tflite_scorer
+from hark.evaluate.plots import det_png, timeline_png
+from hark.export.pipeline import export_run
+from hark.paths import REPO_ROOT as ROOT
+from hark.spec import load_spec
+from hark.train.run_folder import RunFolder
 
 OUT = ROOT / "models" / "pretrained"
 STREAM_WORDS = {"micro_speech": "yesno", "ds_cnn": "keywords"}
 TARGET_FA = 2.0
 
 
-def _run(cmd: list[str]) -> None:
-    print("$", " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=True, cwd=ROOT)
+def _run(argv: list[str]) -> None:
+    from hark.cli.main import main as hark
+
+    print("$ hark", " ".join(argv), flush=True)
+    if hark(argv) != 0:
+        raise RuntimeError(f"hark {' '.join(argv)} failed")
 
 
 def ensure_data(corpus: Path) -> None:
-    py = sys.executable
     if not (corpus / "corpus.json").is_file():
-        _run([py, "tools/synth_corpus.py", str(corpus)])
+        _run(["corpus", str(corpus)])
     for folder, seed, neg, kw, yn in (("data/streams", 0, 65, 10, 6), ("data/streams_val", 1, 30, 5, 4)):
         if not (ROOT / folder / "negatives.wav").is_file():
-            _run([py, "tools/make_streams.py", str(corpus), folder, "--seed", str(seed), "--negative-minutes",
+            _run(["streams", str(corpus), str(ROOT / folder), "--seed", str(seed), "--negative-minutes",
                   str(neg), "--keyword-minutes", str(kw), "--snr", "20", "10"])  # fmt: skip
         if not (ROOT / folder / "yesno_10db.wav").is_file():
-            _run([py, "tools/make_streams.py", str(corpus), folder, "--seed", str(seed), "--no-negatives", "--words",
+            _run(["streams", str(corpus), str(ROOT / folder), "--seed", str(seed), "--no-negatives", "--words",
                   "yes,no", "--prefix", "yesno", "--keyword-minutes", str(yn), "--snr", "20", "10"])  # fmt: skip
 
 
 def stream_report(tflite: bytes, streams: Path, prefix: str) -> dict:
-    from hark.evaluate.far import load_stream, operating_point, stream_scores
-    from hark.tune import current_settings
+    from hark.cli.tune import current_settings
 
-    negatives = [stream_scores(tflite, load_stream(streams / "negatives.wav")[0])]
+    negatives = [scores_of(tflite, load_stream(streams / "negatives.wav")[0])]
     keywords = {}
     for snr in ("20", "10"):
         audio, truth = load_stream(streams / f"{prefix}_{snr}db.wav")
-        keywords[snr] = (stream_scores(tflite, audio), truth)
+        keywords[snr] = (scores_of(tflite, audio), truth)
     settings = current_settings(tflite)
     out = {"settings": settings.__dict__, "negative_hours": round(negatives[0].duration_s / 3600, 3)}
     for snr, pair in keywords.items():
@@ -67,19 +69,15 @@ def stream_report(tflite: bytes, streams: Path, prefix: str) -> dict:
         kw = {f"keyword_stream_{k}": v for k, v in op.keyword_stats.items()}
         out[f"{snr}db"] = {"false_alarms": op.false_alarms, "false_alarms_per_hour": round(op.false_alarms_per_hour, 3),
                            "detection_rate": round(op.detection_rate, 4), **kw}  # fmt: skip
-    from hark.evaluate.far import det_curve
-
     out["det"] = det_curve(settings, negatives, list(keywords.values()))
     return out
 
 
 def timeline(tflite: bytes, wav: Path, png: Path, seconds: float = 40.0) -> None:
-    from hark.evaluate.far import Settings, _averages, load_stream, replay, stream_scores
-    from hark.evaluate.plots import timeline_png
-    from hark.tune import current_settings
+    from hark.cli.tune import current_settings
 
     audio, truth = load_stream(wav)
-    s = stream_scores(tflite, audio)
+    s = scores_of(tflite, audio)
     settings: Settings = current_settings(tflite)
     avg = _averages(s, settings.average_window_ms)[0] * s.output_scale
     timeline_png(audio, s.times_ms, avg, s.labels, settings.detection_threshold, replay(s, settings), truth, png,
@@ -89,7 +87,7 @@ def timeline(tflite: bytes, wav: Path, png: Path, seconds: float = 40.0) -> None
 def markdown(name: str, r: dict) -> str:
     h = r["heldout_int8"]
     lines = [f"# {name}: pre-trained, int8 ({r['stream_mode']})", "",
-             f"Built by `tools/build_pretrained.py {name}` from `models/pretrained/{name}.py` in "
+             f"Built by `hark pretrained {name}` from `models/pretrained/{name}.py` in "
              f"{r['train_seconds'] / 60:.0f} min of training ({r['steps']} steps, "
              f"{r['steps_per_second']:.2f} steps/s).",
              "", "| figure | value |", "|---|---|",
@@ -107,25 +105,18 @@ def markdown(name: str, r: dict) -> str:
                      f"{snr} | {s[snr]['false_alarms_per_hour']:.2f} / h; {s[snr]['detection_rate']:.1%} "
                      f"({s[snr]['keyword_stream_matched']}/{s[snr]['keyword_stream_words']}, "
                      f"{s[snr]['keyword_stream_wrong']} wrong) |")  # fmt: skip
-    lines += ["", f"Recognition settings (from hark-tune, target {TARGET_FA} / h on the validation streams): "
+    lines += ["", f"Recognition settings (from `hark tune`, target {TARGET_FA} / h on the validation streams): "
               f"`{json.dumps(s['settings'])}`", "", f"![DET]({name}_det.png)", "", f"![timeline]({name}_timeline.png)", ""]  # noqa: E501
     return "\n".join(lines)
 
 
 def build(name: str, corpus: Path, skip_train: bool) -> dict:
-    from hark.evaluate.heldout import evaluate, heldout_dirs, tflite_scorer
-    from hark.evaluate.plots import det_png
-    from hark.export.pipeline import export_run
-    from hark.train.run_folder import RunFolder
-    from hark.tune import tune
-
     spec_path = OUT / f"{name}.py"
     spec = load_spec(spec_path)
     run_dir = ROOT / "runs" / f"pretrained_{name}"
     t0 = time.monotonic()
     if not skip_train:
-        _run([str(Path(sys.executable).parent / "hark-train"), str(spec_path), "--run-dir", str(run_dir),
-              "--data-dir", str(corpus / "train")])  # fmt: skip
+        _run(["train", str(spec_path), "--run-dir", str(run_dir), "--data-dir", str(corpus / "train")])
     metrics = RunFolder(run_dir).metrics()
     result = export_run(run_dir, data_dir=corpus / "train", max_clips=600)
     tflite = result.tflite_path.read_bytes()
@@ -158,17 +149,15 @@ def build(name: str, corpus: Path, skip_train: bool) -> dict:
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("names", nargs="*", default=["micro_speech", "ds_cnn"])
     ap.add_argument("--corpus", type=Path, default=ROOT / "data" / "corpus")
     ap.add_argument("--skip-train", action="store_true", help="use the existing run folders")
-    args = ap.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     ensure_data(args.corpus)
     for name in args.names:
         build(name, args.corpus, args.skip_train)
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

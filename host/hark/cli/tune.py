@@ -1,7 +1,7 @@
-"""`hark-tune`: picks RecognizeCommands settings (threshold, average window, minimum count, suppression) for a target
+"""`hark tune`: picks RecognizeCommands settings (threshold, average window, minimum count, suppression) for a target
 false-alarm rate and writes them into an exported model's metadata.
 
-    hark-tune model.tflite --negatives neg.wav --keywords kw20.wav kw10.wav --target-fa 2 --out tuned.tflite
+    hark tune model.tflite --negatives neg.wav --keywords kw20.wav kw10.wav --target-fa 2 --out tuned.tflite
 
 The model runs once per stream in the host twin; every candidate setting is then a replay of RecognizeCommands over
 the stored scores (`hark.evaluate.far`). Among the settings whose false alarms per hour on the negative streams stay
@@ -32,7 +32,8 @@ from hark.evaluate.far import (
     operating_point,
     stream_scores,
 )
-from hark.streamtest import Utterance
+from hark.evaluate.stream_test import Utterance
+from hark.twin import Twin
 
 WINDOWS_MS = (300, 500, 750, 1000)
 MIN_COUNTS = (3, 10, 20)
@@ -42,6 +43,11 @@ THRESHOLDS = tuple(float(t) for t in np.round(np.arange(0.40, 0.996, 0.01), 3))
 
 class TuneError(RuntimeError):
     pass
+
+
+def scores_of(tflite: bytes, audio: np.ndarray) -> StreamScores:
+    """The model's int8 scores on every hop of `audio`, from the host twin."""
+    return stream_scores(tflite, audio, Twin(tflite))
 
 
 def candidates() -> list[Settings]:
@@ -71,7 +77,7 @@ def pick(
 
 def write_settings(tflite: bytes, settings: Settings) -> bytes:
     """The model with its metadata's recognition.* entries replaced (every other entry kept)."""
-    from hark.export.metadata import check_entries, decode_blob, embed_metadata, encode_blob, extract_blob
+    from hark.format.metadata import check_entries, decode_blob, embed_metadata, encode_blob, extract_blob
 
     entries = dict(decode_blob(extract_blob(tflite)))
     entries["recognition.average_window_ms"] = int(settings.average_window_ms)
@@ -83,7 +89,7 @@ def write_settings(tflite: bytes, settings: Settings) -> bytes:
 
 
 def current_settings(tflite: bytes) -> Settings:
-    from hark.export.metadata import read_metadata
+    from hark.format.metadata import read_metadata
 
     e = read_metadata(tflite).entries
     return Settings(int(e["recognition.average_window_ms"]), float(e["recognition.detection_threshold"]),
@@ -93,11 +99,11 @@ def current_settings(tflite: bytes) -> Settings:
 def tune(
     tflite: bytes, negative_wavs: Sequence[Path], keyword_wavs: Sequence[Path], target_fa_per_hour: float,
 ) -> tuple[bytes, dict[str, Any]]:
-    negatives = [stream_scores(tflite, load_stream(p)[0]) for p in negative_wavs]
+    negatives = [scores_of(tflite, load_stream(p)[0]) for p in negative_wavs]
     keywords = []
     for p in keyword_wavs:
         audio, truth = load_stream(p)
-        keywords.append((stream_scores(tflite, audio), truth))
+        keywords.append((scores_of(tflite, audio), truth))
     before = operating_point(current_settings(tflite), negatives, keywords)
     best, met = pick(negatives, keywords, target_fa_per_hour)
     if not all(check_replay(s, best.settings) for s in negatives + [k for k, _ in keywords]):
@@ -112,23 +118,23 @@ def tune(
     return write_settings(tflite, best.settings), report
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="hark-tune", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("tflite", type=Path)
     p.add_argument("--negatives", type=Path, nargs="+", required=True, help="negative stream WAVs (no keyword)")
     p.add_argument("--keywords", type=Path, nargs="+", required=True, help="keyword stream WAVs with .txt truth")
     p.add_argument("--target-fa", type=float, default=2.0, help="false alarms per hour allowed (default 2)")
     p.add_argument("--out", type=Path, help="tuned model (default: overwrite the input)")
-    args = p.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     for path in [args.tflite, *args.negatives, *args.keywords]:
         if not path.is_file():
-            print(f"hark-tune: {path}: no such file", file=sys.stderr)
+            print(f"{args.prog}: {path}: no such file", file=sys.stderr)
             return 2
     try:
         tuned, report = tune(args.tflite.read_bytes(), args.negatives, args.keywords, args.target_fa)
     except Exception as err:  # a clear one-line error for any bad input
-        print(f"hark-tune: {err}", file=sys.stderr)
+        print(f"{args.prog}: {err}", file=sys.stderr)
         return 1
     out = args.out or args.tflite
     out.write_bytes(tuned)
@@ -137,16 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Path(f"{stem}_det.json").write_text(json.dumps(report["det"], indent=1) + "\n")
     from hark.evaluate.plots import det_png
 
-    det_png({out.stem: report["det"]}, f"{stem}_det.png", marks={"chosen": report["chosen"] | {
-        "false_alarms_per_hour": report["chosen"]["false_alarms_per_hour"],
-        "false_reject_rate": report["chosen"]["false_reject_rate"]}})  # fmt: skip
+    det_png({out.stem: report["det"]}, f"{stem}_det.png", marks={"chosen": report["chosen"]})
     c = report["chosen"]
     print(json.dumps({"out": str(out), "settings": c["settings"], "false_alarms_per_hour": round(
         c["false_alarms_per_hour"], 3), "negative_hours": report["negative_hours"],
         "detection_rate": round(c["detection_rate"], 4)}))  # fmt: skip
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-

@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
-"""Writes the held-out test streams of a corpus (tools/synth_corpus.py): a long negative stream (non-keyword words,
+"""Writes the held-out test streams of a corpus (`hark corpus`): a long negative stream (non-keyword words,
 phrases, babble, noise, silence) and keyword streams at stated SNRs, all from voices the training never heard.
 
-    tools/make_streams.py data/corpus data/streams --negative-minutes 60 --keyword-minutes 10 --snr 20 10
+    hark streams data/corpus data/streams --negative-minutes 60 --keyword-minutes 10 --snr 20 10
 """
 
 from __future__ import annotations
@@ -12,13 +11,10 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
-
-from hark.data.streams import heldout_voices, keyword_stream, negative_stream  # noqa: E402
+from hark.evaluate.streams import heldout_voices, keyword_stream, negative_stream
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("corpus", type=Path)
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("--negative-minutes", type=float, default=60.0)
@@ -28,10 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--words", help="comma-separated keywords of the keyword streams (default: the corpus')")
     ap.add_argument("--prefix", default="keywords", help="keyword stream file prefix (default keywords)")
     ap.add_argument("--no-negatives", action="store_true")
-    args = ap.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     manifest_path = args.corpus / "corpus.json"
     if not manifest_path.is_file():
-        print(f"make_streams: {manifest_path}: missing (synthesize the corpus first)", file=sys.stderr)
+        print(f"{args.prog}: {manifest_path}: missing (synthesize the corpus first)", file=sys.stderr)
         return 1
     manifest = json.loads(manifest_path.read_text())
     held = [args.corpus / name for name in manifest["held_out"]]
@@ -51,6 +49,3 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(out))
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
