@@ -124,7 +124,7 @@ def negative_stream(
 
 def keyword_stream(
     out: str | Path, seconds: float, folders: list[Path], *, keywords: tuple[str, ...], snr_db: float,
-    seed: int = 0, gap_s: float = 3.0, distractor_rate: float = 0.3,
+    seed: int = 0, gap_s: float = 4.0, distractor_rate: float = 0.3,
 ) -> StreamInfo:
     """Keyword clips from held-out `folders` every ~`gap_s` seconds at `snr_db` over their background noise, with
     non-keyword words between some of them."""
