@@ -12,7 +12,4 @@ SPEC = _recipe.recipe(
     training={"steps": [4000, 1000], "learning_rates": [0.002, 0.0002], "eval_every_steps": 500,
               "checkpoint_every_steps": 500},
     recognition={},
-    # two keywords: with TF's rule (unknown entries = a percentage of the keyword clips) 60 % would show the model
-    # only ~1,400 of the ~35,000 non-keyword clips; more negatives per batch keep it from calling them yes or no
-    dataset={"unknown_percentage": 150.0, "silence_percentage": 20.0},
 )
