@@ -94,7 +94,7 @@ def test_streams_hold_no_keyword_and_their_snr(tmp_path: Path) -> None:
     assert len(read_wav(neg.path, SR)) == 30 * SR and neg.segments["phrases"] == 0 and neg.segments["words"] > 0
     assert neg.path.with_suffix(".txt").read_text() == ""
     kw = keyword_stream(tmp_path / "kw.wav", 30.0, [folder], keywords=("yes", "no"), snr_db=10.0, distractor_rate=0)
-    assert kw.words >= 8
+    assert kw.words >= 5
     truth = [line.split(",")[0] for line in kw.path.with_suffix(".txt").read_text().splitlines()]
     assert set(truth) <= {"yes", "no"}
 
