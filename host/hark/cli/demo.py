@@ -51,16 +51,17 @@ def heldout_test_wav(data_dir: Path, seconds: float, out: Path) -> tuple[np.ndar
     """The streamed WAV: yes, no and unknown words spoken by voices no shipped model trained on (flite and
     espeak-ng's held-out accent), over the dataset's background noise, as TF's generate_streaming_test_wav."""
     from hark.data.wav import read_wav, write_wav
-    from hark.evaluate.stream_test import SAMPLE_RATE, generate, save_truth
+    from hark.evaluate.stream_test import generate, save_truth
     from hark.evaluate.streams import heldout_clips
 
+    rate = int(json.loads((data_dir / "synth.json").read_text())["config"]["sample_rate"])
     clips = heldout_clips(data_dir, DEMO_WORDS)
     unknown = heldout_clips(data_dir, UNKNOWN_WORDS)
     clips["_unknown_"] = [p for ps in unknown.values() for p in ps]
     noise = sorted((data_dir / "_background_noise_").glob("*.wav"))
-    background = read_wav(noise[0], SAMPLE_RATE) if noise else None
-    audio, truth = generate(clips, seconds, background=background, background_volume=0.05, seed=7)
-    write_wav(out, audio, SAMPLE_RATE)
+    background = read_wav(noise[0], rate) if noise else None
+    audio, truth = generate(clips, seconds, sample_rate=rate, background=background, background_volume=0.05, seed=7)
+    write_wav(out, audio, rate)
     save_truth(out.with_suffix(".txt"), truth)
     return audio, truth
 
@@ -135,7 +136,9 @@ def run(args: argparse.Namespace) -> int:
     wav = args.run_dir / "stream_test.wav"
     audio, truth = heldout_test_wav(args.data_dir, args.seconds, wav)
     if PRETRAINED.is_file() and not args.own_model:
-        short = score(truth, Twin(model_path.read_bytes()).run(audio).detections, len(audio) / 16000)
+        short_model = model_path.read_bytes()
+        rate = read_metadata(short_model).sample_rate
+        short = score(truth, Twin(short_model).run(audio).detections, len(audio) / rate)
         print(f"  the model just trained, on the host twin, on voices it never heard: {short.summary()}")
         print(f"  deploying the shipped pre-trained model instead: {PRETRAINED.relative_to(paths.REPO_ROOT)} "
               "(`hark pretrained`; its report is beside it)")
