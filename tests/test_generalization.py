@@ -158,3 +158,13 @@ def test_pooled_recipe_batches(tmp_path: Path) -> None:
     assert sum(len(y) for _, y in batches) == 3 * n and batches[0][0].shape[1:] == (49, 40)
     again = list(make_tf_dataset(ds, "training", spec, batch_size=4, augment=True, shuffle=True, seed=3))
     assert all(np.array_equal(a[0], b[0]) for a, b in zip(batches, again, strict=True))
+
+
+def test_tune_and_heldout_verbs_name_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from hark.cli.main import run_verb
+
+    missing = tmp_path / "none.tflite"
+    assert run_verb("tune", [str(missing), "--negatives", str(missing), "--keywords", str(missing)]) == 2
+    assert "none.tflite: no such file" in capsys.readouterr().err
+    assert run_verb("heldout", [str(missing)]) == 2
+    assert "hark heldout" in capsys.readouterr().err
