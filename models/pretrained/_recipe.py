@@ -28,9 +28,10 @@ def base_spec(name: str) -> dict[str, Any]:
     return copy.deepcopy(module.SPEC)
 
 
-def recipe(name: str, training: dict[str, Any], recognition: dict[str, Any]) -> dict[str, Any]:
+def recipe(name: str, training: dict[str, Any], recognition: dict[str, Any],
+           dataset: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
     spec = base_spec(name)
-    spec["dataset"] = {**spec["dataset"], **DATASET}
+    spec["dataset"] = {**spec["dataset"], **DATASET, **(dataset or {})}
     spec["augment"] = dict(AUGMENT)
     spec["training"] = {**spec["training"], **training}
     spec["recognition"] = {**spec["recognition"], **recognition}

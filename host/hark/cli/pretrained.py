@@ -114,11 +114,12 @@ def build(name: str, corpus: Path, skip_train: bool) -> dict:
     spec_path = OUT / f"{name}.py"
     spec = load_spec(spec_path)
     run_dir = ROOT / "runs" / f"pretrained_{name}"
+    data_dir = corpus / Path(spec.dataset.data_dir).name  # train/ or train_nopartial/
     t0 = time.monotonic()
     if not skip_train:
-        _run(["train", str(spec_path), "--run-dir", str(run_dir), "--data-dir", str(corpus / "train")])
+        _run(["train", str(spec_path), "--run-dir", str(run_dir), "--data-dir", str(data_dir)])
     metrics = RunFolder(run_dir).metrics()
-    result = export_run(run_dir, data_dir=corpus / "train", max_clips=600)
+    result = export_run(run_dir, data_dir=data_dir, max_clips=600)
     tflite = result.tflite_path.read_bytes()
     prefix = STREAM_WORDS.get(name, "keywords")
     val = ROOT / "data" / "streams_val"
@@ -127,7 +128,7 @@ def build(name: str, corpus: Path, skip_train: bool) -> dict:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{name}.tflite").write_bytes(tuned)
     # tuning rewrote only the recognition settings, which clip scores do not depend on
-    held = result.report.get("heldout") or evaluate(spec, tflite_scorer(tuned), heldout_dirs(corpus / "train"))
+    held = result.report.get("heldout") or evaluate(spec, tflite_scorer(tuned), heldout_dirs(data_dir))
     streams = stream_report(tuned, ROOT / "data" / "streams", prefix)
     det_png({f"{name} (test streams)": streams["det"], f"{name} (validation streams)": tune_report["det"]},
             OUT / f"{name}_det.png", marks={"tuned": streams["20db"] | {"false_reject_rate": 1 - streams["20db"][
