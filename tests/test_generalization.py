@@ -131,8 +131,8 @@ def test_replay_matches_the_c_recognizer_and_tune_writes_metadata() -> None:
 
 
 def test_heldout_scorer_gets_tflm_real_clips_right() -> None:
-    from hark.evaluate.heldout import evaluate, tflite_scorer
     from hark.format.metadata import StreamInfo, write_metadata
+    from hark.train.heldout import evaluate, tflite_scorer
 
     tflite = (_reference() / "tflite-micro" / "models" / "micro_speech_quantized.tflite").read_bytes()
     spec = load_spec("micro_speech")

@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 from hark.cli.pretrained import TARGET_FA, stream_report, timeline
-from hark.evaluate.heldout import evaluate, heldout_dirs, tflite_scorer
 from hark.paths import REPO_ROOT as ROOT
 from hark.spec import load_spec
+from hark.train.heldout import evaluate, heldout_dirs, tflite_scorer
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:

@@ -22,11 +22,11 @@ from pathlib import Path
 
 from hark.cli.tune import scores_of, tune
 from hark.evaluate.far import Settings, _averages, det_curve, load_stream, operating_point, replay
-from hark.evaluate.heldout import evaluate, heldout_dirs, tflite_scorer
 from hark.evaluate.plots import det_png, timeline_png
 from hark.export.pipeline import export_run
 from hark.paths import REPO_ROOT as ROOT
 from hark.spec import load_spec
+from hark.train.heldout import evaluate, heldout_dirs, tflite_scorer
 from hark.train.run_folder import RunFolder
 
 OUT = ROOT / "models" / "pretrained"

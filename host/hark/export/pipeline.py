@@ -119,7 +119,7 @@ def export_run(
             result.report["int8_window_accuracy"] = agreement.window_int8_accuracy
             result.report["int8_stream_vs_window_top1_agreement"] = agreement.top1_agreement
         if quant_mode in ("int8", "float"):
-            from hark.evaluate.heldout import evaluate, heldout_dirs, tflite_scorer
+            from hark.train.heldout import evaluate, heldout_dirs, tflite_scorer
 
             # beside the held-in figures: voices the model never heard, and TFLM's real recordings
             result.report["heldout"] = evaluate(spec, tflite_scorer(tflite), heldout_dirs(ds.data_dir))

@@ -96,7 +96,7 @@ def train(
             test_accuracy = report.accuracy
             run.update_metrics(test=report.to_dict())
         if not dry_run:
-            from hark.evaluate.heldout import evaluate, heldout_dirs, keras_scorer
+            from hark.train.heldout import evaluate, heldout_dirs, keras_scorer
 
             held = evaluate(spec, keras_scorer(model), heldout_dirs(ds.data_dir))  # type: ignore[attr-defined]
             run.update_metrics(heldout=held)
