@@ -139,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
         short_model = model_path.read_bytes()
         rate = read_metadata(short_model).sample_rate
         short = score(truth, Twin(short_model).run(audio).detections, len(audio) / rate)
-        print(f"  the model just trained, on the host twin, on voices it never heard: {short.summary()}")
+        print(f"  the model just trained (its dataset has these voices, other clips), on the host twin: "
+              f"{short.summary()}")
         print(f"  deploying the shipped pre-trained model instead: {PRETRAINED.relative_to(paths.REPO_ROOT)} "
               "(`hark pretrained`; its report is beside it)")
         model_path = PRETRAINED
