@@ -12,6 +12,4 @@ SPEC = _recipe.recipe(
     training={"steps": [4000, 1000], "learning_rates": [0.002, 0.0002], "eval_every_steps": 500,
               "checkpoint_every_steps": 500},
     recognition={},
-    # measured (docs/generalization.md): partial keywords and 60 % unknown entries cost most detections on streams
-    dataset={"data_dir": "data/corpus/train_nopartial", "unknown_percentage": 10.0, "silence_percentage": 10.0},
 )
