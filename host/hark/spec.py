@@ -96,6 +96,26 @@ class DatasetSpec:
 
 
 @dataclass(frozen=True)
+class AugmentSpec:
+    """The generalizing recipe's acoustic augmentation (hark.data.augment). A spec without an `augment` section
+    keeps TF speech_commands' augmentation, and its hash is unchanged."""
+
+    speed_range: tuple[float, ...] = (0.9, 1.1)
+    gain_db: tuple[float, ...] = (-10.0, 3.0)
+    eq_probability: float = 0.5
+    reverb_probability: float = 0.5
+    impulse_responses: int = 64
+    noise_probability: float = 0.8
+    snr_db: tuple[float, ...] = (0.0, 30.0)
+    time_masks: int = 2
+    time_mask_frames: int = 5
+    freq_masks: int = 2
+    freq_mask_channels: int = 5
+    precomputed_passes: int = 2  # > 0: augment this many passes once, train on them and the clean pass (+ masks)
+    seed: int = 0
+
+
+@dataclass(frozen=True)
 class ArchitectureSpec:
     name: str = "tiny_conv"
     params: dict[str, Any] = field(default_factory=dict)
@@ -156,11 +176,14 @@ class ModelSpec:
     quantization: QuantizationSpec = field(default_factory=QuantizationSpec)
     streaming: StreamingSpec = field(default_factory=StreamingSpec)
     recognition: RecognitionSpec = field(default_factory=RecognitionSpec)
+    augment: AugmentSpec | None = None  # None: TF speech_commands' augmentation only
     source: str = ""  # the file it was loaded from; not part of the hash
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d.pop("source")
+        if d["augment"] is None:
+            d.pop("augment")  # specs without the section keep their hash
         return d
 
     @property
@@ -173,7 +196,9 @@ class ModelSpec:
         """A copy with some keys of some sections changed, e.g. replace(training={"steps": (10,)})."""
         d = self.to_dict()
         for section, changes in sections.items():
-            if isinstance(d.get(section), dict):
+            if changes is None:  # drops an optional section (augment)
+                d.pop(section, None)
+            elif isinstance(d.get(section), dict):
                 d[section] = {**d[section], **changes}
             else:
                 d[section] = changes
@@ -188,6 +213,7 @@ _SECTIONS: dict[str, type] = {
     "quantization": QuantizationSpec,
     "streaming": StreamingSpec,
     "recognition": RecognitionSpec,
+    "augment": AugmentSpec,
 }
 _TOP_KEYS = {"name", "description", "labels", *_SECTIONS}
 

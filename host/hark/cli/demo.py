@@ -26,7 +26,7 @@ from hark import logs, paths
 from hark.data.synth import SynthConfig, synthesize
 from hark.device.link import DeviceError
 from hark.device.session import open_device
-from hark.evaluate.stream_test import Detection, dataset_test_wav, score
+from hark.evaluate.stream_test import Detection, score
 from hark.export.pipeline import export_run
 from hark.format.metadata import read_metadata
 from hark.profiling import profile_on_device
@@ -42,6 +42,28 @@ DEMO_TRAINING = {"steps": [600, 200], "learning_rates": [0.001, 0.0002], "batch_
                  "checkpoint_every_steps": 100}  # fmt: skip
 DEMO_DATASET = {"unknown_percentage": 30.0}
 DEMO_RECOGNITION = {"average_window_ms": 500}
+
+
+PRETRAINED = paths.REPO_ROOT / "models" / "pretrained" / "micro_speech.tflite"
+
+
+def heldout_test_wav(data_dir: Path, seconds: float, out: Path) -> tuple[np.ndarray, list]:
+    """The streamed WAV: yes, no and unknown words spoken by voices no shipped model trained on (flite and
+    espeak-ng's held-out accent), over the dataset's background noise, as TF's generate_streaming_test_wav."""
+    from hark.data.wav import read_wav, write_wav
+    from hark.evaluate.stream_test import generate, save_truth
+    from hark.evaluate.streams import heldout_clips
+
+    rate = int(json.loads((data_dir / "synth.json").read_text())["config"]["sample_rate"])
+    clips = heldout_clips(data_dir, DEMO_WORDS)
+    unknown = heldout_clips(data_dir, UNKNOWN_WORDS)
+    clips["_unknown_"] = [p for ps in unknown.values() for p in ps]
+    noise = sorted((data_dir / "_background_noise_").glob("*.wav"))
+    background = read_wav(noise[0], rate) if noise else None
+    audio, truth = generate(clips, seconds, sample_rate=rate, background=background, background_volume=0.05, seed=7)
+    write_wav(out, audio, rate)
+    save_truth(out.with_suffix(".txt"), truth)
+    return audio, truth
 
 
 def step(n: int, text: str) -> None:
@@ -105,6 +127,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--seconds", type=float, default=30.0, help="length of the streamed test WAV")
     ap.add_argument("--build-dir", type=Path, default=paths.build_dir("arm-demo"), help="firmware build folder")
     ap.add_argument("--json", type=Path, help="write the figures to this file")
+    ap.add_argument("--own-model", action="store_true", help="deploy the model just trained, not the pre-trained one")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -113,6 +136,17 @@ def run(args: argparse.Namespace) -> int:
     ensure_dataset(args.data_dir, args.clips_per_word)
     step(2, "train micro_speech (tiny_conv) with TensorFlow")
     model_path = ensure_model(args.run_dir, args.data_dir)
+    wav = args.run_dir / "stream_test.wav"
+    audio, truth = heldout_test_wav(args.data_dir, args.seconds, wav)
+    if PRETRAINED.is_file() and not args.own_model:
+        short_model = model_path.read_bytes()
+        rate = read_metadata(short_model).sample_rate
+        short = score(truth, Twin(short_model).run(audio).detections, len(audio) / rate)
+        print(f"  the model just trained (its dataset has these voices, other clips), on the host twin: "
+              f"{short.summary()}")
+        print(f"  deploying the shipped pre-trained model instead: {PRETRAINED.relative_to(paths.REPO_ROOT)} "
+              "(`hark pretrained`; its report is beside it)")
+        model_path = PRETRAINED
     model = model_path.read_bytes()
     rate = read_metadata(model).sample_rate
     step(4, "firmware with the model built in")
@@ -123,9 +157,6 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
     step(5, "boot the emulated Cortex-M4F (QEMU mps2-an386) and connect over serial")
-    wav = args.run_dir / "stream_test.wav"
-    spec = load_spec("micro_speech").replace(dataset={"data_dir": str(args.data_dir)})
-    audio, truth = dataset_test_wav(spec, args.data_dir, args.seconds, wav)
     try:
         with open_device(image=image, timeout=30.0) as link:
             ident = link.identity()

@@ -30,6 +30,11 @@ VERBS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "the main job end to end on the emulated board"),
     "flash": ("flash", "build a board's image with a model in it and upload it through PlatformIO"),
     "fit": ("fit", "check that a model fits a board's arena (the firmware build runs it)"),
+    "corpus": ("corpus", "the generalization corpus: espeak-ng training set, held-out flite and accent sets"),
+    "streams": ("streams", "held-out test streams: an hour of negatives, keyword streams at stated SNRs"),
+    "tune": ("tune", "RecognizeCommands settings for a target false-alarm rate, written into a model's metadata"),
+    "heldout": ("heldout", "a model on the held-out sets, TFLM's real clips and the streams (FA/h, detections)"),
+    "pretrained": ("pretrained", "build the shipped pre-trained models and their reports, from nothing"),
 }
 
 

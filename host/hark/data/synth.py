@@ -409,15 +409,19 @@ def _run_pool(groups: list, total: int, workers: int, progress: bool, report: Sy
         pool.join()
 
 def synthesize(
-    out_dir: str | Path, config: SynthConfig = SynthConfig(), *, workers: int = 0, progress: bool = True
+    out_dir: str | Path, config: SynthConfig = SynthConfig(), *, workers: int = 0, progress: bool = True,
+    voices: list[Voice] | None = None,
 ) -> SynthReport:
-    """Synthesizes (or resumes) a dataset; `workers` 0 means one per core."""
+    """Synthesizes (or resumes) a dataset; `workers` 0 means one per core; `voices` (default: `choose_voices`)
+    picks the speakers, e.g. one engine only for a held-out evaluation."""
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
     bad = [w for w in config.words if not w or not w.replace("_", "").isalnum() or w.startswith("_")]
     if bad:
         raise DatasetError(f"words must be letters, digits and inner underscores: {bad}")
-    voices = choose_voices(config)
+    voices = voices if voices is not None else choose_voices(config)
+    if not voices:
+        raise SynthError("no voice to synthesize with")
     use_lib = EspeakLibrary.try_open() is not None
     manifest = {"format": _FORMAT_VERSION, "config": asdict(config) | {"words": list(config.words)},
                 "espeak": "library" if use_lib else "command", "voices": {v.id: asdict(v) for v in voices}}  # fmt: skip

@@ -118,5 +118,10 @@ def export_run(
                                                 stream_mode=stream_mode, stream_export=(tflite, stream))
             result.report["int8_window_accuracy"] = agreement.window_int8_accuracy
             result.report["int8_stream_vs_window_top1_agreement"] = agreement.top1_agreement
+        if quant_mode in ("int8", "float"):
+            from hark.train.heldout import evaluate, heldout_dirs, tflite_scorer
+
+            # beside the held-in figures: voices the model never heard, and TFLM's real recordings
+            result.report["heldout"] = evaluate(spec, tflite_scorer(tflite), heldout_dirs(ds.data_dir))
         (out / f"{name}_report.json").write_text(json.dumps(result.report, indent=2, sort_keys=True) + "\n")
     return result

@@ -227,6 +227,17 @@ def make_tf_dataset(
 
         return out.batch(batch_size).map(to_float).prefetch(tf.data.AUTOTUNE)
 
+    if spec.augment is not None and spec.augment.precomputed_passes > 0:
+        from hark.train.pooled import pooled_dataset
+
+        once = spec.replace(augment={"precomputed_passes": 0})
+
+        def online(pass_seed: int) -> tf.data.Dataset:
+            return make_tf_dataset(ds, split, once, batch_size=256, augment=True, shuffle=False, seed=pass_seed,
+                                   cache_dir=cache_dir, backend=backend)  # fmt: skip
+
+        return pooled_dataset(ds, split, spec, batch_size=batch_size, shuffle=shuffle, seed=seed, backend=backend,
+                              cache_dir=cache_dir, online=online)  # fmt: skip
     entries = ds.split(split)
     if not entries:
         raise DatasetError(f"{ds.data_dir}: the {split} split is empty")
@@ -244,8 +255,22 @@ def make_tf_dataset(
     def element(pair: Any, elem_seed: Any) -> Any:
         (path, offset, count), label = pair
         audio = decode_clip(path, offset, count, params.clip_samples)
+        if spec.augment is not None:
+            return recipe_element(audio, label, elem_seed)
         augmented = augment_clip(audio, tf.equal(label, silence), elem_seed, params, background)[0]
         return _graph_features(augmented, spec, backend), label
+
+    if spec.augment is not None:
+        from hark.data.augment import augment_speech, impulse_responses, ir_spectra, spec_augment
+
+        aug = spec.augment
+        irs = tf.constant(ir_spectra(impulse_responses(aug.impulse_responses, aug.seed, spec.frontend.sample_rate)))
+
+        def recipe_element(audio: Any, label: Any, elem_seed: Any) -> Any:
+            is_sil = tf.equal(label, silence)
+            wav = augment_speech(audio, is_sil, elem_seed, aug, irs, params.time_shift_samples, background,
+                                 spec.frontend.sample_rate)  # fmt: skip
+            return spec_augment(_graph_features(wav, spec, backend), elem_seed, aug), label
 
     out = tf.data.Dataset.zip((out, seeds)).map(element, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return out.batch(batch_size).prefetch(tf.data.AUTOTUNE)

@@ -28,6 +28,14 @@ class TrainOutcome:
     seconds: float
 
 
+def heldout_summary(held: dict) -> str:
+    parts = [f"{k} {v['accuracy']:.4f}" for k, v in held.items() if "accuracy" in v]
+    real = held.get("real_clips", {})
+    if "right" in real:
+        parts.append(f"real clips {real['right']}/{real['clips']}")
+    return ", ".join(parts)
+
+
 def model_summary(model: keras.Model) -> str:
     buf = io.StringIO()
     model.summary(print_fn=lambda line, **_: buf.write(line + "\n"), line_length=110)
@@ -87,6 +95,13 @@ def train(
             report = classification_report(scores, labels, spec.labels)
             test_accuracy = report.accuracy
             run.update_metrics(test=report.to_dict())
+        if not dry_run:
+            from hark.train.heldout import evaluate, heldout_dirs, keras_scorer
+
+            held = evaluate(spec, keras_scorer(model), heldout_dirs(ds.data_dir))  # type: ignore[attr-defined]
+            run.update_metrics(heldout=held)
+            if verbose:
+                print(f"held-out: {heldout_summary(held)}", flush=True)
         if verbose:
             shown = "n/a" if test_accuracy is None else f"{test_accuracy:.4f}"
             print(f"{run.root}: {fit.steps} steps, best val accuracy {fit.best_val_accuracy:.4f} at step "

@@ -1,0 +1,164 @@
+"""Builds the shipped pre-trained models and their reports, from nothing, in one command:
+
+    hark pretrained                      # both: micro_speech and ds_cnn
+    hark pretrained ds_cnn --skip-train  # re-export, re-tune and re-report an existing run
+
+Steps (each resumes or is skipped when its output exists):
+1. the corpus (`hark corpus data/corpus`) and the held-out streams: test (data/streams: 65 min of
+   negatives, keyword streams at 20 and 10 dB) and validation (data/streams_val: another seed, for tuning);
+2. `hark train` on models/pretrained/<name>.py (runs/pretrained_<name>), which reports held-out accuracy;
+3. `hark export` (int8, the spec's streaming mode);
+4. `hark tune` on the validation streams for <= 2 false alarms per hour;
+5. the report on the test streams and held-out sets, int8 in the tflite-micro interpreter and the host twin:
+   models/pretrained/<name>.tflite, <name>_report.json, <name>_report.md, <name>_det.png, <name>_timeline.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from hark.cli.tune import scores_of, tune
+from hark.evaluate.far import Settings, _averages, det_curve, load_stream, operating_point, replay
+from hark.evaluate.plots import det_png, timeline_png
+from hark.export.pipeline import export_run
+from hark.paths import REPO_ROOT as ROOT
+from hark.spec import load_spec
+from hark.train.heldout import evaluate, heldout_dirs, tflite_scorer
+from hark.train.run_folder import RunFolder
+
+OUT = ROOT / "models" / "pretrained"
+STREAM_WORDS = {"micro_speech": "yesno", "ds_cnn": "keywords"}
+TARGET_FA = 2.0
+
+
+def _run(argv: list[str]) -> None:
+    from hark.cli.main import main as hark
+
+    print("$ hark", " ".join(argv), flush=True)
+    if hark(argv) != 0:
+        raise RuntimeError(f"hark {' '.join(argv)} failed")
+
+
+def ensure_data(corpus: Path) -> None:
+    if not (corpus / "corpus.json").is_file():
+        _run(["corpus", str(corpus)])
+    for folder, seed, neg, kw, yn in (("data/streams", 0, 65, 10, 6), ("data/streams_val", 1, 30, 5, 4)):
+        if not (ROOT / folder / "negatives.wav").is_file():
+            _run(["streams", str(corpus), str(ROOT / folder), "--seed", str(seed), "--negative-minutes",
+                  str(neg), "--keyword-minutes", str(kw), "--snr", "20", "10"])  # fmt: skip
+        if not (ROOT / folder / "yesno_10db.wav").is_file():
+            _run(["streams", str(corpus), str(ROOT / folder), "--seed", str(seed), "--no-negatives", "--words",
+                  "yes,no", "--prefix", "yesno", "--keyword-minutes", str(yn), "--snr", "20", "10"])  # fmt: skip
+
+
+def stream_report(tflite: bytes, streams: Path, prefix: str) -> dict:
+    from hark.cli.tune import current_settings
+
+    negatives = [scores_of(tflite, load_stream(streams / "negatives.wav")[0])]
+    keywords = {}
+    for snr in ("20", "10"):
+        audio, truth = load_stream(streams / f"{prefix}_{snr}db.wav")
+        keywords[snr] = (scores_of(tflite, audio), truth)
+    settings = current_settings(tflite)
+    out = {"settings": settings.__dict__, "negative_hours": round(negatives[0].duration_s / 3600, 3)}
+    for snr, pair in keywords.items():
+        op = operating_point(settings, negatives, [pair])
+        kw = {f"keyword_stream_{k}": v for k, v in op.keyword_stats.items()}
+        out[f"{snr}db"] = {"false_alarms": op.false_alarms, "false_alarms_per_hour": round(op.false_alarms_per_hour, 3),
+                           "detection_rate": round(op.detection_rate, 4), **kw}  # fmt: skip
+    out["det"] = det_curve(settings, negatives, list(keywords.values()))
+    return out
+
+
+def timeline(tflite: bytes, wav: Path, png: Path, seconds: float = 40.0) -> None:
+    from hark.cli.tune import current_settings
+
+    audio, truth = load_stream(wav)
+    s = scores_of(tflite, audio)
+    settings: Settings = current_settings(tflite)
+    avg = _averages(s, settings.average_window_ms)[0] * s.output_scale
+    timeline_png(audio, s.times_ms, avg, s.labels, settings.detection_threshold, replay(s, settings), truth, png,
+                 title=f"{png.stem}: {wav.name}", seconds=seconds)  # fmt: skip
+
+
+def markdown(name: str, r: dict) -> str:
+    h = r["heldout_int8"]
+    lines = [f"# {name}: pre-trained, int8 ({r['stream_mode']})", "",
+             f"Built by `hark pretrained {name}` from `models/pretrained/{name}.py` in "
+             f"{r['train_seconds'] / 60:.0f} min of training ({r['steps']} steps, "
+             f"{r['steps_per_second']:.2f} steps/s).",
+             "", "| figure | value |", "|---|---|",
+             f"| held-in (espeak-ng test split, float) | {r['held_in_float']:.1%} |",
+             f"| held-in (int8, tflite-micro) | {r['held_in_int8']:.1%} |"]  # fmt: skip
+    for k in ("flite", "accent", "espeak"):
+        if k in h:
+            lines.append(f"| held-out {k} (int8) | {h[k]['accuracy']:.1%} of {h[k]['clips']} clips |")
+    real = h.get("real_clips", {})
+    if "right" in real:
+        lines.append(f"| TFLM real clips | {real['right']}/{real['clips']} ({', '.join(f'{k}: {v}' for k, v in real['predicted'].items())}) |")  # noqa: E501
+    s = r["streams"]
+    for snr in ("20db", "10db"):
+        lines.append(f"| false alarms / h on {s['negative_hours']:.2f} h of held-out negatives; keywords detected at "
+                     f"{snr} | {s[snr]['false_alarms_per_hour']:.2f} / h; {s[snr]['detection_rate']:.1%} "
+                     f"({s[snr]['keyword_stream_matched']}/{s[snr]['keyword_stream_words']}, "
+                     f"{s[snr]['keyword_stream_wrong']} wrong) |")  # fmt: skip
+    lines += ["", f"Recognition settings (from `hark tune`, target {TARGET_FA} / h on the validation streams): "
+              f"`{json.dumps(s['settings'])}`", "", f"![DET]({name}_det.png)", "", f"![timeline]({name}_timeline.png)", ""]  # noqa: E501
+    return "\n".join(lines)
+
+
+def build(name: str, corpus: Path, skip_train: bool) -> dict:
+    spec_path = OUT / f"{name}.py"
+    spec = load_spec(spec_path)
+    run_dir = ROOT / "runs" / f"pretrained_{name}"
+    data_dir = corpus / Path(spec.dataset.data_dir).name  # train/ or train_nopartial/
+    t0 = time.monotonic()
+    if not skip_train:
+        _run(["train", str(spec_path), "--run-dir", str(run_dir), "--data-dir", str(data_dir)])
+    metrics = RunFolder(run_dir).metrics()
+    result = export_run(run_dir, data_dir=data_dir, max_clips=600)
+    tflite = result.tflite_path.read_bytes()
+    prefix = STREAM_WORDS.get(name, "keywords")
+    val = ROOT / "data" / "streams_val"
+    tuned, tune_report = tune(tflite, [val / "negatives.wav"], [val / f"{prefix}_20db.wav", val / f"{prefix}_10db.wav"],
+                              TARGET_FA)  # fmt: skip
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"{name}.tflite").write_bytes(tuned)
+    # tuning rewrote only the recognition settings, which clip scores do not depend on
+    held = result.report.get("heldout") or evaluate(spec, tflite_scorer(tuned), heldout_dirs(data_dir))
+    streams = stream_report(tuned, ROOT / "data" / "streams", prefix)
+    det_png({f"{name} (test streams)": streams["det"], f"{name} (validation streams)": tune_report["det"]},
+            OUT / f"{name}_det.png", marks={"tuned": streams["20db"] | {"false_reject_rate": 1 - streams["20db"][
+                "detection_rate"]}})  # fmt: skip
+    timeline(tuned, ROOT / "data" / "streams" / f"{prefix}_10db.wav", OUT / f"{name}_timeline.png")
+    report = {
+        "name": name, "spec": str(spec_path.relative_to(ROOT)), "spec_hash": spec.hash,
+        "stream_mode": result.stream.mode, "size_bytes": len(tuned),
+        "steps": metrics.get("steps_done"), "train_seconds": metrics.get("train_seconds", time.monotonic() - t0),
+        "steps_per_second": metrics.get("steps_done", 0) / max(metrics.get("train_seconds", 1), 1),
+        "held_in_float": metrics.get("test", {}).get("accuracy"), "held_in_int8": result.report.get("int8_accuracy"),
+        "heldout_float": metrics.get("heldout"), "heldout_int8": held, "tune": {k: v for k, v in tune_report.items()
+                                                                                  if k != "det"},
+        "streams": streams, "export_report": result.report,
+    }  # fmt: skip
+    (OUT / f"{name}_report.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
+    (OUT / f"{name}_report.md").write_text(markdown(name, report))
+    print(markdown(name, report))
+    return report
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("names", nargs="*", default=["micro_speech", "ds_cnn"])
+    ap.add_argument("--corpus", type=Path, default=ROOT / "data" / "corpus")
+    ap.add_argument("--skip-train", action="store_true", help="use the existing run folders")
+
+
+def run(args: argparse.Namespace) -> int:
+    ensure_data(args.corpus)
+    for name in args.names:
+        build(name, args.corpus, args.skip_train)
+    return 0
+

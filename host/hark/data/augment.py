@@ -1,0 +1,141 @@
+"""The generalizing recipe's acoustic augmentation, inside the tf.data graph (seeded per element, stateless).
+
+Enabled by a spec's `augment` section (`hark.spec.AugmentSpec`); specs without it keep TF speech_commands'
+augmentation (`hark.train.pipeline.augment_clip`). Per training clip, in this order:
+
+1. speed: resampled by a factor in `speed_range` (pitch, tempo and formants move together: a cheap VTLP);
+2. gain: `gain_db` range;
+3. microphone and room: with `eq_probability` a random band limit (high-pass 50-400 Hz, low-pass 3-8 kHz, second
+   order) and spectral tilt; with `reverb_probability` a room impulse response from a bank simulated by
+   pyroomacoustics (shoebox rooms, RT60 0.15-0.8 s); both applied in one FFT;
+4. time shift, as TF's (`dataset.time_shift_ms`);
+5. noise: with `noise_probability` a background slice (white, pink, brown, hum or babble) at an SNR uniform in
+   `snr_db` (speech power over the whole clip); `_silence_` entries get the noise alone at a uniform volume;
+6. SpecAugment on the features: `time_masks` masks of up to `time_mask_frames` frames and `freq_masks` masks of
+   up to `freq_mask_channels` channels, set to the clip's mean feature.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from hark.spec import AugmentSpec
+
+IR_SAMPLES = 4000  # 0.25 s of tail: the rooms' audible reverb; 16000 + 4000 = 2^5 x 5^4, a fast FFT length
+_FFT = 20000
+
+
+def ir_spectra(irs: np.ndarray) -> np.ndarray:
+    """The impulse responses' spectra at the filter's FFT length (computed once, not per clip)."""
+    return np.fft.rfft(irs, n=_FFT, axis=1).astype(np.complex64)
+
+
+@functools.lru_cache(maxsize=4)
+def impulse_responses(count: int, seed: int, sample_rate: int = 16000) -> np.ndarray:
+    """`count` simulated room impulse responses [count, IR_SAMPLES], each scaled to a unit direct path."""
+    import pyroomacoustics as pra
+
+    rng = np.random.default_rng([seed, 21])
+    out = np.zeros((count, IR_SAMPLES), np.float32)
+    for k in range(count):
+        dims = rng.uniform([3.0, 3.0, 2.4], [10.0, 8.0, 4.0])
+        absorption, max_order = pra.inverse_sabine(float(rng.uniform(0.15, 0.8)), dims)
+        room = pra.ShoeBox(dims, fs=sample_rate, materials=pra.Material(absorption), max_order=min(max_order, 15))
+        room.add_source(rng.uniform([0.5] * 3, dims - 0.5))
+        room.add_microphone(rng.uniform([0.5] * 3, dims - 0.5))
+        room.compute_rir()
+        ir = np.asarray(room.rir[0][0], np.float64)
+        start = int(np.argmax(np.abs(ir)))
+        ir = ir[start : start + IR_SAMPLES] / np.abs(ir[start])
+        out[k, : len(ir)] = ir
+    return out
+
+
+def _draw(seed: Any, k: int, **kw: Any) -> Any:
+    return tf.random.stateless_uniform([], seed=tf.stack([seed, tf.constant(k, tf.int64)]), **kw)
+
+
+def _speed(audio: Any, factor: Any, n: int) -> Any:
+    """Linear-interpolation resampling: output[i] = audio[i * factor], zero past the end."""
+    pos = tf.range(n, dtype=tf.float32) * factor
+    i0 = tf.cast(tf.floor(pos), tf.int32)
+    frac = pos - tf.cast(i0, tf.float32)
+    padded = tf.concat([audio, tf.zeros([2], tf.float32)], 0)
+    i0c = tf.minimum(i0, n)
+    out = tf.gather(padded, i0c) * (1.0 - frac) + tf.gather(padded, i0c + 1) * frac
+    return tf.where(i0 < n, out, 0.0)
+
+
+def _filter(audio: Any, seed: Any, aug: AugmentSpec, ir_spectra: Any, sample_rate: int, n: int) -> Any:
+    """Random band limits and tilt, and a room impulse response, in one FFT (skipped when neither is drawn)."""
+    use_eq = _draw(seed, 20) < aug.eq_probability
+    use_ir = _draw(seed, 24) < aug.reverb_probability
+
+    def filtered() -> Any:
+        spec = tf.signal.rfft(audio, fft_length=[_FFT])
+        f = tf.maximum(tf.linspace(0.0, sample_rate / 2.0, _FFT // 2 + 1), 1.0)
+        lo = _draw(seed, 21, minval=50.0, maxval=400.0)
+        hi = _draw(seed, 22, minval=3000.0, maxval=min(8000.0, sample_rate / 2.0))
+        tilt = _draw(seed, 23, minval=-3.0, maxval=3.0)  # dB per octave around 1 kHz
+        eq = (1.0 / tf.sqrt(1.0 + (lo / f) ** 4)) * (1.0 / tf.sqrt(1.0 + (f / hi) ** 4))
+        eq = eq * tf.pow(10.0, tilt * tf.math.log(f / 1000.0) / tf.math.log(2.0) / 20.0)
+        gain = tf.where(use_eq, eq, tf.ones_like(eq))
+        index = _draw(seed, 25, minval=0, maxval=int(ir_spectra.shape[0]), dtype=tf.int32)
+        ir = tf.where(use_ir, ir_spectra[index], tf.ones_like(ir_spectra[0]))
+        return tf.signal.irfft(spec * tf.cast(gain, tf.complex64) * ir, fft_length=[_FFT])[:n]
+
+    return tf.cond(use_eq | use_ir, filtered, lambda: audio)
+
+
+def augment_speech(
+    audio: Any, is_silence: Any, seed: Any, aug: AugmentSpec, ir_spectra: Any, time_shift: int, background: Any,
+    sample_rate: int,
+) -> Any:
+    """One clip's recipe augmentation: float audio in [-1, 1] -> int16 audio (see the module doc)."""
+    seed = tf.cast(seed, tf.int64)
+    n = int(audio.shape[0])
+    audio = audio * tf.where(is_silence, 0.0, 1.0)
+    audio = _speed(audio, _draw(seed, 10, minval=aug.speed_range[0], maxval=aug.speed_range[1]), n)
+    audio = audio * tf.pow(10.0, _draw(seed, 11, minval=aug.gain_db[0], maxval=aug.gain_db[1]) / 20.0)
+    audio = _filter(audio, seed, aug, ir_spectra, sample_rate, n)
+    if time_shift > 0:
+        shift = _draw(seed, 0, minval=-time_shift, maxval=time_shift, dtype=tf.int32)
+        padded = tf.pad(audio, [[tf.maximum(shift, 0), tf.maximum(-shift, 0)]])
+        audio = padded[tf.maximum(-shift, 0) : tf.maximum(-shift, 0) + n]
+    if background.count:
+        index = _draw(seed, 1, minval=0, maxval=background.count, dtype=tf.int32)
+        offset = _draw(seed, 2, minval=0, maxval=background.lengths[index] - n + 1, dtype=tf.int32)
+        noise = background.audio[background.starts[index] + offset : background.starts[index] + offset + n]
+        speech_power = tf.reduce_mean(tf.square(audio)) + 1e-10
+        noise_power = tf.reduce_mean(tf.square(noise)) + 1e-10
+        snr = _draw(seed, 12, minval=aug.snr_db[0], maxval=aug.snr_db[1])
+        at_snr = tf.sqrt(speech_power / noise_power / tf.pow(10.0, snr / 10.0))
+        on = _draw(seed, 3) < aug.noise_probability
+        volume = tf.where(is_silence, _draw(seed, 4), tf.where(on, at_snr, 0.0))
+        audio = audio + noise * volume
+    audio = tf.clip_by_value(audio, -1.0, 1.0)
+    return tf.ensure_shape(tf.cast(tf.clip_by_value(audio * 32768.0, -32768.0, 32767.0), tf.int16), [n])
+
+
+def spec_augment(features: Any, seed: Any, aug: AugmentSpec) -> Any:
+    """Time and frequency masks set to the clip's mean feature."""
+    seed = tf.cast(seed, tf.int64)
+    frames, channels = int(features.shape[0]), int(features.shape[1])
+    mean = tf.reduce_mean(features)
+    keep = tf.ones([frames, channels], tf.bool)
+    t_idx = tf.range(frames)[:, None]
+    c_idx = tf.range(channels)[None, :]
+    for k in range(aug.time_masks):
+        width = _draw(seed, 30 + k, minval=0, maxval=aug.time_mask_frames + 1, dtype=tf.int32)
+        start = _draw(seed, 40 + k, minval=0, maxval=frames, dtype=tf.int32)
+        keep = keep & ~((t_idx >= start) & (t_idx < start + width))
+    for k in range(aug.freq_masks):
+        width = _draw(seed, 50 + k, minval=0, maxval=aug.freq_mask_channels + 1, dtype=tf.int32)
+        start = _draw(seed, 60 + k, minval=0, maxval=channels, dtype=tf.int32)
+        keep = keep & ~((c_idx >= start) & (c_idx < start + width))
+    return tf.where(keep, features, mean)
+

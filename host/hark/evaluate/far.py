@@ -1,0 +1,199 @@
+"""False alarms per hour and false rejects on long streams, a DET curve, and a replay of RecognizeCommands that
+sweeps its settings without running the model again.
+
+The model's int8 scores for every hop come from the host twin (the firmware's own C pipeline), once per stream.
+`replay` then applies RecognizeCommands to them exactly as firmware/recognize/recognize.c does (moving average of
+zero-based int8 scores over the window with integer division, the warm-up rule, the threshold in the score domain
+converted as the device converts it, suppression and the silence label): a vectorized copy, cross-checked against
+the C code on the chosen settings (`check_replay`), so that a sweep of hundreds of settings costs seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hark.evaluate.stream_test import Detection, StreamingStats, Utterance, score
+
+IGNORED = ("_silence_", "_unknown_")
+
+
+@dataclass
+class StreamScores:
+    """The model's int8 output on every hop it ran, with the stream's metadata."""
+
+    labels: list[str]
+    times_ms: np.ndarray  # int32 [hops]
+    scores: np.ndarray  # int8 [hops, labels]
+    duration_s: float
+    output_scale: float
+    output_zero_point: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    average_window_ms: int
+    detection_threshold: float
+    suppression_ms: int
+    minimum_count: int
+
+
+def output_quantization(tflite: bytes) -> tuple[float, int]:
+    from hark.format.metadata import read_metadata
+    from hark.format.micro import MicroModel
+
+    model = MicroModel(tflite)
+    states = set(read_metadata(tflite).stream.state_outputs)
+    out = next(j for j in range(len(model.outputs)) if j not in states)
+    q = model.outputs[out].get("quantization_parameters", {})
+    return float(q["scales"][0]), int(q["zero_points"][0])
+
+
+def stream_scores(tflite: bytes, audio: np.ndarray, twin: Any) -> StreamScores:
+    """Runs `twin` (a `hark.twin.Twin` of `tflite`: the layer above builds it) over `audio` and keeps every invoked
+    hop's int8 scores."""
+    twin.reset()
+    times, rows = [], []
+    for h in twin.hops(audio):
+        if h.invoked and h.scores is not None:
+            times.append(h.time_ms)
+            rows.append(h.scores)
+    scale, zp = output_quantization(tflite)
+    scores = np.asarray(rows, np.int8).reshape(-1, len(twin.labels))
+    return StreamScores(twin.labels, np.asarray(times, np.int32), scores, len(audio) / 16000.0, scale, zp)
+
+
+def threshold_score(threshold: float, output_scale: float) -> int:
+    """As hark_recognize_threshold: float32 division, truncated."""
+    return int(np.float32(threshold) / np.float32(output_scale))
+
+
+def _averages(s: StreamScores, window_ms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per hop: the integer average of the zero-based scores in the window, the count, and the earliest time."""
+    t = s.times_ms.astype(np.int64)
+    z = s.scores.astype(np.int64) - s.output_zero_point
+    first = np.searchsorted(t, t - window_ms, side="left")  # results with time >= t - window stay
+    first = np.minimum(first, np.arange(len(t)))  # the newest always stays
+    csum = np.vstack([np.zeros((1, z.shape[1]), np.int64), np.cumsum(z, axis=0)])
+    idx = np.arange(len(t))
+    count = idx - first + 1
+    sums = csum[idx + 1] - csum[first]
+    return sums // count[:, None], count, t[first]
+
+
+def replay(s: StreamScores, settings: Settings, cache: dict | None = None) -> list[Detection]:
+    """RecognizeCommands over the stored scores, as the device runs it."""
+    key = settings.average_window_ms
+    if cache is not None and key in cache:
+        avg, count, earliest = cache[key]
+    else:
+        avg, count, earliest = _averages(s, settings.average_window_ms)
+        if cache is not None:
+            cache[key] = (avg, count, earliest)
+    t = s.times_ms.astype(np.int64)
+    warm = (count >= settings.minimum_count) & (t - earliest >= settings.average_window_ms // 4)
+    top_label = np.argmax(avg, axis=1)
+    top_score = avg[np.arange(len(t)), top_label]
+    top_label = np.where(top_score > 0, top_label, 0)
+    thr = threshold_score(settings.detection_threshold, s.output_scale)
+    silence = s.labels.index("_silence_") if "_silence_" in s.labels else -1
+    prev_label, prev_time, has_prev = silence, 0, False
+    out = []
+    for i in np.nonzero(warm & (top_score > thr))[0]:
+        label, now = int(top_label[i]), int(t[i])
+        since = math.inf if (prev_label == silence or not has_prev) else now - prev_time
+        if label != prev_label or since > settings.suppression_ms:
+            prev_label, prev_time, has_prev = label, now, True
+            out.append(Detection(s.labels[label], float(now), float(top_score[i])))
+    return out
+
+
+def check_replay(s: StreamScores, settings: Settings) -> bool:
+    """The vectorized replay against firmware/recognize's C code on the same scores."""
+    from hark.native.recognize import RecognizeCommands, RecognizeConfig, history_for
+
+    silence = s.labels.index("_silence_") if "_silence_" in s.labels else -1
+    hop = int(np.min(np.diff(s.times_ms))) if len(s.times_ms) > 1 else 20
+    cfg = RecognizeConfig(settings.average_window_ms, threshold_score(settings.detection_threshold, s.output_scale),
+                          settings.suppression_ms, settings.minimum_count, s.output_zero_point, silence)  # fmt: skip
+    rc = RecognizeCommands(cfg, len(s.labels), history_for(max(2 * settings.average_window_ms, 2000), hop))
+    c_dets = []
+    for t, row in zip(s.times_ms, s.scores, strict=True):
+        r = rc.process(row, int(t))
+        if r.is_new:
+            c_dets.append((s.labels[r.label], float(t)))
+    return c_dets == [(d.label, d.time_ms) for d in replay(s, settings)]
+
+
+def false_alarms(detections: list[Detection]) -> int:
+    """On a negative stream every keyword detection is a false alarm."""
+    return sum(1 for d in detections if d.label not in IGNORED)
+
+
+@dataclass
+class Operating:
+    settings: Settings
+    false_alarms: int
+    false_alarms_per_hour: float
+    negative_hours: float
+    detection_rate: float  # matched keywords / keywords on the keyword streams
+    false_reject_rate: float
+    keyword_stats: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["settings"] = asdict(self.settings)
+        return d
+
+
+def operating_point(
+    settings: Settings, negatives: list[StreamScores], keywords: list[tuple[StreamScores, list[Utterance]]],
+    caches: dict[int, dict] | None = None,
+) -> Operating:
+    caches = caches if caches is not None else {}
+    fa = sum(false_alarms(replay(s, settings, caches.setdefault(id(s), {}))) for s in negatives)
+    hours = sum(s.duration_s for s in negatives) / 3600.0
+    total = StreamingStats(0, 0, 0, 0, 0, 0.0, 0.0)
+    per: dict[str, Any] = {}
+    for s, truth in keywords:
+        # a word the model has no label for is one it must not detect: an unknown word for it
+        truth = [u if u.label in s.labels else Utterance("_unknown_", u.time_ms) for u in truth]
+        st = score(truth, replay(s, settings, caches.setdefault(id(s), {})), s.duration_s)
+        total.words += st.words
+        total.matched += st.matched
+        total.wrong += st.wrong
+        total.missed += st.missed
+        total.false_alarms += st.false_alarms
+        total.duration_s += st.duration_s
+    rate = total.matched / total.words if total.words else 0.0
+    per = {"words": total.words, "matched": total.matched, "wrong": total.wrong, "missed": total.missed,
+           "false_alarms": total.false_alarms}  # fmt: skip
+    return Operating(settings, fa, fa / hours if hours else 0.0, hours, rate, 1.0 - rate, per)
+
+
+def det_curve(
+    base: Settings, negatives: list[StreamScores], keywords: list[tuple[StreamScores, list[Utterance]]],
+    thresholds: np.ndarray | None = None,
+) -> list[dict[str, float]]:
+    """False rejects against false alarms per hour, sweeping the threshold at `base`'s other settings."""
+    thresholds = np.round(np.linspace(0.3, 0.995, 40), 3) if thresholds is None else thresholds
+    caches: dict[int, dict] = {}
+    out = []
+    for thr in thresholds:
+        op = operating_point(Settings(base.average_window_ms, float(thr), base.suppression_ms, base.minimum_count),
+                             negatives, keywords, caches)  # fmt: skip
+        out.append({"threshold": float(thr), "false_alarms_per_hour": round(op.false_alarms_per_hour, 3),
+                    "false_reject_rate": round(op.false_reject_rate, 4)})  # fmt: skip
+    return out
+
+
+def load_stream(path: str | Path) -> tuple[np.ndarray, list[Utterance]]:
+    from hark.data.wav import read_wav
+    from hark.evaluate.stream_test import load_truth
+
+    path = Path(path)
+    return read_wav(path, 16000), load_truth(path.with_suffix(".txt"))

@@ -1,0 +1,139 @@
+"""Held-out evaluation: accuracy on voices the model never heard, and on TFLM's four real recordings.
+
+Held-out sets are dataset folders (one folder per word, `_background_noise_/`) whose every clip is scored: wanted
+words keep their labels, every other word is `_unknown_`, and `_silence_` entries (background noise only) are
+added at the spec's percentages, as `hark.data` composes a split. `hark corpus` writes them beside the
+training set (`flite/`: the held-out engine; `accent/`: espeak-ng's held-out accent), and a training run on
+`<corpus>/train` finds them there and reports them with its held-in figures.
+
+The real recordings are TFLM's micro_speech test clips (yes, no, silence, noise); silence and noise are
+`_silence_`. A model is scored either as the trained float Keras model or as the exported `.tflite` in the
+tflite-micro interpreter (bit-exact with the device's runtime), one clip per decision.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hark.data.wav import DatasetError, read_wav
+from hark.paths import ReferenceMissing, reference_dir
+from hark.spec import SILENCE_LABEL, UNKNOWN_LABEL, ModelSpec
+
+log = logging.getLogger(__name__)
+
+HELDOUT_SETS = ("flite", "accent", "espeak")  # sibling folders of a corpus' train/ (see hark.data.corpus)
+REAL_CLIPS = {"yes_1000ms.wav": "yes", "no_1000ms.wav": "no", "silence_1000ms.wav": SILENCE_LABEL,
+              "noise_1000ms.wav": SILENCE_LABEL}  # fmt: skip
+
+Scorer = Callable[[np.ndarray], np.ndarray]  # float features [n, frames, channels] -> scores [n, labels]
+
+
+def heldout_dirs(data_dir: str | Path) -> dict[str, Path]:
+    """The held-out sets beside a corpus' training folder (none for other datasets)."""
+    data_dir = Path(data_dir).resolve()
+    if not (data_dir.parent / "corpus.json").is_file():
+        return {}
+    return {name: data_dir.parent / name for name in HELDOUT_SETS
+            if (data_dir.parent / name).is_dir() and (data_dir.parent / name) != data_dir}  # fmt: skip
+
+
+def folder_features(spec: ModelSpec, folder: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """Float features and labels of every clip of a held-out folder (its three partitions together)."""
+    from hark.data import load_dataset
+    from hark.train.pipeline import clip_features
+
+    ds = load_dataset(spec, folder)
+    xs, ys = [], []
+    for split in ("training", "validation", "testing"):
+        if ds.split(split):
+            x, y = clip_features(ds, split, spec)
+            xs.append(x)
+            ys.append(y)
+    if not xs:
+        raise DatasetError(f"{folder}: no clips to evaluate")
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def real_clip_features(spec: ModelSpec) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """TFLM's four real recordings as float features, their labels in `spec.labels` and their names."""
+    from hark.spec import FEATURE_SCALE
+    from hark.train.pipeline import extract_raw
+
+    folder = reference_dir() / "tflite-micro" / "testdata"
+    names = [n for n in REAL_CLIPS if (folder / n).is_file() and _as_label(spec, REAL_CLIPS[n]) in spec.labels]
+    if not names:
+        raise ReferenceMissing(f"{folder}: none of TFLM's test clips {list(REAL_CLIPS)} has a label of this model")
+    for n in names:
+        read_wav(folder / n, spec.frontend.sample_rate)  # a clear error for a bad clip
+    raw = extract_raw([str(folder / n) for n in names], spec)
+    scale = FEATURE_SCALE if spec.frontend.kind == "microfrontend" else 1.0
+    labels = np.array([spec.labels.index(_as_label(spec, REAL_CLIPS[n])) for n in names], np.int32)
+    return raw.astype(np.float32) * np.float32(scale), labels, names
+
+
+def _as_label(spec: ModelSpec, word: str) -> str:
+    return word if word in spec.labels else UNKNOWN_LABEL
+
+
+def accuracy_report(scores: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> dict[str, Any]:
+    """Overall accuracy, per-label accuracy (right / total) and the most frequent confusions."""
+    pred = np.argmax(scores, axis=1)
+    per_label = {}
+    for i, name in enumerate(names):
+        mask = labels == i
+        if mask.any():
+            per_label[name] = f"{int((pred[mask] == i).sum())}/{int(mask.sum())}"
+    pairs: dict[str, int] = {}
+    for t, p in zip(labels, pred, strict=True):
+        if t != p:
+            key = f"{names[t]}->{names[p]}"
+            pairs[key] = pairs.get(key, 0) + 1
+    top = dict(sorted(pairs.items(), key=lambda kv: -kv[1])[:8])
+    return {"accuracy": round(float(np.mean(pred == labels)), 4), "clips": int(len(labels)),
+            "per_label": per_label, "confusions": top}  # fmt: skip
+
+
+def keras_scorer(model: Any, batch: int = 256) -> Scorer:
+    def score(x: np.ndarray) -> np.ndarray:
+        return np.concatenate([np.asarray(model(x[i : i + batch], training=False)) for i in range(0, len(x), batch)])
+
+    return score
+
+
+def tflite_scorer(tflite: bytes) -> Scorer:
+    """The exported model in the tflite-micro interpreter, one clip per decision (state reset per clip)."""
+    from hark.format.metadata import read_metadata
+    from hark.format.micro import ClipRunner, MicroModel
+
+    runner = ClipRunner(MicroModel(tflite), read_metadata(tflite).stream)
+
+    def score(x: np.ndarray) -> np.ndarray:
+        return np.stack([runner.clip_scores(clip) for clip in x])
+
+    return score
+
+
+def evaluate(spec: ModelSpec, scorer: Scorer, sets: dict[str, Path], *, real: bool = True) -> dict[str, Any]:
+    """Accuracy on each held-out folder and on the real recordings (skipped, with a note, if absent)."""
+    out: dict[str, Any] = {}
+    for name, folder in sets.items():
+        x, y = folder_features(spec, folder)
+        out[name] = accuracy_report(scorer(x), y, spec.labels)
+        log.info("held-out %s: %.4f on %d clips", name, out[name]["accuracy"], len(y))
+    if real:
+        try:
+            x, y, names = real_clip_features(spec)
+        except ReferenceMissing as err:
+            out["real_clips"] = {"skipped": str(err)}
+        else:
+            pred = np.argmax(scorer(x), axis=1)
+            out["real_clips"] = {
+                "right": int((pred == y).sum()), "clips": len(y),
+                "predicted": {n: spec.labels[p] for n, p in zip(names, pred, strict=True)},
+            }  # fmt: skip
+    return out

@@ -1,0 +1,38 @@
+"""What the pre-trained specs share: the base spec's dict (models/<name>.py, the one source of its settings) and the
+generalizing recipe's changes to it."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+MODELS = Path(__file__).resolve().parents[1]
+
+# The recipe (docs/generalization.md): every espeak-ng voice but one accent, a large unknown vocabulary with near
+# misses and partial keywords, acoustic augmentation, more unknown and silence entries per batch.
+DATASET = {"data_dir": "data/corpus/train", "unknown_percentage": 60.0, "silence_percentage": 15.0,
+           "time_shift_ms": 100.0}  # fmt: skip
+AUGMENT = {"speed_range": [0.9, 1.1], "gain_db": [-10.0, 3.0], "eq_probability": 0.5, "reverb_probability": 0.4,
+           "noise_probability": 0.8, "snr_db": [0.0, 30.0], "time_masks": 2, "time_mask_frames": 5,
+           "freq_masks": 2, "freq_mask_channels": 5}  # fmt: skip
+
+
+def base_spec(name: str) -> dict[str, Any]:
+    path = MODELS / f"{name}.py"
+    mod_spec = importlib.util.spec_from_file_location(f"hark_base_spec_{name}", path)
+    assert mod_spec is not None and mod_spec.loader is not None
+    module = importlib.util.module_from_spec(mod_spec)
+    mod_spec.loader.exec_module(module)
+    return copy.deepcopy(module.SPEC)
+
+
+def recipe(name: str, training: dict[str, Any], recognition: dict[str, Any],
+           dataset: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    spec = base_spec(name)
+    spec["dataset"] = {**spec["dataset"], **DATASET, **(dataset or {})}
+    spec["augment"] = dict(AUGMENT)
+    spec["training"] = {**spec["training"], **training}
+    spec["recognition"] = {**spec["recognition"], **recognition}
+    return spec

@@ -1,0 +1,170 @@
+"""The held-out evaluation and false-alarm tooling: negatives vocabulary, recipe augmentation, streams, the
+RecognizeCommands replay (against the firmware's C code), `hark tune`'s metadata rewrite and the held-out scorer
+(against TFLM's reference model on its real clips). Each test takes a second or two."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hark.data.negatives import crop_partial, edit_distance, homophones, near_misses, unknown_vocabulary
+from hark.data.wav import read_wav, write_wav
+from hark.evaluate.stream_test import Utterance
+from hark.paths import ReferenceMissing, reference_dir
+from hark.spec import load_spec
+
+SR = 16000
+
+
+def _reference() -> Path:
+    try:
+        return reference_dir()
+    except ReferenceMissing:
+        pytest.skip("TFLM reference models are not on this machine")
+
+
+def test_near_misses_are_close_and_never_the_keyword() -> None:
+    assert edit_distance(("N", "OW"), ("G", "OW")) == 1
+    assert edit_distance((), ("A", "B")) == 2
+    for kw in ("no", "yes", "go"):
+        misses = near_misses(kw, 8)
+        assert len(misses) == 8 and kw not in misses
+        assert not set(misses) & homophones(kw)  # "know" is "no" to any TTS engine
+    vocab = unknown_vocabulary(200, exclude={"no", "yes"}, seed=1)
+    assert len(vocab) == 200 and "know" not in vocab and "no" not in vocab
+    assert vocab == unknown_vocabulary(200, exclude={"no", "yes"}, seed=1)
+
+
+def test_partial_keyword_keeps_a_part_of_the_span() -> None:
+    clip = np.ones(16000, np.int16)
+    out = crop_partial(clip, np.random.default_rng(0), (4000, 12000))
+    kept = np.nonzero(out)[0]
+    assert 0.25 * 8000 <= len(kept) <= 0.55 * 8000
+    assert kept[0] in (4000,) or kept[-1] == 11999
+
+
+def test_recipe_augmentation_hits_its_snr_and_masks() -> None:
+    import tensorflow as tf
+
+    from hark.data.augment import augment_speech, impulse_responses, ir_spectra, spec_augment
+    from hark.spec import AugmentSpec
+    from hark.train.pipeline import Background
+
+    aug = AugmentSpec(speed_range=(1.0, 1.0), gain_db=(0.0, 0.0), eq_probability=0.0, reverb_probability=0.0,
+                      noise_probability=1.0, snr_db=(10.0, 10.0))  # fmt: skip
+    rng = np.random.default_rng(0)
+    tone = (0.3 * np.sin(np.arange(16000) * 0.05)).astype(np.float32)
+    noise = (rng.standard_normal(48000) * 3000).astype(np.int16)
+    irs = tf.constant(ir_spectra(impulse_responses(4, 0)))
+    out = augment_speech(tf.constant(tone), tf.constant(False), 7, aug, irs, 0, Background([noise]), SR).numpy()
+    residual = out.astype(np.float64) / 32768 - tone
+    snr = 10 * np.log10(np.mean(tone.astype(np.float64) ** 2) / np.mean(residual**2))
+    assert abs(snr - 10.0) < 0.2
+    reverb = AugmentSpec(speed_range=(1.0, 1.0), eq_probability=1.0, reverb_probability=1.0, noise_probability=0.0)
+    wet = augment_speech(tf.constant(tone), tf.constant(False), 3, reverb, irs, 0, Background([noise]), SR).numpy()
+    assert wet.shape == (16000,) and wet.dtype == np.int16 and not np.array_equal(wet, out)
+    feats = tf.constant(np.arange(49 * 40, dtype=np.float32).reshape(49, 40))
+    masked = spec_augment(feats, 5, AugmentSpec(time_masks=1, time_mask_frames=5, freq_masks=0)).numpy()
+    changed = np.nonzero((masked != feats.numpy()).any(axis=1))[0]
+    assert len(changed) <= 5 and (len(changed) == 0 or changed[-1] - changed[0] == len(changed) - 1)
+
+
+def _fake_heldout(root: Path) -> Path:
+    rng = np.random.default_rng(1)
+    for word in ("yes", "no", "cat", "tree"):
+        (root / word).mkdir(parents=True)
+        for k in range(3):
+            clip = np.zeros(SR, np.int16)
+            clip[4000:10000] = (rng.standard_normal(6000) * 4000).astype(np.int16)
+            write_wav(root / word / f"abcd000{k}_nohash_0.wav", clip, SR)
+    (root / "_background_noise_").mkdir()
+    for name in ("pink_noise", "babble"):
+        noise = (rng.standard_normal(5 * SR) * 2000).astype(np.int16)
+        write_wav(root / "_background_noise_" / f"{name}.wav", noise, SR)
+    return root
+
+
+def test_streams_hold_no_keyword_and_their_snr(tmp_path: Path) -> None:
+    from hark.evaluate.streams import keyword_stream, negative_stream
+
+    folder = _fake_heldout(tmp_path / "held")
+    neg = negative_stream(tmp_path / "neg.wav", 30.0, [folder], [], keywords={"yes", "no"}, phrase_fraction=0.0)
+    assert len(read_wav(neg.path, SR)) == 30 * SR and neg.segments["phrases"] == 0 and neg.segments["words"] > 0
+    assert neg.path.with_suffix(".txt").read_text() == ""
+    kw = keyword_stream(tmp_path / "kw.wav", 30.0, [folder], keywords=("yes", "no"), snr_db=10.0, distractor_rate=0)
+    assert kw.words >= 5
+    truth = [line.split(",")[0] for line in kw.path.with_suffix(".txt").read_text().splitlines()]
+    assert set(truth) <= {"yes", "no"}
+
+
+def test_replay_matches_the_c_recognizer_and_tune_writes_metadata() -> None:
+    from hark.cli.tune import current_settings, pick, write_settings
+    from hark.evaluate.far import Settings, StreamScores, check_replay, false_alarms, operating_point, replay
+    from hark.format.metadata import StreamInfo, read_metadata, write_metadata
+
+    rng = np.random.default_rng(2)
+    n = 3000
+    scores = np.full((n, 4), -128, np.int16)
+    scores[:, 0] = 100
+    for start in rng.integers(0, n - 40, size=60):  # bursts of a keyword or of unknown
+        label = int(rng.integers(1, 4))
+        scores[start : start + int(rng.integers(5, 40)), label] = int(rng.integers(0, 127))
+    scores += rng.integers(-20, 20, size=scores.shape)
+    s = StreamScores(["_silence_", "_unknown_", "yes", "no"], np.arange(1, n + 1, dtype=np.int32) * 20,
+                     np.clip(scores, -128, 127).astype(np.int8), n * 0.02, 1 / 256, -128)  # fmt: skip
+    for settings in [Settings(1000, 0.7, 1500, 3), Settings(300, 0.5, 1000, 10), Settings(500, 0.9, 0, 1)]:
+        assert check_replay(s, settings)
+    truth = [Utterance("yes", 1000.0)]
+    op = operating_point(Settings(500, 0.6, 1000, 3), [s], [(s, truth)])
+    assert op.false_alarms == false_alarms(replay(s, Settings(500, 0.6, 1000, 3)))
+    tried = [Settings(500, t, 1000, 3) for t in (0.5, 0.9)]
+    best, met = pick([s], [(s, truth)], target_fa_per_hour=1e9, settings=tried)
+    assert met == 2
+    tflite = (_reference() / "tflite-micro" / "models" / "micro_speech_quantized.tflite").read_bytes()
+    spec = load_spec("micro_speech")
+    model = write_metadata(tflite, spec, StreamInfo(mode="window", frames_per_call=49, window_frames=49))
+    tuned = write_settings(model, Settings(750, 0.75, 1200, 7))
+    assert current_settings(tuned) == Settings(750, 0.75, 1200, 7)
+    assert read_metadata(tuned).entries["spec.hash"] == spec.hash
+
+
+def test_heldout_scorer_gets_tflm_real_clips_right() -> None:
+    from hark.format.metadata import StreamInfo, write_metadata
+    from hark.train.heldout import evaluate, tflite_scorer
+
+    tflite = (_reference() / "tflite-micro" / "models" / "micro_speech_quantized.tflite").read_bytes()
+    spec = load_spec("micro_speech")
+    model = write_metadata(tflite, spec, StreamInfo(mode="window", frames_per_call=49, window_frames=49))
+    out = evaluate(spec, tflite_scorer(model), {})
+    assert out["real_clips"]["right"] == 4, out
+    assert out["real_clips"]["predicted"]["noise_1000ms.wav"] == "_silence_"
+
+
+def test_pooled_recipe_batches(tmp_path: Path) -> None:
+    from hark.data import load_dataset
+    from hark.train.pipeline import make_tf_dataset
+    from hark.train.pooled import _POOLS
+
+    folder = _fake_heldout(tmp_path / "data")
+    spec = load_spec("micro_speech").replace(augment={"precomputed_passes": 2, "impulse_responses": 4},
+                                             dataset={"validation_percentage": 0.0, "testing_percentage": 0.0})
+    ds = load_dataset(spec, folder)
+    n = len(ds.split("training"))
+    batches = list(make_tf_dataset(ds, "training", spec, batch_size=4, augment=True, shuffle=True, seed=3))
+    pool_x, pool_y = next(v for k, v in _POOLS.items() if k[0] == str(folder))
+    assert len(pool_y) == 3 * n and pool_x.dtype == np.uint16
+    assert sum(len(y) for _, y in batches) == 3 * n and batches[0][0].shape[1:] == (49, 40)
+    again = list(make_tf_dataset(ds, "training", spec, batch_size=4, augment=True, shuffle=True, seed=3))
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(batches, again, strict=True))
+
+
+def test_tune_and_heldout_verbs_name_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from hark.cli.main import run_verb
+
+    missing = tmp_path / "none.tflite"
+    assert run_verb("tune", [str(missing), "--negatives", str(missing), "--keywords", str(missing)]) == 2
+    assert "none.tflite: no such file" in capsys.readouterr().err
+    assert run_verb("heldout", [str(missing)]) == 2
+    assert "hark heldout" in capsys.readouterr().err
