@@ -36,6 +36,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     return {
         "stdout": out.stdout,
+        "stderr": out.stderr,
         "figures": json.loads(figures.read_text()),
         "model": root / "run" / "export" / "micro_speech.tflite",
         "image": root / "build" / "firmware" / "app" / "hark_app.elf",
@@ -54,6 +55,9 @@ def test_demo_detects_on_the_board_exactly_as_the_twin(demo: dict) -> None:
     assert 0 < hop["frontend"] < 60_000 and hop["inference"] > 0
     for line in ("[7/7] results", "host twin: identical detections", "counts are instructions"):
         assert line in demo["stdout"]
+    # Quiet by default: no TensorFlow banner, absl line or converter warning in either stream.
+    for noise in ("oneDNN", "absl::InitializeLog", "cpu_feature_guard", "TFLiteConverter", "W0000", "fully_quantize"):
+        assert noise not in demo["stdout"] + demo["stderr"], noise
 
 
 def test_board_scores_equal_twin_scores_every_hop(demo: dict) -> None:
@@ -151,7 +155,7 @@ def test_tools_name_bad_input(demo: dict, tmp_path: Path) -> None:
     model = reference_file("tflite-micro/models/micro_speech_quantized.tflite")
     out = subprocess.run([*HARK, "classify", str(ok), "--model", str(model)],
                          capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert out.returncode == 1 and "no hark metadata" in out.stderr
+    assert out.returncode == 1 and "micro_speech_quantized.tflite: the model has no 'hark' metadata" in out.stderr
     garbage = tmp_path / "garbage.tflite"
     garbage.write_bytes(b"\x00" * 64)
     out = subprocess.run([*HARK, "profile", str(garbage)], capture_output=True, text=True,

@@ -24,11 +24,12 @@ def _tflm_outputs(model: bytes) -> list[bytes]:
 
 @pytest.mark.parametrize("name", list(BENCH_MODELS))
 def test_board_outputs_match_tflite_micro(name: str) -> None:
+    model = (reference_dir() / BENCH_MODELS[name]).read_bytes()  # first: without it the images are not built
     image = bench_image(name)
     if not image.is_file():
         pytest.fail(f"{image} is missing: run ./hark test, which builds the ARM tree before pytest")
     run = run_bench(image)
-    assert run.outputs == _tflm_outputs((reference_dir() / BENCH_MODELS[name]).read_bytes())
+    assert run.outputs == _tflm_outputs(model)
     # The profiler saw every op once, and the ops add up to about the whole invoke (the hooks cost a little).
     assert [i for i, _, _ in run.ops] == list(range(len(run.ops)))
     assert 0.97 < sum(d for _, _, d in run.ops) / run.invoke_instructions < 1.03

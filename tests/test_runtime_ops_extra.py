@@ -71,7 +71,7 @@ def _convert(fn_or_model, rep, *, variables: bool = False) -> bytes:  # noqa: AN
 def _variable_state_model(seed: int, frames: int, feat: int, units: int, init: float) -> bytes:
     """A streaming model whose state (the last frames-1 inputs) is a tf.Variable: each invoke
     concatenates the new frame, assigns the shifted window back, and applies a dense layer. The weights
-    are constants (ARCHITECTURE.md: weights must not be variables)."""
+    are constants (docs/streaming.md: the weights must not themselves be variables)."""
     import tensorflow as tf
 
     rng = np.random.default_rng(seed)
@@ -412,11 +412,11 @@ def test_micro_speech_lstm_on_the_emulated_board() -> None:
     """The LSTM's DSP twin (ACLE intrinsics, -O2) on the Cortex-M4 gives tflite-micro's bytes."""
     from hark.device.runtime_bench import bench_image, pattern_input, run_bench
 
+    model = (reference_dir() / "tflite-micro/models/micro_speech_lstm.tflite").read_bytes()  # the image needs it
     image = bench_image("micro_speech_lstm")
     if not image.is_file():
         pytest.fail(f"{image} is missing: run ./hark test, which builds the ARM tree before pytest")
     run = run_bench(image)
-    model = (reference_dir() / "tflite-micro/models/micro_speech_lstm.tflite").read_bytes()
     ref = tflm_interpreter(model)
     d = ref.get_input_details(0)
     x = np.frombuffer(pattern_input(int(np.prod(d["shape"])) * np.dtype(d["dtype"]).itemsize), d["dtype"])

@@ -3,9 +3,9 @@
 
 For micro_speech_quantized, keyword_scrambled and the DS-CNN benchmark model: instructions per inference
 (QEMU -icount: an instruction count, not timing), per op, arena bytes and stack, next to TFLM's figures on
-the same emulated board (ARCHITECTURE.md). Also the runtime's flash in the micro_speech image, which links
-only the four kernels micro_speech needs, from the linker map. Every model's outputs are checked against
-the tflite-micro interpreter on the same input before any figure is reported.
+the same emulated board (tools/reference/tflm_figures.json, docs/reference.md). Also the runtime's flash in the
+micro_speech image, which links only the four kernels micro_speech needs, from the linker map. Every model's
+outputs are checked against the tflite-micro interpreter on the same input before any figure is reported.
 
 Needs the ARM build: cmake -S . -B build/arm -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake
 -DCMAKE_BUILD_TYPE=Release && cmake --build build/arm
@@ -23,13 +23,10 @@ import numpy as np
 from hark import paths
 from hark.device.runtime_bench import BENCH_MODELS, bench_image, flash_by_archive, pattern_input, run_bench
 
-# TFLM at commit 90b983c2, Debian GCC 12.2, QEMU mps2-an386 (ARCHITECTURE.md, benchmarks/README.md).
-TFLM = {
-    "micro_speech": {"reference_kernels": 9_309_074, "cmsis_nn": 1_495_514, "arena_bytes": 6_788},
-    "keyword_scrambled": {"reference_kernels": 275_436, "cmsis_nn": 136_693, "arena_bytes": 13_172},
-    "ds_cnn": {"reference_kernels": 42_946_004, "cmsis_nn": 7_701_608, "arena_bytes": 22_772},
-}
-TFLM_FLASH = {"reference_kernels": 25_400, "cmsis_nn": 34_500}
+# TFLM at commit 90b983c2, Debian GCC 12.2, QEMU mps2-an386 (docs/reference.md says how they were measured).
+_FIGURES = json.loads(paths.TFLM_FIGURES.read_text())
+TFLM = _FIGURES["per_inference_instructions"]
+TFLM_FLASH = _FIGURES["library_flash_bytes"]
 
 
 def reference_dir() -> Path:

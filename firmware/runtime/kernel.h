@@ -57,10 +57,19 @@ enum {
   RT_K_ALIAS_IO = 1, /* output 0 may share input 0's memory (same bytes): RESHAPE and friends */
 };
 
-#define RT_DEFINE_KERNEL(op, code, kflags, prep, ev) \
-  const rt_kernel_t rt_kernel_##op = {#op, code, kflags, prep, ev, 0}
-#define RT_DEFINE_KERNEL_WITH_RESET(op, code, kflags, prep, ev, rst) \
-  const rt_kernel_t rt_kernel_##op = {#op, code, kflags, prep, ev, rst}
+/* Builtin codes, from runtime_ops.def (the one place they are written): RT_BUILTIN_FULLY_CONNECTED = 9, ... */
+#define RT_OP(op, code) RT_BUILTIN_##op = code,
+enum { RT_OPS_DEF_HEAD = -1, /* keeps the enum non-empty and its trailing comma legal */
+#include "runtime_ops.def"
+};
+#undef RT_OP
+
+/* A kernel's registry entry. Its builtin code is runtime_ops.def's; the `code` a kernel file still names is only
+ * checked against it at compile time (a kernel for an op missing from runtime_ops.def does not build). */
+#define RT_DEFINE_KERNEL(op, code, kflags, prep, ev) RT_DEFINE_KERNEL_WITH_RESET(op, code, kflags, prep, ev, 0)
+#define RT_DEFINE_KERNEL_WITH_RESET(op, code, kflags, prep, ev, rst)                                      \
+  _Static_assert((code) == RT_BUILTIN_##op, #op ": the builtin code differs from runtime_ops.def");     \
+  const rt_kernel_t rt_kernel_##op = {#op, RT_BUILTIN_##op, kflags, prep, ev, rst}
 
 /* Tensors of a node; NULL for an absent optional one or an index past the end. */
 rt_tensor_t *rt_input(rt_interp_t *rt, const rt_node_t *node, unsigned i);

@@ -20,7 +20,8 @@ from contextlib import contextmanager
 # absl's "before InitializeLog" notice and its INFO/WARNING lines ("I0000 00:00:17.. 1234 port.cc:153] ...");
 # ERROR and FATAL lines are kept.
 _NOISE = re.compile(r"WARNING: All log messages before absl::InitializeLog\(\)"
-                    r"|[IW]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\]")
+                    r"|[IW]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ \S+:\d+\]"
+                    r"|fully_quantize: \d+, inference_type: \d+, input_inference_type: ")  # the calibrator's printf
 _verbose = True  # library use shows everything; the CLI calls configure()
 
 
@@ -35,6 +36,10 @@ def configure(verbose: bool) -> None:
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     logging.getLogger("absl").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module=r"(tensorflow|keras|absl|tflite_micro)(\.|$)")
+
+
+def verbose() -> bool:
+    return _verbose
 
 
 def is_noise(line: str) -> bool:

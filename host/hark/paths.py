@@ -24,6 +24,7 @@ def host_library(module: str) -> Path:
     return build_dir("host") / "lib" / f"libhark_{module}.so"
 
 
+TFLM_FIGURES = REPO_ROOT / "tools" / "reference" / "tflm_figures.json"  # TFLM on the same board (docs/reference.md)
 FETCHED_REFERENCE = REPO_ROOT / "reference"  # where tools/fetch_reference.py puts it (git-ignored)
 FETCH_HINT = "run tools/fetch_reference.py (downloads and checks them), or set HARK_REFERENCE_DIR"
 

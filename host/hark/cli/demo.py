@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hark import paths
+from hark import logs, paths
 from hark.data.synth import SynthConfig, synthesize
 from hark.device.link import DeviceError
 from hark.device.session import open_device
@@ -104,14 +104,17 @@ def ensure_model(run_dir: Path, data_dir: Path) -> Path:
 
 def build_image(model: Path, build: Path) -> Path:
     root = paths.REPO_ROOT
-    subprocess.run(
-        ["cmake", "-S", str(root), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release",
-         f"-DCMAKE_TOOLCHAIN_FILE={root / 'cmake' / 'arm-none-eabi.cmake'}", f"-DHARK_PYTHON={sys.executable}",
-         f"-DHARK_APP_MODEL={model.resolve()}"],
-        check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    build_cmd = ["cmake", "--build", str(build), "--target", "hark_app", "-j2"]
-    subprocess.run(build_cmd, check=True, stdout=subprocess.DEVNULL)
+    configure = ["cmake", "-S", str(root), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release",
+                 f"-DCMAKE_TOOLCHAIN_FILE={root / 'cmake' / 'arm-none-eabi.cmake'}", f"-DHARK_PYTHON={sys.executable}",
+                 f"-DHARK_APP_MODEL={model.resolve()}"]  # fmt: skip
+    for cmd in (configure, ["cmake", "--build", str(build), "--target", "hark_app", "-j2"]):
+        # The build runs the C-array generator, which imports TensorFlow: its banners stay out of the demo's
+        # output (-v shows them); a failing step shows everything it printed.
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        if logs.verbose():
+            sys.stderr.write(done.stderr)
     image = build / "firmware" / "app" / "hark_app.elf"
     print(f"  {image}")
     return image
@@ -147,7 +150,11 @@ def run(args: argparse.Namespace) -> int:
     model = model_path.read_bytes()
     rate = read_metadata(model).sample_rate
     step(4, "firmware with the model built in")
-    image = build_image(model_path, args.build_dir)
+    try:
+        image = build_image(model_path, args.build_dir)
+    except RuntimeError as err:
+        print(f"{args.prog}: {err}", file=sys.stderr)
+        return 1
 
     step(5, "boot the emulated Cortex-M4F (QEMU mps2-an386) and connect over serial")
     try:

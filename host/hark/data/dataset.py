@@ -157,7 +157,7 @@ def _check_wanted(where: Path, found: dict[str, list[Path]], wanted: tuple[str, 
     if not found:
         raise DatasetError(
             f"{where}: empty dataset: no word folder with .wav clips "
-            "(expected <word>/<name>.wav; synthesize one with tools/synth_dataset.py)"
+            "(expected <word>/<name>.wav; synthesize one with hark synth)"
         )
     missing = [w for w in wanted if w not in found]
     if missing:
@@ -173,7 +173,7 @@ def load_dataset(spec: ModelSpec, data_dir: str | Path | None = None, *, skip_ba
     ds_spec, fe = spec.dataset, spec.frontend
     root = resolve_data_dir(spec, data_dir)
     if not root.is_dir():
-        raise DatasetError(f"{root}: dataset folder does not exist (synthesize one with tools/synth_dataset.py)")
+        raise DatasetError(f"{root}: dataset folder does not exist (synthesize one with hark synth)")
     checker = _Checker(fe.sample_rate, skip_bad)
     wanted = tuple(w.lower() for w in ds_spec.wanted_words)
     by_split: dict[str, dict[str, list[Path]]] = {p: {} for p in PARTITIONS}

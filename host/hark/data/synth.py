@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from hark.data.split import which_set
 from hark.data.wav import DatasetError, decode_wav_bytes, write_wav
@@ -468,8 +469,6 @@ class _NoBar:
 def _progress(total: int, enabled: bool) -> _NoBar:
     if not enabled:
         return _NoBar()
-    from tqdm import tqdm
-
     return tqdm(total=total, unit="clip", smoothing=0.1)
 
 

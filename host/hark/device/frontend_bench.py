@@ -3,14 +3,18 @@ checksum it prints, its output line, and the frontend's share of the image from 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import numpy as np
 
+from hark import paths
+
 CLIP_SAMPLES = 16000
-# TFLM's signal-op audio preprocessor on the same emulated board, one 30 ms window (ARCHITECTURE.md).
-TFLM_SIGNAL_OPS_PER_WINDOW = 105_661
+# TFLM's signal-op audio preprocessor on the same emulated board, one 30 ms window (docs/reference.md).
+TFLM_SIGNAL_OPS_PER_WINDOW = json.loads(paths.TFLM_FIGURES.read_text())["audio_preprocessor_per_window_instructions"][
+    "reference_kernels"]
 TARGET_PER_HOP = 50_000
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from hark import paths
 from hark.device import run_to_exit
 
-# image name suffix -> model file, relative to the reference folder (see ARCHITECTURE.md)
+# image name suffix -> model file, relative to the reference folder (docs/reference.md)
 BENCH_MODELS = {
     "micro_speech": "tflite-micro/models/micro_speech_quantized.tflite",
     "keyword_scrambled": "tflite-micro/models/keyword_scrambled.tflite",

@@ -18,6 +18,9 @@ import numpy as np
 from hark.features.backend import FeatureError, FrontendBackend, check_audio, get_backend
 from hark.spec import FEATURE_SCALE, FrontendSpec
 
+# TensorFlow is imported on first use in the functions below: the C frontend computes microfrontend features
+# without it, and tools that only need those should not pay its seconds of start-up.
+
 LOG_OFFSET = 1e-6
 
 

@@ -116,6 +116,7 @@ def format_report(report: Report, title: str = "") -> str:
 
 
 def plot_confusion(report: Report, path: str | Path, title: str = "") -> Path:
+    # matplotlib is imported on use: only the PNG needs it, and it costs a second at start-up.
     import matplotlib
 
     matplotlib.use("Agg")
