@@ -24,9 +24,11 @@ import numpy as np
 
 from hark import logs, paths
 from hark.data.synth import SynthConfig, synthesize
+from hark.data.wav import read_wav, write_wav
 from hark.device.link import DeviceError
 from hark.device.session import open_device
-from hark.evaluate.stream_test import Detection, score
+from hark.evaluate.stream_test import Detection, generate, save_truth, score
+from hark.evaluate.streams import heldout_clips
 from hark.export.pipeline import export_run
 from hark.format.metadata import read_metadata
 from hark.profiling import profile_on_device
@@ -50,10 +52,6 @@ PRETRAINED = paths.REPO_ROOT / "models" / "pretrained" / "micro_speech.tflite"
 def heldout_test_wav(data_dir: Path, seconds: float, out: Path) -> tuple[np.ndarray, list]:
     """The streamed WAV: yes, no and unknown words spoken by voices no shipped model trained on (flite and
     espeak-ng's held-out accent), over the dataset's background noise, as TF's generate_streaming_test_wav."""
-    from hark.data.wav import read_wav, write_wav
-    from hark.evaluate.stream_test import generate, save_truth
-    from hark.evaluate.streams import heldout_clips
-
     rate = int(json.loads((data_dir / "synth.json").read_text())["config"]["sample_rate"])
     clips = heldout_clips(data_dir, DEMO_WORDS)
     unknown = heldout_clips(data_dir, UNKNOWN_WORDS)
