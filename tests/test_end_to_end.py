@@ -155,7 +155,7 @@ def test_tools_name_bad_input(demo: dict, tmp_path: Path) -> None:
     model = reference_file("tflite-micro/models/micro_speech_quantized.tflite")
     out = subprocess.run([*HARK, "classify", str(ok), "--model", str(model)],
                          capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert out.returncode == 1 and "no hark metadata" in out.stderr
+    assert out.returncode == 1 and "micro_speech_quantized.tflite: the model has no 'hark' metadata" in out.stderr
     garbage = tmp_path / "garbage.tflite"
     garbage.write_bytes(b"\x00" * 64)
     out = subprocess.run([*HARK, "profile", str(garbage)], capture_output=True, text=True,

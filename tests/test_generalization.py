@@ -100,7 +100,7 @@ def test_streams_hold_no_keyword_and_their_snr(tmp_path: Path) -> None:
 
 
 def test_replay_matches_the_c_recognizer_and_tune_writes_metadata() -> None:
-    from hark.cli.tune import current_settings, pick, write_settings
+    from hark.evaluate.tuning import current_settings, pick, write_settings
     from hark.evaluate.far import Settings, StreamScores, check_replay, false_alarms, operating_point, replay
     from hark.format.metadata import StreamInfo, read_metadata, write_metadata
 

@@ -11,7 +11,7 @@ from hark.data.wav import read_wav
 from hark.device.link import DeviceError
 from hark.device.session import open_device
 from hark.evaluate.stream_test import Detection
-from hark.format.metadata import read_metadata
+from hark.format.metadata import MetadataError, read_metadata
 from hark.twin import Twin, TwinError
 
 
@@ -35,7 +35,10 @@ def run(args: argparse.Namespace) -> int:
         if not args.model.is_file():
             raise ValueError(f"{args.model}: no such model file")
         model = args.model.read_bytes()
-        rate = read_metadata(model).sample_rate
+        try:
+            rate = read_metadata(model).sample_rate
+        except MetadataError as err:
+            raise ValueError(f"{args.model}: {err}: export it with `hark export` to run it on audio") from err
         audio = read_wav(args.wav, rate)
         if args.device or args.port:
             dets = detections_on_device(audio, model, args.port, args.image)

@@ -14,10 +14,13 @@ import json
 import sys
 from pathlib import Path
 
-from hark.cli.pretrained import TARGET_FA, stream_report, timeline
+from hark.evaluate.tuning import TARGET_FA, stream_report, timeline, tune
+from hark.format.metadata import StreamInfo, write_metadata
 from hark.paths import REPO_ROOT as ROOT
+from hark.paths import reference_dir
 from hark.spec import load_spec
 from hark.train.heldout import evaluate, heldout_dirs, tflite_scorer
+from hark.twin import Twin
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
@@ -33,9 +36,6 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     if args.tflm_peer:
-        from hark.format.metadata import StreamInfo, write_metadata
-        from hark.paths import reference_dir
-
         raw = (reference_dir() / "tflite-micro" / "models" / "micro_speech_quantized.tflite").read_bytes()
         tflite = write_metadata(raw, spec, StreamInfo(mode="window", frames_per_call=49, window_frames=49))
     elif args.tflite is None or not args.tflite.is_file():
@@ -45,18 +45,16 @@ def run(args: argparse.Namespace) -> int:
         tflite = args.tflite.read_bytes()
     out: dict = {}
     if args.tune:
-        from hark.cli.tune import tune
-
         val = ROOT / "data" / "streams_val"
-        tflite, rep = tune(tflite, [val / "negatives.wav"],
-                           [val / f"{args.prefix}_20db.wav", val / f"{args.prefix}_10db.wav"], TARGET_FA)  # fmt: skip
+        keyword_wavs = [val / f"{args.prefix}_20db.wav", val / f"{args.prefix}_10db.wav"]
+        tflite, rep = tune(tflite, [val / "negatives.wav"], keyword_wavs, TARGET_FA, Twin)
         out["tuned"] = rep["chosen"]
     out["heldout"] = evaluate(spec, tflite_scorer(tflite), heldout_dirs(args.corpus / "train"))
-    streams = stream_report(tflite, ROOT / "data" / "streams", args.prefix)
+    streams = stream_report(tflite, ROOT / "data" / "streams", args.prefix, Twin)
     streams.pop("det")
     out["streams"] = streams
     if args.timeline:
-        timeline(tflite, ROOT / "data" / "streams" / f"{args.prefix}_10db.wav", args.timeline)
+        timeline(tflite, ROOT / "data" / "streams" / f"{args.prefix}_10db.wav", args.timeline, Twin)
     print(json.dumps(out, indent=1))
     return 0
 

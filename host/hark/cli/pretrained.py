@@ -17,71 +17,45 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import time
 from pathlib import Path
 
-from hark.cli.tune import scores_of, tune
-from hark.evaluate.far import Settings, _averages, det_curve, load_stream, operating_point, replay
-from hark.evaluate.plots import det_png, timeline_png
+from hark.data.corpus import build_corpus
+from hark.evaluate.plots import det_png
+from hark.evaluate.streams import write_streams
+from hark.evaluate.tuning import TARGET_FA, stream_report, timeline, tune
 from hark.export.pipeline import export_run
 from hark.paths import REPO_ROOT as ROOT
 from hark.spec import load_spec
 from hark.train.heldout import evaluate, heldout_dirs, tflite_scorer
+from hark.train.run import train
 from hark.train.run_folder import RunFolder
+from hark.twin import Twin
 
 OUT = ROOT / "models" / "pretrained"
 STREAM_WORDS = {"micro_speech": "yesno", "ds_cnn": "keywords"}
-TARGET_FA = 2.0
 
 
-def _run(argv: list[str]) -> None:
-    from hark.cli.main import main as hark
-
-    print("$ hark", " ".join(argv), flush=True)
-    if hark(argv) != 0:
-        raise RuntimeError(f"hark {' '.join(argv)} failed")
+def _say(command: str) -> None:
+    print(f"$ hark {command}", flush=True)  # the verb that does the same step alone
 
 
 def ensure_data(corpus: Path) -> None:
     if not (corpus / "corpus.json").is_file():
-        _run(["corpus", str(corpus)])
+        _say(f"corpus {corpus}")
+        logging.basicConfig(level=logging.INFO, format="%(message)s")  # the corpus' progress, as `hark corpus`
+        build_corpus(corpus)
     for folder, seed, neg, kw, yn in (("data/streams", 0, 65, 10, 6), ("data/streams_val", 1, 30, 5, 4)):
         if not (ROOT / folder / "negatives.wav").is_file():
-            _run(["streams", str(corpus), str(ROOT / folder), "--seed", str(seed), "--negative-minutes",
-                  str(neg), "--keyword-minutes", str(kw), "--snr", "20", "10"])  # fmt: skip
+            _say(f"streams {corpus} {ROOT / folder} --seed {seed} --negative-minutes {neg} --keyword-minutes {kw} "
+                 "--snr 20 10")  # fmt: skip
+            write_streams(corpus, ROOT / folder, seed=seed, negative_minutes=neg, keyword_minutes=kw, snrs=(20, 10))
         if not (ROOT / folder / "yesno_10db.wav").is_file():
-            _run(["streams", str(corpus), str(ROOT / folder), "--seed", str(seed), "--no-negatives", "--words",
-                  "yes,no", "--prefix", "yesno", "--keyword-minutes", str(yn), "--snr", "20", "10"])  # fmt: skip
-
-
-def stream_report(tflite: bytes, streams: Path, prefix: str) -> dict:
-    from hark.cli.tune import current_settings
-
-    negatives = [scores_of(tflite, load_stream(streams / "negatives.wav")[0])]
-    keywords = {}
-    for snr in ("20", "10"):
-        audio, truth = load_stream(streams / f"{prefix}_{snr}db.wav")
-        keywords[snr] = (scores_of(tflite, audio), truth)
-    settings = current_settings(tflite)
-    out = {"settings": settings.__dict__, "negative_hours": round(negatives[0].duration_s / 3600, 3)}
-    for snr, pair in keywords.items():
-        op = operating_point(settings, negatives, [pair])
-        kw = {f"keyword_stream_{k}": v for k, v in op.keyword_stats.items()}
-        out[f"{snr}db"] = {"false_alarms": op.false_alarms, "false_alarms_per_hour": round(op.false_alarms_per_hour, 3),
-                           "detection_rate": round(op.detection_rate, 4), **kw}  # fmt: skip
-    out["det"] = det_curve(settings, negatives, list(keywords.values()))
-    return out
-
-
-def timeline(tflite: bytes, wav: Path, png: Path, seconds: float = 40.0) -> None:
-    from hark.cli.tune import current_settings
-
-    audio, truth = load_stream(wav)
-    s = scores_of(tflite, audio)
-    settings: Settings = current_settings(tflite)
-    avg = _averages(s, settings.average_window_ms)[0] * s.output_scale
-    timeline_png(audio, s.times_ms, avg, s.labels, settings.detection_threshold, replay(s, settings), truth, png,
-                 title=f"{png.stem}: {wav.name}", seconds=seconds)  # fmt: skip
+            _say(f"streams {corpus} {ROOT / folder} --seed {seed} --no-negatives --words yes,no --prefix yesno "
+                 f"--keyword-minutes {yn} --snr 20 10")  # fmt: skip
+            write_streams(corpus, ROOT / folder, seed=seed, negatives=False, words=("yes", "no"), prefix="yesno",
+                          keyword_minutes=yn, snrs=(20, 10))  # fmt: skip
 
 
 def markdown(name: str, r: dict) -> str:
@@ -117,23 +91,24 @@ def build(name: str, corpus: Path, skip_train: bool) -> dict:
     data_dir = corpus / Path(spec.dataset.data_dir).name  # train/ or train_nopartial/
     t0 = time.monotonic()
     if not skip_train:
-        _run(["train", str(spec_path), "--run-dir", str(run_dir), "--data-dir", str(data_dir)])
+        _say(f"train {spec_path} --run-dir {run_dir} --data-dir {data_dir}")
+        train(spec, run_dir, data_dir=data_dir)
     metrics = RunFolder(run_dir).metrics()
     result = export_run(run_dir, data_dir=data_dir, max_clips=600)
     tflite = result.tflite_path.read_bytes()
     prefix = STREAM_WORDS.get(name, "keywords")
     val = ROOT / "data" / "streams_val"
     tuned, tune_report = tune(tflite, [val / "negatives.wav"], [val / f"{prefix}_20db.wav", val / f"{prefix}_10db.wav"],
-                              TARGET_FA)  # fmt: skip
+                              TARGET_FA, Twin)  # fmt: skip
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{name}.tflite").write_bytes(tuned)
     # tuning rewrote only the recognition settings, which clip scores do not depend on
     held = result.report.get("heldout") or evaluate(spec, tflite_scorer(tuned), heldout_dirs(data_dir))
-    streams = stream_report(tuned, ROOT / "data" / "streams", prefix)
+    streams = stream_report(tuned, ROOT / "data" / "streams", prefix, Twin)
     det_png({f"{name} (test streams)": streams["det"], f"{name} (validation streams)": tune_report["det"]},
             OUT / f"{name}_det.png", marks={"tuned": streams["20db"] | {"false_reject_rate": 1 - streams["20db"][
                 "detection_rate"]}})  # fmt: skip
-    timeline(tuned, ROOT / "data" / "streams" / f"{prefix}_10db.wav", OUT / f"{name}_timeline.png")
+    timeline(tuned, ROOT / "data" / "streams" / f"{prefix}_10db.wav", OUT / f"{name}_timeline.png", Twin)
     report = {
         "name": name, "spec": str(spec_path.relative_to(ROOT)), "spec_hash": spec.hash,
         "stream_mode": result.stream.mode, "size_bytes": len(tuned),

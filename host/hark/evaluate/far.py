@@ -17,7 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from hark.evaluate.stream_test import Detection, StreamingStats, Utterance, score
+from hark.data.wav import read_wav
+from hark.evaluate.stream_test import Detection, StreamingStats, Utterance, load_truth, score
+from hark.format.metadata import read_metadata
+from hark.format.micro import MicroModel
+from hark.native.recognize import RecognizeCommands, RecognizeConfig, history_for
 
 IGNORED = ("_silence_", "_unknown_")
 
@@ -43,9 +47,6 @@ class Settings:
 
 
 def output_quantization(tflite: bytes) -> tuple[float, int]:
-    from hark.format.metadata import read_metadata
-    from hark.format.micro import MicroModel
-
     model = MicroModel(tflite)
     states = set(read_metadata(tflite).stream.state_outputs)
     out = next(j for j in range(len(model.outputs)) if j not in states)
@@ -64,7 +65,8 @@ def stream_scores(tflite: bytes, audio: np.ndarray, twin: Any) -> StreamScores:
             rows.append(h.scores)
     scale, zp = output_quantization(tflite)
     scores = np.asarray(rows, np.int8).reshape(-1, len(twin.labels))
-    return StreamScores(twin.labels, np.asarray(times, np.int32), scores, len(audio) / 16000.0, scale, zp)
+    seconds = len(audio) / read_metadata(tflite).sample_rate
+    return StreamScores(twin.labels, np.asarray(times, np.int32), scores, seconds, scale, zp)
 
 
 def threshold_score(threshold: float, output_scale: float) -> int:
@@ -114,8 +116,6 @@ def replay(s: StreamScores, settings: Settings, cache: dict | None = None) -> li
 
 def check_replay(s: StreamScores, settings: Settings) -> bool:
     """The vectorized replay against firmware/recognize's C code on the same scores."""
-    from hark.native.recognize import RecognizeCommands, RecognizeConfig, history_for
-
     silence = s.labels.index("_silence_") if "_silence_" in s.labels else -1
     hop = int(np.min(np.diff(s.times_ms))) if len(s.times_ms) > 1 else 20
     cfg = RecognizeConfig(settings.average_window_ms, threshold_score(settings.detection_threshold, s.output_scale),
@@ -191,9 +191,7 @@ def det_curve(
     return out
 
 
-def load_stream(path: str | Path) -> tuple[np.ndarray, list[Utterance]]:
-    from hark.data.wav import read_wav
-    from hark.evaluate.stream_test import load_truth
-
+def load_stream(path: str | Path, sample_rate: int) -> tuple[np.ndarray, list[Utterance]]:
+    """A stream WAV (which must be at the model's `sample_rate`) and its `.txt` ground truth."""
     path = Path(path)
-    return read_wav(path, 16000), load_truth(path.with_suffix(".txt"))
+    return read_wav(path, sample_rate), load_truth(path.with_suffix(".txt"))

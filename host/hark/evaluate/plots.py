@@ -49,17 +49,17 @@ def det_png(
 
 def timeline_png(
     audio: np.ndarray, times_ms: np.ndarray, averaged: np.ndarray, labels: list[str], threshold: float,
-    detections: list[Detection], truth: list[Utterance], path: str | Path, *, title: str = "",
+    detections: list[Detection], truth: list[Utterance], path: str | Path, *, sample_rate: int, title: str = "",
     start_s: float = 0.0, seconds: float | None = None,
 ) -> Path:
     """Waveform above; per-label averaged scores (probability) below, with the threshold line, detections (red:
     a keyword where none was said; green: matched) and the ground-truth onsets."""
     plt = _pyplot()
-    end_s = len(audio) / 16000 if seconds is None else min(len(audio) / 16000, start_s + seconds)
-    a0, a1 = int(start_s * 16000), int(end_s * 16000)
+    end_s = len(audio) / sample_rate if seconds is None else min(len(audio) / sample_rate, start_s + seconds)
+    a0, a1 = int(start_s * sample_rate), int(end_s * sample_rate)
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 5.5), dpi=90, sharex=True,
                                       gridspec_kw={"height_ratios": [1, 2]})  # fmt: skip
-    t_audio = np.arange(a0, a1) / 16000
+    t_audio = np.arange(a0, a1) / sample_rate
     top.plot(t_audio, audio[a0:a1] / 32768.0, lw=0.3, color="0.3")
     top.set_ylabel("waveform")
     t = times_ms / 1000.0

@@ -8,23 +8,24 @@
   stated SNR (speech power over the word's voiced span against the noise's power), with non-keyword words between
   them as distractors.
 
-Both are written as 16 kHz int16 WAVs with a `.txt` ground truth (`label,time_ms` per word, as
+Both are written as int16 WAVs at the corpus' rate (16 kHz) with a `.txt` ground truth (`label,time_ms` per word, as
 `hark.evaluate.stream_test.save_truth`), and are seeded.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from hark.data.synth import BACKGROUND_DIR, Voice, available_voices, resample, tts, voiced_span
+from hark.data.synth import BACKGROUND_DIR, SynthConfig, Voice, available_voices, resample, tts, voiced_span
 from hark.data.wav import read_wav, write_wav
 from hark.evaluate.stream_test import Utterance, save_truth
 
-SAMPLE_RATE = 16000
+SAMPLE_RATE = SynthConfig().sample_rate  # the rate `hark corpus` synthesizes at: the streams' default
 NOISES = ("white_noise", "pink_noise", "brown_noise", "hum")
 
 
@@ -46,11 +47,11 @@ def _clips(folders: list[Path], words: set[str] | None, exclude: set[str]) -> di
     return {k: v for k, v in out.items() if v}
 
 
-def _backgrounds(folders: list[Path]) -> dict[str, np.ndarray]:
+def _backgrounds(folders: list[Path], rate: int) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     for folder in folders:
         for path in sorted((folder / BACKGROUND_DIR).glob("*.wav")):
-            out.setdefault(path.stem, read_wav(path, SAMPLE_RATE).astype(np.float32) / 32768.0)
+            out.setdefault(path.stem, read_wav(path, rate).astype(np.float32) / 32768.0)
     return out
 
 
@@ -61,29 +62,29 @@ def _slice(noise: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     return np.tile(noise, n // len(noise) + 1)[:n]
 
 
-def _speech(path: Path) -> np.ndarray:
-    clip = read_wav(path, SAMPLE_RATE).astype(np.float64) / 32768.0
-    start, end = voiced_span(clip, SAMPLE_RATE)
+def _speech(path: Path, rate: int) -> np.ndarray:
+    clip = read_wav(path, rate).astype(np.float64) / 32768.0
+    start, end = voiced_span(clip, rate)
     return clip[start:end]
 
 
-def _phrase(voice: Voice, words: list[str], rng: np.random.Generator) -> np.ndarray:
+def _phrase(voice: Voice, words: list[str], rng: np.random.Generator, rate: int) -> np.ndarray:
     jitter = rng.uniform(0.9, 1.1)
     pitch = voice.pitch * jitter if voice.engine == "flite" else voice.pitch + rng.uniform(-8, 8)
-    samples, rate = tts(voice, " ".join(words), pitch, voice.speed * rng.uniform(0.9, 1.15))
-    audio = resample(samples.astype(np.float64), rate, SAMPLE_RATE)
+    samples, tts_rate = tts(voice, " ".join(words), pitch, voice.speed * rng.uniform(0.9, 1.15))
+    audio = resample(samples.astype(np.float64), tts_rate, rate)
     peak = max(np.abs(audio).max(), 1e-9)
     return audio / peak * 10 ** (rng.uniform(-20, -3) / 20)
 
 
 def negative_stream(
     out: str | Path, seconds: float, folders: list[Path], voices: list[Voice], *, keywords: set[str],
-    seed: int = 0, phrase_fraction: float = 0.3, bed_db: float = -50.0,
+    seed: int = 0, phrase_fraction: float = 0.3, bed_db: float = -50.0, sample_rate: int = SAMPLE_RATE,
 ) -> StreamInfo:
     """`seconds` of non-keyword audio from held-out `folders` (word clips, backgrounds) and `voices` (phrases)."""
     rng = np.random.default_rng([seed, 31])
-    total = int(seconds * SAMPLE_RATE)
-    backgrounds = _backgrounds(folders)
+    total = int(seconds * sample_rate)
+    backgrounds = _backgrounds(folders, sample_rate)
     words = _clips(folders, None, keywords)
     vocab = sorted(words)
     if not words or not backgrounds:
@@ -91,30 +92,30 @@ def negative_stream(
     bed = _slice(backgrounds.get("pink_noise", next(iter(backgrounds.values()))), total, rng)
     audio = bed / max(np.sqrt(np.mean(bed**2)), 1e-9) * 10 ** (bed_db / 20)
     counts = {"words": 0, "phrases": 0, "babble": 0, "noise": 0, "silence": 0}
-    t = int(0.5 * SAMPLE_RATE)
+    t = int(0.5 * sample_rate)
     while t < total:
         shares = [0.45 - phrase_fraction / 2, phrase_fraction, 0.1, 0.1, 0.35 - phrase_fraction / 2]
         kind = rng.choice(["words", "phrases", "babble", "noise", "silence"], p=shares)
         if kind == "words":
             label = vocab[int(rng.integers(len(vocab)))]
-            seg = _speech(words[label][int(rng.integers(len(words[label])))])
+            seg = _speech(words[label][int(rng.integers(len(words[label])))], sample_rate)
         elif kind == "phrases":
             voice = voices[int(rng.integers(len(voices)))]
             said = rng.integers(0, len(vocab), size=int(rng.integers(3, 12)))
-            seg = _phrase(voice, [vocab[int(i)] for i in said], rng)
+            seg = _phrase(voice, [vocab[int(i)] for i in said], rng, sample_rate)
         elif kind in ("babble", "noise"):
             name = "babble" if kind == "babble" else NOISES[int(rng.integers(len(NOISES)))]
             src = backgrounds.get(name, next(iter(backgrounds.values())))
-            seg = _slice(src, int(rng.uniform(1.0, 6.0) * SAMPLE_RATE), rng)
+            seg = _slice(src, int(rng.uniform(1.0, 6.0) * sample_rate), rng)
             seg = seg / max(np.sqrt(np.mean(seg**2)), 1e-9) * 10 ** (rng.uniform(-45, -20) / 20)
         else:
-            seg = np.zeros(int(rng.uniform(0.5, 4.0) * SAMPLE_RATE))
+            seg = np.zeros(int(rng.uniform(0.5, 4.0) * sample_rate))
         seg = seg[: total - t]
         audio[t : t + len(seg)] += seg
         counts[str(kind)] += 1
-        t += len(seg) + int(rng.uniform(0.2, 1.5) * SAMPLE_RATE)
+        t += len(seg) + int(rng.uniform(0.2, 1.5) * sample_rate)
     out = Path(out)
-    write_wav(out, np.clip(np.round(audio * 32767), -32768, 32767).astype(np.int16), SAMPLE_RATE)
+    write_wav(out, np.clip(np.round(audio * 32767), -32768, 32767).astype(np.int16), sample_rate)
     save_truth(out.with_suffix(".txt"), [])
     info = StreamInfo(out, seconds, 0, counts)
     meta = {"seconds": seconds, "segments": counts, "seed": seed, "folders": [str(f) for f in folders]}
@@ -124,19 +125,19 @@ def negative_stream(
 
 def keyword_stream(
     out: str | Path, seconds: float, folders: list[Path], *, keywords: tuple[str, ...], snr_db: float,
-    seed: int = 0, gap_s: float = 4.0, distractor_rate: float = 0.3,
+    seed: int = 0, gap_s: float = 4.0, distractor_rate: float = 0.3, sample_rate: int = SAMPLE_RATE,
 ) -> StreamInfo:
     """Keyword clips from held-out `folders` every ~`gap_s` seconds at `snr_db` over their background noise, with
     non-keyword words between some of them."""
     rng = np.random.default_rng([seed, 32, int(snr_db * 10) & 0xFFFF])
-    total = int(seconds * SAMPLE_RATE)
+    total = int(seconds * sample_rate)
     kw_clips = _clips(folders, set(keywords), set())
     others = _clips(folders, None, set(keywords))
-    backgrounds = _backgrounds(folders)
+    backgrounds = _backgrounds(folders, sample_rate)
     names = sorted(backgrounds)
     noise = np.concatenate([backgrounds[n] / max(np.sqrt(np.mean(backgrounds[n] ** 2)), 1e-9) for n in names])
-    noise = _slice(noise[rng.permutation(len(noise) // SAMPLE_RATE)[:, None] * SAMPLE_RATE
-                         + np.arange(SAMPLE_RATE)].reshape(-1), total, rng)  # fmt: skip
+    noise = _slice(noise[rng.permutation(len(noise) // sample_rate)[:, None] * sample_rate
+                         + np.arange(sample_rate)].reshape(-1), total, rng)  # fmt: skip
     level = 10 ** (-30 / 20)  # speech is placed at -30 dB RMS below full scale + its SNR above the noise
     audio = noise * level / 10 ** (snr_db / 20)
     truth: list[Utterance] = []
@@ -144,24 +145,24 @@ def keyword_stream(
     t = 1.0
     while True:
         label = labels[int(rng.integers(len(labels)))]
-        speech = _speech(kw_clips[label][int(rng.integers(len(kw_clips[label])))])
-        start = int((t + rng.uniform(-0.3, 0.3)) * SAMPLE_RATE)
-        if start + len(speech) + SAMPLE_RATE > total:
+        speech = _speech(kw_clips[label][int(rng.integers(len(kw_clips[label])))], sample_rate)
+        start = int((t + rng.uniform(-0.3, 0.3)) * sample_rate)
+        if start + len(speech) + sample_rate > total:
             break
         audio[start : start + len(speech)] += speech / max(np.sqrt(np.mean(speech**2)), 1e-9) * level
-        truth.append(Utterance(label, round(start * 1000 / SAMPLE_RATE, 1)))
+        truth.append(Utterance(label, round(start * 1000 / sample_rate, 1)))
         if others and rng.uniform() < distractor_rate:
             word = sorted(others)[int(rng.integers(len(others)))]
-            d = _speech(others[word][int(rng.integers(len(others[word])))])
-            d_start = start + int((gap_s / 2) * SAMPLE_RATE)
+            d = _speech(others[word][int(rng.integers(len(others[word])))], sample_rate)
+            d_start = start + int((gap_s / 2) * sample_rate)
             if d_start + len(d) < total:
                 audio[d_start : d_start + len(d)] += d / max(np.sqrt(np.mean(d**2)), 1e-9) * level
-                truth.append(Utterance("_unknown_", round(d_start * 1000 / SAMPLE_RATE, 1)))
+                truth.append(Utterance("_unknown_", round(d_start * 1000 / sample_rate, 1)))
         t += gap_s
     out = Path(out)
     peak = max(np.abs(audio).max(), 1e-9)
     audio = audio * min(1.0, 0.9 / peak)
-    write_wav(out, np.clip(np.round(audio * 32767), -32768, 32767).astype(np.int16), SAMPLE_RATE)
+    write_wav(out, np.clip(np.round(audio * 32767), -32768, 32767).astype(np.int16), sample_rate)
     save_truth(out.with_suffix(".txt"), truth)
     n_kw = sum(1 for u in truth if u.label != "_unknown_")
     out.with_suffix(".json").write_text(json.dumps({"seconds": seconds, "snr_db": snr_db, "keywords": n_kw,
@@ -194,4 +195,31 @@ def heldout_clips(data_dir: str | Path, words: tuple[str, ...], held_out: tuple[
         clips = [p for p in sorted((data_dir / word).glob("*.wav")) if p.name.split("_nohash_")[0] in keep]
         if clips:
             out[word] = clips
+    return out
+
+
+def write_streams(
+    corpus: Path, out_dir: Path, *, negative_minutes: float = 60.0, keyword_minutes: float = 10.0,
+    snrs: Sequence[float] = (20.0, 10.0), seed: int = 0, words: tuple[str, ...] | None = None,
+    prefix: str = "keywords", negatives: bool = True,
+) -> dict:
+    """The held-out test streams of a corpus (`hark corpus`) in `out_dir`: a negative stream (unless not
+    `negatives`) and a keyword stream of `words` (default: the corpus' keywords) per SNR. Returns what was written."""
+    manifest_path = corpus / "corpus.json"
+    if not manifest_path.is_file():
+        raise FileNotFoundError(f"{manifest_path}: missing (synthesize the corpus first)")
+    manifest = json.loads(manifest_path.read_text())
+    held = [corpus / name for name in manifest["held_out"]]
+    keywords = tuple(manifest["config"]["keywords"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out: dict = {}
+    if negatives:
+        neg = negative_stream(out_dir / "negatives.wav", negative_minutes * 60, held, heldout_voices(manifest),
+                              keywords=set(keywords), seed=seed)  # fmt: skip
+        out["negatives"] = {"path": str(neg.path), "segments": neg.segments}
+    for snr in snrs:
+        name = f"{prefix}_{snr:g}db"
+        kw = keyword_stream(out_dir / f"{name}.wav", keyword_minutes * 60, held, keywords=words or keywords,
+                            snr_db=snr, seed=seed)  # fmt: skip
+        out[name] = {"path": str(kw.path), "keywords": kw.words}
     return out

@@ -20,9 +20,13 @@ from typing import Any
 
 import numpy as np
 
+from hark.data import load_dataset
 from hark.data.wav import DatasetError, read_wav
+from hark.format.metadata import read_metadata
+from hark.format.micro import ClipRunner, MicroModel
 from hark.paths import ReferenceMissing, reference_dir
-from hark.spec import SILENCE_LABEL, UNKNOWN_LABEL, ModelSpec
+from hark.spec import FEATURE_SCALE, SILENCE_LABEL, UNKNOWN_LABEL, ModelSpec
+from hark.train.pipeline import clip_features, extract_raw
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +48,6 @@ def heldout_dirs(data_dir: str | Path) -> dict[str, Path]:
 
 def folder_features(spec: ModelSpec, folder: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Float features and labels of every clip of a held-out folder (its three partitions together)."""
-    from hark.data import load_dataset
-    from hark.train.pipeline import clip_features
-
     ds = load_dataset(spec, folder)
     xs, ys = [], []
     for split in ("training", "validation", "testing"):
@@ -61,9 +62,6 @@ def folder_features(spec: ModelSpec, folder: str | Path) -> tuple[np.ndarray, np
 
 def real_clip_features(spec: ModelSpec) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """TFLM's four real recordings as float features, their labels in `spec.labels` and their names."""
-    from hark.spec import FEATURE_SCALE
-    from hark.train.pipeline import extract_raw
-
     folder = reference_dir() / "tflite-micro" / "testdata"
     names = [n for n in REAL_CLIPS if (folder / n).is_file() and _as_label(spec, REAL_CLIPS[n]) in spec.labels]
     if not names:
@@ -107,9 +105,6 @@ def keras_scorer(model: Any, batch: int = 256) -> Scorer:
 
 def tflite_scorer(tflite: bytes) -> Scorer:
     """The exported model in the tflite-micro interpreter, one clip per decision (state reset per clip)."""
-    from hark.format.metadata import read_metadata
-    from hark.format.micro import ClipRunner, MicroModel
-
     runner = ClipRunner(MicroModel(tflite), read_metadata(tflite).stream)
 
     def score(x: np.ndarray) -> np.ndarray:

@@ -24,12 +24,14 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from hark.data.augment import augment_speech, impulse_responses, ir_spectra, spec_augment
 from hark.data.dataset import RANDOM_SEED, KeywordDataset
 from hark.data.wav import DatasetError, check_wav
 from hark.features.backend import FrontendBackend, get_backend
 from hark.features.cache import FeatureCache
 from hark.features.extract import FEATURE_SCALE, feature_shape, tf_features, tf_spectral
 from hark.spec import ModelSpec
+from hark.train.pooled import pooled_dataset
 
 log = logging.getLogger(__name__)
 
@@ -228,16 +230,17 @@ def make_tf_dataset(
         return out.batch(batch_size).map(to_float).prefetch(tf.data.AUTOTUNE)
 
     if spec.augment is not None and spec.augment.precomputed_passes > 0:
-        from hark.train.pooled import pooled_dataset
-
         once = spec.replace(augment={"precomputed_passes": 0})
 
         def online(pass_seed: int) -> tf.data.Dataset:
             return make_tf_dataset(ds, split, once, batch_size=256, augment=True, shuffle=False, seed=pass_seed,
                                    cache_dir=cache_dir, backend=backend)  # fmt: skip
 
-        return pooled_dataset(ds, split, spec, batch_size=batch_size, shuffle=shuffle, seed=seed, backend=backend,
-                              cache_dir=cache_dir, online=online)  # fmt: skip
+        def clean() -> tuple[np.ndarray, np.ndarray]:
+            return clip_features_raw(ds, split, spec, cache_dir=cache_dir, backend=backend)
+
+        return pooled_dataset(ds, split, spec, batch_size=batch_size, shuffle=shuffle, seed=seed, clean=clean,
+                              online=online)  # fmt: skip
     entries = ds.split(split)
     if not entries:
         raise DatasetError(f"{ds.data_dir}: the {split} split is empty")
@@ -261,8 +264,6 @@ def make_tf_dataset(
         return _graph_features(augmented, spec, backend), label
 
     if spec.augment is not None:
-        from hark.data.augment import augment_speech, impulse_responses, ir_spectra, spec_augment
-
         aug = spec.augment
         irs = tf.constant(ir_spectra(impulse_responses(aug.impulse_responses, aug.seed, spec.frontend.sample_rate)))
 

@@ -7,6 +7,7 @@ process.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,21 +20,22 @@ _POOLS: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
 
 def pooled_dataset(
-    ds: Any, split: str, spec: Any, *, batch_size: int, shuffle: bool, seed: int, backend: Any, cache_dir: Any,
-    online: Any,
+    ds: Any, split: str, spec: Any, *, batch_size: int, shuffle: bool, seed: int,
+    clean: Callable[[], tuple[np.ndarray, np.ndarray]], online: Callable[[int], Any],
 ) -> Any:
     """Training batches from a pool made once: the split's clean features and `precomputed_passes` augmented
     passes (each pass a different draw of every clip), shuffled, with fresh SpecAugment masks per element.
 
     Augmenting every clip anew for every step costs more CPU than the model on two cores; a few fixed passes plus
-    random masks keep most of the variety at a fraction of the cost. The pool lives for the process."""
-    from hark.train.pipeline import clip_features_raw
+    random masks keep most of the variety at a fraction of the cost. The pool lives for the process.
 
+    `clean()` gives the split's un-augmented raw features and labels, `online(seed)` one augmented pass; the
+    caller (hark.train.pipeline) passes both, so this module does not import it back."""
     aug = spec.augment
     scale = FEATURE_SCALE if spec.frontend.kind == "microfrontend" else 1.0
     key = (str(ds.data_dir), split, spec.hash)
     if key not in _POOLS:
-        raw, labels = clip_features_raw(ds, split, spec, cache_dir=cache_dir, backend=backend)
+        raw, labels = clean()
         xs, ys = [raw.astype(np.float32)], [labels]
         for p in range(aug.precomputed_passes):
             for x, y in online(aug.seed * 1000 + p + 1):

@@ -13,6 +13,7 @@ from hark.spec import ModelSpec
 from hark.train import inputs
 from hark.train.class_weights import balanced_class_weights
 from hark.train.dry_run import DRY_RUN_BATCHES, dry_run_spec
+from hark.train.heldout import evaluate, heldout_dirs, keras_scorer
 from hark.train.loop import FitResult, compile_model, fit_steps, predict_labels
 from hark.train.metrics import classification_report
 from hark.train.run_folder import RunFolder
@@ -96,8 +97,6 @@ def train(
             test_accuracy = report.accuracy
             run.update_metrics(test=report.to_dict())
         if not dry_run:
-            from hark.train.heldout import evaluate, heldout_dirs, keras_scorer
-
             held = evaluate(spec, keras_scorer(model), heldout_dirs(ds.data_dir))  # type: ignore[attr-defined]
             run.update_metrics(heldout=held)
             if verbose:

@@ -1,0 +1,147 @@
+"""Picking RecognizeCommands settings for a target false-alarm rate, and the stream figures of a tuned model, shared
+by `hark tune`, `hark heldout` and `hark pretrained`.
+
+The model runs once per stream in a host twin (built by `make_twin`, which the CLI layer passes: `hark.twin.Twin`);
+every candidate setting is then a replay of RecognizeCommands over the stored scores (`hark.evaluate.far`). Among
+the settings whose false alarms per hour on the negative streams stay at or under the target, the one detecting the
+most keywords on the keyword streams wins (ties: fewer false alarms, then the higher threshold). The pick is
+cross-checked against the firmware's C RecognizeCommands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hark.evaluate.far import (
+    Operating,
+    Settings,
+    StreamScores,
+    _averages,
+    check_replay,
+    det_curve,
+    load_stream,
+    operating_point,
+    replay,
+    stream_scores,
+)
+from hark.evaluate.plots import timeline_png
+from hark.evaluate.stream_test import Utterance
+from hark.format.metadata import check_entries, decode_blob, embed_metadata, encode_blob, extract_blob, read_metadata
+
+WINDOWS_MS = (300, 500, 750, 1000)
+MIN_COUNTS = (3, 10, 20)
+SUPPRESSIONS_MS = (1000, 1500)
+THRESHOLDS = tuple(float(t) for t in np.round(np.arange(0.40, 0.996, 0.01), 3))
+TARGET_FA = 2.0  # false alarms per hour the shipped models are tuned for
+
+MakeTwin = Callable[[bytes], Any]  # .tflite -> a host twin of it (hark.twin.Twin)
+
+
+class TuneError(RuntimeError):
+    pass
+
+
+def scores_of(tflite: bytes, audio: np.ndarray, make_twin: MakeTwin) -> StreamScores:
+    """The model's int8 scores on every hop of `audio`, from a host twin."""
+    return stream_scores(tflite, audio, make_twin(tflite))
+
+
+def candidates() -> list[Settings]:
+    return [Settings(w, t, s, m) for w in WINDOWS_MS for m in MIN_COUNTS for s in SUPPRESSIONS_MS for t in THRESHOLDS]
+
+
+def pick(
+    negatives: list[StreamScores], keywords: list[tuple[StreamScores, list[Utterance]]], target_fa_per_hour: float,
+    settings: list[Settings] | None = None,
+) -> tuple[Operating, int]:
+    """The best operating point under the target, and how many settings met it."""
+    caches: dict[int, dict] = {}
+    best: Operating | None = None
+    met = 0
+    for s in settings or candidates():
+        op = operating_point(s, negatives, keywords, caches)
+        if op.false_alarms_per_hour > target_fa_per_hour:
+            continue
+        met += 1
+        key = (op.detection_rate, -op.false_alarms_per_hour, s.detection_threshold)
+        if best is None or key > (best.detection_rate, -best.false_alarms_per_hour, best.settings.detection_threshold):
+            best = op
+    if best is None:
+        raise TuneError(f"no setting reaches {target_fa_per_hour} false alarms per hour on these streams")
+    return best, met
+
+
+def write_settings(tflite: bytes, settings: Settings) -> bytes:
+    """The model with its metadata's recognition.* entries replaced (every other entry kept)."""
+    entries = dict(decode_blob(extract_blob(tflite)))
+    entries["recognition.average_window_ms"] = int(settings.average_window_ms)
+    entries["recognition.detection_threshold"] = float(settings.detection_threshold)
+    entries["recognition.suppression_ms"] = int(settings.suppression_ms)
+    entries["recognition.minimum_count"] = int(settings.minimum_count)
+    check_entries(entries)
+    return embed_metadata(tflite, encode_blob(entries))
+
+
+def current_settings(tflite: bytes) -> Settings:
+    e = read_metadata(tflite).entries
+    return Settings(int(e["recognition.average_window_ms"]), float(e["recognition.detection_threshold"]),
+                    int(e["recognition.suppression_ms"]), int(e["recognition.minimum_count"]))  # fmt: skip
+
+
+def tune(
+    tflite: bytes, negative_wavs: Sequence[Path], keyword_wavs: Sequence[Path], target_fa_per_hour: float,
+    make_twin: MakeTwin,
+) -> tuple[bytes, dict[str, Any]]:
+    rate = read_metadata(tflite).sample_rate
+    negatives = [scores_of(tflite, load_stream(p, rate)[0], make_twin) for p in negative_wavs]
+    keywords = []
+    for p in keyword_wavs:
+        audio, truth = load_stream(p, rate)
+        keywords.append((scores_of(tflite, audio, make_twin), truth))
+    before = operating_point(current_settings(tflite), negatives, keywords)
+    best, met = pick(negatives, keywords, target_fa_per_hour)
+    if not all(check_replay(s, best.settings) for s in negatives + [k for k, _ in keywords]):
+        raise TuneError("the replay of RecognizeCommands disagrees with the firmware's C code on the chosen settings")
+    det = det_curve(best.settings, negatives, keywords)
+    report = {
+        "target_false_alarms_per_hour": target_fa_per_hour,
+        "negative_streams": [str(p) for p in negative_wavs], "keyword_streams": [str(p) for p in keyword_wavs],
+        "negative_hours": round(best.negative_hours, 3), "settings_tried": len(candidates()), "settings_met": met,
+        "before": before.to_dict(), "chosen": best.to_dict(), "det": det,
+    }  # fmt: skip
+    return write_settings(tflite, best.settings), report
+
+
+def stream_report(tflite: bytes, streams: Path, prefix: str, make_twin: MakeTwin) -> dict:
+    """False alarms per hour on `streams`/negatives.wav and detections on <prefix>_20db/_10db.wav at the model's own
+    recognition settings, with the DET curve."""
+    rate = read_metadata(tflite).sample_rate
+    negatives = [scores_of(tflite, load_stream(streams / "negatives.wav", rate)[0], make_twin)]
+    keywords = {}
+    for snr in ("20", "10"):
+        audio, truth = load_stream(streams / f"{prefix}_{snr}db.wav", rate)
+        keywords[snr] = (scores_of(tflite, audio, make_twin), truth)
+    settings = current_settings(tflite)
+    out = {"settings": settings.__dict__, "negative_hours": round(negatives[0].duration_s / 3600, 3)}
+    for snr, pair in keywords.items():
+        op = operating_point(settings, negatives, [pair])
+        kw = {f"keyword_stream_{k}": v for k, v in op.keyword_stats.items()}
+        out[f"{snr}db"] = {"false_alarms": op.false_alarms, "false_alarms_per_hour": round(op.false_alarms_per_hour, 3),
+                           "detection_rate": round(op.detection_rate, 4), **kw}  # fmt: skip
+    out["det"] = det_curve(settings, negatives, list(keywords.values()))
+    return out
+
+
+def timeline(tflite: bytes, wav: Path, png: Path, make_twin: MakeTwin, seconds: float = 40.0) -> None:
+    """A PNG of the first `seconds` of `wav`: audio, averaged scores, threshold, detections and truth."""
+    rate = read_metadata(tflite).sample_rate
+    audio, truth = load_stream(wav, rate)
+    s = scores_of(tflite, audio, make_twin)
+    settings = current_settings(tflite)
+    avg = _averages(s, settings.average_window_ms)[0] * s.output_scale
+    timeline_png(audio, s.times_ms, avg, s.labels, settings.detection_threshold, replay(s, settings), truth, png,
+                 sample_rate=rate, title=f"{png.stem}: {wav.name}", seconds=seconds)  # fmt: skip
