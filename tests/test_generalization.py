@@ -100,8 +100,8 @@ def test_streams_hold_no_keyword_and_their_snr(tmp_path: Path) -> None:
 
 
 def test_replay_matches_the_c_recognizer_and_tune_writes_metadata() -> None:
-    from hark.evaluate.tuning import current_settings, pick, write_settings
     from hark.evaluate.far import Settings, StreamScores, check_replay, false_alarms, operating_point, replay
+    from hark.evaluate.tuning import current_settings, pick, write_settings
     from hark.format.metadata import StreamInfo, read_metadata, write_metadata
 
     rng = np.random.default_rng(2)
