@@ -4,6 +4,7 @@
 #include "conv.h"
 #include "dsp.h"
 #include "quant.h"
+#include "requant.h"
 
 /* The taps [*start, *end) of a window whose first tap sits at `origin` that land inside [0, size). */
 static inline void tap_range(int32_t origin, int32_t dil, int32_t taps, int32_t size, int32_t *start, int32_t *end) {
@@ -15,8 +16,97 @@ static inline void tap_range(int32_t origin, int32_t dil, int32_t taps, int32_t 
 }
 
 static inline int8_t requant(const rt_conv_data_t *d, int32_t acc, int32_t oc) {
-  acc = rt_mbqm(acc, d->multiplier[oc * d->mult_step], d->shift[oc * d->mult_step]) + d->output_offset;
+  const int32_t m = d->multiplier[oc * d->mult_step], sh = d->shift[oc * d->mult_step];
+  acc = (d->short_requant ? rt_mbqm_short(acc, m, -sh) : rt_mbqm(acc, m, sh)) + d->output_offset;
   return (int8_t)rt_clamp(acc, d->act_min, d->act_max);
+}
+
+static int prepare(rt_interp_t *rt, rt_node_t *node) {
+  int rc = rt_depthwise_prepare(rt, node);
+  if (rc) return rc;
+  rt_conv_data_t *d = node->data;
+  const rt_tensor_t *bias = rt_input(rt, node, 2);
+  d->short_requant = (!bias || (bias->flags & RT_T_CONST)) &&
+                     rt_mbqm_short_ok(d->shift, d->mult_step ? (uint32_t)d->out_depth : 1u,
+                                      bias ? bias->data : 0, (uint32_t)d->out_depth, (uint32_t)(d->g.k_h * d->g.k_w));
+  return 0;
+}
+
+/* Depth multiplier 1, channels a multiple of 4: four channels per pass, one input word and one filter
+ * word per tap, unpacked into (c, c+2) and (c+1, c+3) lanes. Every parameter lives in a local: the int8
+ * stores could alias the op data, and GCC would reload it after each one. */
+static void dm1(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {
+  const rt_window_t g = d->g;
+  const int32_t depth = d->in_depth, step = (int32_t)d->mult_step, short_rq = d->short_requant;
+  const int32_t zp = d->output_offset, lo = d->act_min, hi = d->act_max, off = d->input_offset;
+  const int32_t off_pair = (int32_t)(((uint32_t)off << 16) | ((uint32_t)off & 0xFFFFu));
+  const int32_t *mult = d->multiplier;
+  const int8_t *shift = d->shift;
+  const int32_t in_row = g.in_w * depth, tap_step = g.dil_w * depth;
+  int8_t *o = out;
+  for (int32_t b = 0; b < g.batches; b++) {
+    const int8_t *in_b = in + b * g.in_h * in_row;
+    for (int32_t oy = 0; oy < g.out_h; oy++) {
+      const int32_t iy0 = oy * g.stride_h - g.pad_h;
+      int32_t fy0, fy1;
+      tap_range(iy0, g.dil_h, g.k_h, g.in_h, &fy0, &fy1);
+      for (int32_t ox = 0; ox < g.out_w; ox++, o += depth) {
+        const int32_t ix0 = ox * g.stride_w - g.pad_w;
+        int32_t fx0, fx1;
+        tap_range(ix0, g.dil_w, g.k_w, g.in_w, &fx0, &fx1);
+        const int32_t nfy = fy1 - fy0, nfx = fx1 - fx0;
+        if (nfy <= 0 || nfx <= 0) {
+          for (int32_t c = 0; c < depth; c++) {
+            int32_t acc = bias ? bias[c] : 0, m = mult[c * step], sh = shift[c * step];
+            acc = short_rq ? rt_mbqm_short(acc, m, -sh) : rt_mbqm(acc, m, sh);
+            o[c] = (int8_t)rt_clamp(acc + zp, lo, hi);
+          }
+          continue;
+        }
+        const int8_t *x0 = in_b + (iy0 + g.dil_h * fy0) * in_row + (ix0 + g.dil_w * fx0) * depth;
+        const int8_t *w0 = filter + (fy0 * g.k_w + fx0) * depth;
+        const int32_t x_skip = g.dil_h * in_row - nfx * tap_step, w_skip = (g.k_w - nfx) * depth;
+        for (int32_t c = 0; c < depth; c += 4) {
+          int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          if (bias) {
+            a0 = bias[c];
+            a1 = bias[c + 1];
+            a2 = bias[c + 2];
+            a3 = bias[c + 3];
+          }
+          const int8_t *px = x0 + c, *pw = w0 + c;
+          for (int32_t fy = nfy; fy > 0; fy--, px += x_skip, pw += w_skip) {
+            for (int32_t fx = nfx; fx > 0; fx--, px += tap_step, pw += depth) {
+              int32_t xw = rt_load32(px), ww = rt_load32(pw);
+              int32_t x02 = RT_SXTAB16(off_pair, xw), x13 = RT_SXTAB16_ROR8(off_pair, xw);
+              int32_t w02 = RT_SXTB16(ww), w13 = RT_SXTB16_ROR8(ww);
+              a0 = RT_SMLABB(x02, w02, a0);
+              a2 = RT_SMLATT(x02, w02, a2);
+              a1 = RT_SMLABB(x13, w13, a1);
+              a3 = RT_SMLATT(x13, w13, a3);
+            }
+          }
+          const int32_t *m = mult + c * step;
+          const int8_t *sh = shift + c * step;
+          if (short_rq) {
+            a0 = rt_mbqm_short(a0, m[0], -sh[0]);
+            a1 = rt_mbqm_short(a1, m[step], -sh[step]);
+            a2 = rt_mbqm_short(a2, m[2 * step], -sh[2 * step]);
+            a3 = rt_mbqm_short(a3, m[3 * step], -sh[3 * step]);
+          } else {
+            a0 = rt_mbqm(a0, m[0], sh[0]);
+            a1 = rt_mbqm(a1, m[step], sh[step]);
+            a2 = rt_mbqm(a2, m[2 * step], sh[2 * step]);
+            a3 = rt_mbqm(a3, m[3 * step], sh[3 * step]);
+          }
+          o[c] = (int8_t)rt_clamp(a0 + zp, lo, hi);
+          o[c + 1] = (int8_t)rt_clamp(a1 + zp, lo, hi);
+          o[c + 2] = (int8_t)rt_clamp(a2 + zp, lo, hi);
+          o[c + 3] = (int8_t)rt_clamp(a3 + zp, lo, hi);
+        }
+      }
+    }
+  }
 }
 
 static int eval(rt_interp_t *rt, rt_node_t *node) {
@@ -32,6 +122,10 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   const int32_t off_pair = (int32_t)(((uint32_t)off << 16) | ((uint32_t)off & 0xFFFFu));
   const int fast_single = in_depth == 1 && (out_depth & 3) == 0;
   const int fast_dm1 = dm == 1 && (in_depth & 3) == 0;
+  if (fast_dm1) {
+    dm1(d, in, filter, bias, out);
+    return 0;
+  }
   const int32_t in_row = g->in_w * in_depth, tap_step = g->dil_w * in_depth;
   const int pair_taps = g->dil_w == 1 && (g->k_w & 3) == 0;
   for (int32_t b = 0; b < g->batches; b++) {
@@ -115,7 +209,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
             o[c + 6] = requant(d, a6, c + 6);
             o[c + 7] = requant(d, a7, c + 7);
           }
-        } else if (fast_single || fast_dm1) {
+        } else if (fast_single) {
           for (int32_t c = 0; c < out_depth; c += 4) {
             int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
             if (bias) {
@@ -128,7 +222,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
               const int8_t *px = in_b + (iy0 + g->dil_h * fy) * in_row + (ix0 + g->dil_w * fx0) * in_depth;
               const int8_t *pw = filter + (fy * g->k_w + fx0) * out_depth + c;
               const int32_t w_step = out_depth;
-              if (fast_single) {
+              {
                 for (int32_t fx = fx0; fx < fx1; fx++) {
                   int32_t x = *px + off;
                   int32_t w = rt_load32(pw);
@@ -137,20 +231,6 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
                   a2 = RT_SMLABT(x, w02, a2);
                   a1 = RT_SMLABB(x, w13, a1);
                   a3 = RT_SMLABT(x, w13, a3);
-                  px += tap_step;
-                  pw += w_step;
-                }
-              } else {
-                px += c;
-                for (int32_t fx = fx0; fx < fx1; fx++) {
-                  int32_t xw = rt_load32(px);
-                  int32_t x02 = RT_SXTAB16(off_pair, xw), x13 = RT_SXTAB16_ROR8(off_pair, xw);
-                  int32_t w = rt_load32(pw);
-                  int32_t w02 = RT_SXTB16(w), w13 = RT_SXTB16_ROR8((w));
-                  a0 = RT_SMLABB(x02, w02, a0);
-                  a2 = RT_SMLATT(x02, w02, a2);
-                  a1 = RT_SMLABB(x13, w13, a1);
-                  a3 = RT_SMLATT(x13, w13, a3);
                   px += tap_step;
                   pw += w_step;
                 }
@@ -183,4 +263,4 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   return 0;
 }
 
-RT_DEFINE_KERNEL(DEPTHWISE_CONV_2D, 4, 0, rt_depthwise_prepare, eval);
+RT_DEFINE_KERNEL(DEPTHWISE_CONV_2D, 4, 0, prepare, eval);
