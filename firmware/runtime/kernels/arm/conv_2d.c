@@ -120,6 +120,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   const int32_t out_depth = d->out_depth, pixels = g->batches * g->out_h * g->out_w;
   const int32_t K = col_len(d), groups = K / 4, step = (int32_t)d->mult_step;
   const int32_t zp = d->output_offset, lo = d->act_min, hi = d->act_max, short_rq = d->short_requant;
+  const int full_range = lo == -128 && hi == 127;
   const int32_t *mult = d->multiplier;
   const int8_t *shift = d->shift;
   int16_t *col = node->scratch;
@@ -155,10 +156,17 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
         a1 = rt_mbqm(a1, m1, sh1);
         b1 = rt_mbqm(b1, m1, sh1);
       }
-      oa[oc] = (int8_t)rt_clamp(a0 + zp, lo, hi);
-      ob[oc] = (int8_t)rt_clamp(b0 + zp, lo, hi);
-      oa[oc2] = (int8_t)rt_clamp(a1 + zp, lo, hi);
-      ob[oc2] = (int8_t)rt_clamp(b1 + zp, lo, hi);
+      if (full_range) {
+        oa[oc] = (int8_t)rt_sat8(a0 + zp);
+        ob[oc] = (int8_t)rt_sat8(b0 + zp);
+        oa[oc2] = (int8_t)rt_sat8(a1 + zp);
+        ob[oc2] = (int8_t)rt_sat8(b1 + zp);
+      } else {
+        oa[oc] = (int8_t)rt_clamp(a0 + zp, lo, hi);
+        ob[oc] = (int8_t)rt_clamp(b0 + zp, lo, hi);
+        oa[oc2] = (int8_t)rt_clamp(a1 + zp, lo, hi);
+        ob[oc2] = (int8_t)rt_clamp(b1 + zp, lo, hi);
+      }
     }
   }
   return 0;

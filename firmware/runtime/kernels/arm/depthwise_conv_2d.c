@@ -29,20 +29,135 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
   d->short_requant = (!bias || (bias->flags & RT_T_CONST)) &&
                      rt_mbqm_short_ok(d->shift, d->mult_step ? (uint32_t)d->out_depth : 1u,
                                       bias ? bias->data : 0, (uint32_t)d->out_depth, (uint32_t)(d->g.k_h * d->g.k_w));
+  if (d->depth_multiplier == 1 && (d->in_depth & 3) == 0)
+    return rt_request_scratch(rt, node, sizeof(int16_t) * (size_t)(d->g.k_h * d->g.k_w) * (size_t)d->in_depth);
   return 0;
 }
 
-/* Depth multiplier 1, channels a multiple of 4: four channels per pass, one input word and one filter
- * word per tap, unpacked into (c, c+2) and (c+1, c+3) lanes. Every parameter lives in a local: the int8
- * stores could alias the op data, and GCC would reload it after each one. */
-static void dm1(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out) {
+/* Depth multiplier 1, channels a multiple of 4 (DS-CNN). At the start of eval the filter is unpacked once
+ * into int16 scratch, per group of four channels all taps in a row: tap t of group g is the word pair
+ * (c, c+2) (c+1, c+3) at ws[(g * taps + t) * 2]. Then per output pixel and group, each tap is one input
+ * word widened with the offset by two SXTAB16, one LDRD of the filter pair and four SMLAxy. The 3x3 window
+ * of a pixel whose taps are all inside is written out, so its filter loads use immediate offsets. Every
+ * parameter lives in a local: the int8 stores could alias the op data. */
+static inline void dm1_store4(int8_t *o, int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *m,
+                              const int8_t *sh, int32_t step, int32_t short_rq, int32_t zp, int32_t lo, int32_t hi) {
+  if (short_rq) {
+    a0 = rt_mbqm_short(a0, m[0], -sh[0]);
+    a1 = rt_mbqm_short(a1, m[step], -sh[step]);
+    a2 = rt_mbqm_short(a2, m[2 * step], -sh[2 * step]);
+    a3 = rt_mbqm_short(a3, m[3 * step], -sh[3 * step]);
+  } else {
+    a0 = rt_mbqm(a0, m[0], sh[0]);
+    a1 = rt_mbqm(a1, m[step], sh[step]);
+    a2 = rt_mbqm(a2, m[2 * step], sh[2 * step]);
+    a3 = rt_mbqm(a3, m[3 * step], sh[3 * step]);
+  }
+  if (lo == -128 && hi == 127) {
+    o[0] = (int8_t)rt_sat8(a0 + zp);
+    o[1] = (int8_t)rt_sat8(a1 + zp);
+    o[2] = (int8_t)rt_sat8(a2 + zp);
+    o[3] = (int8_t)rt_sat8(a3 + zp);
+  } else {
+    o[0] = (int8_t)rt_clamp(a0 + zp, lo, hi);
+    o[1] = (int8_t)rt_clamp(a1 + zp, lo, hi);
+    o[2] = (int8_t)rt_clamp(a2 + zp, lo, hi);
+    o[3] = (int8_t)rt_clamp(a3 + zp, lo, hi);
+  }
+}
+
+/* One tap for one group of four channels; advances the filter pointer past its word pair. */
+static inline void dw_tap(const int8_t *px, int32_t off_pair, const int32_t **pw, int32_t *s0, int32_t *s1,
+                          int32_t *s2, int32_t *s3) {
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+  int32_t x, y, u, v;
+  const int32_t *w = *pw;
+  __asm volatile("ldr %[x], [%[p]]\n\t"
+                 "sxtab16 %[y], %[off], %[x], ror #8\n\t"
+                 "sxtab16 %[x], %[off], %[x]\n\t"
+                 "ldrd %[u], %[v], [%[w]], #8\n\t"
+                 "smlabb %[a0], %[x], %[u], %[a0]\n\t"
+                 "smlatt %[a2], %[x], %[u], %[a2]\n\t"
+                 "smlabb %[a1], %[y], %[v], %[a1]\n\t"
+                 "smlatt %[a3], %[y], %[v], %[a3]\n\t"
+                 : [a0] "+r"(*s0), [a1] "+r"(*s1), [a2] "+r"(*s2), [a3] "+r"(*s3), [w] "+r"(w), [x] "=&r"(x),
+                   [y] "=&r"(y), [u] "=&r"(u), [v] "=&r"(v)
+                 : [p] "r"(px), [off] "r"(off_pair)
+                 : "memory");
+  *pw = w;
+#else
+  int32_t xw = rt_load32(px);
+  int32_t x02 = RT_SXTAB16(off_pair, xw), x13 = RT_SXTAB16_ROR8(off_pair, xw);
+  const int32_t *w = *pw;
+  *s0 = RT_SMLABB(x02, w[0], *s0);
+  *s2 = RT_SMLATT(x02, w[0], *s2);
+  *s1 = RT_SMLABB(x13, w[1], *s1);
+  *s3 = RT_SMLATT(x13, w[1], *s3);
+  *pw = w + 2;
+#endif
+}
+
+/* The nine taps of a 3x3 window that lies inside the input, for one group of four channels. GCC spills
+ * this to the stack (even into VFP registers), so on the M4 it is written out: 8 instructions a tap. */
+static inline void dw3x3(const int8_t *px, int32_t tap_step, int32_t row_step, int32_t off_pair, const int32_t *wg,
+                         int32_t *s0, int32_t *s1, int32_t *s2, int32_t *s3) {
+  int32_t a0 = *s0, a1 = *s1, a2 = *s2, a3 = *s3;
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+  int32_t x, y, u, v;
+  const int8_t *q;
+#define RT_DW_ASM_TAP(load, imm)                \
+  load "sxtab16 %[y], %[off], %[x], ror #8\n\t" \
+       "sxtab16 %[x], %[off], %[x]\n\t"         \
+       "ldrd %[u], %[v], [%[w], #" imm "]\n\t"  \
+       "smlabb %[a0], %[x], %[u], %[a0]\n\t"    \
+       "smlatt %[a2], %[x], %[u], %[a2]\n\t"    \
+       "smlabb %[a1], %[y], %[v], %[a1]\n\t"    \
+       "smlatt %[a3], %[y], %[v], %[a3]\n\t"
+#define RT_DW_ASM_ROW(i0, i1, i2)                                                  \
+  RT_DW_ASM_TAP("ldr %[x], [%[p]]\n\t", i0)                                        \
+  RT_DW_ASM_TAP("ldr %[x], [%[p], %[ts]]\n\t", i1)                                 \
+  RT_DW_ASM_TAP("add %[q], %[p], %[ts], lsl #1\n\tldr %[x], [%[q]]\n\t", i2)       \
+  "add %[p], %[p], %[rs]\n\t"
+  __asm volatile(RT_DW_ASM_ROW("0", "8", "16") RT_DW_ASM_ROW("24", "32", "40") RT_DW_ASM_ROW("48", "56", "64")
+                 : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [p] "+r"(px), [x] "=&r"(x),
+                   [y] "=&r"(y), [u] "=&r"(u), [v] "=&r"(v), [q] "=&r"(q)
+                 : [ts] "r"(tap_step), [rs] "r"(row_step), [off] "r"(off_pair), [w] "r"(wg)
+                 : "memory");
+#undef RT_DW_ASM_ROW
+#undef RT_DW_ASM_TAP
+#else
+  for (int32_t fy = 0; fy < 3; fy++, px += row_step)
+    for (int32_t fx = 0; fx < 3; fx++, wg += 2) {
+      int32_t xw = rt_load32(px + fx * tap_step);
+      int32_t x02 = RT_SXTAB16(off_pair, xw), x13 = RT_SXTAB16_ROR8(off_pair, xw);
+      a0 = RT_SMLABB(x02, wg[0], a0);
+      a2 = RT_SMLATT(x02, wg[0], a2);
+      a1 = RT_SMLABB(x13, wg[1], a1);
+      a3 = RT_SMLATT(x13, wg[1], a3);
+    }
+#endif
+  *s0 = a0;
+  *s1 = a1;
+  *s2 = a2;
+  *s3 = a3;
+}
+
+static void dm1(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out,
+                int32_t *ws) {
   const rt_window_t g = d->g;
   const int32_t depth = d->in_depth, step = (int32_t)d->mult_step, short_rq = d->short_requant;
   const int32_t zp = d->output_offset, lo = d->act_min, hi = d->act_max, off = d->input_offset;
   const int32_t off_pair = (int32_t)(((uint32_t)off << 16) | ((uint32_t)off & 0xFFFFu));
   const int32_t *mult = d->multiplier;
   const int8_t *shift = d->shift;
-  const int32_t in_row = g.in_w * depth, tap_step = g.dil_w * depth;
+  const int32_t taps = g.k_h * g.k_w, in_row = g.in_w * depth, tap_step = g.dil_w * depth;
+  const int three = g.k_h == 3 && g.k_w == 3;
+  for (int32_t c = 0, k = 0; c < depth; c += 4)
+    for (int32_t t = 0; t < taps; t++, k += 2) {
+      int32_t w = rt_load32(filter + t * depth + c);
+      ws[k] = RT_SXTB16(w);
+      ws[k + 1] = RT_SXTB16_ROR8(w);
+    }
   int8_t *o = out;
   for (int32_t b = 0; b < g.batches; b++) {
     const int8_t *in_b = in + b * g.in_h * in_row;
@@ -54,19 +169,15 @@ static void dm1(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter,
         const int32_t ix0 = ox * g.stride_w - g.pad_w;
         int32_t fx0, fx1;
         tap_range(ix0, g.dil_w, g.k_w, g.in_w, &fx0, &fx1);
-        const int32_t nfy = fy1 - fy0, nfx = fx1 - fx0;
-        if (nfy <= 0 || nfx <= 0) {
-          for (int32_t c = 0; c < depth; c++) {
-            int32_t acc = bias ? bias[c] : 0, m = mult[c * step], sh = shift[c * step];
-            acc = short_rq ? rt_mbqm_short(acc, m, -sh) : rt_mbqm(acc, m, sh);
-            o[c] = (int8_t)rt_clamp(acc + zp, lo, hi);
-          }
-          continue;
-        }
+        int32_t nfy = fy1 - fy0, nfx = fx1 - fx0;
+        if (nfy < 0) nfy = 0;
+        if (nfx < 0) nfx = 0;
         const int8_t *x0 = in_b + (iy0 + g.dil_h * fy0) * in_row + (ix0 + g.dil_w * fx0) * depth;
-        const int8_t *w0 = filter + (fy0 * g.k_w + fx0) * depth;
-        const int32_t x_skip = g.dil_h * in_row - nfx * tap_step, w_skip = (g.k_w - nfx) * depth;
-        for (int32_t c = 0; c < depth; c += 4) {
+        const int32_t x_skip = g.dil_h * in_row - nfx * tap_step, w_skip = 2 * (g.k_w - nfx);
+        const int32_t row_step = g.dil_h * in_row;
+        const int32_t *wg = ws + 2 * (fy0 * g.k_w + fx0);
+        const int whole = three && nfy == 3 && nfx == 3;
+        for (int32_t c = 0; c < depth; c += 4, wg += 2 * taps) {
           int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
           if (bias) {
             a0 = bias[c];
@@ -74,35 +185,15 @@ static void dm1(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter,
             a2 = bias[c + 2];
             a3 = bias[c + 3];
           }
-          const int8_t *px = x0 + c, *pw = w0 + c;
-          for (int32_t fy = nfy; fy > 0; fy--, px += x_skip, pw += w_skip) {
-            for (int32_t fx = nfx; fx > 0; fx--, px += tap_step, pw += depth) {
-              int32_t xw = rt_load32(px), ww = rt_load32(pw);
-              int32_t x02 = RT_SXTAB16(off_pair, xw), x13 = RT_SXTAB16_ROR8(off_pair, xw);
-              int32_t w02 = RT_SXTB16(ww), w13 = RT_SXTB16_ROR8(ww);
-              a0 = RT_SMLABB(x02, w02, a0);
-              a2 = RT_SMLATT(x02, w02, a2);
-              a1 = RT_SMLABB(x13, w13, a1);
-              a3 = RT_SMLATT(x13, w13, a3);
-            }
-          }
-          const int32_t *m = mult + c * step;
-          const int8_t *sh = shift + c * step;
-          if (short_rq) {
-            a0 = rt_mbqm_short(a0, m[0], -sh[0]);
-            a1 = rt_mbqm_short(a1, m[step], -sh[step]);
-            a2 = rt_mbqm_short(a2, m[2 * step], -sh[2 * step]);
-            a3 = rt_mbqm_short(a3, m[3 * step], -sh[3 * step]);
+          const int8_t *px = x0 + c;
+          if (whole) {
+            dw3x3(px, tap_step, row_step, off_pair, wg, &a0, &a1, &a2, &a3);
           } else {
-            a0 = rt_mbqm(a0, m[0], sh[0]);
-            a1 = rt_mbqm(a1, m[step], sh[step]);
-            a2 = rt_mbqm(a2, m[2 * step], sh[2 * step]);
-            a3 = rt_mbqm(a3, m[3 * step], sh[3 * step]);
+            const int32_t *pw = wg;
+            for (int32_t fy = nfy; fy > 0; fy--, px += x_skip, pw += w_skip)
+              for (int32_t fx = nfx; fx > 0; fx--, px += tap_step) dw_tap(px, off_pair, &pw, &a0, &a1, &a2, &a3);
           }
-          o[c] = (int8_t)rt_clamp(a0 + zp, lo, hi);
-          o[c + 1] = (int8_t)rt_clamp(a1 + zp, lo, hi);
-          o[c + 2] = (int8_t)rt_clamp(a2 + zp, lo, hi);
-          o[c + 3] = (int8_t)rt_clamp(a3 + zp, lo, hi);
+          dm1_store4(o + c, a0, a1, a2, a3, mult + c * step, shift + c * step, step, short_rq, zp, lo, hi);
         }
       }
     }
@@ -123,7 +214,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   const int fast_single = in_depth == 1 && (out_depth & 3) == 0;
   const int fast_dm1 = dm == 1 && (in_depth & 3) == 0;
   if (fast_dm1) {
-    dm1(d, in, filter, bias, out);
+    dm1(d, in, filter, bias, out, node->scratch);
     return 0;
   }
   const int32_t in_row = g->in_w * in_depth, tap_step = g->dil_w * in_depth;

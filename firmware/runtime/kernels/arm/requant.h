@@ -27,6 +27,16 @@ static inline int32_t rt_smmulr(int32_t a, int32_t b) {
 }
 #endif
 
+/* clamp(v, -128, 127) in one SSAT: the whole activation range of an int8 output whose activation
+ * (none, or a ReLU whose zero point is -128) does not narrow it. */
+static inline int32_t rt_sat8(int32_t v) {
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+  return __ssat(v, 8);
+#else
+  return v < -128 ? -128 : (v > 127 ? 127 : v);
+#endif
+}
+
 /* rt_mbqm(acc, m, -r) for 1 <= r <= 31 and |acc| < 2^30 (see above). */
 static inline int32_t rt_mbqm_short(int32_t acc, int32_t m, int32_t r) {
   int32_t s = rt_smmulr((int32_t)((uint32_t)acc << 1), m);
