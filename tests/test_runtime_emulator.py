@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from runtime_oracle import reference_dir, tflm_interpreter
 
+from hark import paths
 from hark.runtime.emulated import BENCH_MODELS, bench_image, pattern_input, run_bench
 
 pytestmark = pytest.mark.emulator
@@ -45,3 +46,15 @@ def test_board_outputs_match_tflite_micro(name: str) -> None:
     if name == "micro_speech":
         assert run.arena_bytes <= 6788, "TFLM's arena for micro_speech on the same board"
         assert [n for _, n, _ in run.ops] == ["RESHAPE", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "SOFTMAX"]
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_board_dsp_fast_paths_match_tflite_micro(case: int) -> None:
+    # tests/test_runtime.py's fast-path models, frozen: on the host the DSP twins run their C twins of the
+    # assembly, so only the board can hold the assembly to tflite-micro.
+    name = f"dsp_paths_{case}"
+    image = bench_image(name)
+    if not image.is_file():
+        pytest.fail(f"{image} is missing: run ./hark test, which builds the ARM tree before pytest")
+    model = paths.REPO_ROOT / "firmware" / "runtime" / "tests" / "models" / f"{name}.tflite"
+    assert run_bench(image).outputs == _tflm_outputs(model.read_bytes())
