@@ -200,6 +200,105 @@ static void dm1(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter,
   }
 }
 
+/* Four taps (f .. f+3) of one input channel feeding output channels c .. c+3 of a one-channel depthwise
+ * convolution with 8 output channels (micro_speech): taps (f, f+2) and (f+1, f+3) share an input word
+ * (SXTAB16 and SXTAB16 ROR 8), the filter bytes of the same channel at taps f and f+2 are packed into one
+ * halfword pair with PKH, and each SMLAD does two taps. `pw` points at filter[f][c]; rows are 8 bytes. */
+static inline void single8_block(const int8_t *px, const int8_t *pw, int32_t off_pair, int32_t *s0, int32_t *s1,
+                                 int32_t *s2, int32_t *s3) {
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+  int32_t x, y, wa, wc, t, u, p;
+#define RT_S8_HALF(xr, o0, o2)                          \
+  "ldr %[wa], [%[w], #" o0 "]\n\t"                      \
+  "ldr %[wc], [%[w], #" o2 "]\n\t"                      \
+  "sxtb16 %[t], %[wa], ror #8\n\t"                      \
+  "sxtb16 %[wa], %[wa]\n\t"                             \
+  "sxtb16 %[u], %[wc], ror #8\n\t"                      \
+  "sxtb16 %[wc], %[wc]\n\t"                             \
+  "pkhtb %[p], %[wc], %[wa], asr #16\n\t"               \
+  "pkhbt %[wa], %[wa], %[wc], lsl #16\n\t"              \
+  "smlad %[a0], %[" xr "], %[wa], %[a0]\n\t"            \
+  "smlad %[a2], %[" xr "], %[p], %[a2]\n\t"             \
+  "pkhtb %[wc], %[u], %[t], asr #16\n\t"                \
+  "pkhbt %[t], %[t], %[u], lsl #16\n\t"                 \
+  "smlad %[a1], %[" xr "], %[t], %[a1]\n\t"             \
+  "smlad %[a3], %[" xr "], %[wc], %[a3]\n\t"
+  __asm volatile("ldr %[x], [%[px]]\n\t"
+                 "sxtab16 %[y], %[off], %[x], ror #8\n\t"
+                 "sxtab16 %[x], %[off], %[x]\n\t" RT_S8_HALF("x", "0", "16") RT_S8_HALF("y", "8", "24")
+                 : [a0] "+r"(*s0), [a1] "+r"(*s1), [a2] "+r"(*s2), [a3] "+r"(*s3), [x] "=&r"(x), [y] "=&r"(y),
+                   [wa] "=&r"(wa), [wc] "=&r"(wc), [t] "=&r"(t), [u] "=&r"(u), [p] "=&r"(p)
+                 : [px] "r"(px), [w] "r"(pw), [off] "r"(off_pair)
+                 : "memory");
+#undef RT_S8_HALF
+#else
+  int32_t xw = rt_load32(px);
+  int32_t xs[2] = {RT_SXTAB16(off_pair, xw), RT_SXTAB16_ROR8(off_pair, xw)};
+  for (int h = 0; h < 2; h++) {
+    int32_t wa = rt_load32(pw + 8 * h), wc = rt_load32(pw + 8 * h + 16);
+    int32_t a02 = RT_SXTB16(wa), c02 = RT_SXTB16(wc), a13 = RT_SXTB16_ROR8(wa), c13 = RT_SXTB16_ROR8(wc);
+    *s0 = RT_SMLAD(xs[h], rt_pack_lo(a02, c02), *s0);
+    *s2 = RT_SMLAD(xs[h], rt_pack_hi(a02, c02), *s2);
+    *s1 = RT_SMLAD(xs[h], rt_pack_lo(a13, c13), *s1);
+    *s3 = RT_SMLAD(xs[h], rt_pack_hi(a13, c13), *s3);
+  }
+#endif
+}
+
+/* One input channel, 8 output channels (micro_speech's first layer): windows whose rows of taps lie
+ * inside the input take single8_block, four taps at a time; the others one tap at a time. */
+static void single8(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter, const int32_t *bias,
+                    int8_t *out) {
+  const rt_window_t g = d->g;
+  const int32_t step = (int32_t)d->mult_step, short_rq = d->short_requant;
+  const int32_t zp = d->output_offset, lo = d->act_min, hi = d->act_max, off = d->input_offset;
+  const int32_t off_pair = (int32_t)(((uint32_t)off << 16) | ((uint32_t)off & 0xFFFFu));
+  const int32_t *mult = d->multiplier;
+  const int8_t *shift = d->shift;
+  const int blocks = g.dil_w == 1 && (g.k_w & 3) == 0;
+  int8_t *o = out;
+  for (int32_t b = 0; b < g.batches; b++) {
+    const int8_t *in_b = in + b * g.in_h * g.in_w;
+    for (int32_t oy = 0; oy < g.out_h; oy++) {
+      const int32_t iy0 = oy * g.stride_h - g.pad_h;
+      int32_t fy0, fy1;
+      tap_range(iy0, g.dil_h, g.k_h, g.in_h, &fy0, &fy1);
+      for (int32_t ox = 0; ox < g.out_w; ox++, o += 8) {
+        const int32_t ix0 = ox * g.stride_w - g.pad_w;
+        int32_t fx0, fx1;
+        tap_range(ix0, g.dil_w, g.k_w, g.in_w, &fx0, &fx1);
+        const int whole = blocks && fx0 == 0 && fx1 == g.k_w;
+        for (int32_t c = 0; c < 8; c += 4) {
+          int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          if (bias) {
+            a0 = bias[c];
+            a1 = bias[c + 1];
+            a2 = bias[c + 2];
+            a3 = bias[c + 3];
+          }
+          for (int32_t fy = fy0; fy < fy1; fy++) {
+            const int8_t *px = in_b + (iy0 + g.dil_h * fy) * g.in_w + ix0;
+            const int8_t *pw = filter + fy * g.k_w * 8 + c;
+            if (whole) {
+              for (int32_t fx = 0; fx < g.k_w; fx += 4) single8_block(px + fx, pw + 8 * fx, off_pair, &a0, &a1, &a2, &a3);
+              continue;
+            }
+            for (int32_t fx = fx0; fx < fx1; fx++) {
+              int32_t x = px[g.dil_w * fx] + off, w = rt_load32(pw + 8 * fx);
+              int32_t w02 = RT_SXTB16(w), w13 = RT_SXTB16_ROR8(w);
+              a0 = RT_SMLABB(x, w02, a0);
+              a2 = RT_SMLABT(x, w02, a2);
+              a1 = RT_SMLABB(x, w13, a1);
+              a3 = RT_SMLABT(x, w13, a3);
+            }
+          }
+          dm1_store4(o + c, a0, a1, a2, a3, mult + c * step, shift + c * step, step, short_rq, zp, lo, hi);
+        }
+      }
+    }
+  }
+}
+
 static int eval(rt_interp_t *rt, rt_node_t *node) {
   const rt_conv_data_t *d = node->data;
   const rt_window_t *g = &d->g;
@@ -215,6 +314,10 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   const int fast_dm1 = dm == 1 && (in_depth & 3) == 0;
   if (fast_dm1) {
     dm1(d, in, filter, bias, out, node->scratch);
+    return 0;
+  }
+  if (in_depth == 1 && out_depth == 8) {
+    single8(d, in, filter, bias, out);
     return 0;
   }
   const int32_t in_row = g->in_w * in_depth, tap_step = g->dil_w * in_depth;
