@@ -25,11 +25,12 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
                      rt_mbqm_short_ok(d->shift, d->mult_step ? (uint32_t)d->out_depth : 1u,
                                       bias ? bias->data : 0, (uint32_t)d->out_depth, (uint32_t)col_len(d));
   if (d->groups != 1) return 0;
-  return rt_request_scratch(rt, node, sizeof(int16_t) * 2u * (size_t)col_len(d) + 8u);
+  return rt_request_scratch(rt, node, sizeof(int16_t) * 4u * (size_t)col_len(d) + 8u);
 }
 
 /* Writes output pixel p's receptive field as column `which` (0: A, 1: B) of the interleaved scratch. */
-static void gather(const rt_conv_data_t *d, const int8_t *in, int32_t p, int16_t *col, int32_t which) {
+static void gather(const rt_conv_data_t *d, const int8_t *in, int32_t p, int16_t *col, int32_t which,
+                   int32_t ncols) {
   const rt_window_t *g = &d->g;
   const int32_t ox = p % g->out_w, t = p / g->out_w, oy = t % g->out_h, b = t / g->out_h;
   const int32_t iy0 = oy * g->stride_h - g->pad_h, ix0 = ox * g->stride_w - g->pad_w;
@@ -37,19 +38,34 @@ static void gather(const rt_conv_data_t *d, const int8_t *in, int32_t p, int16_t
   const int32_t off_pair = (int32_t)(((uint32_t)off << 16) | ((uint32_t)off & 0xFFFFu));
   const int32_t K = col_len(d), groups = K / 4;
   const int8_t *in_b = in + b * g->in_h * g->in_w * depth;
-  const int rows_whole = (row_len & 3) == 0 && g->dil_w == 1 && ix0 >= 0 && ix0 + g->k_w <= g->in_w;
+  /* Rows of four-value groups are widened a word at a time. A row partly outside the input is first
+   * copied with the input's zero point in the outside taps, which the offset turns into the 0 the
+   * reference's skipped taps amount to. */
+  const int cols_in = ix0 >= 0 && ix0 + g->k_w <= g->in_w;
+  const int rows_whole = (row_len & 3) == 0 && g->dil_w == 1 && (cols_in || row_len <= 64);
+  int8_t padded[64];
+  const int32_t gs = 2 * ncols; /* words per group of four values */
   int32_t *cw = (int32_t *)(void *)col + 2 * which;
   for (int32_t fy = 0; fy < g->k_h; fy++) {
     const int32_t iy = iy0 + g->dil_h * fy;
     const int row_in = iy >= 0 && iy < g->in_h;
     if (rows_whole) {
-      int32_t *dst = cw + fy * row_len, *end = dst + row_len;
+      int32_t *dst = cw + fy * (row_len / 4) * gs, *end = dst + (row_len / 4) * gs;
       if (!row_in) {
-        for (; dst < end; dst += 4) dst[0] = dst[1] = 0;
+        for (; dst < end; dst += gs) dst[0] = dst[1] = 0;
         continue;
       }
-      const int8_t *src = in_b + (iy * g->in_w + ix0) * depth;
-      for (; dst < end; dst += 4, src += 4) {
+      const int8_t *row = in_b + iy * g->in_w * depth, *src = padded;
+      if (cols_in) {
+        src = row + ix0 * depth;
+      } else {
+        for (int32_t fx = 0; fx < g->k_w; fx++) {
+          const int32_t ix = ix0 + fx;
+          for (int32_t c = 0; c < depth; c++)
+            padded[fx * depth + c] = (int8_t)(ix >= 0 && ix < g->in_w ? row[ix * depth + c] : -off);
+        }
+      }
+      for (; dst < end; dst += gs, src += 4) {
         int32_t v = rt_load32(src);
         dst[0] = RT_SXTAB16(off_pair, v);
         dst[1] = RT_SXTAB16_ROR8(off_pair, v);
@@ -61,8 +77,8 @@ static void gather(const rt_conv_data_t *d, const int8_t *in, int32_t p, int16_t
       const int inside = row_in && ix >= 0 && ix < g->in_w;
       const int8_t *x = in_b + (iy * g->in_w + ix) * depth;
       for (int32_t c = 0, k = (fy * g->k_w + fx) * depth; c < depth; c++, k++) {
-        int32_t pos = k < groups * 4 ? ((k >> 2) * 4 + 2 * which + (k & 1)) * 2 + ((k >> 1) & 1)
-                                     : groups * 8 + (k - groups * 4) * 2 + which;
+        int32_t pos = k < groups * 4 ? ((k >> 2) * gs + 2 * which + (k & 1)) * 2 + ((k >> 1) & 1)
+                                     : groups * 2 * gs + (k - groups * 4) * ncols + which;
         col[pos] = (int16_t)(inside ? x[c] + off : 0);
       }
     }
@@ -105,113 +121,94 @@ static void grouped(const rt_conv_data_t *d, const int8_t *in, const int8_t *fil
 }
 
 #if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
-/* The whole row of output channel pairs for two pixels, written out for the M4: GCC spills around the
- * 14-register inner loop and reloads every parameter per pair (about 110 instructions a pair against 70
- * here). Preconditions (checked by the caller): an even number of groups >= 2 and no tail, a bias, one
- * multiplier per channel, rt_mbqm_short exact, the full int8 output range, an even number of channels. */
+/* Every output channel of four pixels, written out for the M4. The four columns are interleaved per group
+ * of four values (A02 A13 B02 B13 C02 C13 D02 D13), so one filter word, unpacked once, serves four pixels:
+ * per group 1 LDR, 2 SXTB16, 2 LDM and 8 SMLAD do 16 MACs, and each channel's multiplier and shift are
+ * loaded once for its four outputs. GCC spills this loop; here it runs in the 13 registers it needs.
+ * Preconditions (the caller's): an even number of groups >= 2 and no tail, a bias, one multiplier per
+ * channel, rt_mbqm_short exact, the full int8 output range. */
 typedef struct {
-  const int32_t *col, *col_end; /* offsets 0, 4 */
-  const int8_t *wa;              /* 8: filter row of the pair's first channel */
-  int32_t K;                     /* 12 */
-  const int32_t *bias, *mult;    /* 16, 20 */
-  const int8_t *shift;           /* 24 */
-  int32_t zp;                    /* 28 */
-  int8_t *oa, *ob;               /* 32, 36 */
-  int32_t pairs;                 /* 40 */
-} rt_pw_ctx_t;
+  const int32_t *col, *col_end; /* 0, 4 */
+  const int8_t *w;               /* 8: filter row of the current channel */
+  const int32_t *bias, *mult;    /* 12, 16: at the current channel */
+  const int8_t *shift;           /* 20 */
+  int32_t zp;                    /* 24 */
+  int8_t *o[4];                  /* 28..40: the four pixels' outputs */
+  int32_t oc, channels;          /* 44, 48 */
+} rt_quad_ctx_t;
 
-#define RT_PW_GROUP                 \
+#define RT_QUAD_GROUP                 \
+  "ldr r12, [r5], #4\n\t"             \
+  "sxtb16 lr, r12\n\t"                \
+  "sxtb16 r12, r12, ror #8\n\t"       \
   "ldmia r4!, {r8, r9, r10, r11}\n\t" \
-  "ldr r12, [r5], #4\n\t"           \
-  "sxtb16 lr, r12\n\t"              \
-  "sxtb16 r12, r12, ror #8\n\t"     \
-  "smlad r0, r8, lr, r0\n\t"        \
-  "smlad r2, r10, lr, r2\n\t"       \
-  "smlad r0, r9, r12, r0\n\t"       \
-  "smlad r2, r11, r12, r2\n\t"      \
-  "ldr r12, [r6], #4\n\t"           \
-  "sxtb16 lr, r12\n\t"              \
-  "sxtb16 r12, r12, ror #8\n\t"     \
-  "smlad r1, r8, lr, r1\n\t"        \
-  "smlad r3, r10, lr, r3\n\t"       \
-  "smlad r1, r9, r12, r1\n\t"       \
+  "smlad r0, r8, lr, r0\n\t"          \
+  "smlad r0, r9, r12, r0\n\t"         \
+  "smlad r1, r10, lr, r1\n\t"         \
+  "smlad r1, r11, r12, r1\n\t"        \
+  "ldmia r4!, {r8, r9, r10, r11}\n\t" \
+  "smlad r2, r8, lr, r2\n\t"          \
+  "smlad r2, r9, r12, r2\n\t"         \
+  "smlad r3, r10, lr, r3\n\t"         \
   "smlad r3, r11, r12, r3\n\t"
-/* acc register, multiplier, rnd, r, zp -> r4 */
-#define RT_PW_REQUANT(acc, m)       \
-  "lsl " acc ", " acc ", #1\n\t"    \
-  "smmulr " acc ", " acc ", " m "\n\t" \
-  "add r4, " acc ", r5\n\t"         \
-  "sub r4, r4, " acc ", lsr #31\n\t"
+/* acc -> requantized, with r8 = multiplier, r9 = r, r10 = rnd, r11 = zp; r12 scratch */
+#define RT_QUAD_RQ(a)                   \
+  "lsl " a ", " a ", #1\n\t"            \
+  "smmulr " a ", " a ", r8\n\t"         \
+  "add r12, " a ", r10\n\t"             \
+  "sub r12, r12, " a ", lsr #31\n\t"    \
+  "asr " a ", r12, r9\n\t"              \
+  "add " a ", " a ", r11\n\t"           \
+  "ssat " a ", #8, " a "\n\t"
 
-__attribute__((naked)) static void pw_pairs(rt_pw_ctx_t *ctx) {
+__attribute__((naked)) static void conv_quad(rt_quad_ctx_t *ctx) {
   (void)ctx;
   __asm volatile(
       "push {r4-r11, lr}\n\t"
       "push {r0}\n\t"
       "1:\n\t"
-      "ldr r12, [sp]\n\t"
-      "ldr r5, [r12, #8]\n\t"
-      "ldr r6, [r12, #12]\n\t"
-      "add r6, r5, r6\n\t"
-      "ldr lr, [r12, #16]\n\t"
-      "ldrd r0, r1, [lr], #8\n\t"
-      "str lr, [r12, #16]\n\t"
+      "ldr r6, [sp]\n\t"
+      "ldr lr, [r6, #12]\n\t"
+      "ldr r0, [lr], #4\n\t"
+      "str lr, [r6, #12]\n\t"
+      "mov r1, r0\n\t"
       "mov r2, r0\n\t"
-      "mov r3, r1\n\t"
-      "ldrd r4, r7, [r12]\n\t"
-      "2:\n\t" RT_PW_GROUP RT_PW_GROUP
+      "mov r3, r0\n\t"
+      "ldrd r4, r7, [r6]\n\t"
+      "ldr r5, [r6, #8]\n\t"
+      "2:\n\t" RT_QUAD_GROUP RT_QUAD_GROUP
       "cmp r4, r7\n\t"
       "bne 2b\n\t"
-      "ldr r12, [sp]\n\t"
-      "str r6, [r12, #8]\n\t"
-      "ldr lr, [r12, #20]\n\t"
-      "ldrd r8, r9, [lr], #8\n\t"
-      "str lr, [r12, #20]\n\t"
-      "ldr lr, [r12, #24]\n\t"
-      "ldrsb r10, [lr], #1\n\t"
-      "ldrsb r11, [lr], #1\n\t"
-      "str lr, [r12, #24]\n\t"
-      "ldr r7, [r12, #28]\n\t"
-      "ldrd lr, r6, [r12, #32]\n\t"
-      /* first channel: rnd = 1 << (r - 1) = 1 << ~shift, r = -shift */
-      "mov r4, #1\n\t"
-      "mvn r5, r10\n\t"
-      "lsl r5, r4, r5\n\t"
-      "rsb r10, r10, #0\n\t" RT_PW_REQUANT("r0", "r8")
-      "asr r4, r4, r10\n\t"
-      "add r4, r4, r7\n\t"
-      "ssat r4, #8, r4\n\t"
-      "strb r4, [lr]\n\t" RT_PW_REQUANT("r2", "r8")
-      "asr r4, r4, r10\n\t"
-      "add r4, r4, r7\n\t"
-      "ssat r4, #8, r4\n\t"
-      "strb r4, [r6]\n\t"
-      /* second channel */
-      "mov r4, #1\n\t"
-      "mvn r5, r11\n\t"
-      "lsl r5, r4, r5\n\t"
-      "rsb r11, r11, #0\n\t" RT_PW_REQUANT("r1", "r9")
-      "asr r4, r4, r11\n\t"
-      "add r4, r4, r7\n\t"
-      "ssat r4, #8, r4\n\t"
-      "strb r4, [lr, #1]\n\t" RT_PW_REQUANT("r3", "r9")
-      "asr r4, r4, r11\n\t"
-      "add r4, r4, r7\n\t"
-      "ssat r4, #8, r4\n\t"
-      "strb r4, [r6, #1]\n\t"
-      "add lr, lr, #2\n\t"
-      "add r6, r6, #2\n\t"
-      "strd lr, r6, [r12, #32]\n\t"
-      "ldr r4, [r12, #40]\n\t"
-      "subs r4, r4, #1\n\t"
-      "str r4, [r12, #40]\n\t"
+      "ldr r6, [sp]\n\t"
+      "str r5, [r6, #8]\n\t"
+      "ldr lr, [r6, #16]\n\t"
+      "ldr r8, [lr], #4\n\t"
+      "str lr, [r6, #16]\n\t"
+      "ldr lr, [r6, #20]\n\t"
+      "ldrsb r9, [lr], #1\n\t"
+      "str lr, [r6, #20]\n\t"
+      "mvn r10, r9\n\t"
+      "mov r11, #1\n\t"
+      "lsl r10, r11, r10\n\t"
+      "rsb r9, r9, #0\n\t"
+      "ldr r11, [r6, #24]\n\t" RT_QUAD_RQ("r0") RT_QUAD_RQ("r1") RT_QUAD_RQ("r2") RT_QUAD_RQ("r3")
+      "add lr, r6, #28\n\t"
+      "ldmia lr, {r4, r5, r7, r8}\n\t"
+      "ldrd r9, r10, [r6, #44]\n\t"
+      "strb r0, [r4, r9]\n\t"
+      "strb r1, [r5, r9]\n\t"
+      "strb r2, [r7, r9]\n\t"
+      "strb r3, [r8, r9]\n\t"
+      "add r9, r9, #1\n\t"
+      "str r9, [r6, #44]\n\t"
+      "cmp r9, r10\n\t"
       "bne 1b\n\t"
       "add sp, sp, #4\n\t"
       "pop {r4-r11, pc}\n\t");
 }
-#undef RT_PW_GROUP
-#undef RT_PW_REQUANT
-#define RT_HAVE_PW_PAIRS 1
+#undef RT_QUAD_GROUP
+#undef RT_QUAD_RQ
+#define RT_HAVE_CONV_QUAD 1
 #endif
 
 static int eval(rt_interp_t *rt, rt_node_t *node) {
@@ -235,24 +232,30 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   const int8_t *shift = d->shift;
   int16_t *col = node->scratch;
   const int16_t *tail = col + 8 * groups;
-#ifdef RT_HAVE_PW_PAIRS
-  const int written_out = groups >= 2 && (groups & 1) == 0 && K == 4 * groups && bias && step == 1 && short_rq &&
-                          full_range && (out_depth & 1) == 0;
+#ifdef RT_HAVE_CONV_QUAD
+  if (groups >= 2 && (groups & 1) == 0 && K == 4 * groups && bias && step == 1 && short_rq && full_range) {
+    for (int32_t p = 0; p < pixels; p += 4) {
+      /* Past the last pixel, the last one again: its bytes are written more than once, all equal. */
+      int32_t px[4];
+      for (int32_t j = 0; j < 4; j++) {
+        px[j] = p + j < pixels ? p + j : pixels - 1;
+        gather(d, in, px[j], col, j, 4);
+      }
+      const int32_t *cw = (const int32_t *)(const void *)col;
+      rt_quad_ctx_t ctx = {cw, cw + 8 * groups, filter, bias, mult, shift, zp,
+                           {out + px[0] * out_depth, out + px[1] * out_depth, out + px[2] * out_depth,
+                            out + px[3] * out_depth}, 0, out_depth};
+      conv_quad(&ctx);
+    }
+    return 0;
+  }
 #endif
   for (int32_t p = 0; p < pixels; p += 2) {
     /* An odd last pixel is computed twice (as A and B); both write the same bytes. */
     const int32_t q = p + 1 < pixels ? p + 1 : p;
-    gather(d, in, p, col, 0);
-    gather(d, in, q, col, 1);
+    gather(d, in, p, col, 0, 2);
+    gather(d, in, q, col, 1, 2);
     int8_t *oa = out + p * out_depth, *ob = out + q * out_depth;
-#ifdef RT_HAVE_PW_PAIRS
-    if (written_out) {
-      const int32_t *cw = (const int32_t *)(const void *)col;
-      rt_pw_ctx_t ctx = {cw, cw + 4 * groups, filter, K, bias, mult, shift, zp, oa, ob, out_depth / 2};
-      pw_pairs(&ctx);
-      continue;
-    }
-#endif
     for (int32_t oc = 0; oc < out_depth; oc += 2) {
       const int32_t oc2 = oc + 1 < out_depth ? oc + 1 : oc; /* an odd last channel twice, too */
       const int8_t *wa = filter + oc * K, *wb = filter + oc2 * K;
