@@ -43,6 +43,16 @@ static inline int32_t rt_mbqm_short(int32_t acc, int32_t m, int32_t r) {
   return (s + (int32_t)(1u << (r - 1)) - (int32_t)((uint32_t)s >> 31)) >> r;
 }
 
+/* rt_mbqm(acc, m, -r) for every acc, 0 <= m < 2^31 and 1 <= r <= 31, with no precondition on the node:
+ * s = (acc m + 2^30) >> 31 and RoundingDivideByPOT's (s + 2^(r-1) - (s < 0)) >> r nest into one shift
+ * of a 64-bit sum, floor(floor(q / 2^31) + c) / 2^r) = floor((q + c 2^31) / 2^(31+r)), and s < 0 exactly
+ * when q = acc m + 2^30 < 0. Nothing overflows: |q| < 2^62 + 2^30 and c 2^31 <= 2^61. */
+static inline int32_t rt_mbqm_right(int32_t acc, int32_t m, int32_t r) {
+  int64_t q = (int64_t)acc * m + ((int64_t)1 << 30);
+  q += ((int64_t)1 << (30 + r)) - (q < 0 ? ((int64_t)1 << 31) : 0);
+  return (int32_t)(q >> 32) >> (r - 1);
+}
+
 /* Whether rt_mbqm_short is exact for a node: its `n_shift` shifts, its bias (NULL: none, `n_bias`
  * values) and the number of int8 products summed into each accumulator. */
 static inline int rt_mbqm_short_ok(const int8_t *shift, uint32_t n_shift, const int32_t *bias, uint32_t n_bias,
