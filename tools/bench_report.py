@@ -23,8 +23,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hark.export.model_info import model_info
-from hark.runtime.emulated import BENCH_MODELS
+from hark.device.runtime_bench import BENCH_MODELS
+from hark.format.tflite import model_info
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
