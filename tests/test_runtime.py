@@ -345,7 +345,8 @@ def test_float_io_quantize_dequantize_bit_exact() -> None:
 def _dsp_path_model(case: int):  # noqa: ANN202
     """Layers shaped like DS-CNN's and micro_speech's: 1x1 pointwise over an odd pixel count and odd channel
     counts, a first layer whose kernel rows hold four values, depthwise 3x3 and 3x1 with channels a multiple
-    of four, and a one-channel depthwise with a channel multiplier of 8 and 8-wide taps."""
+    of four, average pooling over twelve channels, and a one-channel depthwise with a channel multiplier of 8
+    and 8-wide taps."""
     import keras
 
     shapes = [(9, 5, 1), (7, 6, 1), (12, 10, 1)]
@@ -354,6 +355,7 @@ def _dsp_path_model(case: int):  # noqa: ANN202
         x = keras.layers.Conv2D(16, (5, 4), strides=(2, 2), padding="same", activation="relu")(inp)
         x = keras.layers.DepthwiseConv2D((3, 3), padding="same", activation="relu")(x)
         x = keras.layers.Conv2D(12, 1, activation="relu")(x)
+        x = keras.layers.AveragePooling2D((2, 2), strides=1, padding="same")(x)
         x = keras.layers.DepthwiseConv2D((3, 1), strides=(2, 1), padding="valid")(x)
         x = keras.layers.Conv2D(7, 1)(x)
     elif case == 1:
