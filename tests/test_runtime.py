@@ -301,18 +301,21 @@ def test_logistic_and_tanh_bit_exact(activation: str) -> None:
         _compare(model, 150, seed=int(gain * 10))
 
 
-@pytest.mark.parametrize("keepdims", [False, True])
-def test_mean_bit_exact(keepdims: bool) -> None:
+@pytest.mark.parametrize("case", ["global", "keepdims", "long"])
+def test_mean_bit_exact(case: str) -> None:
+    """Global pooling takes the DSP twin's row sums (6 channels: four per load plus a tail); "long" sums
+    more than 255 rows (the int16 lanes are flushed); keepdims over the middle axis takes the general loop."""
     import keras
 
-    rng = np.random.default_rng(4000 + keepdims)
-    inp = keras.Input((7, 5, 3), batch_size=1)
-    x = keras.layers.Conv2D(6, 3, padding="same")(inp)
-    if keepdims:
+    rng = np.random.default_rng(4000 + len(case))
+    shape = (20, 16, 3) if case == "long" else (7, 5, 3)
+    inp = keras.Input(shape, batch_size=1)
+    x = keras.layers.Conv2D(10 if case == "long" else 6, 3, padding="same")(inp)
+    if case == "keepdims":
         x = keras.layers.Lambda(lambda t: keras.ops.mean(t, axis=2, keepdims=True))(x)
     else:
         x = keras.layers.GlobalAveragePooling2D()(x)
-    model = convert_int8(keras.Model(inp, x), (7, 5, 3), rng)
+    model = convert_int8(keras.Model(inp, x), shape, rng)
     assert Interpreter(model).op_names[-1] == "MEAN"  # the op's own output is compared
     _compare(model, 200, seed=5)
 

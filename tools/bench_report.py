@@ -12,6 +12,7 @@ Needs the ARM build and the host build (see ./hark's build()):
 
     .venv/bin/python tools/bench_report.py            # rewrites docs/performance.md
     .venv/bin/python tools/bench_report.py --print    # prints the blocks instead
+    .venv/bin/python tools/bench_report.py --stream-model runs/x/export/ds_cnn.tflite  # + the per-hop block
 """
 
 from __future__ import annotations
@@ -115,6 +116,19 @@ def frontend_block(fe: dict) -> str:
     ])  # fmt: skip
 
 
+def stream_block(hop: dict) -> str:
+    stages = hop["median_per_stage"]
+    return "\n".join([
+        "| model | stream mode | frontend | inference | recognize | per hop | CPU at 80 MHz (estimate) |",
+        "|---|---|---:|---:|---:|---:|---:|",
+        f"| {hop['model']} | {hop['stream_mode']} | {stages['frontend']:,} | **{stages['inference']:,}** | "
+        f"{stages['recognize']:,} | {hop['steady_per_hop']:,} | {hop['cpu_load_pct_at_clock']} % |",
+        "",
+        f"Median instructions per 20 ms hop over {hop['hops']} hops of noise on the emulated board "
+        f"(tools/bench_device_hop.py); arena {hop['arena_used_bytes']:,} B, model {hop['model_bytes']:,} B.",
+    ])  # fmt: skip
+
+
 def provenance_block() -> str:
     commit = first_line(["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"])
     dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
@@ -137,6 +151,7 @@ def replace_block(text: str, name: str, body: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--print", action="store_true", help="print the blocks instead of rewriting the page")
+    parser.add_argument("--stream-model", type=Path, help="a streaming export: also rewrites the per-hop block")
     args = parser.parse_args()
     from hark import paths
 
@@ -149,6 +164,8 @@ def main() -> None:
         "per_op": per_op_block(runtime, ref),
         "provenance": provenance_block(),
     }
+    if args.stream_model:
+        blocks["stream"] = stream_block(run_json("bench_device_hop.py", str(args.stream_model), "--seconds", "1.5"))
     if args.print:
         for name, body in blocks.items():
             print(f"## {name}\n{body}\n")
