@@ -232,9 +232,13 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   const int8_t *shift = d->shift;
   int16_t *col = node->scratch;
   const int16_t *tail = col + 8 * groups;
+  int32_t done_pixels = 0;
 #ifdef RT_HAVE_CONV_QUAD
   if (groups >= 2 && (groups & 1) == 0 && K == 4 * groups && bias && step == 1 && short_rq && full_range) {
-    for (int32_t p = 0; p < pixels; p += 4) {
+    /* One or two pixels past the last whole quad take the pair product below: a padded quad would compute
+     * four pixels for them (the streaming ds_cnn's five-pixel rows: 8 computed for 5). Three take a quad. */
+    const int32_t rest = pixels & 3, quads_end = rest == 1 || rest == 2 ? pixels - rest : pixels;
+    for (int32_t p = 0; p < quads_end; p += 4) {
       /* Past the last pixel, the last one again: its bytes are written more than once, all equal. */
       int32_t px[4];
       for (int32_t j = 0; j < 4; j++) {
@@ -247,10 +251,10 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
                             out + px[3] * out_depth}, 0, out_depth};
       conv_quad(&ctx);
     }
-    return 0;
+    done_pixels = quads_end;
   }
 #endif
-  for (int32_t p = 0; p < pixels; p += 2) {
+  for (int32_t p = done_pixels; p < pixels; p += 2) {
     /* An odd last pixel is computed twice (as A and B); both write the same bytes. */
     const int32_t q = p + 1 < pixels ? p + 1 : p;
     gather(d, in, p, col, 0, 2);
