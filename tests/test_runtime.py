@@ -301,18 +301,21 @@ def test_logistic_and_tanh_bit_exact(activation: str) -> None:
         _compare(model, 150, seed=int(gain * 10))
 
 
-@pytest.mark.parametrize("keepdims", [False, True])
-def test_mean_bit_exact(keepdims: bool) -> None:
+@pytest.mark.parametrize("case", ["global", "keepdims", "long"])
+def test_mean_bit_exact(case: str) -> None:
+    """Global pooling takes the DSP twin's row sums (6 channels: four per load plus a tail); "long" sums
+    more than 255 rows (the int16 lanes are flushed); keepdims over the middle axis takes the general loop."""
     import keras
 
-    rng = np.random.default_rng(4000 + keepdims)
-    inp = keras.Input((7, 5, 3), batch_size=1)
-    x = keras.layers.Conv2D(6, 3, padding="same")(inp)
-    if keepdims:
+    rng = np.random.default_rng(4000 + len(case))
+    shape = (20, 16, 3) if case == "long" else (7, 5, 3)
+    inp = keras.Input(shape, batch_size=1)
+    x = keras.layers.Conv2D(10 if case == "long" else 6, 3, padding="same")(inp)
+    if case == "keepdims":
         x = keras.layers.Lambda(lambda t: keras.ops.mean(t, axis=2, keepdims=True))(x)
     else:
         x = keras.layers.GlobalAveragePooling2D()(x)
-    model = convert_int8(keras.Model(inp, x), (7, 5, 3), rng)
+    model = convert_int8(keras.Model(inp, x), shape, rng)
     assert Interpreter(model).op_names[-1] == "MEAN"  # the op's own output is compared
     _compare(model, 200, seed=5)
 
@@ -337,3 +340,43 @@ def test_float_io_quantize_dequantize_bit_exact() -> None:
             it.set_input(0, x)
             it.invoke()
             assert it.get_output(0).tobytes() == want.tobytes()
+
+
+# ---- the DSP twins' fast paths (kernels/arm/*.c), each shape chosen to take one of them ----------------
+
+
+def _dsp_path_model(case: int):  # noqa: ANN202
+    """Layers shaped like DS-CNN's and micro_speech's: 1x1 pointwise over an odd pixel count and odd channel
+    counts, a first layer whose kernel rows hold four values, depthwise 3x3 and 3x1 with channels a multiple
+    of four, average pooling over twelve channels, and a one-channel depthwise with a channel multiplier of 8
+    and 8-wide taps."""
+    import keras
+
+    shapes = [(9, 5, 1), (7, 6, 1), (12, 10, 1)]
+    inp = keras.Input(shapes[case], batch_size=1)
+    if case == 0:
+        x = keras.layers.Conv2D(16, (5, 4), strides=(2, 2), padding="same", activation="relu")(inp)
+        x = keras.layers.DepthwiseConv2D((3, 3), padding="same", activation="relu")(x)
+        x = keras.layers.Conv2D(12, 1, activation="relu")(x)
+        x = keras.layers.AveragePooling2D((2, 2), strides=1, padding="same")(x)
+        x = keras.layers.DepthwiseConv2D((3, 1), strides=(2, 1), padding="valid")(x)
+        x = keras.layers.Conv2D(7, 1)(x)
+    elif case == 1:
+        x = keras.layers.Conv2D(8, (3, 4), padding="valid", use_bias=False)(inp)
+        x = keras.layers.DepthwiseConv2D((3, 3), padding="same", dilation_rate=(1, 2), activation="relu6")(x)
+        x = keras.layers.Conv2D(9, 1, strides=(2, 1), activation="relu")(x)
+        x = keras.layers.Conv2D(5, (2, 2), padding="same")(x)
+    else:
+        x = keras.layers.DepthwiseConv2D((5, 8), strides=(2, 2), padding="same", depth_multiplier=8,
+                                         activation="relu")(inp)  # fmt: skip
+        x = keras.layers.Conv2D(4, 1)(x)
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dense(6)(x)
+    return keras.Model(inp, x), shapes[case]
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_dsp_fast_paths_bit_exact(case: int) -> None:
+    rng = np.random.default_rng(3000 + case)
+    model, shape = _dsp_path_model(case)
+    assert _compare(convert_int8(model, shape, rng), 80, seed=case) == 80

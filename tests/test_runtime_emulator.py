@@ -8,9 +8,19 @@ import numpy as np
 import pytest
 from runtime_oracle import reference_dir, tflm_interpreter
 
+from hark import paths
 from hark.device.runtime_bench import BENCH_MODELS, bench_image, pattern_input, run_bench
 
 pytestmark = pytest.mark.emulator
+
+# Instructions per invoke of each benchmark image (DSP kernels, -O2), held 2 % above issue 13's result:
+# counts under -icount are exact, so a kernel change that costs more than this fails here, not in a benchmark.
+# Lower these when a kernel gets faster (tools/bench_report.py prints the new counts).
+INSTRUCTION_CEILING = {
+    "micro_speech": round(1_147_970 * 1.02),
+    "keyword_scrambled": round(98_480 * 1.02),
+    "ds_cnn": round(4_443_244 * 1.02),
+}
 
 
 def _tflm_outputs(model: bytes) -> list[bytes]:
@@ -33,6 +43,19 @@ def test_board_outputs_match_tflite_micro(name: str) -> None:
     # The profiler saw every op once, and the ops add up to about the whole invoke (the hooks cost a little).
     assert [i for i, _, _ in run.ops] == list(range(len(run.ops)))
     assert 0.97 < sum(d for _, _, d in run.ops) / run.invoke_instructions < 1.03
+    assert run.invoke_instructions <= INSTRUCTION_CEILING[name], f"{name}: {run.invoke_instructions:,} instructions"
     if name == "micro_speech":
         assert run.arena_bytes <= 6788, "TFLM's arena for micro_speech on the same board"
         assert [n for _, n, _ in run.ops] == ["RESHAPE", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "SOFTMAX"]
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_board_dsp_fast_paths_match_tflite_micro(case: int) -> None:
+    # tests/test_runtime.py's fast-path models, frozen: on the host the DSP twins run their C twins of the
+    # assembly, so only the board can hold the assembly to tflite-micro.
+    name = f"dsp_paths_{case}"
+    image = bench_image(name)
+    if not image.is_file():
+        pytest.fail(f"{image} is missing: run ./hark test, which builds the ARM tree before pytest")
+    model = paths.REPO_ROOT / "firmware" / "runtime" / "tests" / "models" / f"{name}.tflite"
+    assert run_bench(image).outputs == _tflm_outputs(model.read_bytes())

@@ -12,6 +12,7 @@ typedef struct {
   uint32_t mult_step;
   int32_t input_offset, output_offset, act_min, act_max;
   int32_t in_depth, out_depth, filter_in_depth, depth_multiplier, groups;
+  int32_t short_requant; /* DSP twins: rt_mbqm_short is exact for this node (kernels/arm/requant.h) */
 } rt_conv_data_t;
 
 int rt_conv_prepare(rt_interp_t *rt, rt_node_t *node);

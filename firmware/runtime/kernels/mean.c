@@ -2,107 +2,19 @@
  * is rescaled by in_scale / out_scale with 1/count folded into the multiplier. (TFLM's sources also
  * show a plain truncating division when input and output are quantized alike; the tflite-micro
  * interpreter rounds in that case too, so this path is the one that matches it, and the tests hold it
- * to that case as well.) */
-#include <string.h>
-
-#include "kernel.h"
-#include "quant.h"
-
-#define MEAN_DIMS 6
-
-typedef struct {
-  int32_t in_dims[MEAN_DIMS];
-  uint8_t reduced[MEAN_DIMS]; /* 1 for a reduced axis */
-  int32_t out_stride[MEAN_DIMS]; /* output element stride of each input axis (0 when reduced) */
-  int32_t count;                 /* elements summed per output */
-  int32_t multiplier, shift, in_zp, out_zp;
-  uint32_t n_out;
-  uint8_t rank;
-} mean_data_t;
-
-static int prepare(rt_interp_t *rt, rt_node_t *node) {
-  rt_tensor_t *in = rt_input(rt, node, 0), *axes = rt_input(rt, node, 1), *out = rt_output(rt, node, 0);
-  if (node->n_inputs != 2 || rt_expect_type(rt, node, in, RUNTIME_INT8, "input") ||
-      rt_expect_type(rt, node, out, RUNTIME_INT8, "output") || rt_expect_type(rt, node, axes, RUNTIME_INT32, "axis"))
-    return RUNTIME_E_UNSUPPORTED;
-  if (!(axes->flags & RT_T_CONST)) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "non-constant axis", "");
-  if (!in->scales || !out->scales) return rt_fail(rt, node, RUNTIME_E_MODEL, "unquantized tensor", "");
-  if (in->rank > MEAN_DIMS || in->rank == 0) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "input rank", "");
-  mean_data_t *d = rt_persistent(rt, node, sizeof *d);
-  if (!d) return RUNTIME_E_ARENA;
-  node->data = d;
-  d->rank = in->rank;
-  const int32_t *ax = axes->data;
-  for (uint32_t i = 0; i < rt_elements(axes); i++) {
-    int32_t a = ax[i] < 0 ? ax[i] + in->rank : ax[i];
-    if (a < 0 || a >= in->rank) return rt_fail(rt, node, RUNTIME_E_MODEL, "axis out of range", "");
-    d->reduced[a] = 1;
-  }
-  int keep = rt_opt_u8(rt, node, 0, 0); /* ReducerOptions.keep_dims */
-  /* The output shape the reduction implies, and output strides for each input axis. */
-  int32_t want[MEAN_DIMS];
-  int n_want = 0;
-  d->count = 1;
-  for (int i = 0; i < in->rank; i++) {
-    d->in_dims[i] = in->dims[i];
-    if (d->reduced[i]) {
-      d->count *= in->dims[i];
-      if (keep) want[n_want++] = 1;
-    } else {
-      want[n_want++] = in->dims[i];
-    }
-  }
-  if (out->rank != n_want) return rt_fail(rt, node, RUNTIME_E_MODEL, "output shape does not match the reduction", "");
-  for (int i = 0; i < n_want; i++)
-    if (out->dims[i] != want[i]) return rt_fail(rt, node, RUNTIME_E_MODEL, "output shape does not match the reduction", "");
-  int32_t stride = 1;
-  for (int i = in->rank - 1; i >= 0; i--) {
-    d->out_stride[i] = d->reduced[i] ? 0 : stride;
-    if (!d->reduced[i]) stride *= in->dims[i];
-  }
-  d->n_out = rt_elements(out);
-  d->in_zp = in->zero_point;
-  d->out_zp = out->zero_point;
-  int sh;
-  rt_quantize_multiplier((double)in->scales[0] / (double)out->scales[0], &d->multiplier, &sh);
-  d->shift = sh;
-  if (d->count > 0) {
-    /* Fold 1/count into the multiplier (TFLM: shift = floor(log2 count), at most 32 and 31 + shift). */
-    int s = 0;
-    while (s < 62 && ((uint64_t)d->count >> (s + 1))) s++;
-    if (s > 32) s = 32;
-    if (s > 31 + d->shift) s = 31 + d->shift;
-    d->multiplier = (int32_t)(((int64_t)d->multiplier << s) / d->count);
-    d->shift -= s;
-  }
-  return rt_request_scratch(rt, node, sizeof(int32_t) * (d->n_out ? d->n_out : 1));
-}
+ * to that case as well.) Prepare is in mean_common.c. */
+#include "mean.h"
 
 static int eval(rt_interp_t *rt, rt_node_t *node) {
-  const mean_data_t *d = node->data;
+  const rt_mean_data_t *d = node->data;
   const int8_t *x = rt_input(rt, node, 0)->data;
   int8_t *y = rt_output(rt, node, 0)->data;
   int32_t *sum = node->scratch;
   memset(sum, 0, sizeof(int32_t) * d->n_out);
-  for (int i = 0; i < d->rank; i++)
-    if (d->in_dims[i] == 0) {
-      memset(y, 0, d->n_out);
-      return 0;
-    }
-  int32_t idx[MEAN_DIMS] = {0};
-  for (uint32_t k = 0;; k++) {
-    int32_t o = 0;
-    for (int i = 0; i < d->rank; i++) o += idx[i] * d->out_stride[i];
-    sum[o] += x[k];
-    int i = d->rank - 1;
-    while (i >= 0 && ++idx[i] == d->in_dims[i]) idx[i--] = 0;
-    if (i < 0) break;
-  }
-  for (uint32_t o = 0; o < d->n_out; o++) {
-    int32_t shifted = (int32_t)((int64_t)sum[o] - (int64_t)d->in_zp * d->count);
-    y[o] = (int8_t)rt_clamp(rt_mbqm(shifted, d->multiplier, d->shift) + d->out_zp, INT8_MIN, INT8_MAX);
-  }
+  if (rt_mean_empty(d, y)) return 0;
+  rt_mean_sum_any(d, x, sum);
+  rt_mean_finish(d, sum, y);
   return 0;
 }
 
-RT_DEFINE_KERNEL(MEAN, 40, 0, prepare, eval);
+RT_DEFINE_KERNEL(MEAN, 40, 0, rt_mean_prepare, eval);

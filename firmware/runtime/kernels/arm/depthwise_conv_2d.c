@@ -4,6 +4,7 @@
 #include "conv.h"
 #include "dsp.h"
 #include "quant.h"
+#include "requant.h"
 
 /* The taps [*start, *end) of a window whose first tap sits at `origin` that land inside [0, size). */
 static inline void tap_range(int32_t origin, int32_t dil, int32_t taps, int32_t size, int32_t *start, int32_t *end) {
@@ -15,8 +16,415 @@ static inline void tap_range(int32_t origin, int32_t dil, int32_t taps, int32_t 
 }
 
 static inline int8_t requant(const rt_conv_data_t *d, int32_t acc, int32_t oc) {
-  acc = rt_mbqm(acc, d->multiplier[oc * d->mult_step], d->shift[oc * d->mult_step]) + d->output_offset;
+  const int32_t m = d->multiplier[oc * d->mult_step], sh = d->shift[oc * d->mult_step];
+  acc = (d->short_requant ? rt_mbqm_short(acc, m, -sh) : rt_mbqm(acc, m, sh)) + d->output_offset;
   return (int8_t)rt_clamp(acc, d->act_min, d->act_max);
+}
+
+static int prepare(rt_interp_t *rt, rt_node_t *node) {
+  int rc = rt_depthwise_prepare(rt, node);
+  if (rc) return rc;
+  rt_conv_data_t *d = node->data;
+  const rt_tensor_t *bias = rt_input(rt, node, 2);
+  d->short_requant = (!bias || (bias->flags & RT_T_CONST)) &&
+                     rt_mbqm_short_ok(d->shift, d->mult_step ? (uint32_t)d->out_depth : 1u,
+                                      bias ? bias->data : 0, (uint32_t)d->out_depth, (uint32_t)(d->g.k_h * d->g.k_w));
+  if (d->depth_multiplier == 1 && (d->in_depth & 3) == 0)
+    return rt_request_scratch(rt, node, sizeof(int16_t) * (size_t)(d->g.k_h * d->g.k_w) * (size_t)d->in_depth);
+  return 0;
+}
+
+/* Depth multiplier 1, channels a multiple of 4 (DS-CNN). At the start of eval the filter is unpacked once
+ * into int16 scratch, per group of four channels all taps in a row: tap t of group g is the word pair
+ * (c, c+2) (c+1, c+3) at ws[(g * taps + t) * 2]. Then per output pixel and group, each tap is one input
+ * word widened with the offset by two SXTAB16, one LDRD of the filter pair and four SMLAxy. The 3x3 window
+ * of a pixel whose taps are all inside is written out, so its filter loads use immediate offsets. Every
+ * parameter lives in a local: the int8 stores could alias the op data. */
+static inline void dm1_store4(int8_t *o, int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *m,
+                              const int8_t *sh, int32_t step, int32_t short_rq, int32_t zp, int32_t lo, int32_t hi) {
+  if (short_rq) {
+    a0 = rt_mbqm_short(a0, m[0], -sh[0]);
+    a1 = rt_mbqm_short(a1, m[step], -sh[step]);
+    a2 = rt_mbqm_short(a2, m[2 * step], -sh[2 * step]);
+    a3 = rt_mbqm_short(a3, m[3 * step], -sh[3 * step]);
+  } else {
+    a0 = rt_mbqm(a0, m[0], sh[0]);
+    a1 = rt_mbqm(a1, m[step], sh[step]);
+    a2 = rt_mbqm(a2, m[2 * step], sh[2 * step]);
+    a3 = rt_mbqm(a3, m[3 * step], sh[3 * step]);
+  }
+  if (lo == -128 && hi == 127) {
+    o[0] = (int8_t)rt_sat8(a0 + zp);
+    o[1] = (int8_t)rt_sat8(a1 + zp);
+    o[2] = (int8_t)rt_sat8(a2 + zp);
+    o[3] = (int8_t)rt_sat8(a3 + zp);
+  } else {
+    o[0] = (int8_t)rt_clamp(a0 + zp, lo, hi);
+    o[1] = (int8_t)rt_clamp(a1 + zp, lo, hi);
+    o[2] = (int8_t)rt_clamp(a2 + zp, lo, hi);
+    o[3] = (int8_t)rt_clamp(a3 + zp, lo, hi);
+  }
+}
+
+/* One tap for one group of four channels; advances the filter pointer past its word pair. */
+static inline void dw_tap(const int8_t *px, int32_t off_pair, const int32_t **pw, int32_t *s0, int32_t *s1,
+                          int32_t *s2, int32_t *s3) {
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+  int32_t x, y, u, v;
+  const int32_t *w = *pw;
+  __asm volatile("ldr %[x], [%[p]]\n\t"
+                 "sxtab16 %[y], %[off], %[x], ror #8\n\t"
+                 "sxtab16 %[x], %[off], %[x]\n\t"
+                 "ldrd %[u], %[v], [%[w]], #8\n\t"
+                 "smlabb %[a0], %[x], %[u], %[a0]\n\t"
+                 "smlatt %[a2], %[x], %[u], %[a2]\n\t"
+                 "smlabb %[a1], %[y], %[v], %[a1]\n\t"
+                 "smlatt %[a3], %[y], %[v], %[a3]\n\t"
+                 : [a0] "+r"(*s0), [a1] "+r"(*s1), [a2] "+r"(*s2), [a3] "+r"(*s3), [w] "+r"(w), [x] "=&r"(x),
+                   [y] "=&r"(y), [u] "=&r"(u), [v] "=&r"(v)
+                 : [p] "r"(px), [off] "r"(off_pair)
+                 : "memory");
+  *pw = w;
+#else
+  int32_t xw = rt_load32(px);
+  int32_t x02 = RT_SXTAB16(off_pair, xw), x13 = RT_SXTAB16_ROR8(off_pair, xw);
+  const int32_t *w = *pw;
+  *s0 = RT_SMLABB(x02, w[0], *s0);
+  *s2 = RT_SMLATT(x02, w[0], *s2);
+  *s1 = RT_SMLABB(x13, w[1], *s1);
+  *s3 = RT_SMLATT(x13, w[1], *s3);
+  *pw = w + 2;
+#endif
+}
+
+/* The nine taps of a 3x3 window that lies inside the input, for one group of four channels. GCC spills
+ * this to the stack (even into VFP registers), so on the M4 it is written out: 8 instructions a tap. */
+static inline void dw3x3(const int8_t *px, int32_t tap_step, int32_t row_step, int32_t off_pair, const int32_t *wg,
+                         int32_t *s0, int32_t *s1, int32_t *s2, int32_t *s3) {
+  int32_t a0 = *s0, a1 = *s1, a2 = *s2, a3 = *s3;
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+  int32_t x, y, u, v;
+  const int8_t *q;
+#define RT_DW_ASM_TAP(load, imm)                \
+  load "sxtab16 %[y], %[off], %[x], ror #8\n\t" \
+       "sxtab16 %[x], %[off], %[x]\n\t"         \
+       "ldrd %[u], %[v], [%[w], #" imm "]\n\t"  \
+       "smlabb %[a0], %[x], %[u], %[a0]\n\t"    \
+       "smlatt %[a2], %[x], %[u], %[a2]\n\t"    \
+       "smlabb %[a1], %[y], %[v], %[a1]\n\t"    \
+       "smlatt %[a3], %[y], %[v], %[a3]\n\t"
+#define RT_DW_ASM_ROW(i0, i1, i2)                                                  \
+  RT_DW_ASM_TAP("ldr %[x], [%[p]]\n\t", i0)                                        \
+  RT_DW_ASM_TAP("ldr %[x], [%[p], %[ts]]\n\t", i1)                                 \
+  RT_DW_ASM_TAP("add %[q], %[p], %[ts], lsl #1\n\tldr %[x], [%[q]]\n\t", i2)       \
+  "add %[p], %[p], %[rs]\n\t"
+  __asm volatile(RT_DW_ASM_ROW("0", "8", "16") RT_DW_ASM_ROW("24", "32", "40") RT_DW_ASM_ROW("48", "56", "64")
+                 : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [p] "+r"(px), [x] "=&r"(x),
+                   [y] "=&r"(y), [u] "=&r"(u), [v] "=&r"(v), [q] "=&r"(q)
+                 : [ts] "r"(tap_step), [rs] "r"(row_step), [off] "r"(off_pair), [w] "r"(wg)
+                 : "memory");
+#undef RT_DW_ASM_ROW
+#undef RT_DW_ASM_TAP
+#else
+  for (int32_t fy = 0; fy < 3; fy++, px += row_step)
+    for (int32_t fx = 0; fx < 3; fx++, wg += 2) {
+      int32_t xw = rt_load32(px + fx * tap_step);
+      int32_t x02 = RT_SXTAB16(off_pair, xw), x13 = RT_SXTAB16_ROR8(off_pair, xw);
+      a0 = RT_SMLABB(x02, wg[0], a0);
+      a2 = RT_SMLATT(x02, wg[0], a2);
+      a1 = RT_SMLABB(x13, wg[1], a1);
+      a3 = RT_SMLATT(x13, wg[1], a3);
+    }
+#endif
+  *s0 = a0;
+  *s1 = a1;
+  *s2 = a2;
+  *s3 = a3;
+}
+
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+/* Every channel group of one output pixel (dm1's loop body with its requantization), written out for the
+ * M4: GCC spills the C version's tap loop to about 25 instructions a tap. Preconditions (the caller's): a
+ * bias, one multiplier per channel, rt_mbqm_short exact, the full int8 output range, at least one tap. */
+typedef struct {
+  const int8_t *px;     /* 0: input at the window's first inside tap, channel group 0 */
+  const int32_t *pw;    /* 4: unpacked filter at that tap, group 0 */
+  int32_t nfy, nfx;     /* 8, 12: inside rows and taps per row */
+  int32_t tap_step;     /* 16: bytes between taps of a row */
+  int32_t x_skip;       /* 20: bytes from past a row's last tap to the next row's first */
+  int32_t w_skip;       /* 24: filter bytes of the row's outside taps */
+  int32_t w_group;      /* 28: filter bytes of one channel group (8 per tap) */
+  const int32_t *bias;  /* 32 */
+  const int32_t *mult;  /* 36 */
+  const int8_t *shift;  /* 40 */
+  int32_t zp;           /* 44 */
+  int8_t *o;            /* 48 */
+  int32_t groups;       /* 52 */
+  int32_t off_pair;     /* 56 */
+  int32_t row_step;     /* 60: bytes between rows of taps */
+  int32_t three;        /* 64: rows of exactly 3 taps and a 3-wide filter: unrolled */
+} rt_dw_ctx_t;
+
+#define RT_DWP_TAP(load)              \
+  load "\n\t"                         \
+  "sxtab16 r7, r10, r6, ror #8\n\t"   \
+  "sxtab16 r6, r10, r6\n\t"           \
+  "ldrd r8, r9, [r5], #8\n\t"         \
+  "smlabb r0, r6, r8, r0\n\t"         \
+  "smlatt r2, r6, r8, r2\n\t"         \
+  "smlabb r1, r7, r9, r1\n\t"         \
+  "smlatt r3, r7, r9, r3\n\t"
+#define RT_DWP_RQ(a, m)               \
+  "ldrsb r8, [lr], #1\n\t"            \
+  "mvn r9, r8\n\t"                    \
+  "mov r10, #1\n\t"                   \
+  "lsl r9, r10, r9\n\t"               \
+  "rsb r8, r8, #0\n\t"                \
+  "lsl " a ", " a ", #1\n\t"          \
+  "smmulr " a ", " a ", " m "\n\t"    \
+  "add r10, " a ", r9\n\t"            \
+  "sub r10, r10, " a ", lsr #31\n\t"  \
+  "asr " a ", r10, r8\n\t"            \
+  "add " a ", " a ", r11\n\t"         \
+  "ssat " a ", #8, " a "\n\t"
+
+__attribute__((naked)) static void dw_pixel(rt_dw_ctx_t *ctx) {
+  (void)ctx;
+  __asm volatile(
+      "push {r4-r11, lr}\n\t"
+      "push {r0}\n\t"
+      "1:\n\t"
+      "ldr r12, [sp]\n\t"
+      "ldr lr, [r12, #32]\n\t"
+      "ldmia lr!, {r0, r1, r2, r3}\n\t"
+      "str lr, [r12, #32]\n\t"
+      "ldrd r4, r5, [r12]\n\t"
+      "add r6, r4, #4\n\t"
+      "ldr r7, [r12, #28]\n\t"
+      "add r7, r5, r7\n\t"
+      "strd r6, r7, [r12]\n\t"
+      "ldr r10, [r12, #56]\n\t"
+      "ldr r11, [r12, #16]\n\t"
+      "ldr lr, [r12, #8]\n\t"
+      "ldr r6, [r12, #64]\n\t"
+      "cmp r6, #0\n\t"
+      "beq 5f\n\t"
+      "3:\n\t" RT_DWP_TAP("ldr r6, [r4]") RT_DWP_TAP("ldr r6, [r4, r11]")
+          RT_DWP_TAP("add r6, r4, r11, lsl #1\n\tldr r6, [r6]")
+      "ldr r12, [sp]\n\t"
+      "ldr r6, [r12, #60]\n\t"
+      "add r4, r4, r6\n\t"
+      "subs lr, lr, #1\n\t"
+      "bne 3b\n\t"
+      "b 6f\n\t"
+      "5:\n\t"
+      "ldr r12, [sp]\n\t"
+      "ldr r12, [r12, #12]\n\t"
+      "4:\n\t" RT_DWP_TAP("ldr r6, [r4]")
+      "add r4, r4, r11\n\t"
+      "subs r12, r12, #1\n\t"
+      "bne 4b\n\t"
+      "ldr r12, [sp]\n\t"
+      "ldr r6, [r12, #20]\n\t"
+      "add r4, r4, r6\n\t"
+      "ldr r6, [r12, #24]\n\t"
+      "add r5, r5, r6\n\t"
+      "subs lr, lr, #1\n\t"
+      "bne 5b\n\t"
+      "6:\n\t"
+      "ldr r12, [sp]\n\t"
+      "ldr lr, [r12, #36]\n\t"
+      "ldmia lr!, {r4, r5, r6, r7}\n\t"
+      "str lr, [r12, #36]\n\t"
+      "ldr lr, [r12, #40]\n\t"
+      "ldr r11, [r12, #44]\n\t" RT_DWP_RQ("r0", "r4") RT_DWP_RQ("r1", "r5") RT_DWP_RQ("r2", "r6")
+          RT_DWP_RQ("r3", "r7")
+      "str lr, [r12, #40]\n\t"
+      "ldr lr, [r12, #48]\n\t"
+      "strb r0, [lr]\n\t"
+      "strb r1, [lr, #1]\n\t"
+      "strb r2, [lr, #2]\n\t"
+      "strb r3, [lr, #3]\n\t"
+      "add lr, lr, #4\n\t"
+      "str lr, [r12, #48]\n\t"
+      "ldr r4, [r12, #52]\n\t"
+      "subs r4, r4, #1\n\t"
+      "str r4, [r12, #52]\n\t"
+      "bne 1b\n\t"
+      "add sp, sp, #4\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+#undef RT_DWP_TAP
+#undef RT_DWP_RQ
+#define RT_HAVE_DW_PIXEL 1
+#endif
+
+static void dm1(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter, const int32_t *bias, int8_t *out,
+                int32_t *ws) {
+  const rt_window_t g = d->g;
+  const int32_t depth = d->in_depth, step = (int32_t)d->mult_step, short_rq = d->short_requant;
+  const int32_t zp = d->output_offset, lo = d->act_min, hi = d->act_max, off = d->input_offset;
+  const int32_t off_pair = (int32_t)(((uint32_t)off << 16) | ((uint32_t)off & 0xFFFFu));
+  const int32_t *mult = d->multiplier;
+  const int8_t *shift = d->shift;
+  const int32_t taps = g.k_h * g.k_w, in_row = g.in_w * depth, tap_step = g.dil_w * depth;
+  const int three = g.k_h == 3 && g.k_w == 3;
+  for (int32_t c = 0, k = 0; c < depth; c += 4)
+    for (int32_t t = 0; t < taps; t++, k += 2) {
+      int32_t w = rt_load32(filter + t * depth + c);
+      ws[k] = RT_SXTB16(w);
+      ws[k + 1] = RT_SXTB16_ROR8(w);
+    }
+  int8_t *o = out;
+#ifdef RT_HAVE_DW_PIXEL
+  const int written_out = bias && step == 1 && short_rq && lo == -128 && hi == 127;
+#endif
+  for (int32_t b = 0; b < g.batches; b++) {
+    const int8_t *in_b = in + b * g.in_h * in_row;
+    for (int32_t oy = 0; oy < g.out_h; oy++) {
+      const int32_t iy0 = oy * g.stride_h - g.pad_h;
+      int32_t fy0, fy1;
+      tap_range(iy0, g.dil_h, g.k_h, g.in_h, &fy0, &fy1);
+      for (int32_t ox = 0; ox < g.out_w; ox++, o += depth) {
+        const int32_t ix0 = ox * g.stride_w - g.pad_w;
+        int32_t fx0, fx1;
+        tap_range(ix0, g.dil_w, g.k_w, g.in_w, &fx0, &fx1);
+        int32_t nfy = fy1 - fy0, nfx = fx1 - fx0;
+        if (nfy < 0) nfy = 0;
+        if (nfx < 0) nfx = 0;
+        const int8_t *x0 = in_b + (iy0 + g.dil_h * fy0) * in_row + (ix0 + g.dil_w * fx0) * depth;
+        const int32_t x_skip = g.dil_h * in_row - nfx * tap_step, w_skip = 2 * (g.k_w - nfx);
+        const int32_t row_step = g.dil_h * in_row;
+        const int32_t *wg = ws + 2 * (fy0 * g.k_w + fx0);
+        const int whole = three && nfy == 3 && nfx == 3;
+#ifdef RT_HAVE_DW_PIXEL
+        if (written_out && nfy > 0 && nfx > 0) {
+          rt_dw_ctx_t ctx = {x0, wg, nfy, nfx, tap_step, x_skip, 4 * w_skip, 8 * taps, bias, mult, shift, zp, o,
+                             depth / 4, off_pair, row_step, nfx == 3 && g.k_w == 3};
+          dw_pixel(&ctx);
+          continue;
+        }
+#endif
+        for (int32_t c = 0; c < depth; c += 4, wg += 2 * taps) {
+          int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          if (bias) {
+            a0 = bias[c];
+            a1 = bias[c + 1];
+            a2 = bias[c + 2];
+            a3 = bias[c + 3];
+          }
+          const int8_t *px = x0 + c;
+          if (whole) {
+            dw3x3(px, tap_step, row_step, off_pair, wg, &a0, &a1, &a2, &a3);
+          } else {
+            const int32_t *pw = wg;
+            for (int32_t fy = nfy; fy > 0; fy--, px += x_skip, pw += w_skip)
+              for (int32_t fx = nfx; fx > 0; fx--, px += tap_step) dw_tap(px, off_pair, &pw, &a0, &a1, &a2, &a3);
+          }
+          dm1_store4(o + c, a0, a1, a2, a3, mult + c * step, shift + c * step, step, short_rq, zp, lo, hi);
+        }
+      }
+    }
+  }
+}
+
+/* Four taps (f .. f+3) of one input channel feeding output channels c .. c+3 of a one-channel depthwise
+ * convolution with 8 output channels (micro_speech): taps (f, f+2) and (f+1, f+3) share an input word
+ * (SXTAB16 and SXTAB16 ROR 8), the filter bytes of the same channel at taps f and f+2 are packed into one
+ * halfword pair with PKH, and each SMLAD does two taps. `pw` points at filter[f][c]; rows are 8 bytes. */
+static inline void single8_block(const int8_t *px, const int8_t *pw, int32_t off_pair, int32_t *s0, int32_t *s1,
+                                 int32_t *s2, int32_t *s3) {
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+  int32_t x, y, wa, wc, t, u, p;
+#define RT_S8_HALF(xr, o0, o2)                          \
+  "ldr %[wa], [%[w], #" o0 "]\n\t"                      \
+  "ldr %[wc], [%[w], #" o2 "]\n\t"                      \
+  "sxtb16 %[t], %[wa], ror #8\n\t"                      \
+  "sxtb16 %[wa], %[wa]\n\t"                             \
+  "sxtb16 %[u], %[wc], ror #8\n\t"                      \
+  "sxtb16 %[wc], %[wc]\n\t"                             \
+  "pkhtb %[p], %[wc], %[wa], asr #16\n\t"               \
+  "pkhbt %[wa], %[wa], %[wc], lsl #16\n\t"              \
+  "smlad %[a0], %[" xr "], %[wa], %[a0]\n\t"            \
+  "smlad %[a2], %[" xr "], %[p], %[a2]\n\t"             \
+  "pkhtb %[wc], %[u], %[t], asr #16\n\t"                \
+  "pkhbt %[t], %[t], %[u], lsl #16\n\t"                 \
+  "smlad %[a1], %[" xr "], %[t], %[a1]\n\t"             \
+  "smlad %[a3], %[" xr "], %[wc], %[a3]\n\t"
+  __asm volatile("ldr %[x], [%[px]]\n\t"
+                 "sxtab16 %[y], %[off], %[x], ror #8\n\t"
+                 "sxtab16 %[x], %[off], %[x]\n\t" RT_S8_HALF("x", "0", "16") RT_S8_HALF("y", "8", "24")
+                 : [a0] "+r"(*s0), [a1] "+r"(*s1), [a2] "+r"(*s2), [a3] "+r"(*s3), [x] "=&r"(x), [y] "=&r"(y),
+                   [wa] "=&r"(wa), [wc] "=&r"(wc), [t] "=&r"(t), [u] "=&r"(u), [p] "=&r"(p)
+                 : [px] "r"(px), [w] "r"(pw), [off] "r"(off_pair)
+                 : "memory");
+#undef RT_S8_HALF
+#else
+  int32_t xw = rt_load32(px);
+  int32_t xs[2] = {RT_SXTAB16(off_pair, xw), RT_SXTAB16_ROR8(off_pair, xw)};
+  for (int h = 0; h < 2; h++) {
+    int32_t wa = rt_load32(pw + 8 * h), wc = rt_load32(pw + 8 * h + 16);
+    int32_t a02 = RT_SXTB16(wa), c02 = RT_SXTB16(wc), a13 = RT_SXTB16_ROR8(wa), c13 = RT_SXTB16_ROR8(wc);
+    *s0 = RT_SMLAD(xs[h], rt_pack_lo(a02, c02), *s0);
+    *s2 = RT_SMLAD(xs[h], rt_pack_hi(a02, c02), *s2);
+    *s1 = RT_SMLAD(xs[h], rt_pack_lo(a13, c13), *s1);
+    *s3 = RT_SMLAD(xs[h], rt_pack_hi(a13, c13), *s3);
+  }
+#endif
+}
+
+/* One input channel, 8 output channels (micro_speech's first layer): windows whose rows of taps lie
+ * inside the input take single8_block, four taps at a time; the others one tap at a time. */
+static void single8(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter, const int32_t *bias,
+                    int8_t *out) {
+  const rt_window_t g = d->g;
+  const int32_t step = (int32_t)d->mult_step, short_rq = d->short_requant;
+  const int32_t zp = d->output_offset, lo = d->act_min, hi = d->act_max, off = d->input_offset;
+  const int32_t off_pair = (int32_t)(((uint32_t)off << 16) | ((uint32_t)off & 0xFFFFu));
+  const int32_t *mult = d->multiplier;
+  const int8_t *shift = d->shift;
+  const int blocks = g.dil_w == 1 && (g.k_w & 3) == 0;
+  int8_t *o = out;
+  for (int32_t b = 0; b < g.batches; b++) {
+    const int8_t *in_b = in + b * g.in_h * g.in_w;
+    for (int32_t oy = 0; oy < g.out_h; oy++) {
+      const int32_t iy0 = oy * g.stride_h - g.pad_h;
+      int32_t fy0, fy1;
+      tap_range(iy0, g.dil_h, g.k_h, g.in_h, &fy0, &fy1);
+      for (int32_t ox = 0; ox < g.out_w; ox++, o += 8) {
+        const int32_t ix0 = ox * g.stride_w - g.pad_w;
+        int32_t fx0, fx1;
+        tap_range(ix0, g.dil_w, g.k_w, g.in_w, &fx0, &fx1);
+        const int whole = blocks && fx0 == 0 && fx1 == g.k_w;
+        for (int32_t c = 0; c < 8; c += 4) {
+          int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          if (bias) {
+            a0 = bias[c];
+            a1 = bias[c + 1];
+            a2 = bias[c + 2];
+            a3 = bias[c + 3];
+          }
+          for (int32_t fy = fy0; fy < fy1; fy++) {
+            const int8_t *px = in_b + (iy0 + g.dil_h * fy) * g.in_w + ix0;
+            const int8_t *pw = filter + fy * g.k_w * 8 + c;
+            if (whole) {
+              for (int32_t fx = 0; fx < g.k_w; fx += 4) single8_block(px + fx, pw + 8 * fx, off_pair, &a0, &a1, &a2, &a3);
+              continue;
+            }
+            for (int32_t fx = fx0; fx < fx1; fx++) {
+              int32_t x = px[g.dil_w * fx] + off, w = rt_load32(pw + 8 * fx);
+              int32_t w02 = RT_SXTB16(w), w13 = RT_SXTB16_ROR8(w);
+              a0 = RT_SMLABB(x, w02, a0);
+              a2 = RT_SMLABT(x, w02, a2);
+              a1 = RT_SMLABB(x, w13, a1);
+              a3 = RT_SMLABT(x, w13, a3);
+            }
+          }
+          dm1_store4(o + c, a0, a1, a2, a3, mult + c * step, shift + c * step, step, short_rq, zp, lo, hi);
+        }
+      }
+    }
+  }
 }
 
 static int eval(rt_interp_t *rt, rt_node_t *node) {
@@ -32,6 +440,14 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   const int32_t off_pair = (int32_t)(((uint32_t)off << 16) | ((uint32_t)off & 0xFFFFu));
   const int fast_single = in_depth == 1 && (out_depth & 3) == 0;
   const int fast_dm1 = dm == 1 && (in_depth & 3) == 0;
+  if (fast_dm1) {
+    dm1(d, in, filter, bias, out, node->scratch);
+    return 0;
+  }
+  if (in_depth == 1 && out_depth == 8) {
+    single8(d, in, filter, bias, out);
+    return 0;
+  }
   const int32_t in_row = g->in_w * in_depth, tap_step = g->dil_w * in_depth;
   const int pair_taps = g->dil_w == 1 && (g->k_w & 3) == 0;
   for (int32_t b = 0; b < g->batches; b++) {
@@ -115,7 +531,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
             o[c + 6] = requant(d, a6, c + 6);
             o[c + 7] = requant(d, a7, c + 7);
           }
-        } else if (fast_single || fast_dm1) {
+        } else if (fast_single) {
           for (int32_t c = 0; c < out_depth; c += 4) {
             int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
             if (bias) {
@@ -128,7 +544,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
               const int8_t *px = in_b + (iy0 + g->dil_h * fy) * in_row + (ix0 + g->dil_w * fx0) * in_depth;
               const int8_t *pw = filter + (fy * g->k_w + fx0) * out_depth + c;
               const int32_t w_step = out_depth;
-              if (fast_single) {
+              {
                 for (int32_t fx = fx0; fx < fx1; fx++) {
                   int32_t x = *px + off;
                   int32_t w = rt_load32(pw);
@@ -137,20 +553,6 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
                   a2 = RT_SMLABT(x, w02, a2);
                   a1 = RT_SMLABB(x, w13, a1);
                   a3 = RT_SMLABT(x, w13, a3);
-                  px += tap_step;
-                  pw += w_step;
-                }
-              } else {
-                px += c;
-                for (int32_t fx = fx0; fx < fx1; fx++) {
-                  int32_t xw = rt_load32(px);
-                  int32_t x02 = RT_SXTAB16(off_pair, xw), x13 = RT_SXTAB16_ROR8(off_pair, xw);
-                  int32_t w = rt_load32(pw);
-                  int32_t w02 = RT_SXTB16(w), w13 = RT_SXTB16_ROR8((w));
-                  a0 = RT_SMLABB(x02, w02, a0);
-                  a2 = RT_SMLATT(x02, w02, a2);
-                  a1 = RT_SMLABB(x13, w13, a1);
-                  a3 = RT_SMLATT(x13, w13, a3);
                   px += tap_step;
                   pw += w_step;
                 }
@@ -183,4 +585,4 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   return 0;
 }
 
-RT_DEFINE_KERNEL(DEPTHWISE_CONV_2D, 4, 0, rt_depthwise_prepare, eval);
+RT_DEFINE_KERNEL(DEPTHWISE_CONV_2D, 4, 0, prepare, eval);
