@@ -19,10 +19,12 @@ def _run(prog: str, body: Callable[[], int]) -> int:
     from hark.data import DatasetError
     from hark.export.metadata import MetadataError
     from hark.export.state_check import StateQuantizationError
+    from hark.train.guards import TrainingNaNError
 
     try:
         return body()
-    except (SpecError, DatasetError, MetadataError, StateQuantizationError, FileNotFoundError) as err:
+    except (SpecError, DatasetError, MetadataError, StateQuantizationError, TrainingNaNError,
+            FileNotFoundError) as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         return 2
 
@@ -40,6 +42,8 @@ def train_main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=6, help="steps of a dry run (default 6)")
     p.add_argument("--distribute", choices=("none", "mirrored", "multiworker"), default="none",
                    help="tf.distribute strategy: mirrored (local devices) or multiworker (TF_CONFIG)")
+    p.add_argument("--check-nans", action="store_true",
+                   help="stop with an error at the first NaN or infinite loss or weight (training.check_nans)")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
 
@@ -47,6 +51,8 @@ def train_main(argv: Sequence[str] | None = None) -> int:
         from hark.train.run import train
 
         spec = load_spec(a.model)
+        if a.check_nans:
+            spec = spec.replace(training={"check_nans": True})
         out = train(spec, a.run_dir or default_run_dir(a.model, a.dry_run), data_dir=a.data_dir, dry_run=a.dry_run,
                     dry_run_steps=a.steps, distribute=a.distribute, verbose=not a.quiet)
         print(json.dumps({"run_dir": str(out.run.root), "steps": out.fit.steps,

@@ -50,19 +50,13 @@ class FrontendConfig(ctypes.Structure):
     ]
 
 
-DC_NOTCH_COEFFICIENT = 0.95  # MLTK's default; FrontendSpec has no field for it
-
-
 def config_from_spec(fe: FrontendSpec) -> FrontendConfig:
     if fe.kind != "microfrontend":
         raise FrontendError(f"the C frontend computes kind 'microfrontend' features, not '{fe.kind}'")
     cfg = FrontendConfig()
     for name, _ in FrontendConfig._fields_:
-        if name == "dc_notch_coefficient":
-            cfg.dc_notch_coefficient = DC_NOTCH_COEFFICIENT
-        else:
-            value = getattr(fe, name)
-            setattr(cfg, name, int(value) if isinstance(value, bool) else value)
+        value = getattr(fe, name)
+        setattr(cfg, name, int(value) if isinstance(value, bool) else value)
     return cfg
 
 

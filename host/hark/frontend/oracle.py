@@ -35,9 +35,7 @@ def tf_microfrontend(audio_int16: np.ndarray, fe: FrontendSpec) -> np.ndarray:
 
     audio = np.asarray(audio_int16, np.int16)
     if fe.enable_dc_notch:
-        from hark.frontend.binding import DC_NOTCH_COEFFICIENT
-
-        audio = dc_notch(audio, DC_NOTCH_COEFFICIENT)
+        audio = dc_notch(audio, fe.dc_notch_coefficient)
     nr = fe.enable_noise_reduction
     out = op.audio_microfrontend(
         tf.constant(audio),

@@ -13,6 +13,7 @@ from hark.zoo import (  # noqa: F401  (importing a family registers it)
     speech_commands,
     svdf,
     tc_resnet,
+    tenet,
     tiny_conv,
 )
 from hark.zoo.registry import architecture, build_model, known_models, resolve_params
