@@ -5,16 +5,22 @@ over `spec.labels`; `summarize(model)` counts parameters and MACs per layer.
 """
 
 from hark.zoo import (  # noqa: F401  (importing a family registers it)
+    bc_resnet,
     cnn,
     crnn,
     dnn,
     ds_cnn,
+    ds_tc_resnet,
+    inception,
+    mobilenet,
     rnn,
     speech_commands,
     svdf,
+    svdf_resnet,
     tc_resnet,
     tenet,
     tiny_conv,
+    xception,
 )
 from hark.zoo.registry import architecture, build_model, known_models, resolve_params
 from hark.zoo.summary import summarize
