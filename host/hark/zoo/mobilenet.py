@@ -12,6 +12,7 @@ from hark.zoo.blocks import as_image, classifier
 from hark.zoo.kws_blocks import bn_relu, pointwise, separable
 from hark.zoo.registry import register
 
+
 def _stem(features: Any, p: dict[str, Any]) -> Any:
     x = keras.layers.Conv2D(p["first_filters"], (3, 3), strides=tuple(p["first_strides"]), padding="same",
                             use_bias=False, name="conv0")(as_image(features))  # fmt: skip
