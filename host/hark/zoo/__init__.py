@@ -5,6 +5,7 @@ over `spec.labels`; `summarize(model)` counts parameters and MACs per layer.
 """
 
 from hark.zoo import (  # noqa: F401  (importing a family registers it)
+    att_rnn,
     bc_resnet,
     cnn,
     crnn,
