@@ -33,6 +33,17 @@ class TimeAttention(keras.layers.Layer):
         return (input_shape[0][0], input_shape[0][2])
 
 
+MAX_CONCAT_INPUTS = 8  # tflite-micro's CONCATENATION prepares at most 10 inputs
+
+
+def _concat_time(parts: list[Any]) -> Any:
+    """Concatenates along time in a tree of at most MAX_CONCAT_INPUTS inputs per CONCATENATION."""
+    while len(parts) > 1:
+        parts = [ops.concatenate(parts[i : i + MAX_CONCAT_INPUTS], axis=1) if len(parts[i : i + MAX_CONCAT_INPUTS]) > 1
+                 else parts[i] for i in range(0, len(parts), MAX_CONCAT_INPUTS)]  # fmt: skip
+    return parts[0]
+
+
 @keras.saving.register_keras_serializable(package="hark")
 class BidirectionalRNN(keras.layers.Layer):
     """Forward and backward GRU/LSTM cells over the whole window, unrolled; outputs [b, T, 2 * units]."""
@@ -74,7 +85,7 @@ class BidirectionalRNN(keras.layers.Layer):
         # reshape + concatenate rather than stack: the runtime has no PACK
         steps = [ops.reshape(ops.concatenate([f, b], axis=-1), (-1, 1, 2 * self.units)) for f, b in zip(fwd, bwd,
                                                                                                      strict=True)]
-        return ops.concatenate(steps, axis=1)
+        return _concat_time(steps)
 
     def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         return (input_shape[0], input_shape[1], 2 * self.units)
