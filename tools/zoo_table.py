@@ -23,6 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
+from hark.device.link import DeviceError  # noqa: E402
 from hark.spec import available_specs, load_spec  # noqa: E402
 
 
@@ -42,14 +43,17 @@ def measure(name: str, link: object) -> dict:
     lo, hi = (-128, 127) if fe.dynamic_range_db > 0 else (0, 30)
     calib = np.random.default_rng(0).uniform(lo, hi, (16, fe.num_frames, fe.num_channels)).astype(np.float32)
     tflite, _ = quantize_for_device(spec, inference_model(model, form), form, "int8", calib)
-    report = profile_on_device(tflite, link, name=name)
-    keras.backend.clear_session()
-    return {
+    row = {
         "model": name, "architecture": spec.architecture.name, "params": int(summary["params"]),
-        "macs": int(summary["macs"]), "int8_bytes": len(tflite), "arena_bytes": report.arena_bytes,
-        "instructions": report.invoke_total, "per": "hop" if streams else "window", "streams": streams,
-        "input": f"{fe.num_frames}x{fe.num_channels}",
+        "macs": int(summary["macs"]), "int8_bytes": len(tflite), "per": "hop" if streams else "window",
+        "streams": streams, "input": f"{fe.num_frames}x{fe.num_channels}",
     }  # fmt: skip
+    keras.backend.clear_session()
+    try:
+        report = profile_on_device(tflite, link, name=name)
+    except DeviceError as err:  # e.g. the board's arena is too small: say so in the table
+        return {**row, "arena_bytes": 0, "instructions": 0, "device_error": str(err)}
+    return {**row, "arena_bytes": report.arena_bytes, "instructions": report.invoke_total}
 
 
 def markdown(rows: list[dict]) -> str:
@@ -57,9 +61,12 @@ def markdown(rows: list[dict]) -> str:
            "|---|---|---|---:|---:|---:|---:|---:|---|"]  # fmt: skip
     for r in rows:
         per = "hop" if r["streams"] else "window"
+        arena, count = f"{r['arena_bytes'] / 1024:.1f} KB", f"{r['instructions']:,} per {per}"
+        if r.get("device_error"):
+            need = r["device_error"].rsplit("at least ", 1)[-1].split(" bytes")[0]
+            arena, count = (f"needs {int(need) / 1024:.1f} KB" if need.isdigit() else "does not load"), "-"
         out.append(f"| {r['model']} | {r['architecture']} | {r['input']} | {r['params']:,} | {r['macs']:,} | "
-                   f"{r['int8_bytes'] / 1024:.1f} KB | {r['arena_bytes'] / 1024:.1f} KB | "
-                   f"{r['instructions']:,} per {per} | {'yes' if r['streams'] else 'no'} |")  # fmt: skip
+                   f"{r['int8_bytes'] / 1024:.1f} KB | {arena} | {count} | {'yes' if r['streams'] else 'no'} |")
     return "\n".join(out)
 
 
@@ -67,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("specs", nargs="*", help="spec names (default: every spec in models/)")
     ap.add_argument("--json", action="store_true", help="JSON lines instead of a markdown table")
+    ap.add_argument("--from-json", type=Path, help="print the markdown table of earlier --json output")
     args = ap.parse_args(argv)
+    if args.from_json:
+        print(markdown([json.loads(line) for line in args.from_json.read_text().splitlines() if line.strip()]))
+        return 0
     from hark.device.session import default_image, open_device
 
     rows = []
