@@ -4,7 +4,7 @@ over 40 dB; classes `alexa` and `_unknown_` (near-miss words, cropped partial ke
 warmed up with background noise, and MLTK's recognition settings (an inference every 200 ms, 2 results averaged
 over 440 ms above 216/255, 900 ms suppression).
 
-Dataset: tools/synth_dataset.py data/alexa --words alexa,<unknown words> --near-misses 40 --partials --clip-ms 1200
+Dataset: hark synth data/alexa --words alexa,<unknown words> --near-misses 40 --partials --clip-ms 1200
 (docs/alexa.md).
 """
 

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from runtime_oracle import tflm_interpreter
 
-from hark.commands import train_main
+from hark.cli.main import main as hark_main
 from hark.data.nearmiss import near_misses, phoneme_distance, phonemes
 from hark.data.wav import read_wav
-from hark.export.metadata import read_metadata
+from hark.evaluate.stream_test import generate
+from hark.format.metadata import read_metadata
 from hark.spec import load_spec
-from hark.streamtest import generate
 from hark.twin import Twin
 
 tf = pytest.importorskip("tensorflow")
@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 def _synth(out: Path) -> None:
     import subprocess
 
-    cmd = [sys.executable, str(REPO / "tools" / "synth_dataset.py"), str(out), "--words", "alexa,marvin,sheila",
+    cmd = [sys.executable, "-m", "hark.cli.main", "synth", str(out), "--words", "alexa,marvin,sheila",
            "--near-misses", "6", "--partials", "--clip-ms", "1200", "--clips-per-word", "8", "--max-voices", "12",
            "--background-seconds", "8", "--quiet", "--workers", "2"]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
@@ -45,7 +45,8 @@ def alexa_model(alexa_dataset, tmp_path_factory) -> bytes:
     from hark.export.pipeline import export_run
 
     run = tmp_path_factory.mktemp("alexa_run")
-    assert train_main(["alexa", "--dry-run", "--run-dir", str(run), "--data-dir", str(alexa_dataset), "--quiet"]) == 0
+    argv = ["train", "alexa", "--dry-run", "--run-dir", str(run), "--data-dir", str(alexa_dataset), "--quiet"]
+    assert hark_main(argv) == 0
     return export_run(run, data_dir=alexa_dataset, stream_mode="window", quant_mode="int8",
                       report=False).tflite_path.read_bytes()  # fmt: skip
 
@@ -53,7 +54,8 @@ def alexa_model(alexa_dataset, tmp_path_factory) -> bytes:
 def _stream(data: Path, seconds: float = 8.0) -> np.ndarray:
     clips = {w: sorted((data / w).glob("*.wav")) for w in ("alexa", "alexa_partial", "aleexa", "alexpa", "marvin")}
     noise = read_wav(sorted((data / "_background_noise_").glob("*.wav"))[0], 16000)
-    audio, _ = generate(clips, seconds, background=noise, background_volume=0.05, word_gap_ms=1300, seed=3)
+    audio, _ = generate(clips, seconds, background=noise, background_volume=0.05, word_gap_ms=1300, seed=3,
+                        sample_rate=16000)
     return audio
 
 
@@ -94,7 +96,7 @@ def test_alexa_twin_int8_features_equal_the_oracle(alexa_model, alexa_dataset):
     equal tflite-micro's on features computed independently: TF's audio_microfrontend op on numpy-notched audio,
     then numpy's dynamic quantization of the same 118-frame window."""
     from hark.features.dynamic import to_int8_dynamic, window_range
-    from hark.frontend.oracle import tf_microfrontend
+    from hark.features.oracle import tf_microfrontend
 
     spec = load_spec("alexa")
     audio = _stream(alexa_dataset)

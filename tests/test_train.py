@@ -4,7 +4,6 @@ tf.distribute with one CPU device, and clear errors on bad input."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hark.commands import train_main
-from hark.spec import REPO_ROOT, load_spec
+from hark.cli.main import main as hark_main
+from hark.spec import load_spec
 
 tf = pytest.importorskip("tensorflow")
 
@@ -46,7 +45,8 @@ def test_balanced_class_weights_equalize_each_class_total():
 
 
 def _dry_run(spec: str, run_dir: Path, data: Path, *extra: str) -> dict:
-    assert train_main([spec, "--dry-run", "--run-dir", str(run_dir), "--data-dir", str(data), "--quiet", *extra]) == 0
+    argv = ["train", spec, "--dry-run", "--run-dir", str(run_dir), "--data-dir", str(data), "--quiet", *extra]
+    assert hark_main(argv) == 0
     return json.loads((run_dir / "metrics.json").read_text())
 
 
@@ -87,17 +87,16 @@ def test_rerunning_a_finished_run_does_not_train_more(kws_dataset, tmp_path):
 def test_a_run_folder_refuses_another_spec(kws_dataset, tmp_path, capsys):
     run_dir = tmp_path / "ms"
     _dry_run("micro_speech", run_dir, kws_dataset, "--steps", "2")
-    assert train_main(["micro_speech", "--dry-run", "--steps", "4", "--run-dir", str(run_dir),
+    assert hark_main(["train", "micro_speech", "--dry-run", "--steps", "4", "--run-dir", str(run_dir),
                        "--data-dir", str(kws_dataset), "--quiet"]) == 2
     assert "different spec" in capsys.readouterr().err
 
 
 def test_resume_after_kill_ends_at_the_same_step_count(kws_dataset, tmp_path):
     run_dir = tmp_path / "killed"
-    cmd = [sys.executable, str(REPO_ROOT / "host" / "train.py"), "micro_speech", "--dry-run", "--steps", "300",
+    cmd = [sys.executable, "-m", "hark.cli.main", "train", "micro_speech", "--dry-run", "--steps", "300",
            "--run-dir", str(run_dir), "--data-dir", str(kws_dataset), "--quiet"]
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "host")}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     state = run_dir / "checkpoints" / "checkpoint"
     deadline = time.monotonic() + 120
     try:
@@ -114,7 +113,7 @@ def test_resume_after_kill_ends_at_the_same_step_count(kws_dataset, tmp_path):
     metrics_file = run_dir / "metrics.json"  # the kill may land between the checkpoint and the metrics
     assert not metrics_file.exists() or not json.loads(metrics_file.read_text()).get("finished")
 
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["resumed_from"] >= killed_at > 0
@@ -148,7 +147,7 @@ def test_mirrored_strategy_trains_on_one_cpu_with_class_weights(kws_dataset, tmp
 
 
 def test_unknown_model_name_is_a_clear_error(capsys):
-    assert train_main(["no_such_model", "--dry-run"]) == 2
+    assert hark_main(["train", "no_such_model", "--dry-run"]) == 2
     err = capsys.readouterr().err
     assert "unknown model 'no_such_model'" in err and "micro_speech" in err
 
@@ -156,7 +155,7 @@ def test_unknown_model_name_is_a_clear_error(capsys):
 def test_misspelled_spec_key_is_a_clear_error(tmp_path, capsys):
     bad = tmp_path / "typo.py"
     bad.write_text(Path(load_spec("micro_speech").source).read_text().replace('"training"', '"trainig"'))
-    assert train_main([str(bad), "--dry-run"]) == 2
+    assert hark_main(["train", str(bad), "--dry-run"]) == 2
     assert "unknown key 'trainig'; did you mean 'training'?" in capsys.readouterr().err
 
 
@@ -164,7 +163,8 @@ def test_unknown_architecture_is_a_clear_error(kws_dataset, tmp_path, capsys):
     bad = tmp_path / "arch.py"
     src = Path(load_spec("micro_speech").source).read_text()
     bad.write_text(src + "\nSPEC['architecture'] = {'name': 'tiny_cnov'}\n")
-    assert train_main([str(bad), "--dry-run", "--run-dir", str(tmp_path / "r"), "--data-dir", str(kws_dataset)]) == 2
+    argv = ["train", str(bad), "--dry-run", "--run-dir", str(tmp_path / "r"), "--data-dir", str(kws_dataset)]
+    assert hark_main(argv) == 2
     err = capsys.readouterr().err
     assert "unknown architecture 'tiny_cnov'" in err and "tiny_conv" in err
 
@@ -176,5 +176,6 @@ def test_labels_the_dataset_lacks_are_a_clear_error(kws_dataset, tmp_path, capsy
         + "\nSPEC['labels'] = ['_silence_', '_unknown_', 'yes', 'banana']"
         + "\nSPEC['dataset'] = {**SPEC['dataset'], 'wanted_words': ['yes', 'banana']}\n"
     )
-    assert train_main([str(bad), "--dry-run", "--run-dir", str(tmp_path / "r"), "--data-dir", str(kws_dataset)]) == 2
+    argv = ["train", str(bad), "--dry-run", "--run-dir", str(tmp_path / "r"), "--data-dir", str(kws_dataset)]
+    assert hark_main(argv) == 2
     assert "banana" in capsys.readouterr().err

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from test_runtime import _compare
 
-from hark.export.model_info import model_info
-from hark.export.pipeline import inference_model, quantize_for_device
+from hark.export.device_model import inference_model, quantize_for_device
+from hark.format.tflite import model_info
 from hark.layers.stream import NotStreamableError
 from hark.spec import load_spec
 from hark.train.loop import compile_model
@@ -73,8 +73,9 @@ def test_family_trains_exports_and_runs_bit_exact(name):
 @pytest.mark.skipif(not SLOW, reason="HARK_SLOW=1: full dry-run training and export of each family")
 @pytest.mark.parametrize("name", SPECS[:12])
 def test_family_dry_run_and_export(name, kws_dataset, tmp_path):
-    from hark.commands import export_main, train_main
+    from hark.cli.main import main as hark_main
 
     run = tmp_path / name
-    assert train_main([name, "--dry-run", "--run-dir", str(run), "--data-dir", str(kws_dataset), "--quiet"]) == 0
-    assert export_main([str(run), "--data-dir", str(kws_dataset), "--no-report"]) == 0
+    assert hark_main(["train", name, "--dry-run", "--run-dir", str(run), "--data-dir", str(kws_dataset),
+                      "--quiet"]) == 0  # fmt: skip
+    assert hark_main(["export", str(run), "--data-dir", str(kws_dataset), "--no-report"]) == 0

@@ -18,19 +18,18 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from hark.device.link import DeviceError  # noqa: E402
-from hark.spec import available_specs, load_spec  # noqa: E402
+from hark.device.link import DeviceError
+from hark.spec import available_specs, load_spec
 
 
 def measure(name: str, link: object) -> dict:
     import keras
 
-    from hark.export.pipeline import inference_model, quantize_for_device
+    from hark.export.device_model import inference_model, quantize_for_device
     from hark.profiling import profile_on_device
     from hark.zoo import architecture, build_model, summarize
 

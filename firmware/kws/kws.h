@@ -86,7 +86,7 @@ typedef struct {
    * as a whole before each invoke, so `window` is unused and `raw_window` holds the frames. */
   int32_t dynamic_range; /* feature units; 0: off */
   uint16_t *raw_window;
-  /* window mode: a ring of the last window_frames frames, unrolled into the input before an invoke */
+  /* window mode: the last window_frames frames, oldest first, slid by one frame per hop (memmove) */
   int8_t *window;
   uint32_t window_frames, every_hops, frames_seen;
   /* external-state streaming */

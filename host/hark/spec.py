@@ -22,6 +22,15 @@ from hark.paths import REPO_ROOT
 MODELS_DIR = REPO_ROOT / "models"
 SILENCE_LABEL = "_silence_"
 UNKNOWN_LABEL = "_unknown_"
+# float feature = uint16 microfrontend output * FEATURE_SCALE, as TF speech_commands' "micro" preprocessing does.
+# The one place this constant is written; the exporter writes it to the metadata as `features.scale`.
+FEATURE_SCALE = 10.0 / 256.0
+
+
+def feature_scale(fe: FrontendSpec) -> float:
+    """float feature = raw microfrontend output * this (`features.scale` in the metadata): FEATURE_SCALE for
+    uint16 features, 1 for MLTK's dynamically quantized int8 codes (`dynamic_range_db` > 0)."""
+    return 1.0 if fe.kind == "microfrontend" and fe.dynamic_range_db > 0.0 else FEATURE_SCALE
 
 
 class SpecError(ValueError):
@@ -69,10 +78,15 @@ class FrontendSpec:
     def clip_samples(self) -> int:
         return self.sample_rate * self.clip_duration_ms // 1000
 
+    def frames_for(self, num_samples: int) -> int:
+        """Frames the microfrontend emits for `num_samples` of audio: one per whole window, stepping by the hop
+        (no padding). The one place this formula is written."""
+        return max(0, 1 + (num_samples - self.window_samples) // self.step_samples)
+
     @property
     def num_frames(self) -> int:
-        """Frames per clip, as the op produces them (no padding)."""
-        return 1 + (self.clip_samples - self.window_samples) // self.step_samples
+        """Frames per clip."""
+        return self.frames_for(self.clip_samples)
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,19 @@
-"""hark-classify: keyword detections in a WAV of any length, on the host twin (default) or a board; with
-`--top-k N`, the model's N best labels and scores on one clip, as TF speech_commands' label_wav.py prints them."""
+"""Keyword detections in a WAV of any length, on the host twin (default) or a board; with `--top-k N`, the
+model's N best labels and scores on one clip, as TF speech_commands' label_wav.py prints them."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-from hark.clip_scores import clip_scores
+from hark.cli.clip_scores import clip_scores
 from hark.data.wav import read_wav
 from hark.device.link import DeviceError
 from hark.device.session import open_device
-from hark.streamtest import Detection
+from hark.evaluate.stream_test import Detection
+from hark.format.metadata import read_metadata
 from hark.twin import Twin, TwinError
 
 
@@ -23,26 +23,8 @@ def detections_on_device(audio: object, model: bytes, port: str | None, image: P
     return [Detection(m.label_name, float(m.time_ms), float(m.score)) for m in result.messages if m.name == "DETECTION"]
 
 
-def top_k_main(wav: Path, model_path: Path, k: int, as_json: bool) -> int:
-    try:
-        audio = read_wav(wav, 16000)
-        if not model_path.is_file():
-            raise ValueError(f"{model_path}: no such model file")
-        scores = clip_scores(model_path.read_bytes(), audio)[:k]
-    except (ValueError, OSError, TwinError) as err:
-        print(f"hark-classify: {err}", file=sys.stderr)
-        return 1
-    if as_json:
-        print(json.dumps([s.__dict__ for s in scores], indent=2))
-    else:
-        for s in scores:
-            print(f"{s.label} (score = {s.score:.5f})")
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="hark-classify", description=__doc__)
-    p.add_argument("wav", type=Path, help="16 kHz mono 16-bit WAV")
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("wav", type=Path, help="mono 16-bit WAV at the model's sample rate")
     p.add_argument("--model", type=Path, required=True, help="an exported .tflite with hark metadata")
     p.add_argument("--device", action="store_true", help="stream the WAV through a board (emulated unless --port)")
     p.add_argument("--port", help="serial port or pyserial URL of a real board (implies --device)")
@@ -50,18 +32,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--top-k", type=int, metavar="N",
                    help="print the model's N best labels with scores on the clip (host twin), as label_wav.py")
     p.add_argument("--json", action="store_true")
-    args = p.parse_args(argv)
-    if args.top_k is not None:
-        if args.top_k < 1:
-            p.error(f"--top-k must be at least 1, got {args.top_k}")
-        if args.device or args.port:
-            p.error("--top-k scores a clip on the host twin; it does not combine with --device or --port")
-        return top_k_main(args.wav, args.model, args.top_k, args.json)
+
+
+def top_k(args: argparse.Namespace) -> int:
+    if args.top_k < 1 or args.device or args.port:
+        why = f"must be at least 1, got {args.top_k}" if args.top_k < 1 else "scores a clip on the host twin; it " \
+            "does not combine with --device or --port"  # fmt: skip
+        print(f"{args.prog}: error: --top-k {why}", file=sys.stderr)
+        return 2
     try:
-        audio = read_wav(args.wav, 16000)
         if not args.model.is_file():
             raise ValueError(f"{args.model}: no such model file")
         model = args.model.read_bytes()
+        scores = clip_scores(model, read_wav(args.wav, read_metadata(model).sample_rate))[: args.top_k]
+    except (ValueError, OSError, TwinError) as err:
+        print(f"{args.prog}: {err}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps([s.__dict__ for s in scores], indent=2))
+    else:
+        for s in scores:
+            print(f"{s.label} (score = {s.score:.5f})")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.top_k is not None:
+        return top_k(args)
+    try:
+        if not args.model.is_file():
+            raise ValueError(f"{args.model}: no such model file")
+        model = args.model.read_bytes()
+        rate = read_metadata(model).sample_rate
+        audio = read_wav(args.wav, rate)
         if args.device or args.port:
             dets = detections_on_device(audio, model, args.port, args.image)
             where = "device"
@@ -69,16 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             dets = Twin(model).run(audio).detections
             where = "host twin"
     except (ValueError, OSError, TwinError, DeviceError) as err:
-        print(f"hark-classify: {err}", file=sys.stderr)
+        print(f"{args.prog}: {err}", file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps([d.__dict__ for d in dets], indent=2))
     else:
-        print(f"{args.wav}: {len(audio) / 16000:.2f} s, {len(dets)} detections ({where})")
+        print(f"{args.wav}: {len(audio) / rate:.2f} s, {len(dets)} detections ({where})")
         for d in dets:
             print(f"{d.time_ms / 1000:9.2f} s  {d.label:<12} score {d.score:.0f}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,4 @@
-"""hark-spectrogram: a WAV's features as a PNG, time on the x axis, channels on the y axis (low at the bottom),
+"""A WAV's features as a PNG, time on the x axis, channels on the y axis (low at the bottom),
 as TF speech_commands' wav_to_spectrogram draws them. The features are the ones the model sees: the spec's (or
 the model's metadata's) frontend, computed by the same code as training and the device."""
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,7 @@ from hark.spec import FrontendSpec, SpecError, load_spec
 
 def frontend_of_model(path: Path) -> FrontendSpec:
     """The FrontendSpec carried in an exported model's metadata."""
-    from hark.export.metadata import read_metadata
+    from hark.format.metadata import read_metadata
 
     values = read_metadata(path.read_bytes()).frontend()
     known = {f.name: f for f in dataclasses.fields(FrontendSpec)}
@@ -51,14 +50,15 @@ def write_png(features: np.ndarray, path: Path, title: str, step_ms: int) -> Pat
     return path
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="hark-spectrogram", description=__doc__)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("wav", type=Path, help="16 kHz mono 16-bit WAV")
     src = p.add_mutually_exclusive_group()
     src.add_argument("--spec", default="micro_speech", help="model spec whose frontend to use (default micro_speech)")
     src.add_argument("--model", type=Path, help="an exported .tflite: use the frontend in its metadata")
     p.add_argument("--out", type=Path, help="PNG path (default: the WAV's path with .png)")
-    a = p.parse_args(argv)
+
+
+def run(a: argparse.Namespace) -> int:
     try:
         fe = frontend_of_model(a.model) if a.model else load_spec(a.spec).frontend
         audio = read_wav(a.wav, fe.sample_rate)
@@ -68,11 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = a.out or a.wav.with_suffix(".png")
         write_png(features, out, f"{a.wav.name}: {fe.kind}, {fe.num_channels} channels", fe.window_step_ms)
     except (ValueError, OSError, SpecError) as err:
-        print(f"hark-spectrogram: {err}", file=sys.stderr)
+        print(f"{a.prog}: {err}", file=sys.stderr)
         return 1
     print(f"{out}: {features.shape[0]} frames x {features.shape[1]} channels")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

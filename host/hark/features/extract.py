@@ -15,20 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from hark.features.backend import FeatureError, FrontendBackend, _check_audio, frames_for, get_backend
+from hark.features.backend import FeatureError, FrontendBackend, check_audio, get_backend
 from hark.features.dynamic import is_dynamic, tf_to_int8_dynamic, to_int8_dynamic, window_range
-from hark.spec import FrontendSpec
+from hark.spec import FEATURE_SCALE, FrontendSpec
 
-# float feature = uint16 microfrontend output * FEATURE_SCALE, as TF speech_commands' "micro" preprocessing does.
-# The one place this constant is written; the exporter writes it to the metadata as `features.scale`.
-FEATURE_SCALE = 10.0 / 256.0
 LOG_OFFSET = 1e-6
-
-
-def feature_scale(fe: FrontendSpec) -> float:
-    """float feature = raw microfrontend output * this (`features.scale` in the metadata): FEATURE_SCALE for
-    uint16 features, 1 for dynamically quantized int8 codes."""
-    return 1.0 if is_dynamic(fe) else FEATURE_SCALE
 
 
 def raw_to_float(raw: np.ndarray, fe: FrontendSpec) -> np.ndarray:
@@ -52,7 +43,7 @@ def tf_raw_to_float(raw: Any, fe: FrontendSpec) -> Any:
 
 def feature_shape(fe: FrontendSpec) -> tuple[int, int]:
     """(frames, channels) of one clip's features."""
-    return frames_for(fe.clip_samples, fe), fe.num_channels
+    return fe.num_frames, fe.num_channels
 
 
 def settings_key(fe: FrontendSpec) -> str:
@@ -93,7 +84,7 @@ def tf_features(audio_int16: Any, fe: FrontendSpec, backend: FrontendBackend | N
 
 def compute_features(audio: np.ndarray, fe: FrontendSpec, backend: FrontendBackend | None = None) -> np.ndarray:
     """Float32 (frames, channels) features of int16 audio, from a fresh frontend state."""
-    audio = _check_audio(audio, fe)
+    audio = check_audio(audio, fe)
     if fe.kind == "microfrontend":
         return raw_to_float((backend or get_backend()).uint16(audio, fe), fe)
     import tensorflow as tf
