@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 from test_runtime import _compare
 
+from hark.evaluate.summary import summarize
 from hark.export.device_model import inference_model, quantize_for_device
 from hark.format.tflite import model_info
 from hark.layers.stream import NotStreamableError
 from hark.spec import load_spec
 from hark.train.loop import compile_model
-from hark.zoo import architecture, build_model, summarize
+from hark.zoo import architecture, build_model
 
 tf = pytest.importorskip("tensorflow")
 
@@ -52,8 +53,9 @@ def test_family_trains_exports_and_runs_bit_exact(name):
     history = model.fit(x, y, batch_size=4, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][-1])
     assert any(not np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
-    summary = summarize(model)
-    assert summary["params"] > 0 and summary["macs"] > 0
+    summary = summarize(spec, model)  # what `hark summarize` prints
+    assert summary["params"] > 0 and summary["window"]["macs_per_call"] > 0
+    assert ("error" in summary["stream"]) != architecture(spec.architecture.name).streamable
 
     tflite, _ = quantize_for_device(spec, inference_model(model, "window"), "window", "int8", x)
     assert model_info(tflite).macs > 0

@@ -29,13 +29,14 @@ from hark.spec import available_specs, load_spec
 def measure(name: str, link: object) -> dict:
     import keras
 
+    from hark.evaluate.summary import summarize
     from hark.export.device_model import inference_model, quantize_for_device
     from hark.profiling import profile_on_device
-    from hark.zoo import architecture, build_model, summarize
+    from hark.zoo import architecture, build_model
 
     spec = load_spec(name).replace(quantization={"representative_samples": 16})
     model = build_model(spec)
-    summary = summarize(model)
+    summary = summarize(spec, model)
     streams = architecture(spec.architecture.name).streamable
     form = "stream_external" if streams else "window"
     fe = spec.frontend
@@ -44,7 +45,9 @@ def measure(name: str, link: object) -> dict:
     tflite, _ = quantize_for_device(spec, inference_model(model, form), form, "int8", calib)
     row = {
         "model": name, "architecture": spec.architecture.name, "params": int(summary["params"]),
-        "macs": int(summary["macs"]), "int8_bytes": len(tflite), "per": "hop" if streams else "window",
+        "macs": int(summary["window"]["macs_per_call"]),
+        "macs_per_hop": int(summary["stream"].get("macs_per_call", 0)),
+        "int8_bytes": len(tflite), "per": "hop" if streams else "window",
         "streams": streams, "input": f"{fe.num_frames}x{fe.num_channels}",
     }  # fmt: skip
     keras.backend.clear_session()
