@@ -39,7 +39,8 @@
   X(int32_t, enable_log, 1, 1) \
   X(int32_t, scale_shift, 6, 1) \
   X(int32_t, enable_dc_notch, 0, 1) /* MLTK's extra: y[n] = x[n] - x[n-1] + c*y[n-1] before the window */ \
-  X(float, dc_notch_coefficient, 0.95f, 0) /* MLTK's default; not a FrontendSpec field */
+  X(float, dc_notch_coefficient, 0.95f, 1) /* MLTK's default */ \
+  X(float, dynamic_range_db, 0.0f, 1) /* MLTK's dynamic int8 window quantization; 0: off. kws applies it */
 
 #define FRONTEND__FIELD(type, name, default_value, in_spec) type name;
 typedef struct {

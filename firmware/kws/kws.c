@@ -61,7 +61,7 @@ static int meta_str(kws_t *k, const char *key, const char **out, uint32_t *len) 
 }
 
 static int read_frontend_config(kws_t *k, frontend_config_t *cfg) {
-  frontend_config_default(cfg); /* for the fields the spec does not carry (the DC notch coefficient) */
+  frontend_config_default(cfg);
   for (size_t i = 0; i < sizeof fe_fields / sizeof fe_fields[0]; i++) {
     if (!fe_fields[i].type) continue; /* not in the metadata: keeps its default */
     void *dst = (uint8_t *)cfg + fe_fields[i].offset;
@@ -284,6 +284,14 @@ int kws_init(kws_t *k, const uint8_t *model, uint32_t size, const runtime_ops_t 
   }
   frontend_config_t fe_cfg;
   if ((rc = read_frontend_config(k, &fe_cfg)) || (rc = read_mode(k)) || (rc = read_recognition(k))) return rc;
+  const float range_db = fe_cfg.dynamic_range_db;
+  if (!(range_db >= 0.0f && range_db <= 1000.0f)) return fail(k, KWS_E_METADATA, "frontend.dynamic_range_db out of range", NULL);
+  if (range_db > 0.0f) {
+    if (k->mode != KWS_MODE_WINDOW)
+      return fail(k, KWS_E_UNSUPPORTED, "frontend.dynamic_range_db scales a whole window: it needs stream.mode window", NULL);
+    k->dynamic_range = frontend_dynamic_range(range_db, fe_cfg.scale_shift);
+    if (k->dynamic_range <= 0) return fail(k, KWS_E_METADATA, "frontend.dynamic_range_db gives no range", NULL);
+  }
   k->sample_rate = (uint32_t)fe_cfg.sample_rate;
   k->hop_ms = (uint32_t)fe_cfg.window_step_ms;
   k->hop_samples = (uint32_t)((int64_t)fe_cfg.sample_rate * fe_cfg.window_step_ms / 1000);
@@ -297,6 +305,10 @@ int kws_init(kws_t *k, const uint8_t *model, uint32_t size, const runtime_ops_t 
   if ((rc = frontend_init(&k->fe, &fe_cfg, fe_mem, fe_bytes))) return fail(k, KWS_E_METADATA, "frontend init", frontend_error_text(rc));
   k->frame = carve(&c, k->channels);
   k->window = carve(&c, (size_t)k->window_frames * k->channels);
+  if (k->dynamic_range) {
+    k->raw_window = carve(&c, (size_t)k->window_frames * k->channels * sizeof(uint16_t));
+    if (!k->raw_window) return fail(k, KWS_E_ARENA, "arena too small for the pipeline buffers", NULL);
+  }
   k->scores = carve(&c, k->label_count);
   uint32_t result_ms = k->hop_ms * k->every_hops;
   int32_t history_ms = k->params.average_window_ms > 1000 ? 2 * k->params.average_window_ms : 2000;
@@ -352,6 +364,7 @@ void kws_reset(kws_t *k) {
   /* An empty window holds the int8 code of a zero feature. */
   int8_t zero = (int8_t)(k->input_zero_point < -128 ? -128 : k->input_zero_point > 127 ? 127 : k->input_zero_point);
   memset(k->window, zero, (size_t)k->window_frames * k->channels);
+  if (k->raw_window) memset(k->raw_window, 0, (size_t)k->window_frames * k->channels * sizeof(uint16_t));
   memset(k->scores, (int8_t)k->output_zero_point, k->label_count);
   k->frames_seen = 0;
   k->hop_index = 0;
@@ -373,12 +386,22 @@ static uint32_t since(const kws_t *k, uint32_t start) {
   return k->clock.elapsed ? k->clock.elapsed(start, end) : end - start;
 }
 
+/* A feature value (uint16, or a dynamic int8 code) -> the model's int8 input: v * features.scale / input scale,
+ * rounded, plus the zero point. */
+static int8_t to_input(const kws_t *k, int32_t v) {
+  int64_t q = ((int64_t)v * k->feature_multiplier + ((int64_t)1 << 31)) >> 32;
+  q += k->input_zero_point;
+  return (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
+}
+
 static void quantize_frame(kws_t *k, const uint16_t *features) {
-  for (uint32_t c = 0; c < k->channels; c++) {
-    int64_t q = ((int64_t)features[c] * k->feature_multiplier + ((int64_t)1 << 31)) >> 32;
-    q += k->input_zero_point;
-    k->frame[c] = (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
+  if (k->dynamic_range) { /* keep it raw: the whole window is scaled at the invoke */
+    size_t row = k->channels, rows = k->window_frames;
+    memmove(k->raw_window, k->raw_window + row, (rows - 1u) * row * sizeof(uint16_t));
+    memcpy(k->raw_window + (rows - 1u) * row, features, row * sizeof(uint16_t));
+    return;
   }
+  for (uint32_t c = 0; c < k->channels; c++) k->frame[c] = to_input(k, features[c]);
 }
 
 /* Feeds one feature frame to the model; returns 1 if it ran, 0 if not yet, or an error. */
@@ -388,11 +411,19 @@ static int model_step(kws_t *k) {
   if (k->mode == KWS_MODE_WINDOW) {
     /* The window slides by one frame; keep it contiguous, oldest first, as the input wants it. */
     size_t row = k->channels, rows = k->window_frames;
-    memmove(k->window, k->window + row, (rows - 1u) * row);
-    memcpy(k->window + (rows - 1u) * row, k->frame, row);
+    if (!k->dynamic_range) {
+      memmove(k->window, k->window + row, (rows - 1u) * row);
+      memcpy(k->window + (rows - 1u) * row, k->frame, row);
+    }
     k->frames_seen++;
     if (k->frames_seen < k->window_frames || (k->frames_seen - k->window_frames) % k->every_hops != 0) return 0;
-    memcpy(in.data, k->window, rows * row);
+    if (k->dynamic_range) {
+      int8_t *q = in.data;
+      frontend_to_int8_dynamic(k->raw_window, rows * row, k->dynamic_range, q);
+      for (size_t i = 0; i < rows * row; i++) q[i] = to_input(k, q[i]);
+    } else {
+      memcpy(in.data, k->window, rows * row);
+    }
   } else {
     memcpy(in.data, k->frame, k->channels);
     for (uint32_t i = 0; i < k->state_count; i++) {

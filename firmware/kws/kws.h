@@ -82,6 +82,10 @@ typedef struct {
   int64_t feature_multiplier; /* Q32 of features.scale / input scale */
   int32_t input_zero_point;
   int8_t *frame; /* the newest frame, int8 */
+  /* MLTK's dynamic quantization (frontend.dynamic_range_db > 0): the window is kept in uint16 and scaled
+   * as a whole before each invoke, so `window` is unused and `raw_window` holds the frames. */
+  int32_t dynamic_range; /* feature units; 0: off */
+  uint16_t *raw_window;
   /* window mode: the last window_frames frames, oldest first, slid by one frame per hop (memmove) */
   int8_t *window;
   uint32_t window_frames, every_hops, frames_seen;

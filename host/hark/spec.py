@@ -27,6 +27,12 @@ UNKNOWN_LABEL = "_unknown_"
 FEATURE_SCALE = 10.0 / 256.0
 
 
+def feature_scale(fe: FrontendSpec) -> float:
+    """float feature = raw microfrontend output * this (`features.scale` in the metadata): FEATURE_SCALE for
+    uint16 features, 1 for MLTK's dynamically quantized int8 codes (`dynamic_range_db` > 0)."""
+    return 1.0 if fe.kind == "microfrontend" and fe.dynamic_range_db > 0.0 else FEATURE_SCALE
+
+
 class SpecError(ValueError):
     """A model spec is missing, malformed, or names something that does not exist."""
 
@@ -55,6 +61,10 @@ class FrontendSpec:
     enable_log: bool = True
     scale_shift: int = 6
     enable_dc_notch: bool = False  # MLTK's extra; off keeps the TF op bit-exact
+    dc_notch_coefficient: float = 0.95  # MLTK's y[n] = x[n] - x[n-1] + c y[n-1], used when enable_dc_notch
+    # MLTK's dynamic int8 quantization: the window's largest value maps to 127 and this many dB below it to -128;
+    # the model then sees int8 codes (features.scale 1). 0: off (uint16 * features.scale, TF's "micro" features).
+    dynamic_range_db: float = 0.0
 
     @property
     def window_samples(self) -> int:
@@ -93,6 +103,9 @@ class DatasetSpec:
     background_volume: float = 0.1
     background_frequency: float = 0.8
     split: str = "hash"  # "hash", "lists" or "folders"
+    # MLTK's warm-up padding: augmented clips are preceded by this much of their background noise, run through
+    # the frontend and dropped, so noise reduction has settled as it has on a device's continuous stream.
+    warmup_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,8 +145,12 @@ class TrainingSpec:
     eval_every_steps: int = 400
     checkpoint_every_steps: int = 400
     early_stopping_evals: int = 0  # 0: never stop early
-    class_weights: bool = False
+    class_weights: bool = False  # true: scikit-learn's / MLTK's 'balanced' weights
     label_smoothing: float = 0.0
+    check_nans: bool = False  # stop with an error at the first non-finite loss or weight (TF's --check_nans)
+    reduce_lr_patience_evals: int = 0  # MLTK's ReduceLROnPlateau on validation accuracy; 0: off
+    reduce_lr_factor: float = 0.5
+    min_learning_rate: float = 0.0
     seed: int = 1
 
 
@@ -286,6 +303,17 @@ def _validate(spec: ModelSpec, where: str) -> None:
         raise SpecError(f"{where}: training.steps and training.learning_rates must be non-empty lists of one length")
     if spec.frontend.kind not in ("microfrontend", "mfcc", "logmel"):
         raise SpecError(f"{where}: frontend.kind must be microfrontend, mfcc or logmel, not '{spec.frontend.kind}'")
+    fe = spec.frontend
+    if spec.dataset.warmup_ms < 0 or spec.dataset.warmup_ms % max(fe.window_step_ms, 1):
+        raise SpecError(f"{where}: dataset.warmup_ms must be a non-negative multiple of frontend.window_step_ms")
+    if fe.enable_dc_notch and not 0.0 <= fe.dc_notch_coefficient < 1.0:
+        raise SpecError(f"{where}: frontend.dc_notch_coefficient must be in [0, 1), got {fe.dc_notch_coefficient}")
+    if fe.dynamic_range_db < 0.0 or (fe.dynamic_range_db > 0.0 and fe.kind != "microfrontend"):
+        raise SpecError(f"{where}: frontend.dynamic_range_db must be 0 (off) or positive, and only with the "
+                        "microfrontend")  # fmt: skip
+    if fe.dynamic_range_db > 0.0 and spec.streaming.mode != "window":
+        raise SpecError(f"{where}: frontend.dynamic_range_db scales the whole feature window at once, so it needs "
+                        f"streaming.mode 'window', not '{spec.streaming.mode}'")  # fmt: skip
     if spec.streaming.mode not in ("window", "stream_external", "stream_internal"):
         raise SpecError(f"{where}: streaming.mode must be window, stream_external or stream_internal")
     if spec.quantization.mode not in ("int8", "dynamic", "float16"):

@@ -1,4 +1,5 @@
-"""Keyword detections in a WAV of any length, on the host twin (default) or a board."""
+"""Keyword detections in a WAV of any length, on the host twin (default) or a board; with `--top-k N`, the
+model's N best labels and scores on one clip, as TF speech_commands' label_wav.py prints them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from hark.cli.clip_scores import clip_scores
 from hark.data.wav import read_wav
 from hark.device.link import DeviceError
 from hark.device.session import open_device
@@ -27,10 +29,36 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", action="store_true", help="stream the WAV through a board (emulated unless --port)")
     p.add_argument("--port", help="serial port or pyserial URL of a real board (implies --device)")
     p.add_argument("--image", type=Path, help="firmware image for the emulated board")
+    p.add_argument("--top-k", type=int, metavar="N",
+                   help="print the model's N best labels with scores on the clip (host twin), as label_wav.py")
     p.add_argument("--json", action="store_true")
 
 
+def top_k(args: argparse.Namespace) -> int:
+    if args.top_k < 1 or args.device or args.port:
+        why = f"must be at least 1, got {args.top_k}" if args.top_k < 1 else "scores a clip on the host twin; it " \
+            "does not combine with --device or --port"  # fmt: skip
+        print(f"{args.prog}: error: --top-k {why}", file=sys.stderr)
+        return 2
+    try:
+        if not args.model.is_file():
+            raise ValueError(f"{args.model}: no such model file")
+        model = args.model.read_bytes()
+        scores = clip_scores(model, read_wav(args.wav, read_metadata(model).sample_rate))[: args.top_k]
+    except (ValueError, OSError, TwinError) as err:
+        print(f"{args.prog}: {err}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps([s.__dict__ for s in scores], indent=2))
+    else:
+        for s in scores:
+            print(f"{s.label} (score = {s.score:.5f})")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.top_k is not None:
+        return top_k(args)
     try:
         if not args.model.is_file():
             raise ValueError(f"{args.model}: no such model file")

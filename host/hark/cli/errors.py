@@ -9,8 +9,9 @@ from hark.data import DatasetError
 from hark.export.state_check import StateQuantizationError
 from hark.format.metadata import MetadataError
 from hark.spec import SpecError
+from hark.train.guards import TrainingNaNError
 
-USER_ERRORS = (SpecError, DatasetError, MetadataError, StateQuantizationError, FileNotFoundError)
+USER_ERRORS = (SpecError, DatasetError, MetadataError, StateQuantizationError, TrainingNaNError, FileNotFoundError)
 
 
 def reported(prog: str, body: Callable[[], int]) -> int:

@@ -24,12 +24,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--steps", type=int, default=6, help="steps of a dry run (default 6)")
     p.add_argument("--distribute", choices=("none", "mirrored", "multiworker"), default="none",
                    help="tf.distribute strategy: mirrored (local devices) or multiworker (TF_CONFIG)")
+    p.add_argument("--check-nans", action="store_true",
+                   help="stop with an error at the first NaN or infinite loss or weight (training.check_nans)")
     p.add_argument("--quiet", action="store_true", help="no per-step progress")
 
 
 def run(a: argparse.Namespace) -> int:
     def body() -> int:
         spec = load_spec(a.model)
+        if a.check_nans:
+            spec = spec.replace(training={"check_nans": True})
         out = train(spec, a.run_dir or default_run_dir(a.model, a.dry_run), data_dir=a.data_dir, dry_run=a.dry_run,
                     dry_run_steps=a.steps, distribute=a.distribute, verbose=not a.quiet)
         print(json.dumps({"run_dir": str(out.run.root), "steps": out.fit.steps,

@@ -16,12 +16,32 @@ from typing import Any
 import numpy as np
 
 from hark.features.backend import FeatureError, FrontendBackend, check_audio, get_backend
+from hark.features.dynamic import is_dynamic, tf_to_int8_dynamic, to_int8_dynamic, window_range
 from hark.spec import FEATURE_SCALE, FrontendSpec
 
 # TensorFlow is imported on first use in the functions below: the C frontend computes microfrontend features
 # without it, and tools that only need those should not pay its seconds of start-up.
 
 LOG_OFFSET = 1e-6
+
+
+def raw_to_float(raw: np.ndarray, fe: FrontendSpec) -> np.ndarray:
+    """Raw uint16 features of one clip (frames, channels) or a batch -> the float features the model sees."""
+    if is_dynamic(fe):
+        rng = window_range(fe)
+        flat = np.asarray(raw).reshape(-1, *np.shape(raw)[-2:])
+        out = np.stack([to_int8_dynamic(w, rng) for w in flat]) if len(flat) else np.zeros(flat.shape, np.int8)
+        return out.reshape(np.shape(raw)).astype(np.float32)
+    return np.asarray(raw).astype(np.float32) * np.float32(FEATURE_SCALE)
+
+
+def tf_raw_to_float(raw: Any, fe: FrontendSpec) -> Any:
+    """As raw_to_float on a uint16 tensor [..., frames, channels] inside a graph."""
+    import tensorflow as tf
+
+    if is_dynamic(fe):
+        return tf_to_int8_dynamic(raw, window_range(fe))
+    return tf.cast(raw, tf.float32) * FEATURE_SCALE
 
 
 def feature_shape(fe: FrontendSpec) -> tuple[int, int]:
@@ -57,11 +77,9 @@ def tf_spectral(audio_int16: Any, fe: FrontendSpec) -> Any:
 
 def tf_features(audio_int16: Any, fe: FrontendSpec, backend: FrontendBackend | None = None) -> Any:
     """Float32 (frames, channels) features of a 1-D int16 tensor, inside a graph."""
-    import tensorflow as tf
 
     if fe.kind == "microfrontend":
-        raw = (backend or get_backend()).tf_uint16(audio_int16, fe)
-        return tf.cast(raw, tf.float32) * FEATURE_SCALE
+        return tf_raw_to_float((backend or get_backend()).tf_uint16(audio_int16, fe), fe)
     if fe.kind in ("mfcc", "logmel"):
         return tf_spectral(audio_int16, fe)
     raise FeatureError(f"unknown frontend.kind '{fe.kind}'")
@@ -71,7 +89,7 @@ def compute_features(audio: np.ndarray, fe: FrontendSpec, backend: FrontendBacke
     """Float32 (frames, channels) features of int16 audio, from a fresh frontend state."""
     audio = check_audio(audio, fe)
     if fe.kind == "microfrontend":
-        return (backend or get_backend()).uint16(audio, fe).astype(np.float32) * np.float32(FEATURE_SCALE)
+        return raw_to_float((backend or get_backend()).uint16(audio, fe), fe)
     import tensorflow as tf
 
     return tf_spectral(tf.constant(audio), fe).numpy()

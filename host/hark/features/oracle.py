@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from hark.native.frontend import DC_NOTCH_COEFFICIENT
 from hark.spec import FrontendSpec
 
 
@@ -60,6 +59,6 @@ def tf_microfrontend(audio_int16: np.ndarray, fe: FrontendSpec) -> np.ndarray:
 
     audio = np.asarray(audio_int16, np.int16)
     if fe.enable_dc_notch:
-        audio = dc_notch(audio, DC_NOTCH_COEFFICIENT)
+        audio = dc_notch(audio, fe.dc_notch_coefficient)
     out = op.audio_microfrontend(tf.constant(audio), out_type=tf.uint16, **op_kwargs(fe))
     return out.numpy()

@@ -17,6 +17,7 @@ from tensorflow.lite.python import schema_py_generated as schema
 from tensorflow.lite.tools import flatbuffer_utils
 
 from hark.spec import FEATURE_SCALE, FrontendSpec, ModelSpec
+from hark.spec import feature_scale as spec_feature_scale
 
 MAGIC = b"HRK1"
 VERSION = 1
@@ -112,7 +113,7 @@ class StreamInfo:
     state_outputs: tuple[int, ...] = ()
 
 
-def spec_entries(spec: ModelSpec, stream: StreamInfo, *, feature_scale: float = DEFAULT_FEATURE_SCALE) -> dict:
+def spec_entries(spec: ModelSpec, stream: StreamInfo, *, feature_scale: float | None = None) -> dict:
     """Every key of docs/metadata.md for `spec` exported as `stream`."""
     if stream.mode not in STREAM_MODES:
         raise MetadataError(f"stream.mode must be one of {STREAM_MODES}, not '{stream.mode}'")
@@ -124,7 +125,7 @@ def spec_entries(spec: ModelSpec, stream: StreamInfo, *, feature_scale: float = 
             continue
         value = getattr(spec.frontend, f.name)
         entries[f"frontend.{f.name}"] = float(value) if isinstance(value, float) else int(value)
-    entries["features.scale"] = float(feature_scale)
+    entries["features.scale"] = float(spec_feature_scale(spec.frontend) if feature_scale is None else feature_scale)
     r = spec.recognition
     entries["recognition.average_window_ms"] = int(r.average_window_ms)
     entries["recognition.detection_threshold"] = float(r.detection_threshold)

@@ -66,9 +66,8 @@ FrontendConfig = type("FrontendConfig", (ctypes.Structure,), {
     "__doc__": "Mirror of frontend_config_t (firmware/frontend/frontend.h), built from FRONTEND_SETTINGS.",
     "_fields_": [(s.name, _CTYPES[s.ctype]) for s in SETTINGS],
 })  # fmt: skip
-# The settings FrontendSpec does not carry keep the table's defaults (the DC notch coefficient).
+# The settings FrontendSpec does not carry keep the table's defaults (none today).
 DEFAULTS_NOT_IN_SPEC = {s.name: s.default for s in SETTINGS if not s.in_spec}
-DC_NOTCH_COEFFICIENT = float(DEFAULTS_NOT_IN_SPEC["dc_notch_coefficient"])
 
 
 def config_from_spec(fe: FrontendSpec) -> FrontendConfig:

@@ -54,7 +54,7 @@ def why_not_streamable(layer: keras.layers.Layer) -> str | None:
         if isinstance(layer, keras.layers.BatchNormalization) and _is_time_axis(layer.axis, layer.input.shape):
             return "it normalizes along time (axis 1)"
         return None
-    if isinstance(layer, keras.layers.Bidirectional):
+    if isinstance(layer, keras.layers.Bidirectional) or getattr(layer, "reads_future_frames", False):
         return "a bidirectional RNN reads future frames, so it cannot run one frame per call"
     if isinstance(layer, keras.layers.RNN):
         return (

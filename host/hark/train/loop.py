@@ -21,6 +21,7 @@ import tensorflow as tf
 from tensorflow.core.framework import summary_pb2
 
 from hark.spec import ModelSpec
+from hark.train.guards import NanCheck, PlateauScale, check_guard_settings
 from hark.train.run_folder import RunFolder
 from hark.train.schedule import stepped_schedule, total_steps
 from hark.train.strategy import is_chief
@@ -54,7 +55,11 @@ def compile_model(model: keras.Model, spec: ModelSpec) -> None:
     else:
         loss = keras.losses.SparseCategoricalCrossentropy()
         metric = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-    model.compile(optimizer=OPTIMIZERS[t.optimizer](stepped_schedule(t)), loss=loss, metrics=[metric])
+    check_guard_settings(t)
+    plateau = PlateauScale(t)
+    model.hark_plateau = plateau  # fit_steps checkpoints its variables and feeds it evaluations
+    model.compile(optimizer=OPTIMIZERS[t.optimizer](plateau.schedule(stepped_schedule(t))), loss=loss,
+                  metrics=[metric])  # fmt: skip
 
 
 def segment_steps(spec: ModelSpec) -> int:
@@ -149,6 +154,10 @@ class _StepCallback(keras.callbacks.Callback):
                 os.replace(tmp, self.run.best_weights)
         else:
             c.evals_since_best.assign_add(1)
+        plateau = getattr(self.model, "hark_plateau", None)
+        if plateau is not None and plateau.update(acc) and self.verbose:
+            print(f"step {step}: validation accuracy has not improved for {plateau.patience} evaluations; "
+                  f"learning rate x {float(plateau.scale.numpy()):.4g}", flush=True)  # fmt: skip
         patience = self.spec.training.early_stopping_evals
         if patience and int(c.evals_since_best.numpy()) >= patience:
             self.stopped_early = True
@@ -208,6 +217,7 @@ def fit_steps(
         best_val_accuracy=counters.best_val_accuracy,
         best_step=counters.best_step,
         evals_since_best=counters.evals_since_best,
+        **(model.hark_plateau.checkpoint_items() if getattr(model, "hark_plateau", None) else {}),
     )
     manager = tf.train.CheckpointManager(ckpt, str(run.checkpoints), max_to_keep=2)
     resumed_from = 0
@@ -241,7 +251,7 @@ def fit_steps(
             initial_epoch=resumed_from // segment,
             steps_per_epoch=segment,
             class_weight=class_weight,
-            callbacks=[callback],
+            callbacks=[NanCheck(), callback] if spec.training.check_nans else [callback],
             verbose=0,
         )
     steps = int(model.optimizer.iterations.numpy())

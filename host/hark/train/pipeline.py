@@ -29,7 +29,7 @@ from hark.data.dataset import RANDOM_SEED, KeywordDataset
 from hark.data.wav import DatasetError, check_wav
 from hark.features.backend import FrontendBackend, get_backend
 from hark.features.cache import FeatureCache
-from hark.features.extract import FEATURE_SCALE, feature_shape, tf_features, tf_spectral
+from hark.features.extract import feature_shape, raw_to_float, tf_features, tf_raw_to_float, tf_spectral
 from hark.spec import ModelSpec
 from hark.train.pooled import pooled_dataset
 
@@ -42,6 +42,7 @@ class AugmentParams:
     time_shift_samples: int
     background_volume: float
     background_frequency: float
+    warmup_samples: int = 0  # background-only audio in front of the clip, dropped after the frontend
 
 
 def augment_params(spec: ModelSpec, *, augment: bool) -> AugmentParams:
@@ -49,7 +50,7 @@ def augment_params(spec: ModelSpec, *, augment: bool) -> AugmentParams:
     if not augment:
         return AugmentParams(fe.clip_samples, 0, 0.0, 0.0)
     return AugmentParams(fe.clip_samples, int(d.time_shift_ms * fe.sample_rate / 1000), d.background_volume,
-                         d.background_frequency)  # fmt: skip
+                         d.background_frequency, d.warmup_ms * fe.sample_rate // 1000)  # fmt: skip
 
 
 class Background:
@@ -107,6 +108,9 @@ def augment_clip(
     shift = draw(0, minval=-ts, maxval=ts, dtype=tf.int32) if ts > 0 else tf.constant(0, tf.int32)
     padded = tf.pad(audio, [[tf.maximum(shift, 0), tf.maximum(-shift, 0)]])
     audio = padded[tf.maximum(-shift, 0) : tf.maximum(-shift, 0) + n]
+    if params.warmup_samples:
+        audio = tf.pad(audio, [[params.warmup_samples, 0]])
+        n += params.warmup_samples
     if background.count:
         index = draw(1, minval=0, maxval=background.count, dtype=tf.int32)
         span = background.lengths[index] - n + 1
@@ -123,8 +127,13 @@ def augment_clip(
 
 
 def _graph_features(audio_int16: Any, spec: ModelSpec, backend: FrontendBackend) -> Any:
-    frames, channels = feature_shape(spec.frontend)
-    out = tf_features(audio_int16, spec.frontend, backend)
+    fe = spec.frontend
+    frames, channels = feature_shape(fe)
+    skip = spec.dataset.warmup_ms // fe.window_step_ms if fe.window_step_ms else 0
+    if skip and fe.kind == "microfrontend":  # warm-up frames go before any window-wide scaling
+        out = tf_raw_to_float(backend.tf_uint16(audio_int16, fe)[skip:], fe)
+    else:
+        out = tf_features(audio_int16, fe, backend)[skip:]
     return tf.ensure_shape(out, [frames, channels])
 
 
@@ -148,10 +157,6 @@ def extract_raw(
     parts = [b.numpy() for b in ds_.batch(batch).prefetch(2)]
     dtype = np.uint16 if fe.kind == "microfrontend" else np.float32
     return np.concatenate(parts) if parts else np.zeros((0, frames, channels), dtype)
-
-
-def _raw_scale(spec: ModelSpec) -> float:
-    return FEATURE_SCALE if spec.frontend.kind == "microfrontend" else 1.0
 
 
 def clip_features_raw(
@@ -184,9 +189,11 @@ def clip_features(
     ds: KeywordDataset, split: str, spec: ModelSpec, *, cache_dir: str | Path | None = None,
     backend: FrontendBackend | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """As `clip_features_raw`, as float32 features (raw x FEATURE_SCALE for the microfrontend)."""
+    """As `clip_features_raw`, as the float32 features the model sees (`raw_to_float` for the microfrontend)."""
     raw, labels = clip_features_raw(ds, split, spec, cache_dir=cache_dir, backend=backend)
-    return raw.astype(np.float32) * np.float32(_raw_scale(spec)), labels
+    if spec.frontend.kind != "microfrontend":
+        return raw.astype(np.float32), labels
+    return raw_to_float(raw, spec.frontend), labels
 
 
 def _silence_raw(ds: KeywordDataset, spec: ModelSpec, count: int, backend: FrontendBackend) -> np.ndarray:
@@ -222,10 +229,10 @@ def make_tf_dataset(
         out = tf.data.Dataset.from_tensor_slices((raw, labels))
         if shuffle:
             out = out.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-        scale = _raw_scale(spec)
-
         def to_float(x: Any, y: Any) -> Any:
-            return tf.cast(x, tf.float32) * scale, y
+            if spec.frontend.kind != "microfrontend":
+                return tf.cast(x, tf.float32), y
+            return tf_raw_to_float(x, spec.frontend), y
 
         return out.batch(batch_size).map(to_float).prefetch(tf.data.AUTOTUNE)
 

@@ -46,3 +46,26 @@ def build_low_latency_conv(features: Any, p: dict[str, Any], spec: ModelSpec) ->
         x = keras.layers.Dense(units, name=f"dense{i}")(x)
         x = keras.layers.Dropout(p["dropout"], name=f"dense{i}_dropout")(x)
     return classifier(x, spec)
+
+
+SINGLE_FC_DEFAULTS: dict[str, Any] = {}
+
+
+@register("single_fc", SINGLE_FC_DEFAULTS, streamable=False,
+          description="TF speech_commands single_fc: one dense layer over the flattened window")
+def build_single_fc(features: Any, p: dict[str, Any], spec: ModelSpec) -> Any:
+    return classifier(keras.layers.Flatten(name="flatten")(features), spec)
+
+
+TINY_EMBEDDING_DEFAULTS = {"filters": [8, 8], "kernels": [[10, 8], [10, 8]], "strides": [[2, 2], [8, 8]],
+                           "dropout": 0.5}  # fmt: skip
+
+
+@register("tiny_embedding_conv", TINY_EMBEDDING_DEFAULTS, streamable=False,
+          description="TF speech_commands tiny_embedding_conv: two strided convs, then a dense layer")
+def build_tiny_embedding_conv(features: Any, p: dict[str, Any], spec: ModelSpec) -> Any:
+    x = as_image(features)
+    for i, (f, k, s) in enumerate(zip(p["filters"], p["kernels"], p["strides"], strict=True)):
+        x = keras.layers.Conv2D(f, tuple(k), strides=tuple(s), padding="same", activation="relu", name=f"conv{i}")(x)
+        x = keras.layers.Dropout(p["dropout"], name=f"conv{i}_dropout")(x)
+    return classifier(keras.layers.Flatten(name="flatten")(x), spec)
