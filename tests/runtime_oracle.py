@@ -4,7 +4,10 @@ models converted to int8 with TensorFlow's converter."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from reference import reference_dir  # noqa: F401  (re-exported for the runtime tests)
+
+from hark.native.runtime import Interpreter
 
 
 def tflm_interpreter(model: bytes):  # noqa: ANN201 - tflite_micro has no type stubs
@@ -56,3 +59,34 @@ def convert_int8(  # noqa: ANN201
         conv.inference_input_type = tf.int8
         conv.inference_output_type = tf.int8
     return conv.convert()
+
+
+VARIANTS = [False, True]  # portable kernels, DSP twins
+
+
+def compare_with_tflm(model: bytes, cases: int, seed: int, *, stateful: bool = False) -> int:
+    """Runs `cases` inputs through tflite-micro and both builds of ours; returns the number compared."""
+    ours = [Interpreter(model, dsp=v) for v in VARIANTS]
+    ref = tflm_interpreter(model)
+    rng = np.random.default_rng(seed)
+    shapes = [(t.dtype, t.shape) for t in ours[0].inputs]
+    for case in range(cases):
+        xs = [random_input(rng, dt, sh, case % 13) for dt, sh in shapes]
+        for i, x in enumerate(xs):
+            ref.set_input(x, i)
+        ref.invoke()
+        want = [ref.get_output(i) for i in range(len(ours[0].outputs))]
+        for it, dsp in zip(ours, VARIANTS, strict=True):
+            for i, x in enumerate(xs):
+                it.set_input(i, x)
+            it.invoke()
+            for i, w in enumerate(want):
+                got = it.get_output(i)
+                assert got.dtype == w.dtype and got.shape == w.shape
+                if not np.array_equal(got, w):
+                    pytest.fail(f"case {case} (dsp={dsp}) output {i}: ours {got.ravel()[:16]} vs tflm {w.ravel()[:16]}")
+        if not stateful and case % 50 == 49:
+            for it in ours:
+                it.reset()
+            ref.reset()
+    return cases

@@ -9,50 +9,20 @@ import os
 
 import numpy as np
 import pytest
-from runtime_oracle import convert_int8, random_input, reference_dir, tflm_interpreter
+from runtime_oracle import VARIANTS, compare_with_tflm, convert_int8, reference_dir, tflm_interpreter
 
 from hark.native.runtime import Interpreter, RuntimeFailure
-
-VARIANTS = [False, True]  # portable kernels, DSP twins
-
-
-def _compare(model: bytes, cases: int, seed: int, *, stateful: bool = False) -> int:
-    """Runs `cases` inputs through tflite-micro and both builds of ours; returns the number compared."""
-    ours = [Interpreter(model, dsp=v) for v in VARIANTS]
-    ref = tflm_interpreter(model)
-    rng = np.random.default_rng(seed)
-    shapes = [(t.dtype, t.shape) for t in ours[0].inputs]
-    for case in range(cases):
-        xs = [random_input(rng, dt, sh, case % 13) for dt, sh in shapes]
-        for i, x in enumerate(xs):
-            ref.set_input(x, i)
-        ref.invoke()
-        want = [ref.get_output(i) for i in range(len(ours[0].outputs))]
-        for it, dsp in zip(ours, VARIANTS, strict=True):
-            for i, x in enumerate(xs):
-                it.set_input(i, x)
-            it.invoke()
-            for i, w in enumerate(want):
-                got = it.get_output(i)
-                assert got.dtype == w.dtype and got.shape == w.shape
-                if not np.array_equal(got, w):
-                    pytest.fail(f"case {case} (dsp={dsp}) output {i}: ours {got.ravel()[:16]} vs tflm {w.ravel()[:16]}")
-        if not stateful and case % 50 == 49:
-            for it in ours:
-                it.reset()
-            ref.reset()
-    return cases
 
 
 def test_micro_speech_quantized_bit_exact() -> None:
     model = (reference_dir() / "tflite-micro/models/micro_speech_quantized.tflite").read_bytes()
-    assert _compare(model, 600, seed=1) == 600
+    assert compare_with_tflm(model, 600, seed=1) == 600
 
 
 def test_keyword_scrambled_streaming_state_bit_exact() -> None:
     # SVDF state carries over between invokes: every step of a long stream must match, not just the first.
     model = (reference_dir() / "tflite-micro/models/keyword_scrambled.tflite").read_bytes()
-    assert _compare(model, 2500, seed=2, stateful=True) == 2500
+    assert compare_with_tflm(model, 2500, seed=2, stateful=True) == 2500
 
 
 def test_ds_cnn_benchmark_model_bit_exact() -> None:
@@ -65,7 +35,7 @@ def test_ds_cnn_benchmark_model_bit_exact() -> None:
         # The figure the benchmark README records for the tflite-micro interpreter.
         expected = [-125, -127, 47, -127, -128, -112, -116, -86, -128, -128, -126, -124]
         assert it.get_output(0).ravel().tolist() == expected
-    assert _compare(model, 40, seed=3) == 40
+    assert compare_with_tflm(model, 40, seed=3) == 40
 
 
 def test_reset_zeroes_streaming_state() -> None:
@@ -117,7 +87,7 @@ def test_unsupported_op_is_named_with_its_index() -> None:
 
 def test_micro_speech_lstm_bit_exact() -> None:
     model = (reference_dir() / "tflite-micro/models/micro_speech_lstm.tflite").read_bytes()
-    assert _compare(model, 30, seed=4) == 30
+    assert compare_with_tflm(model, 30, seed=4) == 30
 
 
 def test_corrupt_models_are_refused() -> None:
@@ -200,7 +170,7 @@ def _random_chain(rng: np.random.Generator):  # noqa: ANN202
 def _random_chain_case(seed: int, cases: int) -> None:
     rng = np.random.default_rng(1000 + seed)
     model, shape = _random_chain(rng)
-    _compare(convert_int8(model, shape, rng), cases, seed=seed)
+    compare_with_tflm(convert_int8(model, shape, rng), cases, seed=seed)
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -248,7 +218,7 @@ def test_random_elementwise_models_bit_exact(seed: int) -> None:
     tflite = convert_int8(model, shape, rng)
     ops = set(Interpreter(tflite).op_names)
     assert {"ADD", "MUL", "PAD", "CONCATENATION", "STRIDED_SLICE"} <= ops
-    _compare(tflite, 60, seed=seed)
+    compare_with_tflm(tflite, 60, seed=seed)
 
 
 def test_internal_state_variables_stream_bit_exact() -> None:
@@ -283,7 +253,7 @@ def test_internal_state_variables_stream_bit_exact() -> None:
     names = Interpreter(model).op_names
     assert names[0] == "CALL_ONCE" and {"VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"} <= set(names)
     # Stateful: outputs depend on the whole history; runs past a reset on both sides.
-    assert _compare(model, 300, seed=8, stateful=True) == 300
+    assert compare_with_tflm(model, 300, seed=8, stateful=True) == 300
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
@@ -298,7 +268,7 @@ def test_logistic_and_tanh_bit_exact(activation: str) -> None:
         x = keras.layers.Dense(4)(x)
         model = convert_int8(keras.Model(inp, x), (24,), rng)
         assert activation.upper().replace("SIGMOID", "LOGISTIC") in Interpreter(model).op_names
-        _compare(model, 150, seed=int(gain * 10))
+        compare_with_tflm(model, 150, seed=int(gain * 10))
 
 
 @pytest.mark.parametrize("case", ["global", "keepdims", "long"])
@@ -317,7 +287,7 @@ def test_mean_bit_exact(case: str) -> None:
         x = keras.layers.GlobalAveragePooling2D()(x)
     model = convert_int8(keras.Model(inp, x), shape, rng)
     assert Interpreter(model).op_names[-1] == "MEAN"  # the op's own output is compared
-    _compare(model, 200, seed=5)
+    compare_with_tflm(model, 200, seed=5)
 
 
 def test_float_io_quantize_dequantize_bit_exact() -> None:
@@ -379,4 +349,4 @@ def _dsp_path_model(case: int):  # noqa: ANN202
 def test_dsp_fast_paths_bit_exact(case: int) -> None:
     rng = np.random.default_rng(3000 + case)
     model, shape = _dsp_path_model(case)
-    assert _compare(convert_int8(model, shape, rng), 80, seed=case) == 80
+    assert compare_with_tflm(convert_int8(model, shape, rng), 80, seed=case) == 80

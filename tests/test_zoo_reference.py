@@ -11,7 +11,7 @@ import os
 import keras
 import numpy as np
 import pytest
-from test_runtime import _compare
+from runtime_oracle import compare_with_tflm
 
 from hark.evaluate.summary import summarize
 from hark.export.device_model import inference_model, quantize_for_device
@@ -59,13 +59,13 @@ def test_family_trains_exports_and_runs_bit_exact(name):
 
     tflite, _ = quantize_for_device(spec, inference_model(model, "window"), "window", "int8", x)
     assert model_info(tflite).macs > 0
-    _compare(tflite, 6, seed=1)
+    compare_with_tflm(tflite, 6, seed=1)
 
     if architecture(spec.architecture.name).streamable:
         streaming = inference_model(model, "stream_external")
         tflite, stream = quantize_for_device(spec, streaming, "stream_external", "int8", x)
         assert stream.frames_per_call == 1
-        _compare(tflite, 3 * spec.frontend.num_frames // 2, seed=2, stateful=True)
+        compare_with_tflm(tflite, 3 * spec.frontend.num_frames // 2, seed=2, stateful=True)
     else:
         with pytest.raises(NotStreamableError, match="layer|Stream"):
             inference_model(model, "stream_external")

@@ -13,13 +13,12 @@ import numpy as np
 
 from hark.data.wav import read_wav
 from hark.features import FeatureError, compute_features
+from hark.format.metadata import read_metadata
 from hark.spec import FrontendSpec, SpecError, load_spec
 
 
 def frontend_of_model(path: Path) -> FrontendSpec:
     """The FrontendSpec carried in an exported model's metadata."""
-    from hark.format.metadata import read_metadata
-
     values = read_metadata(path.read_bytes()).frontend()
     known = {f.name: f for f in dataclasses.fields(FrontendSpec)}
     kwargs = {}

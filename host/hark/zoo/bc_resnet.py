@@ -12,6 +12,7 @@ from typing import Any
 
 import keras
 
+from hark.layers.stream import Stream
 from hark.spec import ModelSpec
 from hark.zoo.blocks import as_image, classifier
 from hark.zoo.kws_blocks import bn_relu, pointwise, time_depthwise
@@ -53,8 +54,6 @@ def build(features: Any, p: dict[str, Any], spec: ModelSpec) -> Any:
     x = as_image(features)
     first = keras.layers.Conv2D(int(p["first_filters"] * p["width"]), (5, 5), strides=(1, 2), use_bias=False,
                                 name="conv0")  # fmt: skip
-    from hark.layers.stream import Stream
-
     x = bn_relu(Stream(first, pad_time=p["time_padding"], pad_freq="same", name="conv0_stream")(x), "conv0")
     for s, (c, n, d, fs) in enumerate(zip(p["channels"], p["blocks"], p["dilations"], p["freq_strides"], strict=True)):
         c = int(c * p["width"])
