@@ -7,7 +7,7 @@
 
 uint16_t hark_recognize_history_for(int32_t average_window_ms, int32_t hop_ms) {
   if (average_window_ms < 0 || hop_ms <= 0) return 0;
-  int32_t n = average_window_ms / hop_ms + 2;
+  int64_t n = (int64_t)(average_window_ms / hop_ms) + 2; /* + 2 would overflow int32 for a 1 ms hop */
   return (uint16_t)(n > 65535 ? 65535 : n);
 }
 

@@ -64,7 +64,8 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
   d->in_zp = in->zero_point;
   d->out_zp = out->zero_point;
   int sh;
-  rt_quantize_multiplier((double)in->scales[0] / (double)out->scales[0], &d->multiplier, &sh);
+  if (rt_multiplier(rt, node, (double)in->scales[0] / (double)out->scales[0], &d->multiplier, &sh, "output"))
+    return RUNTIME_E_UNSUPPORTED;
   d->shift = sh;
   if (d->count > 0) {
     /* Fold 1/count into the multiplier (TFLM: shift = floor(log2 count), at most 32 and 31 + shift). */
