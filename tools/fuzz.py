@@ -53,10 +53,11 @@ def run_harness(name: str, build_dir: Path, work: Path, seconds: int, runs: int,
     if seconds and runs:
         cmd.append(f"-runs={runs}")
     t0 = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
+    log_path = work / f"{name}.log"  # written as it runs: `tail -f` it during a long campaign
+    with log_path.open("w") as log_file:
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=log_file)
     elapsed = time.monotonic() - t0
-    log = proc.stderr
-    (work / f"{name}.log").write_text(log[-200_000:])
+    log = log_path.read_text(errors="replace")
     status = STATUS.findall(log)
     execs = re.search(r"stat::number_of_executed_units:\s+(\d+)", log)
     new = sorted(str(p.name) for p in set(findings.iterdir()) - before)

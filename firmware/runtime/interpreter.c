@@ -616,7 +616,10 @@ int runtime_init(runtime_t *r, const runtime_model_t *model, const runtime_ops_t
     rt_subgraph_t *sg = &rt->subgraphs[s];
     for (uint32_t i = 0; i < sg->n_nodes; i++) {
       rt_node_t *node = &sg->nodes[i];
-      if (node->kernel->prepare && (rc = node->kernel->prepare(rt, node))) return rc;
+      if (node->kernel->prepare && (rc = node->kernel->prepare(rt, node))) {
+        if (!r->error[0]) rt_fail(rt, node, rc, "prepare failed", ""); /* never a refusal without words */
+        return rc;
+      }
       if (rt->fb.err) return rt_fail(rt, node, RUNTIME_E_MODEL, "corrupt options", "");
     }
   }

@@ -50,8 +50,8 @@ static int zero_point_fits(const rt_tensor_t *t) {
   switch (t->type) {
     case RUNTIME_INT8: return t->zero_point >= -128 && t->zero_point <= 127;
     case RUNTIME_UINT8: return t->zero_point >= 0 && t->zero_point <= 255;
-    case RUNTIME_INT16: return t->zero_point >= -32768 && t->zero_point <= 32767;
-    default: return t->zero_point >= -32768 && t->zero_point <= 32767; /* int32 bias, float: 0 in practice */
+    default: /* int16; int32 bias and float hold 0 in practice, and kernels negate it in 32 bits */
+      return t->zero_point >= -32768 && t->zero_point <= 32767;
   }
 }
 

@@ -22,7 +22,8 @@ typedef struct {
 
 static int prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *in = rt_input(rt, node, 0), *axes = rt_input(rt, node, 1), *out = rt_output(rt, node, 0);
-  if (node->n_inputs != 2 || rt_expect_type(rt, node, in, RUNTIME_INT8, "input") ||
+  if (node->n_inputs != 2) return rt_fail(rt, node, RUNTIME_E_MODEL, "MEAN takes an input and its axes", "");
+  if (rt_expect_type(rt, node, in, RUNTIME_INT8, "input") ||
       rt_expect_type(rt, node, out, RUNTIME_INT8, "output") || rt_expect_type(rt, node, axes, RUNTIME_INT32, "axis"))
     return RUNTIME_E_UNSUPPORTED;
   if (!(axes->flags & RT_T_CONST)) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "non-constant axis", "");
