@@ -116,6 +116,7 @@ def main() -> int:
     ap.add_argument("--timeout", type=int, default=10, help="seconds one input may take")
     ap.add_argument("--work", type=Path, default=ROOT / "build" / "fuzz-work", help="working corpora and findings")
     ap.add_argument("--fresh", action="store_true", help="start from the seed corpus only")
+    ap.add_argument("--build-dir", type=Path, default=ROOT / "build" / "fuzz", help="the clang/libFuzzer build")
     ap.add_argument("--coverage", action="store_true", help="report runtime line coverage afterwards")
     args = ap.parse_args()
     if not shutil.which("clang"):
@@ -129,9 +130,9 @@ def main() -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     results = []
     if args.seconds or args.runs:
-        build(ROOT / "build" / "fuzz", ["-DHARK_SANITIZE=ON", "-DHARK_FUZZ=ON"], [f"fuzz_{h}" for h in args.harness])
+        build(args.build_dir, ["-DHARK_SANITIZE=ON", "-DHARK_FUZZ=ON"], [f"fuzz_{h}" for h in args.harness])
         for h in args.harness:
-            r = run_harness(h, ROOT / "build" / "fuzz", args.work, args.seconds, args.runs, args.timeout)
+            r = run_harness(h, args.build_dir, args.work, args.seconds, args.runs, args.timeout)
             print(json.dumps(r), flush=True)
             results.append(r)
     summary: dict = {"harnesses": len(results), "execs": sum(r["execs"] for r in results),

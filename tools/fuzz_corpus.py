@@ -414,6 +414,14 @@ def hostile_runtime(seeds: dict[str, bytes]) -> dict[str, bytes]:
 
     out["writes_constant"] = _edit(fc, writes_constant)
 
+    def two_writers(m: schema.ModelT) -> None:  # two ops write one tensor
+        sg = m.subgraphs[0]
+        sg.operators = sg.operators[:2]
+        sg.operators[1].outputs = list(sg.operators[0].outputs)
+        sg.outputs = list(sg.operators[0].outputs)
+
+    out["two_writers"] = _edit(many_ops_model(), two_writers)
+
     def var_handle_no_outputs(m: schema.ModelT) -> None:
         for sg in m.subgraphs:
             for op in sg.operators:
@@ -497,6 +505,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
+    import keras
+
+    keras.utils.set_random_seed(0)  # the same corpus on every run (for one TensorFlow version)
     seeds = kernel_seeds()
     kws = kws_seeds()
     model = kws["window_fc"]

@@ -46,6 +46,8 @@ size_t board_stack_size(void) { return (size_t)((uintptr_t)&__stack_top - (uintp
 
 size_t board_stack_peak(void) {
   const uint32_t *p = &__stack_limit;
+  /* __stack_limit..__stack_top is one region the linker script defines: the comparison is sound. */
+  /* cppcheck-suppress comparePointers */
   while (p < &__stack_top && *p == 0xA5A5A5A5u) p++;
   return (size_t)((uintptr_t)&__stack_top - (uintptr_t)p);
 }

@@ -36,7 +36,10 @@ __attribute__((noreturn, used)) void reset_c(void) {
   __asm volatile("dsb\n isb");
 
   uint32_t *src = &__data_load;
+  /* The linker symbols delimit one region each, which C cannot express: the comparisons are sound. */
+  /* cppcheck-suppress comparePointers */
   for (uint32_t *dst = &__data_start; dst < &__data_end;) *dst++ = *src++;
+  /* cppcheck-suppress comparePointers */
   for (uint32_t *dst = &__bss_start; dst < &__bss_end;) *dst++ = 0;
 
   int rc = main();

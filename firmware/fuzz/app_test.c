@@ -103,7 +103,8 @@ static void run(app_stream_t *s) {
 
 static void expect_error(uint8_t seq, uint16_t code, const char *words, const char *what) {
   const reply_t *r = reply_to(seq, HARK_MSG_ERROR);
-  CHECK(r && r->code == code, "%s: expected error %u, got %s %u", what, code, r ? "error" : "no error", r ? r->code : 0);
+  CHECK(r && r->code == code, "%s: expected error %u, got %s %u", what, (unsigned)code, r ? "error" : "no error",
+        r ? (unsigned)r->code : 0u);
   if (r && words) CHECK(strstr(r->text, words) != NULL, "%s: error text '%s' lacks '%s'", what, r->text, words);
 }
 
@@ -148,8 +149,28 @@ static void test_switch_refuses(const char *file, uint16_t code, const char *wor
   expect_error(12, HARK_ERR_MODEL_INVALID, NULL, file);   /* no model: no audio */
 }
 
+/* Parameters from the serial line are bounded like the metadata's: a recognition window that would
+ * overflow the history sizing, and debug busy loops that would hang the device. */
+static void test_parameter_bounds(void) {
+  size_t n = load("corpus/kws/window_fc.tflite");
+  app_stream_t s = {stream_buf, sizeof stream_buf, 0};
+  upload(&s, file_buf, (uint32_t)n, 1, 0);
+  app_stream_frame(&s, HARK_MSG_MODEL_SWITCH, 10, 0, 0);
+  hark_msg_PARAM_SET_t m = {.param = HARK_PARAM_RECOGNITION_AVERAGE_WINDOW_MS, .value = 1u << 30};
+  PUT(&s, PARAM_SET, 11, &m);
+  m = (hark_msg_PARAM_SET_t){.param = HARK_PARAM_RECOGNITION_AVERAGE_WINDOW_MS, .value = 800};
+  PUT(&s, PARAM_SET, 12, &m);
+  m = (hark_msg_PARAM_SET_t){.param = HARK_PARAM_DEBUG_CHUNK_LOAD, .value = 2000000000u};
+  PUT(&s, PARAM_SET, 13, &m);
+  run(&s);
+  expect_error(11, HARK_ERR_BAD_VALUE, NULL, "average_window_ms 2^30 over serial");
+  CHECK(reply_to(12, HARK_MSG_PARAM) != NULL, "average_window_ms 800 is accepted");
+  expect_error(13, HARK_ERR_BAD_VALUE, NULL, "debug.chunk_load above its bound");
+}
+
 int main(void) {
   test_upload_stops_the_running_model();
+  test_parameter_bounds();
   test_switch_refuses("regress/app/ops_30.tflite", HARK_ERR_MODEL_UNSUPPORTED, "33 operators, this app holds at most 24");
   test_switch_refuses("regress/app/hop_1440.tflite", HARK_ERR_MODEL_UNSUPPORTED, "1440 hop samples");
   test_switch_refuses("regress/kws/average_window_2p30.tflite", HARK_ERR_BAD_VALUE, "average_window_ms");

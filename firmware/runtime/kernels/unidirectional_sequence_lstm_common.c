@@ -132,7 +132,9 @@ static void mul16(const int16_t *a, const int16_t *b, int32_t mult, int32_t shif
   for (uint32_t i = 0; i < n; i++) {
     int32_t v = rt_clamp(zp + rt_mbqm((int32_t)a[i] * b[i], mult, shift), lo, hi);
     if (out8) out8[i] = (int8_t)v;
-    else out16[i] = (int16_t)v;
+    /* Callers pass exactly one of out16 and out8: out16 is set whenever out8 is NULL. */
+    /* cppcheck-suppress nullPointer */
+    else out16[i] = (int16_t)v; /* NOLINT(clang-analyzer-core.NullDereference): as above */
   }
 }
 
@@ -167,7 +169,7 @@ int rt_lstm_eval(rt_interp_t *rt, rt_node_t *node) {
     int8_t *h = hidden + b * S;
     int16_t *c = cell + b * S;
     for (int32_t t = 0; t < d->steps; t++) {
-      size_t step = (size_t)(b * d->steps + t);
+      size_t step = (size_t)b * (size_t)d->steps + (size_t)t;
       const int8_t *x = in + step * (size_t)(nb * d->n_in);
       gate(rt, node, d, G_FORGET, x, h, nb, buf0, buf3, ACT_SIGMOID);
       gate(rt, node, d, G_INPUT, x, h, nb, buf1, buf3, ACT_SIGMOID);

@@ -40,6 +40,7 @@ static const expect_t cases[] = {
     {"cycle.tflite", RUNTIME_OK, RUNTIME_E_MODEL, "cycle"},
     {"unproduced_output.tflite", RUNTIME_OK, RUNTIME_E_MODEL, "tensor 3 'orphan': a subgraph output that no op produces"},
     {"writes_constant.tflite", RUNTIME_OK, RUNTIME_E_MODEL, "an op output is a constant"},
+    {"two_writers.tflite", RUNTIME_OK, RUNTIME_E_MODEL, "written by two ops"},
     {"var_handle_no_outputs.tflite", RUNTIME_OK, RUNTIME_E_MODEL, "never produced"},
     /* fuzzing findings (tools/fuzz.py), kept as found */
     {"finding_mean_one_input_no_message.tflite", RUNTIME_OK, RUNTIME_E_MODEL, "MEAN takes an input and its axes"},
