@@ -1,12 +1,9 @@
 #!/usr/bin/env python3
-"""hark-monitor (see hark.cli.monitor)."""
+"""`hark monitor` as a script (users are told to run host/monitor.py); needs the venv where hark is installed."""
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from hark.cli.monitor import main  # noqa: E402
+from hark.cli.main import run_verb
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_verb("monitor", sys.argv[1:], prog="host/monitor.py"))

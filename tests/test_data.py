@@ -212,7 +212,7 @@ def _extensible_wav(samples: np.ndarray) -> bytes:
 
 
 def test_any_valid_header_layout_gives_the_same_features(tmp_path, tf):
-    from hark.data import make_tf_dataset
+    from hark.train.pipeline import make_tf_dataset
 
     audio = _tone(SR - 3000, 300, 5)  # also shorter than a clip: zero-padded
     for word in ("yes", "no"):
@@ -275,7 +275,7 @@ def test_speech_commands_v2_layout_loads_unchanged(tmp_path, tf):
             if hashed.labels[i] != "_silence_":
                 assert which_set(p, 10.0, 10.0) == part
     # short clips are zero-padded to one clip, as TF's decode_wav(desired_samples) does
-    from hark.data import make_tf_dataset
+    from hark.train.pipeline import make_tf_dataset
 
     batch = next(iter(make_tf_dataset(ds, "training", _spec(), batch_size=8, augment=True, shuffle=False, seed=0)))
     assert batch[0].shape == (8, 49, 40) and batch[0].dtype == tf.float32 and batch[1].dtype == tf.int32
@@ -376,7 +376,7 @@ def _numpy_augment(audio_f32, silent, shift, noise_f32, volume):
 
 
 def test_time_shift_and_background_mixing_match_tf_semantics(tf):
-    from hark.data.pipeline import AugmentParams, Background, augment_clip
+    from hark.train.pipeline import AugmentParams, Background, augment_clip
 
     noises = [_tone(2 * SR, 90, 1), _tone(3 * SR, 130, 2)]
     background = Background(noises)
@@ -419,8 +419,8 @@ def _backend(name: str):
 @pytest.mark.parametrize("backend_name", ["tf", "c"])
 def test_features_equal_the_op_output(synth_dir, tmp_path, tf, backend_name):
     """Both backends, through the cache-filling tf.data graph, against the op called directly."""
-    from hark.data.pipeline import clip_features
     from hark.features import FEATURE_SCALE, compute_features
+    from hark.train.pipeline import clip_features
 
     backend = _backend(backend_name)
     spec = _spec(wanted_words=["yes", "no"])
@@ -455,8 +455,8 @@ def test_features_equal_the_op_output(synth_dir, tmp_path, tf, backend_name):
 
 
 def test_feature_cache_reuses_and_invalidates(synth_dir, tmp_path, tf):
-    from hark.data.pipeline import extract_raw
     from hark.features.cache import FeatureCache
+    from hark.train.pipeline import extract_raw
 
     spec = _spec()
     paths = [str(p) for p in sorted((synth_dir / "yes").glob("*.wav"))[:6]]
@@ -481,7 +481,7 @@ def test_feature_cache_reuses_and_invalidates(synth_dir, tmp_path, tf):
 
 
 def test_pipeline_batches_and_augmentation_changes_features(synth_dir, tmp_path, tf):
-    from hark.data import make_tf_dataset
+    from hark.train.pipeline import make_tf_dataset
 
     spec = _spec(wanted_words=["yes", "no"], time_shift_ms=100.0, background_frequency=1.0, background_volume=0.2)
     ds = load_dataset(spec, synth_dir)

@@ -21,6 +21,7 @@ from hark.paths import reference_dir
 from hark.twin import Twin
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
+HARK = [sys.executable, "-m", "hark.cli.main"]  # the `hark` console command, in this interpreter
 REFERENCE = reference_dir() / "tflite-micro"
 
 
@@ -28,7 +29,7 @@ REFERENCE = reference_dir() / "tflite-micro"
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("demo")
     figures = root / "figures.json"
-    cmd = [sys.executable, "-m", "hark.demo", "--data-dir", str(root / "data"), "--run-dir", str(root / "run"),
+    cmd = [*HARK, "demo", "--data-dir", str(root / "data"), "--run-dir", str(root / "run"),
            "--build-dir", str(root / "build"), "--json", str(figures)]  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=1500)
     print(out.stdout[-4000:])
@@ -72,7 +73,7 @@ def test_board_scores_equal_twin_scores_every_hop(demo: dict) -> None:
 
 def test_profile_device_uploads_any_model_and_counts_add_up() -> None:
     model = REFERENCE / "models" / "micro_speech_quantized.tflite"
-    out = subprocess.run([sys.executable, "-m", "hark.cli.profile", "--device", "--json", str(model)],
+    out = subprocess.run([*HARK, "profile", "--device", "--json", str(model)],
                          capture_output=True, text=True, timeout=300)  # fmt: skip
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
@@ -91,8 +92,9 @@ def test_monitor_prints_detections_live(demo: dict, tmp_path: Path) -> None:
 
     write_wav(wav, read_wav(demo["wav"], 16000)[: 10 * 16000], 16000)
     twin = Twin(demo["model"].read_bytes()).run(read_wav(wav, 16000))
-    out = subprocess.run([sys.executable, "-m", "hark.cli.monitor", "--image", str(demo["image"]), "--wav", str(wav),
-                          "--plain"], capture_output=True, text=True, timeout=300)  # fmt: skip
+    out = subprocess.run([*HARK, "monitor", "--image", str(demo["image"]), "--wav", str(wav),
+                          "--model-info", str(demo["model"]), "--plain"],
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
     assert out.returncode == 0, out.stderr
     detected = [line.split() for line in out.stdout.splitlines() if "DETECTED" in line]
     assert [(d[3], int(d[5])) for d in detected] == [(t.label, int(t.score)) for t in twin.detections]
@@ -106,30 +108,30 @@ def test_classify_on_twin_and_device_agree(demo: dict, tmp_path: Path) -> None:
     write_wav(wav, read_wav(demo["wav"], 16000)[: 8 * 16000], 16000)
     runs = []
     for extra in ([], ["--device", "--image", str(demo["image"])]):
-        out = subprocess.run([sys.executable, "-m", "hark.cli.classify", str(wav), "--model", str(demo["model"]),
+        out = subprocess.run([*HARK, "classify", str(wav), "--model", str(demo["model"]),
                               "--json", *extra], capture_output=True, text=True, timeout=300)  # fmt: skip
         assert out.returncode == 0, out.stderr
         runs.append(json.loads(out.stdout))
     assert runs[0] == runs[1]
 
 
-def test_tools_name_bad_input(tmp_path: Path) -> None:
+def test_tools_name_bad_input(demo: dict, tmp_path: Path) -> None:
     bad = tmp_path / "stereo.wav"
     bad.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x02\x00\x80\x3e\x00\x00"
                     b"\x00\xfa\x00\x00\x04\x00\x10\x00data\x00\x00\x00\x00")  # fmt: skip
-    model = REFERENCE / "models" / "micro_speech_quantized.tflite"
-    out = subprocess.run([sys.executable, "-m", "hark.cli.classify", str(bad), "--model", str(model)],
+    out = subprocess.run([*HARK, "classify", str(bad), "--model", str(demo["model"])],
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert out.returncode == 1 and "stereo.wav" in out.stderr and "channels" in out.stderr
     ok = tmp_path / "ok.wav"
     from hark.data.wav import write_wav
 
     write_wav(ok, np.zeros(16000, np.int16), 16000)
-    out = subprocess.run([sys.executable, "-m", "hark.cli.classify", str(ok), "--model", str(model)],
+    model = REFERENCE / "models" / "micro_speech_quantized.tflite"
+    out = subprocess.run([*HARK, "classify", str(ok), "--model", str(model)],
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert out.returncode == 1 and "no hark metadata" in out.stderr
     garbage = tmp_path / "garbage.tflite"
     garbage.write_bytes(b"\x00" * 64)
-    out = subprocess.run([sys.executable, "-m", "hark.cli.profile", str(garbage)], capture_output=True, text=True,
+    out = subprocess.run([*HARK, "profile", str(garbage)], capture_output=True, text=True,
                          timeout=120)  # fmt: skip
     assert out.returncode == 1 and "garbage.tflite" in out.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hark.evaluate.metrics import auc, classification_report, confusion_matrix, format_report, plot_confusion
+from hark.train.metrics import auc, classification_report, confusion_matrix, format_report, plot_confusion
 
 
 def test_auc_equals_the_mann_whitney_statistic():
@@ -39,14 +39,15 @@ def test_report_precision_recall_and_confusion_by_hand(tmp_path):
 
 def test_evaluate_command_scores_float_and_int8_side_by_side(kws_dataset, tmp_path, capsys):
     pytest.importorskip("tensorflow")
-    from hark.commands import evaluate_main, export_main, train_main
+    from hark.cli.main import main as hark_main
 
     run = tmp_path / "ms"
-    assert train_main(["micro_speech", "--dry-run", "--steps", "2", "--run-dir", str(run), "--data-dir",
+    assert hark_main(["train", "micro_speech", "--dry-run", "--steps", "2", "--run-dir", str(run), "--data-dir",
                        str(kws_dataset), "--quiet"]) == 0
-    assert export_main([str(run), "--data-dir", str(kws_dataset), "--no-report", "--out", str(tmp_path / "x")]) == 0
+    export_dir = str(tmp_path / "x")
+    assert hark_main(["export", str(run), "--data-dir", str(kws_dataset), "--no-report", "--out", export_dir]) == 0
     capsys.readouterr()
-    assert evaluate_main([str(run), "--tflite", str(tmp_path / "x" / "micro_speech.tflite"), "--data-dir",
+    assert hark_main(["evaluate", str(run), "--tflite", str(tmp_path / "x" / "micro_speech.tflite"), "--data-dir",
                           str(kws_dataset), "--split", "validation"]) == 0
     out = capsys.readouterr().out
     assert "float (Keras)" in out and "tflite (tflite-micro interpreter)" in out
@@ -57,9 +58,9 @@ def test_evaluate_command_scores_float_and_int8_side_by_side(kws_dataset, tmp_pa
 
 def test_summarize_reports_macs_for_window_and_stream(capsys):
     pytest.importorskip("tensorflow")
-    from hark.commands import summarize_main
+    from hark.cli.main import main as hark_main
 
-    assert summarize_main(["ds_cnn", "--json"]) == 0
+    assert hark_main(["summarize", "ds_cnn", "--json"]) == 0
     import json
 
     s = json.loads(capsys.readouterr().out)

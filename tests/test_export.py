@@ -17,8 +17,9 @@ from hark.spec import available_specs, load_spec
 tf = pytest.importorskip("tensorflow")
 keras = pytest.importorskip("keras")
 
-from hark.evaluate.micro import ClipRunner, MicroModel  # noqa: E402
-from hark.export.metadata import (  # noqa: E402
+from hark.export.quantize import convert  # noqa: E402
+from hark.export.state_check import StatePair, StateQuantizationError, verify_state_pairs  # noqa: E402
+from hark.format.metadata import (  # noqa: E402
     MetadataError,
     StreamInfo,
     decode_blob,
@@ -26,8 +27,7 @@ from hark.export.metadata import (  # noqa: E402
     read_metadata,
     spec_entries,
 )
-from hark.export.quantize import convert  # noqa: E402
-from hark.export.state_check import StatePair, StateQuantizationError, verify_state_pairs  # noqa: E402
+from hark.format.micro import ClipRunner, MicroModel  # noqa: E402
 
 # ---------------------------------------------------------------- metadata blob
 
@@ -76,7 +76,7 @@ def test_reader_skips_unknown_keys_and_types_and_names_missing_required_keys():
     assert got["labels"] == "_silence_,_unknown_,yes,no"
     odd = encode_blob({"odd": 1}).replace(b"oddi", b"oddq")  # an unknown type is skipped, not an error
     assert decode_blob(odd) == {}
-    from hark.export.metadata import check_entries
+    from hark.format.metadata import check_entries
 
     del entries["recognition.suppression_ms"]
     with pytest.raises(MetadataError, match="'recognition.suppression_ms'"):
@@ -140,8 +140,8 @@ def _rnn_representative():
 
 
 def test_computed_state_output_is_aligned_to_its_input_exactly():
-    from hark.export.model_info import model_tensors
     from hark.export.state_check import align_state_outputs
+    from hark.format.tflite import model_tensors
 
     keras.utils.set_random_seed(4)
     model = _rnn_state_model("add")
@@ -196,7 +196,7 @@ def test_state_output_wider_than_its_input_is_refused():
 
 
 def test_c_array_compiles_is_aligned_and_holds_the_model_bytes(tmp_path):
-    from hark.export.c_array import write_c_array
+    from hark.format.c_array import write_c_array
 
     payload = bytes(range(256)) * 3 + b"\x07"
     src, hdr = write_c_array(payload, "demo-1", ["_silence_", 'q"uote'], tmp_path)
@@ -343,7 +343,7 @@ def test_internal_state_model_keeps_state_in_the_interpreter(dry_runs, kws_datas
     tflite = result.tflite_path.read_bytes()
     meta = read_metadata(tflite)
     assert meta.stream.mode == "stream_internal" and meta.stream.state_inputs == ()
-    from hark.export.model_info import model_info
+    from hark.format.tflite import model_info
 
     ops = model_info(tflite).op_counts
     assert ops.get("VAR_HANDLE", 0) > 0 and ops.get("ASSIGN_VARIABLE", 0) > 0
@@ -403,8 +403,8 @@ def test_qat_moves_kernels_onto_the_int8_grid():
 
 
 def test_dynamic_and_float16_exports_load_in_tflite(dry_runs):
-    from hark.export.model_info import model_info
     from hark.export.pipeline import inference_model, load_trained
+    from hark.format.tflite import model_info
     from hark.train.run_folder import RunFolder
 
     window = inference_model(load_trained(RunFolder(dry_runs["micro_speech"])), "window")

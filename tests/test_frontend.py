@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hark.frontend import Frontend, FrontendError, compute_features, to_int8_micro
-from hark.frontend import binding as frontend_binding
-from hark.frontend.oracle import tf_microfrontend
+from hark.features.oracle import tf_microfrontend
+from hark.native import frontend as frontend_binding
+from hark.native.frontend import Frontend, FrontendError, compute_features, to_int8_micro
 from hark.paths import reference_dir
 from hark.spec import FrontendSpec
 

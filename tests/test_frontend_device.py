@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from hark import paths
+from hark.device import frontend_bench as benchmark
 from hark.device import run_to_exit
-from hark.frontend import benchmark, compute_features
+from hark.native.frontend import compute_features
 from hark.spec import FrontendSpec
 
 pytestmark = pytest.mark.emulator

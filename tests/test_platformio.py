@@ -6,6 +6,7 @@ flags (every compile line carries them), and the firmware itself answering over 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -20,10 +21,12 @@ import pytest
 
 from hark import paths
 from hark.device import emulated_link
-from hark.identity import BoardIdentity
+from hark.device.identity import BoardIdentity
 
-sys.path.insert(0, str(paths.REPO_ROOT / "tools"))
-import pio_offline_setup  # noqa: E402
+# A setup script, not a package module: loaded from its file.
+_setup = importlib.util.spec_from_file_location("pio_offline_setup", paths.REPO_ROOT / "tools" / "pio_offline_setup.py")
+pio_offline_setup = importlib.util.module_from_spec(_setup)
+_setup.loader.exec_module(pio_offline_setup)
 
 ROOT = paths.REPO_ROOT
 ENV = "mps2-an386"

@@ -8,7 +8,7 @@ from collections import deque
 import numpy as np
 import pytest
 
-from hark.recognize import (
+from hark.native.recognize import (
     RecognizeCommands,
     RecognizeConfig,
     RecognizeError,

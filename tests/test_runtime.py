@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from runtime_oracle import convert_int8, random_input, reference_dir, tflm_interpreter
 
-from hark.runtime import Interpreter, RuntimeFailure
+from hark.native.runtime import Interpreter, RuntimeFailure
 
 VARIANTS = [False, True]  # portable kernels, DSP twins
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from runtime_oracle import reference_dir, tflm_interpreter
 
-from hark.runtime.emulated import BENCH_MODELS, bench_image, pattern_input, run_bench
+from hark.device.runtime_bench import BENCH_MODELS, bench_image, pattern_input, run_bench
 
 pytestmark = pytest.mark.emulator
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from runtime_oracle import random_input, reference_dir, tflm_interpreter
 
-from hark.runtime import Interpreter
+from hark.native.runtime import Interpreter
 
 VARIANTS = [False, True]  # portable kernels, DSP twins
 
@@ -410,7 +410,7 @@ def test_project_streaming_model_bit_exact(name: str, stream_mode: str) -> None:
 @pytest.mark.emulator
 def test_micro_speech_lstm_on_the_emulated_board() -> None:
     """The LSTM's DSP twin (ACLE intrinsics, -O2) on the Cortex-M4 gives tflite-micro's bytes."""
-    from hark.runtime.emulated import bench_image, pattern_input, run_bench
+    from hark.device.runtime_bench import bench_image, pattern_input, run_bench
 
     image = bench_image("micro_speech_lstm")
     if not image.is_file():

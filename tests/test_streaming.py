@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from reference_clips import clip_features, fit_to_clips, randomize
 
+from hark import zoo
 from hark.layers import GRU, LSTM, Delay, LastFrame, Modes, NotStreamableError, Stream
 from hark.spec import load_spec
 from hark.streaming import Streamer, check_streamable, convert, initial_states, state_pairs, to_streaming
@@ -290,7 +291,7 @@ def test_to_streaming_from_spec_and_weights(tmp_path, clips):
     randomize(model, seed=11, gain=2.0)
     path = tmp_path / "svdf.weights.h5"
     model.save_weights(path)
-    from_spec = Streamer(to_streaming(spec, "stream_external", weights=path)).run(clips[:1])
+    from_spec = Streamer(zoo.to_streaming(spec, "stream_external", weights=path)).run(clips[:1])
     from_model = Streamer(to_streaming(model, "stream_external")).run(clips[:1])
     np.testing.assert_array_equal(from_spec, from_model)
     np.testing.assert_allclose(from_spec[:, -1], model(clips[:1]), atol=TOL, rtol=0)

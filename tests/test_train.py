@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hark.commands import train_main
+from hark.cli.main import main as hark_main
 from hark.spec import REPO_ROOT, load_spec
 
 tf = pytest.importorskip("tensorflow")
@@ -46,7 +46,8 @@ def test_balanced_class_weights_equalize_each_class_total():
 
 
 def _dry_run(spec: str, run_dir: Path, data: Path, *extra: str) -> dict:
-    assert train_main([spec, "--dry-run", "--run-dir", str(run_dir), "--data-dir", str(data), "--quiet", *extra]) == 0
+    argv = ["train", spec, "--dry-run", "--run-dir", str(run_dir), "--data-dir", str(data), "--quiet", *extra]
+    assert hark_main(argv) == 0
     return json.loads((run_dir / "metrics.json").read_text())
 
 
@@ -87,7 +88,7 @@ def test_rerunning_a_finished_run_does_not_train_more(kws_dataset, tmp_path):
 def test_a_run_folder_refuses_another_spec(kws_dataset, tmp_path, capsys):
     run_dir = tmp_path / "ms"
     _dry_run("micro_speech", run_dir, kws_dataset, "--steps", "2")
-    assert train_main(["micro_speech", "--dry-run", "--steps", "4", "--run-dir", str(run_dir),
+    assert hark_main(["train", "micro_speech", "--dry-run", "--steps", "4", "--run-dir", str(run_dir),
                        "--data-dir", str(kws_dataset), "--quiet"]) == 2
     assert "different spec" in capsys.readouterr().err
 
@@ -148,7 +149,7 @@ def test_mirrored_strategy_trains_on_one_cpu_with_class_weights(kws_dataset, tmp
 
 
 def test_unknown_model_name_is_a_clear_error(capsys):
-    assert train_main(["no_such_model", "--dry-run"]) == 2
+    assert hark_main(["train", "no_such_model", "--dry-run"]) == 2
     err = capsys.readouterr().err
     assert "unknown model 'no_such_model'" in err and "micro_speech" in err
 
@@ -156,7 +157,7 @@ def test_unknown_model_name_is_a_clear_error(capsys):
 def test_misspelled_spec_key_is_a_clear_error(tmp_path, capsys):
     bad = tmp_path / "typo.py"
     bad.write_text(Path(load_spec("micro_speech").source).read_text().replace('"training"', '"trainig"'))
-    assert train_main([str(bad), "--dry-run"]) == 2
+    assert hark_main(["train", str(bad), "--dry-run"]) == 2
     assert "unknown key 'trainig'; did you mean 'training'?" in capsys.readouterr().err
 
 
@@ -164,7 +165,8 @@ def test_unknown_architecture_is_a_clear_error(kws_dataset, tmp_path, capsys):
     bad = tmp_path / "arch.py"
     src = Path(load_spec("micro_speech").source).read_text()
     bad.write_text(src + "\nSPEC['architecture'] = {'name': 'tiny_cnov'}\n")
-    assert train_main([str(bad), "--dry-run", "--run-dir", str(tmp_path / "r"), "--data-dir", str(kws_dataset)]) == 2
+    argv = ["train", str(bad), "--dry-run", "--run-dir", str(tmp_path / "r"), "--data-dir", str(kws_dataset)]
+    assert hark_main(argv) == 2
     err = capsys.readouterr().err
     assert "unknown architecture 'tiny_cnov'" in err and "tiny_conv" in err
 
@@ -176,5 +178,6 @@ def test_labels_the_dataset_lacks_are_a_clear_error(kws_dataset, tmp_path, capsy
         + "\nSPEC['labels'] = ['_silence_', '_unknown_', 'yes', 'banana']"
         + "\nSPEC['dataset'] = {**SPEC['dataset'], 'wanted_words': ['yes', 'banana']}\n"
     )
-    assert train_main([str(bad), "--dry-run", "--run-dir", str(tmp_path / "r"), "--data-dir", str(kws_dataset)]) == 2
+    argv = ["train", str(bad), "--dry-run", "--run-dir", str(tmp_path / "r"), "--data-dir", str(kws_dataset)]
+    assert hark_main(argv) == 2
     assert "banana" in capsys.readouterr().err

@@ -16,11 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
-
-from hark.data.synth import SynthConfig, synthesize  # noqa: E402
-from hark.paths import REPO_ROOT  # noqa: E402
-from hark.spec import ModelSpec, load_spec  # noqa: E402
+from hark.data.synth import SynthConfig, synthesize
+from hark.paths import REPO_ROOT
+from hark.spec import ModelSpec, load_spec
 
 
 def scaled(spec: ModelSpec, steps: int) -> ModelSpec:

@@ -18,10 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
-
-from hark.device.session import open_device  # noqa: E402
-from hark.export.metadata import read_metadata  # noqa: E402
+from hark.device.session import open_device
+from hark.format.metadata import read_metadata
 
 
 def main() -> int:

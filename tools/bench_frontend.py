@@ -17,8 +17,8 @@ import json
 import sys
 
 from hark import paths
+from hark.device import frontend_bench as benchmark
 from hark.device import run_to_exit
-from hark.frontend import benchmark
 
 
 def main() -> int:
@@ -74,7 +74,7 @@ def main() -> int:
         "device_checksum": dev["checksum"],
     }
     try:
-        from hark.frontend import compute_features
+        from hark.native.frontend import compute_features
         from hark.spec import FrontendSpec
 
         host = benchmark.features_checksum(compute_features(benchmark.bench_signal(), FrontendSpec()))

@@ -16,13 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
-
-from hark.data import load_dataset, make_tf_dataset  # noqa: E402
-from hark.data.pipeline import extract_raw  # noqa: E402
-from hark.data.synth import SynthConfig, synthesize  # noqa: E402
-from hark.features import get_backend  # noqa: E402
-from hark.spec import load_spec  # noqa: E402
+from hark.data import load_dataset
+from hark.data.synth import SynthConfig, synthesize
+from hark.features import get_backend
+from hark.spec import load_spec
+from hark.train.pipeline import extract_raw, make_tf_dataset
 
 
 def _steps_per_s(ds: object, steps: int) -> tuple[float, float]:

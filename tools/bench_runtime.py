@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from hark import paths
-from hark.runtime.emulated import BENCH_MODELS, bench_image, flash_by_archive, pattern_input, run_bench
+from hark.device.runtime_bench import BENCH_MODELS, bench_image, flash_by_archive, pattern_input, run_bench
 
 # TFLM at commit 90b983c2, Debian GCC 12.2, QEMU mps2-an386 (ARCHITECTURE.md, benchmarks/README.md).
 TFLM = {

@@ -12,11 +12,8 @@ import os
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
-
-from hark.data.synth import DEFAULT_WORDS, SynthConfig, synthesize  # noqa: E402
+from hark.data.synth import DEFAULT_WORDS, SynthConfig, synthesize
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from hark.export.metadata import MetadataError, read_metadata
-from hark.export.model_info import model_info
+from hark.device.session import _use_model
+from hark.format.metadata import MetadataError, read_metadata
+from hark.format.tflite import model_info
+from hark.native.runtime import Interpreter
 
 
 @dataclass
@@ -111,8 +113,6 @@ def _rows(tflite: bytes, counts: list[int]) -> list[LayerRow]:
 
 def profile_on_device(tflite: bytes, link: object, *, name: str, hop_ms: float | None = None) -> ProfileReport:
     """Uploads the model into the board's RAM, switches to it and profiles one invoke."""
-    from hark.device.session import _use_model
-
     _use_model(link, tflite)  # type: ignore[arg-type]
     ident = link.identity()  # type: ignore[attr-defined]
     counts = link.profile()  # type: ignore[attr-defined]
@@ -141,8 +141,6 @@ def profile_on_device(tflite: bytes, link: object, *, name: str, hop_ms: float |
 
 def profile_on_host(tflite: bytes, *, name: str, hop_ms: float | None = None, repeats: int = 5) -> ProfileReport:
     """The same C runtime on this machine; per-op nanoseconds, the minimum over `repeats` invokes."""
-    from hark.runtime import Interpreter
-
     interp = Interpreter(tflite)
     interp.enable_profiling()
     best: list[int] | None = None

@@ -22,6 +22,9 @@ from hark.paths import REPO_ROOT
 MODELS_DIR = REPO_ROOT / "models"
 SILENCE_LABEL = "_silence_"
 UNKNOWN_LABEL = "_unknown_"
+# float feature = uint16 microfrontend output * FEATURE_SCALE, as TF speech_commands' "micro" preprocessing does.
+# The one place this constant is written; the exporter writes it to the metadata as `features.scale`.
+FEATURE_SCALE = 10.0 / 256.0
 
 
 class SpecError(ValueError):

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from hark import paths
-from hark.streamtest import Detection
+from hark.evaluate.stream_test import Detection
 
 _ERRORS = {-1: "bad argument", -2: "model", -3: "metadata", -4: "unsupported", -5: "arena", -6: "eval", -7: "value"}
 DEFAULT_ARENA_BYTES = 131072  # the app's default (firmware/app/CMakeLists.txt HARK_ARENA_BYTES)

@@ -1,1 +1,1 @@
-"""The user commands for boards: profile, monitor and classify (thin scripts in host/ call these)."""
+"""The `hark` console command: one verb per module in this package (see `hark.cli.main`)."""

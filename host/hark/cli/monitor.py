@@ -1,4 +1,4 @@
-"""hark-monitor: live keyword detections, scores and per-hop CPU load from a board.
+"""Live keyword detections, scores and per-hop CPU load from a board.
 
 The emulated board is the default; it has no microphone, so give it audio with --wav (the host streams
 it as the board's "virtual microphone"). A real board with a microphone (--port) needs no WAV.
@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -21,6 +20,7 @@ from hark.data.wav import read_wav
 from hark.device.link import DeviceError
 from hark.device.protocol import Message
 from hark.device.session import open_device
+from hark.format.metadata import read_metadata
 
 EMULATED_CLOCK_HZ = 80_000_000  # the load estimate under QEMU: 1 instruction = 1 cycle at 80 MHz
 
@@ -81,26 +81,37 @@ class MonitorState:
         return f"{len(self.detections)} detections over {self.hops} hops; {load}{note}"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="hark-monitor", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", help="serial port or pyserial URL of a real board (default: the emulated board)")
     p.add_argument("--image", type=Path, help="firmware image for the emulated board")
     p.add_argument("--model", type=Path, help="upload this .tflite into the board's RAM first")
-    p.add_argument("--wav", type=Path, help="stream this 16 kHz mono WAV as the board's audio")
+    p.add_argument("--model-info", type=Path, help="the .tflite built into the board's image, read for its labels, "
+                   "hop and sample rate (not uploaded); the protocol does not carry them")
+    p.add_argument("--wav", type=Path, help="stream this mono WAV (at the model's sample rate) as the board's audio")
     p.add_argument("--duration", type=float, default=0.0, help="with a microphone: stop after this many seconds")
     p.add_argument("--plain", action="store_true", help="one line per event, no live display")
-    args = p.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     try:
-        audio = read_wav(args.wav, 16000) if args.wav else None
         model = args.model.read_bytes() if args.model else None
+        info = model or (args.model_info.read_bytes() if args.model_info else None)
+        meta = read_metadata(info) if info is not None else None
+        audio = None
+        if args.wav:
+            if meta is None:
+                raise ValueError("--wav needs the model's sample rate: pass --model or --model-info")
+            audio = read_wav(args.wav, meta.sample_rate)
         with open_device(args.port, image=args.image, model=model, timeout=30.0) as link:
             ident = link.identity()
             if not ident.model_name:
                 raise DeviceError("the board runs no model: pass --model, or flash an image with one built in")
-            labels, hop_ms = _model_facts(model)
+            if meta is None:
+                raise DeviceError(f"the board runs its built-in model {ident.model_name}, whose labels and hop the "
+                                  "protocol does not carry: pass --model-info with that .tflite")
             state = MonitorState(
-                labels=labels,
-                hop_ms=hop_ms,
+                labels=meta.labels,
+                hop_ms=meta.hop_ms,
                 clock_hz=EMULATED_CLOCK_HZ if ident.counter == "instructions" else ident.clock_hz,
                 counter=ident.counter,
                 out=sys.stdout,
@@ -124,24 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except (DeviceError, ValueError, OSError) as err:
-        print(f"\nhark-monitor: {err}", file=sys.stderr)
+        print(f"\n{args.prog}: {err}", file=sys.stderr)
         return 1
     if not args.plain:
         print()
     print(state.summary())
     return 0
 
-
-def _model_facts(model: bytes | None) -> tuple[list[str], float]:
-    """Labels and hop length from an uploaded model's metadata; a built-in model's are not sent, so
-    the score bars are left out and the load assumes the usual 20 ms hop."""
-    if model is None:
-        return [], 20.0
-    from hark.export.metadata import read_metadata
-
-    meta = read_metadata(model)
-    return meta.labels, float(meta["frontend.window_step_ms"])
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,10 +1,9 @@
-"""hark-profile: per-layer instruction/cycle counts, MACs, RAM and flash of a .tflite, on a board or the host."""
+"""Per-layer instruction/cycle counts, MACs, RAM and flash of a .tflite, on a board or the host."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from hark.device.link import DeviceError
@@ -12,8 +11,7 @@ from hark.device.session import open_device
 from hark.profiling import profile_on_device, profile_on_host
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="hark-profile", description=__doc__)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", type=Path, help="a .tflite (any int8 model the runtime supports; no rebuild needed)")
     p.add_argument("--device", action="store_true",
                    help="run on a board: the emulated mps2-an386 unless --port names a real one")  # fmt: skip
@@ -22,9 +20,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--hop-ms", type=float, help="invoke period for the CPU load (default: from the model metadata)")
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")
     p.add_argument("--out", type=Path, help="also write the JSON report to this file")
-    args = p.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     if not args.model.is_file():
-        p.error(f"{args.model}: no such model file")
+        print(f"{args.prog}: error: {args.model}: no such model file", file=sys.stderr)
+        return 2
     tflite = args.model.read_bytes()
     name = args.model.stem
     try:
@@ -34,13 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             report = profile_on_host(tflite, name=name, hop_ms=args.hop_ms)
     except (DeviceError, RuntimeError, ValueError) as err:
-        print(f"hark-profile: {args.model}: {err}", file=sys.stderr)
+        print(f"{args.prog}: {args.model}: {err}", file=sys.stderr)
         return 1
     print(report.to_json() if args.json else report.table())
     if args.out:
         args.out.write_text(report.to_json() + "\n")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

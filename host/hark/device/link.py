@@ -22,6 +22,7 @@ import numpy as np
 import serial
 
 from hark.device.emulator import Emulator
+from hark.device.identity import BoardIdentity
 from hark.device.protocol import (
     MAX_PACKED_SAMPLES,
     MAX_PAYLOAD,
@@ -241,9 +242,7 @@ class DeviceLink:
             raise DeviceError(f"PONG echoed {msg.data[:32]!r}, sent {data[:32]!r}")
         return time.monotonic() - t0
 
-    def identity(self) -> Any:  # noqa: ANN401 - hark.identity.BoardIdentity (imported late: no cycle)
-        from hark.identity import BoardIdentity
-
+    def identity(self) -> BoardIdentity:
         return BoardIdentity.from_message(self.request("IDENTITY_GET", "IDENTITY"))
 
     def get_param(self, name: str) -> int | float:

@@ -8,13 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from hark.evaluate.metrics import classification_report, format_report, plot_confusion
-from hark.evaluate.micro import ClipRunner, MicroModel
-from hark.export.metadata import read_metadata
-from hark.export.pipeline import feature_clips, inference_model, load_trained
-from hark.export.report import float_window_scores
+from hark.export.device_model import float_window_scores, inference_model, load_trained
+from hark.format.metadata import read_metadata
+from hark.format.micro import ClipRunner, MicroModel
 from hark.spec import SpecError
 from hark.train import inputs
+from hark.train.metrics import classification_report, format_report, plot_confusion
 from hark.train.run_folder import RunFolder
 
 
@@ -33,7 +32,7 @@ def evaluate_run(
     out = Path(out_dir) if out_dir else run.root / "evaluation"
     out.mkdir(parents=True, exist_ok=True)
     ds = inputs.load_keyword_dataset(spec, data_dir)
-    x, y = feature_clips(spec, ds, split, max_clips or 10**9)
+    x, y = inputs.feature_clips(spec, ds, split, max_clips or 10**9)
     if not len(y):
         raise ValueError(f"the {split} split of the dataset is empty")
     trained = load_trained(run, spec)

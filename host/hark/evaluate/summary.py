@@ -7,9 +7,11 @@ from typing import Any
 import keras
 import numpy as np
 
-from hark.export.model_info import model_info
+from hark.export.device_model import inference_model
 from hark.export.quantize import convert
+from hark.format.tflite import model_info
 from hark.spec import ModelSpec
+from hark.train import inputs
 
 
 def _shape(layer: keras.layers.Layer) -> str:
@@ -26,9 +28,6 @@ def _shape(layer: keras.layers.Layer) -> str:
 
 def summarize(spec: ModelSpec, model: keras.Model | None = None) -> dict[str, Any]:
     """Layers, parameter count and MACs per call of the window model and (if it streams) the streaming one."""
-    from hark.export.pipeline import inference_model
-    from hark.train import inputs
-
     model = model or inputs.build_model(spec, "training")
     layers = [
         {"name": layer.name, "type": type(layer).__name__, "output_shape": _shape(layer),

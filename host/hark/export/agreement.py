@@ -14,8 +14,9 @@ from dataclasses import asdict, dataclass
 import keras
 import numpy as np
 
-from hark.evaluate.micro import ClipRunner, MicroModel
-from hark.export.metadata import StreamInfo
+from hark.export.device_model import float_window_scores, inference_model, quantize_for_device
+from hark.format.metadata import StreamInfo
+from hark.format.micro import ClipRunner, MicroModel
 from hark.spec import ModelSpec
 
 
@@ -58,9 +59,6 @@ def stream_window_agreement(
     `calibration` clips, and compares each clip's final scores (state reset per clip). `stream_export`: the
     streaming int8 model and its stream info when the caller has already exported them from `trained` on
     `calibration`, so they are not converted again."""
-    from hark.export.pipeline import inference_model, quantize_for_device
-    from hark.export.report import float_window_scores
-
     stream_mode = stream_mode or spec.streaming.mode
     if stream_mode == "window":
         raise ValueError(f"'{spec.name}' exports as a window model: there is no streaming form to compare")

@@ -8,16 +8,12 @@ from typing import Any
 import keras
 import numpy as np
 
-from hark.evaluate.micro import ClipRunner, MicroModel
-from hark.export.metadata import StreamInfo
-from hark.export.model_info import model_info
+from hark.export.device_model import float_window_scores, inference_model
 from hark.export.quantize import convert
+from hark.format.metadata import StreamInfo
+from hark.format.micro import ClipRunner, MicroModel
+from hark.format.tflite import model_info
 from hark.spec import ModelSpec
-
-
-def float_window_scores(model: keras.Model, clips: np.ndarray, batch: int = 64) -> np.ndarray:
-    parts = [np.asarray(model(clips[i : i + batch], training=False)) for i in range(0, len(clips), batch)]
-    return np.concatenate(parts)
 
 
 def model_report(
@@ -30,8 +26,6 @@ def model_report(
     *,
     quant_mode: str = "int8",
 ) -> dict[str, Any]:
-    from hark.export.pipeline import inference_model
-
     info = model_info(tflite)
     window = inference_model(trained, "window")
     report: dict[str, Any] = {

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from hark import streaming
 from hark.export.quantize import input_names
 
 
@@ -33,8 +34,6 @@ def external_state_samples(
     """[features frame, *states] for every call over whole clips (up to `FRAMES_PER_SAMPLE * limit` calls), in
     the converted model's input order, with state carried forward by the float model itself (reset per clip),
     so each state input is calibrated on the values its output feeds back."""
-    from hark import streaming
-
     names = input_names(model)
     pairs = dict(streaming.state_pairs(model))
     calls: list[list[np.ndarray]] = []

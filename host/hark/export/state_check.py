@@ -19,7 +19,7 @@ import numpy as np
 from tensorflow.lite.python import schema_py_generated as schema
 from tensorflow.lite.tools import flatbuffer_utils
 
-from hark.export.model_info import TensorInfo, model_tensors, op_name
+from hark.format.tflite import TensorInfo, model_tensors, op_name
 
 # Ops whose int8 output scale and zero point are free parameters: the kernel requantizes into whatever the output
 # tensor says, with multipliers computed at prepare time from the tensor scales (none are stored in the model).

@@ -1,6 +1,6 @@
 """Microfrontend backends: one interface over TensorFlow's audio_microfrontend op and the project's C frontend.
 
-`get_backend()` picks the C frontend (`hark.frontend.compute_features`) when its binding imports and its shared
+`get_backend()` picks the C frontend (`hark.native.frontend.compute_features`) when its binding imports and its shared
 library is built, else the TF op; `HARK_FRONTEND_BACKEND=tf` or `=c` forces one. Both must give the same uint16
 values bit for bit (the C frontend's own tests check it against the TF op).
 """
@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from hark.native import frontend as c_frontend
 from hark.spec import FrontendSpec
 
 log = logging.getLogger(__name__)
@@ -127,12 +128,7 @@ class CFrontendBackend:
 
 @functools.lru_cache(maxsize=1)
 def _c_backend() -> CFrontendBackend | None:
-    try:
-        import hark.frontend as module  # the C binding; may be absent
-    except ImportError as err:
-        log.debug("C frontend binding not importable: %s", err)
-        return None
-    backend = CFrontendBackend(module)
+    backend = CFrontendBackend(c_frontend)
     try:
         backend.uint16(np.zeros(FrontendSpec().clip_samples, np.int16), FrontendSpec())
     except Exception as err:  # its library not built, or a binding that breaks the contract
@@ -151,6 +147,6 @@ def get_backend(name: str | None = None) -> FrontendBackend:
         if c is not None:
             return c
         if name == "c":
-            raise FeatureError("the C frontend (hark.frontend) is not importable or its library is not built")
+            raise FeatureError("the C frontend's library (hark.native.frontend) is not built or does not work")
         return TfOpBackend()
     raise FeatureError(f"unknown frontend backend '{name}': use 'c' or 'tf'")

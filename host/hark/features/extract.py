@@ -16,11 +16,8 @@ from typing import Any
 import numpy as np
 
 from hark.features.backend import FeatureError, FrontendBackend, _check_audio, frames_for, get_backend
-from hark.spec import FrontendSpec
+from hark.spec import FEATURE_SCALE, FrontendSpec
 
-# float feature = uint16 microfrontend output * FEATURE_SCALE, as TF speech_commands' "micro" preprocessing does.
-# The one place this constant is written; the exporter writes it to the metadata as `features.scale`.
-FEATURE_SCALE = 10.0 / 256.0
 LOG_OFFSET = 1e-6
 
 

@@ -9,7 +9,6 @@ import keras
 import numpy as np
 
 from hark.layers.modes import Modes, NotStreamableError
-from hark.spec import ModelSpec
 from hark.streaming.check import check_streamable, why_not_streamable
 from hark.streaming.convert import (
     FEATURES,
@@ -23,13 +22,14 @@ from hark.streaming.run import Streamer
 
 
 def to_streaming(
-    model_or_spec: keras.Model | ModelSpec,
+    model: keras.Model,
     mode: Modes | str = Modes.STREAM_EXTERNAL_STATE_INFERENCE,
     *,
     weights: str | Path | list[np.ndarray] | keras.Model | None = None,
     **kwargs: Any,
 ) -> keras.Model:
-    """A trained model (or a spec plus its weights) in `mode`.
+    """A trained model (optionally with `weights` loaded into it first) in `mode`; `hark.zoo.to_streaming` takes a
+    spec instead.
 
     mode: NON_STREAM_INFERENCE, STREAM_EXTERNAL_STATE_INFERENCE (state as named inputs/outputs, see
     `state_pairs`) or STREAM_INTERNAL_STATE_INFERENCE (state in variables); also the spec names 'window',
@@ -37,16 +37,8 @@ def to_streaming(
     """
     if isinstance(mode, str) and mode == "window":
         mode = Modes.NON_STREAM_INFERENCE
-    if isinstance(model_or_spec, ModelSpec):
-        from hark.zoo import build_model
-
-        model = build_model(model_or_spec)
-        if weights is not None:
-            load_weights_into(model, weights)
-    else:
-        model = model_or_spec
-        if weights is not None:
-            load_weights_into(model, weights)
+    if weights is not None:
+        load_weights_into(model, weights)
     return convert(model, mode, **kwargs)
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import keras
 
-from hark.evaluate.metrics import classification_report
 from hark.spec import ModelSpec
 from hark.train import inputs
 from hark.train.class_weights import balanced_class_weights
 from hark.train.dry_run import DRY_RUN_BATCHES, dry_run_spec
 from hark.train.loop import FitResult, compile_model, fit_steps, predict_labels
+from hark.train.metrics import classification_report
 from hark.train.run_folder import RunFolder
 from hark.train.strategy import is_chief, make_strategy
 

@@ -15,7 +15,7 @@ from hark.zoo import (  # noqa: F401  (importing a family registers it)
     tc_resnet,
     tiny_conv,
 )
-from hark.zoo.registry import architecture, build_model, known_models, resolve_params
+from hark.zoo.registry import architecture, build_model, known_models, resolve_params, to_streaming
 from hark.zoo.summary import summarize
 
-__all__ = ["architecture", "build_model", "known_models", "resolve_params", "summarize"]
+__all__ = ["architecture", "build_model", "known_models", "resolve_params", "summarize", "to_streaming"]

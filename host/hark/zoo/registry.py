@@ -5,12 +5,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 
 from hark.layers.modes import Modes
 from hark.spec import ModelSpec, SpecError
+from hark.streaming import to_streaming as model_to_streaming
+from hark.streaming.convert import convert
 
 Builder = Callable[[Any, dict[str, Any], ModelSpec], Any]
 
@@ -73,7 +77,7 @@ def build_model(spec: ModelSpec, mode: Modes | str = Modes.TRAINING, **convert_k
 
     Input: float features `[batch, spec.frontend.num_frames, spec.frontend.num_channels]` named `features`;
     output: softmax probabilities over `spec.labels`. Streaming modes convert the freshly built (untrained)
-    model; to stream trained weights use `hark.streaming.to_streaming`.
+    model; to stream trained weights use `to_streaming`.
     """
     mode = Modes.parse(mode)
     arch = architecture(spec.architecture.name)
@@ -86,6 +90,12 @@ def build_model(spec: ModelSpec, mode: Modes | str = Modes.TRAINING, **convert_k
     model = keras.Model(features, probabilities, name=spec.name)
     if mode is Modes.TRAINING:
         return model
-    from hark.streaming.convert import convert
-
     return convert(model, mode, **convert_kwargs)
+
+
+def to_streaming(
+    spec: ModelSpec, mode: Modes | str, *, weights: str | Path | list[np.ndarray] | keras.Model, **kwargs: Any
+) -> keras.Model:
+    """The spec's model with trained `weights` (a path, a list of arrays or a model), in `mode` (see
+    `hark.streaming.to_streaming`)."""
+    return model_to_streaming(build_model(spec), mode, weights=weights, **kwargs)

@@ -16,8 +16,7 @@ from typing import Any
 from tensorflow.lite.python import schema_py_generated as schema
 from tensorflow.lite.tools import flatbuffer_utils
 
-from hark.features import FEATURE_SCALE
-from hark.spec import FrontendSpec, ModelSpec
+from hark.spec import FEATURE_SCALE, FrontendSpec, ModelSpec
 
 MAGIC = b"HRK1"
 VERSION = 1
@@ -200,6 +199,14 @@ class HarkMetadata:
             state_inputs=tuple(e.get("stream.state_inputs", ())),
             state_outputs=tuple(e.get("stream.state_outputs", ())),
         )
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self.entries["frontend.sample_rate"])
+
+    @property
+    def hop_ms(self) -> float:
+        return float(self.entries["frontend.window_step_ms"])
 
     def frontend(self) -> dict[str, int | float]:
         return {k.split(".", 1)[1]: v for k, v in self.entries.items() if k.startswith("frontend.")}

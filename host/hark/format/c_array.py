@@ -5,9 +5,12 @@ The labels are repeated in C for convenience only; the firmware's source of trut
 
 from __future__ import annotations
 
+import argparse
 import re
 from collections.abc import Sequence
 from pathlib import Path
+
+from hark.format.metadata import MetadataError, read_metadata
 
 
 def c_identifier(name: str) -> str:
@@ -56,12 +59,8 @@ def write_c_array(tflite: bytes, name: str, labels: Sequence[str], out_dir: str 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m hark.export.c_array MODEL.tflite --name NAME --out DIR`: the build's model embedding step."""
-    import argparse
-
-    from hark.export.metadata import MetadataError, read_metadata
-
-    p = argparse.ArgumentParser(prog="python -m hark.export.c_array", description=main.__doc__)
+    """`python -m hark.format.c_array MODEL.tflite --name NAME --out DIR`: the build's model embedding step."""
+    p = argparse.ArgumentParser(prog="python -m hark.format.c_array", description=main.__doc__)
     p.add_argument("tflite", type=Path)
     p.add_argument("--name", required=True, help="C name prefix: <name>_model, <name>_model_len")
     p.add_argument("--out", required=True, type=Path)

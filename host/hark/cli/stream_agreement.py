@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Top-1 agreement of int8 streaming vs int8 non-streaming exports of the same trained weights (JSON lines).
 
 For each spec, trains a run (resuming it if its folder already holds one, so a second call only re-measures),
@@ -7,44 +6,39 @@ int8 calibrated on the same training clips, runs both in the tflite-micro interp
 testing clips (state reset per clip), and prints one JSON object per (spec, mode): agreement, disagreeing clips,
 score differences, and float / int8 accuracies. Training uses the spec's recipe with --steps in all.
 
-    PYTHONPATH=host python tools/stream_agreement.py --data-dir data/agreement --steps 1500 [spec ...]
+    hark stream-agreement --data-dir data/agreement --steps 1500 [spec ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
+import numpy as np
+
+from hark.export.agreement import stream_window_agreement
+from hark.export.device_model import load_trained
+from hark.spec import load_spec
+from hark.train import inputs
+from hark.train.run import train
 
 STREAMING_SPECS = ("ds_cnn", "crnn", "svdf", "dnn", "cnn")
 
 
-def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("specs", nargs="*", default=list(STREAMING_SPECS))
     p.add_argument("--data-dir", type=Path, required=True, help="a keyword dataset (synthesize one with "
-                   "tools/synth_dataset.py)")
+                   "hark synth)")
     p.add_argument("--run-root", type=Path, default=Path("runs/agreement"))
     p.add_argument("--steps", type=int, default=1500, help="training steps in all (the spec's rates, split evenly)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--calibration-clips", type=int, default=100)
     p.add_argument("--modes", default="stream_external,stream_internal")
-    args = p.parse_args()
 
-    import numpy as np
 
-    from hark.export.agreement import stream_window_agreement
-    from hark.export.pipeline import feature_clips, load_trained
-    from hark.spec import load_spec
-    from hark.train import inputs
-    from hark.train.run import train
-
+def run(args: argparse.Namespace) -> int:
     for name in args.specs:
         base = load_spec(name)
         rates = list(base.training.learning_rates)
@@ -57,10 +51,10 @@ def main() -> int:
         outcome = train(spec, args.run_root / name, data_dir=args.data_dir, verbose=False)
         trained_s = time.monotonic() - started
         ds = inputs.load_keyword_dataset(spec, args.data_dir)
-        parts = [feature_clips(spec, ds, split, 10**9) for split in ("validation", "testing")]
+        parts = [inputs.feature_clips(spec, ds, split, 10**9) for split in ("validation", "testing")]
         clips = np.concatenate([x for x, _ in parts])
         labels = np.concatenate([y for _, y in parts])
-        calibration = feature_clips(spec, ds, "training", args.calibration_clips, seed=1)[0]
+        calibration = inputs.feature_clips(spec, ds, "training", args.calibration_clips, seed=1)[0]
         model = load_trained(outcome.run, spec)
         for mode in args.modes.split(","):
             started = time.monotonic()
@@ -69,6 +63,3 @@ def main() -> int:
                               "measure_seconds": round(time.monotonic() - started, 1)}), flush=True)
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

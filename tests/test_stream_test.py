@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from hark.data.wav import write_wav
-from hark.streamtest import Detection, Utterance, generate, load_truth, save_truth, score
+from hark.evaluate.stream_test import Detection, Utterance, generate, load_truth, save_truth, score
 
 
 def test_score_counts_matches_wrong_misses_and_false_alarms() -> None:

@@ -1,8 +1,7 @@
-#!/usr/bin/env python3
 """Synthesizes a keyword dataset offline (espeak-ng + flite) in the Speech Commands layout.
 
-    tools/synth_dataset.py data/synth                      # 10 Speech Commands words + 20 unknown words
-    tools/synth_dataset.py data/mine --words hey,hark --clips-per-word 500 --seed 3
+    hark synth data/synth                      # 10 Speech Commands words + 20 unknown words
+    hark synth data/mine --words hey,hark --clips-per-word 500 --seed 3
 
 Re-running with the same settings resumes where the last run stopped.
 """
@@ -14,14 +13,11 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
-
-from hark.data.synth import DEFAULT_WORDS, SynthConfig, SynthError, synthesize  # noqa: E402
-from hark.data.wav import DatasetError  # noqa: E402
+from hark.data.synth import DEFAULT_WORDS, SynthConfig, SynthError, synthesize
+from hark.data.wav import DatasetError
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("--words", default=",".join(DEFAULT_WORDS), help="comma-separated words (default: %(default)s)")
     ap.add_argument("--clips-per-word", type=int, default=SynthConfig.clips_per_word)
@@ -30,14 +26,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--background-seconds", type=float, default=SynthConfig.background_seconds)
     ap.add_argument("--workers", type=int, default=0, help="processes (0: one per core)")
     ap.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = ap.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     words = tuple(dict.fromkeys(w.strip().lower() for w in args.words.split(",") if w.strip()))
     config = SynthConfig(words=words, clips_per_word=args.clips_per_word, seed=args.seed,
                          max_voices=args.max_voices, background_seconds=args.background_seconds)  # fmt: skip
     try:
         report = synthesize(args.out_dir, config, workers=args.workers, progress=not args.quiet)
     except (SynthError, DatasetError) as err:
-        print(f"synth_dataset: {err}", file=sys.stderr)
+        print(f"{args.prog}: {err}", file=sys.stderr)
         return 1
     print(json.dumps({
         "out_dir": str(report.out_dir), "clips": report.clips_total, "written": report.clips_written,
@@ -45,7 +43,3 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": round(report.seconds, 2),
     }))  # fmt: skip
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -23,7 +23,16 @@ from pathlib import Path
 import numpy as np
 
 from hark import paths
+from hark.data.synth import SynthConfig, synthesize
+from hark.device.link import DeviceError
+from hark.device.session import open_device
+from hark.evaluate.stream_test import Detection, dataset_test_wav, score
+from hark.export.pipeline import export_run
+from hark.format.metadata import read_metadata
+from hark.profiling import profile_on_device
 from hark.spec import load_spec
+from hark.train.run import train
+from hark.twin import Twin
 
 DEMO_WORDS = ("yes", "no")
 UNKNOWN_WORDS = ("up", "down", "left", "zero", "one", "two", "cat", "dog", "bird", "tree")
@@ -40,8 +49,6 @@ def step(n: int, text: str) -> None:
 
 
 def ensure_dataset(data_dir: Path, clips_per_word: int) -> None:
-    from hark.data.synth import SynthConfig, synthesize
-
     if (data_dir / "testing_list.txt").is_file():
         print(f"  reusing {data_dir}")
         return
@@ -53,9 +60,6 @@ def ensure_dataset(data_dir: Path, clips_per_word: int) -> None:
 
 
 def ensure_model(run_dir: Path, data_dir: Path) -> Path:
-    from hark.export.pipeline import export_run
-    from hark.train.run import train
-
     dataset = {**DEMO_DATASET, "data_dir": str(data_dir)}
     spec = load_spec("micro_speech").replace(training=DEMO_TRAINING, dataset=dataset, recognition=DEMO_RECOGNITION)
     tflite = run_dir / "export" / "micro_speech.tflite"
@@ -91,28 +95,23 @@ def build_image(model: Path, build: Path) -> Path:
     return image
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="hark demo", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--data-dir", type=Path, default=paths.REPO_ROOT / "data" / "demo")
     ap.add_argument("--run-dir", type=Path, default=paths.REPO_ROOT / "runs" / "demo")
     ap.add_argument("--clips-per-word", type=int, default=120)
     ap.add_argument("--seconds", type=float, default=30.0, help="length of the streamed test WAV")
     ap.add_argument("--build-dir", type=Path, default=paths.build_dir("arm-demo"), help="firmware build folder")
     ap.add_argument("--json", type=Path, help="write the figures to this file")
-    args = ap.parse_args(argv)
 
-    from hark.device.link import DeviceError
-    from hark.device.session import open_device
-    from hark.profiling import profile_on_device
-    from hark.streamtest import Detection, dataset_test_wav, score
-    from hark.twin import Twin
 
+def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     step(1, "dataset: offline TTS synthesis")
     ensure_dataset(args.data_dir, args.clips_per_word)
     step(2, "train micro_speech (tiny_conv) with TensorFlow")
     model_path = ensure_model(args.run_dir, args.data_dir)
     model = model_path.read_bytes()
+    rate = read_metadata(model).sample_rate
     step(4, "firmware with the model built in")
     image = build_image(model_path, args.build_dir)
 
@@ -128,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  model {ident.model_name} {ident.model_hash}: {ident.model_bytes} B; "
                   f"arena {ident.arena_used_bytes} of {ident.arena_bytes} B; flash {ident.flash_bytes} B; "
                   f"stack peak {ident.stack_peak_bytes} B")  # fmt: skip
-            step(6, f"stream {wav.name} ({len(audio) / 16000:.0f} s, {len(truth)} words) as the board's microphone")
+            step(6, f"stream {wav.name} ({len(audio) / rate:.0f} s, {len(truth)} words) as the board's microphone")
             link.set_param("report.counts_every_hops", 1)
 
             def show(m: object) -> None:
@@ -144,11 +143,11 @@ def main(argv: list[str] | None = None) -> int:
             step(7, "results")
             report = profile_on_device(model, link, name="micro_speech")
     except DeviceError as err:
-        print(f"hark demo: {err}", file=sys.stderr)
+        print(f"{args.prog}: {err}", file=sys.stderr)
         return 1
 
     twin = Twin(model).run(audio).detections
-    stats = score(truth, device, len(audio) / 16000)
+    stats = score(truth, device, len(audio) / rate)
     inv = [c.inference for c in counts if c.invoked]
     figures = {
         "streaming_accuracy": stats.to_dict(),
@@ -167,16 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  host twin: {verdict}")
     h = figures["instructions_per_hop"]
     print(f"  per hop: frontend {h['frontend']:,}, inference {h['inference']:,}, recognize {h['recognize']:,} "
-          f"instructions; {len(audio) / 16000:.0f} s of audio streamed in {stream_s:.0f} s")  # fmt: skip
+          f"instructions; {len(audio) / rate:.0f} s of audio streamed in {stream_s:.0f} s")  # fmt: skip
     print()
     print(report.table())
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
     if twin != device:
-        print("hark demo: the board and the host twin disagree", file=sys.stderr)
+        print(f"{args.prog}: the board and the host twin disagree", file=sys.stderr)
         return 2
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hark.native.frontend import DC_NOTCH_COEFFICIENT
 from hark.spec import FrontendSpec
 
 
@@ -35,8 +36,6 @@ def tf_microfrontend(audio_int16: np.ndarray, fe: FrontendSpec) -> np.ndarray:
 
     audio = np.asarray(audio_int16, np.int16)
     if fe.enable_dc_notch:
-        from hark.frontend.binding import DC_NOTCH_COEFFICIENT
-
         audio = dc_notch(audio, DC_NOTCH_COEFFICIENT)
     nr = fe.enable_noise_reduction
     out = op.audio_microfrontend(

@@ -1,31 +1,26 @@
-#!/usr/bin/env python3
 """Streaming accuracy of an exported model, like TF's test_streaming_accuracy.
 
 Builds a long WAV from a dataset's testing split (words at known times over background noise), runs it
 through the host twin and, with --device, through a board (emulated by default), and prints JSON: words,
 matched, wrong, missed, false alarms (and per hour), mean latency, and whether twin and board agree.
 
-    tools/streaming_accuracy.py --model runs/demo/export/micro_speech.tflite --data-dir data/demo --device
+    hark stream-test --model runs/demo/export/micro_speech.tflite --data-dir data/demo --device
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "host"))
-
-from hark.device.session import open_device  # noqa: E402
-from hark.export.metadata import read_metadata  # noqa: E402
-from hark.spec import load_spec  # noqa: E402
-from hark.streamtest import Detection, dataset_test_wav, score  # noqa: E402
-from hark.twin import Twin  # noqa: E402
+from hark.device.session import open_device
+from hark.evaluate.stream_test import Detection, dataset_test_wav, score
+from hark.format.metadata import read_metadata
+from hark.spec import load_spec
+from hark.twin import Twin
 
 
-def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", type=Path, required=True)
     p.add_argument("--data-dir", type=Path, required=True)
     p.add_argument("--seconds", type=float, default=60.0)
@@ -34,12 +29,14 @@ def main() -> int:
     p.add_argument("--device", action="store_true", help="also stream through a board (emulated unless --port)")
     p.add_argument("--port")
     p.add_argument("--wav-out", type=Path, help="keep the generated WAV (and its .txt labels) here")
-    args = p.parse_args()
+
+
+def run(args: argparse.Namespace) -> int:
     model = args.model.read_bytes()
     meta = read_metadata(model)
     spec = load_spec(meta["spec.name"]).replace(dataset={"data_dir": str(args.data_dir)})
     audio, truth = dataset_test_wav(spec, args.data_dir, args.seconds, args.wav_out, seed=args.seed)
-    duration = len(audio) / 16000
+    duration = len(audio) / meta.sample_rate
     twin = Twin(model).run(audio).detections
     twin_stats = score(truth, twin, duration, tolerance_ms=args.tolerance_ms)
     out: dict[str, object] = {"model": str(args.model), "seconds": duration, "words": len(truth),
@@ -53,7 +50,3 @@ def main() -> int:
         out["twin_equals_device"] = board == twin
     print(json.dumps(out, indent=2))
     return 0 if out.get("twin_equals_device", True) else 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

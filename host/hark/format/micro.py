@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 from tflite_micro.python.tflite_micro import runtime
 
-from hark.export.metadata import StreamInfo
-from hark.export.model_info import model_tensors
+from hark.format.metadata import StreamInfo
+from hark.format.tflite import model_tensors
 
 
 class MicroModel:

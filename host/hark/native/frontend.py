@@ -75,7 +75,7 @@ def _build_hint(lib: Path) -> str:
     return (
         f"the C frontend library {lib} is missing. Build it with "
         "`cmake -S . -B build/host && cmake --build build/host -j2` (./hark test and ./hark demo build it), "
-        "or call hark.frontend.build_library()"
+        "or call hark.native.frontend.build_library()"
     )
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hark.data.wav import read_wav
-from hark.spec import ModelSpec
+from hark.data import load_dataset
+from hark.data.wav import read_wav, write_wav
+from hark.spec import SILENCE_LABEL, ModelSpec
 
 SAMPLE_RATE = 16000
 
@@ -192,10 +193,6 @@ def dataset_test_wav(
 ) -> tuple[np.ndarray, list[Utterance]]:
     """A long WAV from a dataset's testing split: the spec's words and unknown words over its background
     noise, as TF's generate_streaming_test_wav builds it. With `out`, writes the WAV and its labels file."""
-    from hark.data import load_dataset
-    from hark.data.wav import write_wav
-    from hark.spec import SILENCE_LABEL
-
     ds = load_dataset(spec, data_dir)
     clips: dict[str, list[Path]] = {}
     for path, label in ds.split("testing"):
