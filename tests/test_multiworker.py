@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).resolve().parent / "multiworker_worker.py"
 
 
@@ -36,7 +35,7 @@ def _start(run_dir: Path, data: Path, out: Path, steps: int) -> list[subprocess.
     procs = []
     for i in range(2):
         config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}}
-        env = {**os.environ, "PYTHONPATH": str(ROOT / "host"), "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "2",
+        env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "2",
                "TF_CONFIG": json.dumps(config)}  # fmt: skip
         procs.append(subprocess.Popen([sys.executable, str(WORKER), str(run_dir), str(data), str(out), str(steps)],
                                       env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))  # fmt: skip

@@ -24,7 +24,7 @@ from tensorflow.lite.python import schema_py_generated as schema
 from tensorflow.lite.tools import flatbuffer_utils
 
 from hark.device import protocol as p
-from hark.export.metadata import embed_metadata, encode_blob
+from hark.format.metadata import embed_metadata, encode_blob
 from hark.spec import FrontendSpec
 
 ROOT = Path(__file__).resolve().parent.parent

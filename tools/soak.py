@@ -48,7 +48,7 @@ def load_audio(args: argparse.Namespace, seconds: float) -> np.ndarray:
     if args.data_dir is None:
         return synthetic_audio(seconds, args.seed)
     from hark.data.wav import read_wav
-    from hark.streamtest import dataset_test_wav
+    from hark.evaluate.stream_test import dataset_test_wav
 
     wav = dataset_test_wav(Path(args.data_dir), Path(args.work) / "soak_test.wav")
     clip = read_wav(wav, SAMPLE_RATE)
