@@ -23,6 +23,7 @@ from hark.train.strategy import is_chief, make_strategy
 
 
 def main() -> None:
+    keras.config.disable_traceback_filtering()  # a failure inside fit shows where it is
     run_dir, data_dir, out, steps = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
     index = int(json.loads(os.environ["TF_CONFIG"])["task"]["index"])
     spec = dry_run_spec(load_spec("micro_speech"), steps)
@@ -42,10 +43,6 @@ def main() -> None:
                                  max_batches=DRY_RUN_BATCHES)  # fmt: skip
 
     with strategy.scope():
-        # Keras 3's fit cannot build a model from a multi-worker batch (keras-team/keras#20585): build the
-        # model, its loss and metrics from one plain batch first, so fit finds nothing left to build.
-        batch = next(iter(data(0)))
-        model._symbolic_build(data_batch=batch)
         fit = fit_steps(model, spec, run, data(0), None, verbose=False, data_for_step=data)
     np.savez(out / f"worker{index}.npz", *model.get_weights())
     print(json.dumps({"worker": index, "steps": fit.steps, "resumed_from": fit.resumed_from,

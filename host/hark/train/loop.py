@@ -23,7 +23,7 @@ from tensorflow.core.framework import summary_pb2
 from hark.spec import ModelSpec
 from hark.train.run_folder import RunFolder
 from hark.train.schedule import stepped_schedule, total_steps
-from hark.train.strategy import is_chief
+from hark.train.strategy import build_for_multiworker, is_chief
 
 OPTIMIZERS: dict[str, Callable[[Any], keras.optimizers.Optimizer]] = {
     "adam": lambda lr: keras.optimizers.Adam(learning_rate=lr),
@@ -201,6 +201,7 @@ def fit_steps(
     started = time.monotonic()
     total = total_steps(spec.training)
     model.optimizer.build(model.trainable_variables)
+    build_for_multiworker(model, next(iter(train_data)))
     counters = _Counters()
     ckpt = tf.train.Checkpoint(
         model=model,
