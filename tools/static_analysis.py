@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -60,7 +61,7 @@ def run_clang_tidy() -> tuple[int, str]:
     proc = subprocess.run(["clang-tidy", "--quiet", *arm, "--", *ARM_BOARD], capture_output=True, text=True)
     rc |= proc.returncode
     out.append(proc.stdout + proc.stderr)
-    text = "\n".join(out)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(out))  # run-clang-tidy colours its output
     findings = [line for line in text.splitlines() if ": error: " in line or ": warning: " in line]
     return (1 if findings or rc else 0), "\n".join(findings) or (text if rc else "")
 

@@ -166,8 +166,10 @@ class _StepCallback(keras.callbacks.Callback):
         if self.chief:
             self.manager.save(checkpoint_number=step)
         else:
+            # The same save as the chief's (CheckpointManager.save also broadcasts its counter), into a
+            # scratch folder: a plain ckpt.write here left the workers' collectives out of step.
             scratch = self.run.root / f".worker_{os.getpid()}"
-            self.ckpt.write(str(scratch / "ckpt"))
+            tf.train.CheckpointManager(self.ckpt, str(scratch), max_to_keep=1).save(checkpoint_number=step)
             shutil.rmtree(scratch, ignore_errors=True)
         if self.chief:
             c = self.counters

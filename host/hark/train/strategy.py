@@ -33,10 +33,19 @@ def build_for_multiworker(model: object, batch: object) -> None:
         return
     model._symbolic_build(data_batch=batch)  # type: ignore[attr-defined]
     model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None  # type: ignore[attr-defined]
-    # Its "mean" reduction of the step's logs reduces scalars along axis 0 across workers, which fails too;
-    # "first" reports this worker's values. The weights are the same on every worker either way (gradients
-    # are all-reduced); logged losses and metrics are the local shard's.
-    model.distribute_reduction_method = "first"  # type: ignore[attr-defined]
+    # Its "auto" reduction of each step's logs all-reduces scalars along axis 0 across workers, which fails
+    # too; "first" reports this worker's values instead. The weights are the same on every worker either way
+    # (gradients are all-reduced); logged losses and metrics are the local shard's.
+    from keras.src.backend.tensorflow import trainer
+
+    original = getattr(trainer.reduce_per_replica, "hark_original", trainer.reduce_per_replica)
+
+    def reduce_per_replica(values: object, strategy: object, reduction: str) -> object:
+        multiworker = isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+        return original(values, strategy, "first" if multiworker and reduction == "auto" else reduction)
+
+    reduce_per_replica.hark_original = original  # type: ignore[attr-defined]
+    trainer.reduce_per_replica = reduce_per_replica
 
 
 def is_chief() -> bool:
