@@ -1,7 +1,8 @@
 """`--distribute multiworker` with two real processes (issue 17): two MultiWorkerMirroredStrategy workers on
 loopback, their cluster in TF_CONFIG, train the dry-run micro_speech spec through the project's step loop.
 Both workers end with the same weights; a run killed mid-way (both workers, as a cluster restarts after a
-lost worker) resumes from the chief's checkpoint and ends at the same step count. About a minute on 2 cores."""
+lost worker) resumes from the chief's checkpoint and ends at the same step count. 214 s measured on a heavily
+loaded 2-core machine, the shared dataset synthesis included."""
 
 from __future__ import annotations
 
