@@ -1,10 +1,14 @@
 # Helpers shared by the module CMakeLists files.
 
-# hark_module(NAME SOURCES <files...> [DEPS <modules...>])
+# hark_module(NAME SOURCES <files...> [HOST_SOURCES <files...>] [DEPS <modules...>])
 # A firmware module: a static library hark_<NAME> with its folder as the public include path.
-# On the host it is also a shared library (lib/libhark_<NAME>.so) that the Python bindings load.
+# On the host it is also a shared library (lib/libhark_<NAME>.so) that the Python bindings load;
+# HOST_SOURCES (the struct-layout table, see firmware/layout/layout.h) are compiled only there.
 function(hark_module name)
-  cmake_parse_arguments(M "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(M "" "" "SOURCES;HOST_SOURCES;DEPS" ${ARGN})
+  if(HARK_HOST)
+    list(APPEND M_SOURCES ${M_HOST_SOURCES})
+  endif()
   add_library(hark_${name} STATIC ${M_SOURCES})
   target_include_directories(hark_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
   foreach(dep ${M_DEPS})
@@ -41,10 +45,12 @@ function(hark_embed_file out_c symbol file)
     COMMENT "Embedding ${file} as ${symbol}")
 endfunction()
 
-# Where TFLM's reference models live (outside the repo, see ARCHITECTURE.md); empty if absent.
+# Where TFLM's reference models live (docs/reference.md: reference/ from tools/fetch_reference.py, or
+# ../shared/reference); empty if absent. The same order as hark.paths.reference_dir().
 if(NOT DEFINED HARK_REFERENCE_DIR)
   set(HARK_REFERENCE_DIR "")
-  foreach(candidate ${CMAKE_SOURCE_DIR}/../shared/reference ${CMAKE_SOURCE_DIR}/../../shared/reference)
+  foreach(candidate ${CMAKE_SOURCE_DIR}/reference ${CMAKE_SOURCE_DIR}/../shared/reference
+          ${CMAKE_SOURCE_DIR}/../../shared/reference)
     if(EXISTS ${candidate}/tflite-micro/models AND NOT HARK_REFERENCE_DIR)
       get_filename_component(HARK_REFERENCE_DIR ${candidate} ABSOLUTE)
     endif()

@@ -7,12 +7,10 @@ from pathlib import Path
 
 import keras
 import numpy as np
+from reference import reference_dir
 
-from hark.paths import reference_dir
 from hark.spec import FrontendSpec
 
-# TFLM's micro_speech test clips (Apache-2.0), beside the repo (hark.paths.reference_dir).
-TESTDATA = reference_dir() / "tflite-micro" / "testdata"
 CLIPS = ("yes_1000ms", "no_1000ms", "noise_1000ms", "silence_1000ms")
 FEATURE_SCALE = 10.0 / 256.0  # TF speech_commands' "micro" preprocessing: uint16 output x 10/256
 
@@ -32,7 +30,7 @@ def clip_features(frontend: FrontendSpec | None = None) -> np.ndarray:
     fe = frontend or FrontendSpec()
     out = []
     for name in CLIPS:
-        path = TESTDATA / f"{name}.wav"
+        path = reference_dir() / "tflite-micro" / "testdata" / f"{name}.wav"  # TFLM's clips (Apache-2.0)
         if not path.is_file():
             raise FileNotFoundError(f"{path} is missing: the reference test clips are part of the workplace")
         audio = read_wav(path)

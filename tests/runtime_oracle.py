@@ -3,20 +3,8 @@ models converted to int8 with TensorFlow's converter."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pytest
-
-from hark import paths
-
-
-def reference_dir() -> Path:
-    """TFLM's reference models; a missing folder fails the test (CI must have it), naming where it looked."""
-    try:
-        return paths.reference_dir()
-    except paths.ReferenceMissing as err:
-        pytest.fail(str(err))
+from reference import reference_dir  # noqa: F401  (re-exported for the runtime tests)
 
 
 def tflm_interpreter(model: bytes):  # noqa: ANN201 - tflite_micro has no type stubs

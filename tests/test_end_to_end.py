@@ -14,15 +14,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from reference import reference_file
 
 from hark.data.wav import read_wav
 from hark.device.session import open_device
-from hark.paths import reference_dir
+from hark.format.metadata import read_metadata
 from hark.twin import Twin
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 HARK = [sys.executable, "-m", "hark.cli.main"]  # the `hark` console command, in this interpreter
-REFERENCE = reference_dir() / "tflite-micro"
 
 
 @pytest.fixture(scope="session")
@@ -71,8 +71,30 @@ def test_board_scores_equal_twin_scores_every_hop(demo: dict) -> None:
     assert dets == [(d.label, int(d.time_ms), int(d.score)) for d in twin.detections]
 
 
+def test_board_and_twin_agree_after_recognition_changes(demo: dict) -> None:
+    """Runtime parameter changes reach both sides the same way: the board over PARAM_SET, the twin through
+    set_recognition, and their detections stay identical (and differ from the model's own settings)."""
+    model = demo["model"].read_bytes()
+    rate = read_metadata(model).sample_rate
+    audio = read_wav(demo["wav"], rate)[: 12 * rate]
+    changes = {"average_window_ms": 300, "detection_threshold": 0.25, "suppression_ms": 400, "minimum_count": 2}
+    twin = Twin(model)
+    before = twin.run(audio).detections
+    twin.set_recognition(**changes)
+    assert twin.recognition.__dict__ == pytest.approx(changes)
+    after = twin.run(audio).detections
+    assert after != before
+    with open_device(image=demo["image"], timeout=30.0) as link:
+        for key, value in changes.items():
+            link.set_param(f"recognition.{key}", value)
+        assert link.get_param("recognition.detection_threshold") == pytest.approx(0.25)
+        result = link.stream_audio(audio, timeout=120.0)
+    board = [(m.label_name, m.time_ms, m.score) for m in result.messages if m.name == "DETECTION"]
+    assert board == [(d.label, int(d.time_ms), int(d.score)) for d in after]
+
+
 def test_profile_device_uploads_any_model_and_counts_add_up() -> None:
-    model = REFERENCE / "models" / "micro_speech_quantized.tflite"
+    model = reference_file("tflite-micro/models/micro_speech_quantized.tflite")
     out = subprocess.run([*HARK, "profile", "--device", "--json", str(model)],
                          capture_output=True, text=True, timeout=300)  # fmt: skip
     assert out.returncode == 0, out.stderr
@@ -126,7 +148,7 @@ def test_tools_name_bad_input(demo: dict, tmp_path: Path) -> None:
     from hark.data.wav import write_wav
 
     write_wav(ok, np.zeros(16000, np.int16), 16000)
-    model = REFERENCE / "models" / "micro_speech_quantized.tflite"
+    model = reference_file("tflite-micro/models/micro_speech_quantized.tflite")
     out = subprocess.run([*HARK, "classify", str(ok), "--model", str(model)],
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert out.returncode == 1 and "no hark metadata" in out.stderr

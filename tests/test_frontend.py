@@ -12,14 +12,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from reference import reference_dir
 
 from hark.features.oracle import tf_microfrontend
 from hark.native import frontend as frontend_binding
-from hark.native.frontend import Frontend, FrontendError, compute_features, to_int8_micro
-from hark.paths import reference_dir
+from hark.native.frontend import Frontend, FrontendError, to_int8_micro, uint16_features
 from hark.spec import FrontendSpec
 
-REFERENCE = reference_dir() / "tflite-micro"
+
+def reference() -> Path:
+    return reference_dir() / "tflite-micro"
+
 SR = 16000
 
 # Settings the acceptance asks for: noise reduction on/off, PCAN on/off, 10 or 20 ms step, 30 or 40
@@ -129,7 +132,7 @@ def clips() -> list[tuple[str, np.ndarray]]:
         x[rng.integers(0, SR, 1 + i * 3)] = rng.choice([-32768, 32767], 1 + i * 3)
         add("clicks", x)
     for name in ("yes", "no", "silence", "noise"):
-        r = _wav(REFERENCE / "testdata" / f"{name}_1000ms.wav").astype(np.float64)
+        r = _wav(reference() / "testdata" / f"{name}_1000ms.wav").astype(np.float64)
         add(f"recording {name}", r)
         add(f"recording {name} quiet", r * 0.05)
         add(f"recording {name} clipped", r * 12)
@@ -146,7 +149,7 @@ def test_bit_identical_to_tf_op(clips: list[tuple[str, np.ndarray]]) -> None:
     failures = []
     for name, fe in SETTINGS.items():
         for kind, audio in clips:
-            ours, theirs = compute_features(audio, fe), tf_microfrontend(audio, fe)
+            ours, theirs = uint16_features(audio, fe), tf_microfrontend(audio, fe)
             compared += 1
             values += theirs.size
             if ours.shape == theirs.shape and np.array_equal(ours, theirs):
@@ -187,7 +190,7 @@ def test_random_settings_bit_identical(clips: list[tuple[str, np.ndarray]]) -> N
         )
         for i in rng.choice(len(clips), 6, replace=False):
             audio = clips[int(i)][1]
-            np.testing.assert_array_equal(compute_features(audio, fe), tf_microfrontend(audio, fe), err_msg=str(fe))
+            np.testing.assert_array_equal(uint16_features(audio, fe), tf_microfrontend(audio, fe), err_msg=str(fe))
             compared += 1
     assert compared == 240
 
@@ -195,14 +198,14 @@ def test_random_settings_bit_identical(clips: list[tuple[str, np.ndarray]]) -> N
 def test_dc_notch_matches_mltk_filter_then_tf_op(clips: list[tuple[str, np.ndarray]]) -> None:
     """MLTK's DC notch runs before the window; its oracle is the filter (in Python) then the op."""
     subset = clips[::8]
-    same = sum(np.array_equal(compute_features(a, DC_NOTCH), tf_microfrontend(a, DC_NOTCH)) for _, a in subset)
+    same = sum(np.array_equal(uint16_features(a, DC_NOTCH), tf_microfrontend(a, DC_NOTCH)) for _, a in subset)
     assert same == len(subset)
     # And it does its job: a DC offset moves many features without it, few with it.
     rng = np.random.default_rng(0)
     x = (np.sin(np.arange(SR) * 0.3) * 3000 + rng.standard_normal(SR) * 200).astype(np.int32)
     offset = np.clip(x + 3000, -32768, 32767).astype(np.int16)
     changed = {
-        notch: int(np.sum(compute_features(x.astype(np.int16), fe) != compute_features(offset, fe)))
+        notch: int(np.sum(uint16_features(x.astype(np.int16), fe) != uint16_features(offset, fe)))
         for notch, fe in ((False, FrontendSpec()), (True, DC_NOTCH))
     }
     assert changed[True] * 5 < changed[False], changed
@@ -223,10 +226,10 @@ def test_streaming_equals_batch(clips: list[tuple[str, np.ndarray]]) -> None:
 def test_threads_do_not_share_state(clips: list[tuple[str, np.ndarray]]) -> None:
     """tf.data calls compute_features from several threads at once; each must get its own state."""
     audio = [a for _, a in clips[:64]]
-    serial = [compute_features(a, SETTINGS["default_nr_pcan"]) for a in audio]
+    serial = [uint16_features(a, SETTINGS["default_nr_pcan"]) for a in audio]
     with ThreadPoolExecutor(4) as pool:
         for _ in range(3):
-            parallel = list(pool.map(lambda a: compute_features(a, SETTINGS["default_nr_pcan"]), audio))
+            parallel = list(pool.map(lambda a: uint16_features(a, SETTINGS["default_nr_pcan"]), audio))
             for want, got in zip(serial, parallel, strict=True):
                 np.testing.assert_array_equal(got, want)
 
@@ -236,15 +239,15 @@ def test_micro_speech_reference_clips() -> None:
     test expects, and our features agree with TFLM's signal-op preprocessor on most values."""
     from tflite_micro.python.tflite_micro import runtime
 
-    model = runtime.Interpreter.from_bytes((REFERENCE / "models" / "micro_speech_quantized.tflite").read_bytes())
-    pre = runtime.Interpreter.from_bytes((REFERENCE / "models" / "audio_preprocessor_int8.tflite").read_bytes())
+    model = runtime.Interpreter.from_bytes((reference() / "models" / "micro_speech_quantized.tflite").read_bytes())
+    pre = runtime.Interpreter.from_bytes((reference() / "models" / "audio_preprocessor_int8.tflite").read_bytes())
     labels = ["silence", "unknown", "yes", "no"]
     expected = {"yes": "yes", "no": "no", "silence": "silence", "noise": "silence"}  # TFLM's micro_speech_test
     fe = FrontendSpec()
     agreement = {}
     for name, want in expected.items():
-        audio = _wav(REFERENCE / "testdata" / f"{name}_1000ms.wav")
-        ours = to_int8_micro(compute_features(audio, fe))
+        audio = _wav(reference() / "testdata" / f"{name}_1000ms.wav")
+        ours = to_int8_micro(uint16_features(audio, fe))
         assert ours.shape == (49, 40)
         model.reset()
         model.set_input(ours.reshape(1, 1960), 0)
@@ -270,9 +273,9 @@ def test_int8_micro_mapping() -> None:
 
 def test_clear_errors(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     with pytest.raises(FrontendError, match="int16"):
-        compute_features(np.zeros(16000, np.float32), FrontendSpec())
+        uint16_features(np.zeros(16000, np.float32), FrontendSpec())
     with pytest.raises(FrontendError, match="one-dimensional"):
-        compute_features(np.zeros((2, 16000), np.int16), FrontendSpec())
+        uint16_features(np.zeros((2, 16000), np.int16), FrontendSpec())
     with pytest.raises(FrontendError, match="num_channels"):
         Frontend(FrontendSpec(num_channels=0))
     with pytest.raises(FrontendError, match="upper_band_limit"):
@@ -287,4 +290,4 @@ def test_clear_errors(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     finally:
         monkeypatch.undo()
         frontend_binding.library.cache_clear()
-    assert compute_features(np.zeros(100, np.int16), replace(FrontendSpec(), num_channels=20)).shape == (0, 20)
+    assert uint16_features(np.zeros(100, np.int16), replace(FrontendSpec(), num_channels=20)).shape == (0, 20)

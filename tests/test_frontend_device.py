@@ -7,7 +7,7 @@ import pytest
 from hark import paths
 from hark.device import frontend_bench as benchmark
 from hark.device import run_to_exit
-from hark.native.frontend import compute_features
+from hark.native.frontend import uint16_features
 from hark.spec import FrontendSpec
 
 pytestmark = pytest.mark.emulator
@@ -20,7 +20,7 @@ def test_device_features_equal_host_features() -> None:
     result = run_to_exit(image, timeout=60)
     assert result.returncode == 0, result.debug_output
     dev = benchmark.parse_bench_line(result.debug_output)
-    host = compute_features(benchmark.bench_signal(), FrontendSpec())
+    host = uint16_features(benchmark.bench_signal(), FrontendSpec())
     assert dev["frames"] == len(host) == 49 and dev["hops"] == 48
     assert dev["checksum"] == benchmark.features_checksum(host)
     assert dev["counter_kind"] == 1  # QEMU counts instructions

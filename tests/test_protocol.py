@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from reference import reference_file
 
-from hark import paths
 from hark.device import DeviceError, DeviceLink, emulated_link
 from hark.device import protocol as p
 
@@ -261,7 +261,7 @@ def test_overruns_are_counted_and_reported(link: DeviceLink) -> None:
 
 
 def _reference_model() -> Path:
-    return paths.reference_dir() / "tflite-micro" / "models" / "micro_speech_quantized.tflite"
+    return reference_file("tflite-micro/models/micro_speech_quantized.tflite")
 
 
 def test_uploaded_model_is_profiled_without_reflashing(link: DeviceLink) -> None:

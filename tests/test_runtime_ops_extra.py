@@ -369,7 +369,7 @@ def _project_model(name: str, stream_mode: str) -> bytes:
     quantization with its state handling, metadata."""
     from reference_clips import randomize
 
-    from hark.export.pipeline import inference_model, quantize_for_device
+    from hark.export.device_model import inference_model, quantize_for_device
     from hark.spec import load_spec
     from hark.zoo import build_model
 

@@ -24,8 +24,8 @@ def word_clips(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Features and labels of the synthesized clips, by split (the five specs share one frontend and one label
     set, checked below)."""
     from hark.data.synth import SynthConfig, synthesize
-    from hark.export.pipeline import feature_clips
     from hark.train import inputs
+    from hark.train.inputs import feature_clips
 
     root = tmp_path_factory.mktemp("agreement_data")
     synthesize(root, SynthConfig(clips_per_word=40, background_seconds=5, max_voices=80, seed=3), workers=2,

@@ -41,7 +41,7 @@ def _clip(tmp: Path, name: str, freq: float) -> Path:
 
 def test_generate_places_words_at_their_speech_onset(tmp_path: Path) -> None:
     clips = {"yes": [_clip(tmp_path, "yes", 440.0)], "no": [_clip(tmp_path, "no", 880.0)]}
-    audio, truth = generate(clips, 20.0, word_gap_ms=2000, jitter_ms=300, seed=3)
+    audio, truth = generate(clips, 20.0, sample_rate=16000, word_gap_ms=2000, jitter_ms=300, seed=3)
     assert audio.dtype == np.int16 and len(audio) == 20 * 16000
     assert 7 <= len(truth) <= 10
     for u in truth:
@@ -51,5 +51,5 @@ def test_generate_places_words_at_their_speech_onset(tmp_path: Path) -> None:
         assert before < 100 < after, u  # silence before the stated onset, the tone right after it
     save_truth(tmp_path / "t.txt", truth)
     assert load_truth(tmp_path / "t.txt") == truth
-    again, truth2 = generate(clips, 20.0, word_gap_ms=2000, jitter_ms=300, seed=3)
+    again, truth2 = generate(clips, 20.0, sample_rate=16000, word_gap_ms=2000, jitter_ms=300, seed=3)
     assert truth2 == truth and np.array_equal(again, audio)

@@ -4,7 +4,6 @@ tf.distribute with one CPU device, and clear errors on bad input."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import numpy as np
 import pytest
 
 from hark.cli.main import main as hark_main
-from hark.spec import REPO_ROOT, load_spec
+from hark.spec import load_spec
 
 tf = pytest.importorskip("tensorflow")
 
@@ -95,10 +94,9 @@ def test_a_run_folder_refuses_another_spec(kws_dataset, tmp_path, capsys):
 
 def test_resume_after_kill_ends_at_the_same_step_count(kws_dataset, tmp_path):
     run_dir = tmp_path / "killed"
-    cmd = [sys.executable, str(REPO_ROOT / "host" / "train.py"), "micro_speech", "--dry-run", "--steps", "300",
+    cmd = [sys.executable, "-m", "hark.cli.main", "train", "micro_speech", "--dry-run", "--steps", "300",
            "--run-dir", str(run_dir), "--data-dir", str(kws_dataset), "--quiet"]
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "host")}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     state = run_dir / "checkpoints" / "checkpoint"
     deadline = time.monotonic() + 120
     try:
@@ -115,7 +113,7 @@ def test_resume_after_kill_ends_at_the_same_step_count(kws_dataset, tmp_path):
     metrics_file = run_dir / "metrics.json"  # the kill may land between the checkpoint and the metrics
     assert not metrics_file.exists() or not json.loads(metrics_file.read_text()).get("finished")
 
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["resumed_from"] >= killed_at > 0

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from reference_clips import randomize
 
+from hark.evaluate.summary import float_graph_info, format_summary, state_elements, summarize
 from hark.layers import Modes
 from hark.spec import SpecError, available_specs, load_spec
 from hark.streaming import convert
-from hark.zoo import build_model, known_models, summarize
-from hark.zoo.summary import format_summary
+from hark.zoo import build_model, known_models
 
 REQUIRED_SPECS = {"micro_speech", "ds_cnn", "dnn", "cnn", "crnn", "svdf", "tc_resnet"}
 
@@ -37,10 +37,10 @@ def test_every_spec_builds(name):
 
 def test_micro_speech_matches_tf_tiny_conv():
     """TF's tiny_conv on 49 x 40: conv 10x8, 8 filters, stride 2 -> 25 x 20 x 8, then a dense layer."""
-    model = build_model(load_spec("micro_speech"))
-    s = summarize(model)
+    spec = load_spec("micro_speech")
+    s = summarize(spec, build_model(spec))
     assert s["params"] == (10 * 8 * 8 + 8) + (25 * 20 * 8 * 4 + 4) == 16652
-    assert s["macs"] == 25 * 20 * 8 * (10 * 8) + 25 * 20 * 8 * 4 == 336000
+    assert s["window"]["macs_per_call"] == 25 * 20 * 8 * (10 * 8) + 25 * 20 * 8 * 4 == 336000
 
 
 def test_ds_cnn_macs_by_hand():
@@ -50,11 +50,11 @@ def test_ds_cnn_macs_by_hand():
     conv0 = t * f * c * 10 * 8
     block = t * f * c * 9 + t * f * c * c
     dense = c * 12
-    assert summarize(model)["macs"] == conv0 + 4 * block + dense
-    stream = summarize(convert(model, Modes.STREAM_EXTERNAL_STATE_INFERENCE))
-    assert stream["macs"] == f * c * 10 * 8 + 4 * (f * c * 9 + f * c * c) + dense
-    assert stream["state_elements"] == 9 * 40 + 4 * 2 * 5 * 64 + 48 * 64
-    text = format_summary(stream)
+    s = summarize(spec, model)
+    assert s["window"]["macs_per_call"] == conv0 + 4 * block + dense
+    assert s["stream"]["macs_per_call"] == f * c * 10 * 8 + 4 * (f * c * 9 + f * c * c) + dense
+    assert s["stream"]["state_elements"] == 9 * 40 + 4 * 2 * 5 * 64 + 48 * 64
+    text = format_summary(s)
     assert "dw1_stream" in text and "MACs" in text
 
 
@@ -63,7 +63,6 @@ def test_every_architecture_builds_for_12_labels(name):
     spec = load_spec("ds_cnn").replace(architecture={"name": name, "params": {}})
     model = build_model(spec)
     assert tuple(model.output.shape) == (None, 12)
-    assert summarize(model)["macs"] > 0
 
 
 def test_unknown_architecture_lists_known_names():
@@ -114,4 +113,22 @@ def test_ds_cnn_mlperf_is_the_reference_shape():
     model = build_model(load_spec("ds_cnn_mlperf"))
     assert tuple(model.input.shape) == (None, 49, 10)
     assert model.get_layer("conv0_bn").output.shape == (None, 25, 5, 64)
-    assert summarize(model)["macs"] == 2_656_768
+    assert float_graph_info(model).macs == 2_656_768
+
+
+def test_a_recurrent_window_model_counts_its_loop_once_per_frame():
+    """The converter writes a GRU over the window as a WHILE loop (the training-mode graph) or unrolls it (the
+    inference form): either way the GRU costs its per-frame MACs once per frame."""
+    spec = load_spec("crnn")
+    model = build_model(spec)
+    looped = float_graph_info(model)
+    unrolled = float_graph_info(convert(model, Modes.NON_STREAM_INFERENCE))
+    assert looped.op_counts.get("WHILE") == 1 and "WHILE" not in unrolled.op_counts
+    gru = model.get_layer("gru0")
+    steps, units, features = gru.input.shape[1], gru.units, gru.input.shape[-1]
+    loop = next(op for op in looped.ops if op.name == "WHILE")
+    assert loop.macs == steps * 3 * units * (features + units)
+    assert looped.macs == 7_615_936
+    # unrolled, the first frame's recurrent product with the zero initial state is folded away by the converter
+    assert unrolled.macs == looped.macs - 3 * units * units
+    assert state_elements(convert(model, Modes.STREAM_EXTERNAL_STATE_INFERENCE)) > 0

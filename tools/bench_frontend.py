@@ -74,10 +74,10 @@ def main() -> int:
         "device_checksum": dev["checksum"],
     }
     try:
-        from hark.native.frontend import compute_features
+        from hark.native.frontend import uint16_features
         from hark.spec import FrontendSpec
 
-        host = benchmark.features_checksum(compute_features(benchmark.bench_signal(), FrontendSpec()))
+        host = benchmark.features_checksum(uint16_features(benchmark.bench_signal(), FrontendSpec()))
         report["host_checksum"] = host
         report["device_equals_host"] = host == dev["checksum"]
     except Exception as err:  # noqa: BLE001 - the figures above stand without the host library

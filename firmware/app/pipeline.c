@@ -13,7 +13,7 @@
 #endif
 
 #ifndef HARK_ARENA_BYTES
-#define HARK_ARENA_BYTES 131072u
+#error "HARK_ARENA_BYTES comes from firmware/CMakeLists.txt"
 #endif
 
 static kws_t kws;

@@ -41,26 +41,9 @@ static inline int32_t bit_length64(uint64_t x) { return x == 0 ? 0 : 64 - __buil
  * Settings */
 
 void frontend_config_default(frontend_config_t *c) {
-  c->sample_rate = 16000;
-  c->clip_duration_ms = 1000;
-  c->window_size_ms = 30;
-  c->window_step_ms = 20;
-  c->num_channels = 40;
-  c->lower_band_limit = 125.0f;
-  c->upper_band_limit = 7500.0f;
-  c->enable_noise_reduction = 1;
-  c->smoothing_bits = 10;
-  c->even_smoothing = 0.025f;
-  c->odd_smoothing = 0.06f;
-  c->min_signal_remaining = 0.05f;
-  c->enable_pcan = 1;
-  c->pcan_strength = 0.95f;
-  c->pcan_offset = 80.0f;
-  c->gain_bits = 21;
-  c->enable_log = 1;
-  c->scale_shift = 6;
-  c->enable_dc_notch = 0;
-  c->dc_notch_coefficient = 0.95f;
+#define FRONTEND__DEFAULT(type, name, default_value, in_spec) c->name = (type)(default_value);
+  FRONTEND_SETTINGS(FRONTEND__DEFAULT)
+#undef FRONTEND__DEFAULT
 }
 
 static int32_t window_samples(const frontend_config_t *c) {

@@ -13,30 +13,39 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Settings, named as the op and hark's FrontendSpec name them. The app fills it from the model's
- * metadata (keys frontend.<field>), the host binding from the spec: never from constants in C. */
+/* The settings, one per line: X(type, name, default, in_spec), named as the op and hark's FrontendSpec name
+ * them, with FrontendSpec's defaults (TF speech_commands "micro" settings). in_spec 1: a FrontendSpec field,
+ * carried in the model metadata as frontend.<name>; the app fills those from the metadata and the host binding
+ * from the spec, never from constants in C. This table is the one list: frontend_config_t, its defaults, the
+ * app's metadata reader (kws.c) and the Python binding (hark/native/frontend.py parses it) all derive from it,
+ * and tests/test_frontend.py holds it equal to FrontendSpec. Keep each entry on its own line. */
+#define FRONTEND_SETTINGS(X) \
+  X(int32_t, sample_rate, 16000, 1) \
+  X(int32_t, clip_duration_ms, 1000, 1) /* only for batch sizing; per-hop processing ignores it */ \
+  X(int32_t, window_size_ms, 30, 1) \
+  X(int32_t, window_step_ms, 20, 1) \
+  X(int32_t, num_channels, 40, 1) \
+  X(float, lower_band_limit, 125.0f, 1) \
+  X(float, upper_band_limit, 7500.0f, 1) \
+  X(int32_t, enable_noise_reduction, 1, 1) \
+  X(int32_t, smoothing_bits, 10, 1) \
+  X(float, even_smoothing, 0.025f, 1) \
+  X(float, odd_smoothing, 0.06f, 1) \
+  X(float, min_signal_remaining, 0.05f, 1) \
+  X(int32_t, enable_pcan, 1, 1) \
+  X(float, pcan_strength, 0.95f, 1) \
+  X(float, pcan_offset, 80.0f, 1) \
+  X(int32_t, gain_bits, 21, 1) \
+  X(int32_t, enable_log, 1, 1) \
+  X(int32_t, scale_shift, 6, 1) \
+  X(int32_t, enable_dc_notch, 0, 1) /* MLTK's extra: y[n] = x[n] - x[n-1] + c*y[n-1] before the window */ \
+  X(float, dc_notch_coefficient, 0.95f, 0) /* MLTK's default; not a FrontendSpec field */
+
+#define FRONTEND__FIELD(type, name, default_value, in_spec) type name;
 typedef struct {
-  int32_t sample_rate;
-  int32_t clip_duration_ms; /* only for batch sizing; per-hop processing ignores it */
-  int32_t window_size_ms;
-  int32_t window_step_ms;
-  int32_t num_channels;
-  float lower_band_limit;
-  float upper_band_limit;
-  int32_t enable_noise_reduction;
-  int32_t smoothing_bits;
-  float even_smoothing;
-  float odd_smoothing;
-  float min_signal_remaining;
-  int32_t enable_pcan;
-  float pcan_strength;
-  float pcan_offset;
-  int32_t gain_bits;
-  int32_t enable_log;
-  int32_t scale_shift;
-  int32_t enable_dc_notch;    /* MLTK's extra: y[n] = x[n] - x[n-1] + c*y[n-1] before the window */
-  float dc_notch_coefficient; /* MLTK's default 0.95; not a FrontendSpec field */
+  FRONTEND_SETTINGS(FRONTEND__FIELD)
 } frontend_config_t;
+#undef FRONTEND__FIELD
 
 enum {
   FRONTEND_OK = 0,
@@ -51,7 +60,7 @@ enum {
 #define FRONTEND_MAX_CHANNELS 256
 #define FRONTEND_STATE_ALIGN 8
 
-/* The defaults of hark's FrontendSpec (TF speech_commands "micro" settings). */
+/* The defaults of FRONTEND_SETTINGS (FrontendSpec's). */
 void frontend_config_default(frontend_config_t *config);
 /* NULL if the settings are usable, else a message naming the first bad field. */
 const char *frontend_config_check(const frontend_config_t *config);

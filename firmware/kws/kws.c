@@ -31,21 +31,19 @@ static void *carve(carve_t *c, size_t bytes) {
 }
 
 /* ---- metadata ------------------------------------------------------------------------------- */
+/* The frontend settings the metadata carries (frontend.<name>), from frontend.h's table. */
 typedef struct {
   const char *key;
   size_t offset;
   char type; /* 'i' int32, 'f' float */
 } fe_field_t;
 
-#define FE_I(name) {"frontend." #name, offsetof(frontend_config_t, name), 'i'}
-#define FE_F(name) {"frontend." #name, offsetof(frontend_config_t, name), 'f'}
-static const fe_field_t fe_fields[] = {
-    FE_I(sample_rate),     FE_I(clip_duration_ms), FE_I(window_size_ms),      FE_I(window_step_ms),
-    FE_I(num_channels),    FE_F(lower_band_limit), FE_F(upper_band_limit),    FE_I(enable_noise_reduction),
-    FE_I(smoothing_bits),  FE_F(even_smoothing),   FE_F(odd_smoothing),       FE_F(min_signal_remaining),
-    FE_I(enable_pcan),     FE_F(pcan_strength),    FE_F(pcan_offset),         FE_I(gain_bits),
-    FE_I(enable_log),      FE_I(scale_shift),      FE_I(enable_dc_notch),
-};
+#define FE_TYPE_int32_t 'i'
+#define FE_TYPE_float 'f'
+#define FE_FIELD(type, name, default_value, in_spec) \
+  {"frontend." #name, offsetof(frontend_config_t, name), in_spec ? FE_TYPE_##type : 0},
+static const fe_field_t fe_fields[] = {FRONTEND_SETTINGS(FE_FIELD)};
+#undef FE_FIELD
 
 static int meta_i32(kws_t *k, const char *key, int32_t *out) {
   int rc = hark_meta_i32(&k->meta, key, out);
@@ -65,6 +63,7 @@ static int meta_str(kws_t *k, const char *key, const char **out, uint32_t *len) 
 static int read_frontend_config(kws_t *k, frontend_config_t *cfg) {
   frontend_config_default(cfg); /* for the fields the spec does not carry (the DC notch coefficient) */
   for (size_t i = 0; i < sizeof fe_fields / sizeof fe_fields[0]; i++) {
+    if (!fe_fields[i].type) continue; /* not in the metadata: keeps its default */
     void *dst = (uint8_t *)cfg + fe_fields[i].offset;
     int rc = fe_fields[i].type == 'i' ? meta_i32(k, fe_fields[i].key, dst) : meta_f32(k, fe_fields[i].key, dst);
     if (rc) return rc;
@@ -280,7 +279,6 @@ int kws_init(kws_t *k, const uint8_t *model, uint32_t size, const runtime_ops_t 
   if (runtime_model_metadata(&k->model, "hark", &blob, &blob_len)) return init_bare(k, ops, arena, arena_size);
   if ((rc = hark_meta_open(&k->meta, blob, blob_len))) return fail(k, KWS_E_METADATA, hark_meta_strerror(rc), "hark");
 
-  uint32_t len;
   if ((rc = meta_str(k, "spec.name", &k->name, &k->name_len)) || (rc = meta_str(k, "spec.hash", &k->hash, &k->hash_len)) ||
       (rc = meta_str(k, "labels", &k->labels, &k->labels_len)))
     return rc;
@@ -288,8 +286,6 @@ int kws_init(kws_t *k, const uint8_t *model, uint32_t size, const runtime_ops_t 
   while (hark_meta_list_item(k->labels, k->labels_len, k->label_count, &item) >= 0) {
     if (++k->label_count > KWS_MAX_LABELS) return fail(k, KWS_E_METADATA, "more labels than KWS_MAX_LABELS", NULL);
   }
-  (void)len;
-
   frontend_config_t fe_cfg;
   if ((rc = read_frontend_config(k, &fe_cfg)) || (rc = read_mode(k)) || (rc = read_recognition(k))) return rc;
   k->sample_rate = (uint32_t)fe_cfg.sample_rate;
@@ -433,7 +429,6 @@ int kws_hop(kws_t *k, const int16_t *samples, kws_hop_t *out) {
   out->label = -1;
 
   size_t done = 0;
-  int frames = 0;
   uint16_t features[FRONTEND_MAX_CHANNELS];
   while (done < k->hop_samples) {
     uint32_t t0 = now(k);
@@ -444,7 +439,6 @@ int kws_hop(kws_t *k, const int16_t *samples, kws_hop_t *out) {
     if (rc == 1) quantize_frame(k, features);
     out->frontend += since(k, t0);
     if (rc != 1) break;
-    frames++;
     t0 = now(k);
     rc = model_step(k);
     out->inference += since(k, t0);
@@ -462,7 +456,6 @@ int kws_hop(kws_t *k, const int16_t *samples, kws_hop_t *out) {
     out->score = r.score;
     if (r.is_new) out->detected = 1;
   }
-  (void)frames;
   return KWS_OK;
 }
 

@@ -84,7 +84,7 @@ typedef struct {
   int64_t feature_multiplier; /* Q32 of features.scale / input scale */
   int32_t input_zero_point;
   int8_t *frame; /* the newest frame, int8 */
-  /* window mode: a ring of the last window_frames frames, unrolled into the input before an invoke */
+  /* window mode: the last window_frames frames, oldest first, slid by one frame per hop (memmove) */
   int8_t *window;
   uint32_t window_frames, every_hops, frames_seen;
   /* external-state streaming */

@@ -24,20 +24,32 @@ def host_library(module: str) -> Path:
     return build_dir("host") / "lib" / f"libhark_{module}.so"
 
 
+FETCHED_REFERENCE = REPO_ROOT / "reference"  # where tools/fetch_reference.py puts it (git-ignored)
+FETCH_HINT = "run tools/fetch_reference.py (downloads and checks them), or set HARK_REFERENCE_DIR"
+
+
 class ReferenceMissing(FileNotFoundError):
-    """TFLM's reference models and clips (../shared/reference) are not on this machine."""
+    """TFLM's reference models and clips are not on this machine."""
+
+
+def reference_candidates() -> list[Path]:
+    env = os.environ.get("HARK_REFERENCE_DIR")
+    if env:
+        return [Path(env)]
+    return [FETCHED_REFERENCE, REPO_ROOT.parent / "shared" / "reference", REPO_ROOT.parents[1] / "shared" / "reference"]
 
 
 def reference_dir() -> Path:
-    """TFLM's reference models and test clips, kept beside the repo (see ARCHITECTURE.md).
-
-    HARK_REFERENCE_DIR overrides; otherwise `shared/reference` next to the checkout, or next to the folder
-    holding it (a git worktree).
-    """
-    env = os.environ.get("HARK_REFERENCE_DIR")
-    candidates = [Path(env)] if env else [REPO_ROOT.parent / "shared" / "reference",
-                                          REPO_ROOT.parents[1] / "shared" / "reference"]  # fmt: skip
+    """TFLM's reference models and test clips (docs/reference.md): HARK_REFERENCE_DIR if set, else `reference/`
+    in the checkout (tools/fetch_reference.py), else `shared/reference` next to the checkout or next to the folder
+    holding it (CI, and git worktrees)."""
+    candidates = reference_candidates()
     for c in candidates:
         if (c / "tflite-micro" / "models").is_dir():
             return c
-    raise ReferenceMissing(f"TFLM reference models not found in {[str(c) for c in candidates]}; set HARK_REFERENCE_DIR")
+    raise ReferenceMissing(f"TFLM reference models not found in {', '.join(map(str, candidates))}: {FETCH_HINT}")
+
+
+def reference_required() -> bool:
+    """CI sets HARK_REQUIRE_REFERENCE=1: there, a missing reference folder fails the tests instead of skipping them."""
+    return os.environ.get("HARK_REQUIRE_REFERENCE") == "1"

@@ -68,10 +68,15 @@ class FrontendSpec:
     def clip_samples(self) -> int:
         return self.sample_rate * self.clip_duration_ms // 1000
 
+    def frames_for(self, num_samples: int) -> int:
+        """Frames the microfrontend emits for `num_samples` of audio: one per whole window, stepping by the hop
+        (no padding). The one place this formula is written."""
+        return max(0, 1 + (num_samples - self.window_samples) // self.step_samples)
+
     @property
     def num_frames(self) -> int:
-        """Frames per clip, as the op produces them (no padding)."""
-        return 1 + (self.clip_samples - self.window_samples) // self.step_samples
+        """Frames per clip."""
+        return self.frames_for(self.clip_samples)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ C RecognizeCommands), built for the host and driven through ctypes.
 
 It is the same C the board runs, with the same settings read from the same model metadata, so for the
 same audio it gives the same scores and detections as the device, bit for bit. Use it to try a model on
-long recordings (`classify.py`), to score streaming accuracy, and as the oracle of the device tests.
+long recordings (`hark classify`), to score streaming accuracy, and as the oracle of the device tests.
 """
 
 from __future__ import annotations
@@ -11,78 +11,11 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from hark import paths
 from hark.evaluate.stream_test import Detection
-
-_ERRORS = {-1: "bad argument", -2: "model", -3: "metadata", -4: "unsupported", -5: "arena", -6: "eval", -7: "value"}
-DEFAULT_ARENA_BYTES = 131072  # the app's default (firmware/app/CMakeLists.txt HARK_ARENA_BYTES)
-
-
-class TwinError(RuntimeError):
-    """The pipeline refused the model or a call; the message is the C side's."""
-
-
-class _Hop(ctypes.Structure):
-    _fields_ = [
-        ("hop", ctypes.c_uint32),
-        ("time_ms", ctypes.c_uint32),
-        ("frontend", ctypes.c_uint32),
-        ("inference", ctypes.c_uint32),
-        ("recognize", ctypes.c_uint32),
-        ("invoked", ctypes.c_uint8),
-        ("detected", ctypes.c_uint8),
-        ("label", ctypes.c_int16),
-        ("score", ctypes.c_int32),
-        ("scores", ctypes.POINTER(ctypes.c_int8)),
-        ("score_count", ctypes.c_uint16),
-    ]
-
-
-class _Recognition(ctypes.Structure):
-    _fields_ = [
-        ("average_window_ms", ctypes.c_int32),
-        ("detection_threshold", ctypes.c_float),
-        ("suppression_ms", ctypes.c_int32),
-        ("minimum_count", ctypes.c_int32),
-    ]
-
-
-_lib: ctypes.CDLL | None = None
-
-
-def library() -> ctypes.CDLL:
-    global _lib
-    if _lib is None:
-        path = paths.host_library("kws")
-        if not path.is_file():
-            raise TwinError(
-                f"pipeline library not found: {path}. "
-                "Build it with: cmake -S . -B build/host && cmake --build build/host"
-            )
-        lib = ctypes.CDLL(str(path))
-        lib.kws_sizeof.restype = ctypes.c_size_t
-        lib.kws_all_ops.restype = ctypes.c_void_p
-        lib.kws_init.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_void_p,
-                                 ctypes.c_size_t, ctypes.c_void_p]  # fmt: skip
-        lib.kws_error.restype = ctypes.c_char_p
-        lib.kws_error.argtypes = [ctypes.c_void_p]
-        lib.kws_hop_samples.restype = ctypes.c_uint32
-        lib.kws_hop_samples.argtypes = [ctypes.c_void_p]
-        lib.kws_hop.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(_Hop)]
-        lib.kws_reset.argtypes = [ctypes.c_void_p]
-        lib.kws_label.restype = ctypes.c_int32
-        lib.kws_label.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.POINTER(ctypes.c_char_p)]
-        lib.kws_arena_used.restype = ctypes.c_size_t
-        lib.kws_arena_used.argtypes = [ctypes.c_void_p]
-        lib.kws_is_bare.argtypes = [ctypes.c_void_p]
-        lib.kws_get_recognition.argtypes = [ctypes.c_void_p, ctypes.POINTER(_Recognition)]
-        lib.kws_set_recognition.argtypes = [ctypes.c_void_p, ctypes.POINTER(_Recognition)]
-        _lib = lib
-    return _lib
+from hark.native.kws import ERRORS, Hop, RecognitionSettings, TwinError, app_arena_bytes, library
 
 
 @dataclass(frozen=True)
@@ -119,10 +52,11 @@ class TwinRun:
 
 
 class Twin:
-    """One pipeline instance for one model. `arena_bytes` should match the device's arena."""
+    """One pipeline instance for one model, in the board app's arena unless `arena_bytes` says otherwise."""
 
-    def __init__(self, model: bytes, *, arena_bytes: int = DEFAULT_ARENA_BYTES) -> None:
+    def __init__(self, model: bytes, *, arena_bytes: int | None = None) -> None:
         lib = library()
+        arena_bytes = arena_bytes or app_arena_bytes()
         self._lib = lib
         # Aligned buffers the C side keeps pointers into for the object's lifetime.
         self._model = _aligned(model)
@@ -132,16 +66,12 @@ class Twin:
         rc = lib.kws_init(self._ptr, ctypes.addressof(self._model), len(model), lib.kws_all_ops(),
                           ctypes.addressof(self._arena), arena_bytes, None)  # fmt: skip
         if rc != 0:
-            raise TwinError(f"{_ERRORS.get(rc, rc)} error: {lib.kws_error(self._ptr).decode(errors='replace')}")
+            raise TwinError(f"{ERRORS.get(rc, rc)} error: {lib.kws_error(self._ptr).decode(errors='replace')}")
         if lib.kws_is_bare(self._ptr):
-            raise TwinError("the model has no hark metadata: it cannot be run on audio (export it with hark-export)")
+            raise TwinError("the model has no hark metadata: it cannot be run on audio (export it with hark export)")
         self.hop_samples = int(lib.kws_hop_samples(self._ptr))
         self.labels = self._labels()
-        self._hop = _Hop()
-
-    @classmethod
-    def from_file(cls, path: Path | str, **kw: int) -> Twin:
-        return cls(Path(path).read_bytes(), **kw)
+        self._hop = Hop()
 
     def _labels(self) -> list[str]:
         out = []
@@ -159,13 +89,13 @@ class Twin:
 
     @property
     def recognition(self) -> Recognition:
-        r = _Recognition()
+        r = RecognitionSettings()
         self._lib.kws_get_recognition(self._ptr, ctypes.byref(r))
         return Recognition(r.average_window_ms, r.detection_threshold, r.suppression_ms, r.minimum_count)
 
     def set_recognition(self, **changes: float) -> None:
         cur = self.recognition
-        r = _Recognition(**{**cur.__dict__, **changes})
+        r = RecognitionSettings(**{**cur.__dict__, **changes})
         if self._lib.kws_set_recognition(self._ptr, ctypes.byref(r)) != 0:
             raise TwinError(self._lib.kws_error(self._ptr).decode(errors="replace"))
 

@@ -49,7 +49,8 @@ def run_verb(verb: str, argv: Sequence[str], *, verbose: bool = False, prog: str
     """Parses `argv` for `verb` and runs it; -v anywhere in `argv` counts (it must be known before the import)."""
     verbose = verbose or any(a in ("-v", "--verbose") for a in argv)
     logs.configure(verbose)
-    module = importlib.import_module(f"hark.cli.{VERBS[verb][0]}")
+    with logs.native_stderr_filtered():  # TensorFlow's import-time banners
+        module = importlib.import_module(f"hark.cli.{VERBS[verb][0]}")
     p = argparse.ArgumentParser(prog=prog or f"hark {verb}", description=module.__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-v", "--verbose", action="store_true", help="show TensorFlow's logs and converter warnings")

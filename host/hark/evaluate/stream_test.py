@@ -8,7 +8,6 @@ as a false alarm when no word started within the tolerance.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -17,8 +16,6 @@ import numpy as np
 from hark.data import load_dataset
 from hark.data.wav import read_wav, write_wav
 from hark.spec import SILENCE_LABEL, ModelSpec
-
-SAMPLE_RATE = 16000
 
 
 @dataclass(frozen=True)
@@ -83,6 +80,7 @@ def generate(
     word_clips: dict[str, list[Path]],
     duration_s: float,
     *,
+    sample_rate: int,
     background: np.ndarray | None = None,
     background_volume: float = 0.1,
     word_gap_ms: float = 2000.0,
@@ -96,7 +94,7 @@ def generate(
     if not word_clips or not any(word_clips.values()):
         raise ValueError("no word clips to place in the streaming test WAV")
     rng = np.random.default_rng(seed)
-    total = int(duration_s * SAMPLE_RATE)
+    total = int(duration_s * sample_rate)
     if background is not None and len(background):
         reps = int(np.ceil(total / len(background)))
         bg = np.tile(background.astype(np.float32), reps)[:total] / 32768.0
@@ -109,14 +107,14 @@ def generate(
     while True:
         label = labels[int(rng.integers(len(labels)))]
         paths = word_clips[label]
-        clip = read_wav(paths[int(rng.integers(len(paths)))], SAMPLE_RATE).astype(np.float32) / 32768.0
+        clip = read_wav(paths[int(rng.integers(len(paths)))], sample_rate).astype(np.float32) / 32768.0
         start_ms = t + float(rng.uniform(-jitter_ms, jitter_ms))
-        start = int(start_ms * SAMPLE_RATE / 1000)
+        start = int(start_ms * sample_rate / 1000)
         if start < 0 or start + len(clip) > total:
             break
         out[start : start + len(clip)] += clip
         s0, _ = _speech_span((clip * 32767).astype(np.int16))
-        truth.append(Utterance(label, round((start + s0) * 1000.0 / SAMPLE_RATE, 1)))
+        truth.append(Utterance(label, round((start + s0) * 1000.0 / sample_rate, 1)))
         t += word_gap_ms
     audio = np.clip(np.round(out * 32767.0), -32768, 32767).astype(np.int16)
     return audio, truth
@@ -199,14 +197,12 @@ def dataset_test_wav(
         name = spec.labels[label]
         if name != SILENCE_LABEL:
             clips.setdefault(name, []).append(Path(path))
+    sample_rate = spec.frontend.sample_rate
     noise = sorted((Path(data_dir) / "_background_noise_").glob("*.wav"))
-    background = read_wav(noise[0], SAMPLE_RATE) if noise else None
-    audio, truth = generate(clips, seconds, background=background, background_volume=0.05, seed=seed)
+    background = read_wav(noise[0], sample_rate) if noise else None
+    audio, truth = generate(clips, seconds, sample_rate=sample_rate, background=background, background_volume=0.05,
+                            seed=seed)
     if out is not None:
-        write_wav(out, audio, SAMPLE_RATE)
+        write_wav(out, audio, sample_rate)
         save_truth(Path(out).with_suffix(".txt"), truth)
     return audio, truth
-
-
-def save_stats(path: Path | str, stats: StreamingStats) -> None:
-    Path(path).write_text(json.dumps(stats.to_dict(), indent=2) + "\n")

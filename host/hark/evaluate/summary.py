@@ -1,7 +1,10 @@
-"""A model's shape at a glance: per-layer output shapes and parameters, and MACs per call in every form."""
+"""A model's shape at a glance (`hark summarize`): per-layer output shapes and parameters, and MACs and operators
+per call of the window model and its streaming form, counted on the float TFLite graph (`hark.format.tflite`, the
+one MAC counter)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import keras
@@ -9,9 +12,25 @@ import numpy as np
 
 from hark.export.device_model import inference_model
 from hark.export.quantize import convert
-from hark.format.tflite import model_info
+from hark.format.tflite import ModelInfo, model_info
+from hark.layers.modes import NotStreamableError
+from hark.layers.stateful import is_state_variable
 from hark.spec import ModelSpec
+from hark.streaming import state_pairs
 from hark.train import inputs
+
+
+def float_graph_info(model: keras.Model) -> ModelInfo:
+    """Ops and MACs per call of a Keras model, as its float TFLite graph runs them."""
+    return model_info(convert(model, "float"))
+
+
+def state_elements(model: keras.Model) -> int:
+    """Numbers a streaming model keeps between calls: state inputs (external) or state variables (internal)."""
+    external = sum(math.prod(int(d) for d in t.shape if d is not None) for t in model.inputs
+                   if t.name in {a for a, _ in state_pairs(model)})  # fmt: skip
+    internal = sum(math.prod(w.shape) for layer in model.layers for w in layer.weights if is_state_variable(layer, w))
+    return int(external + internal)
 
 
 def _shape(layer: keras.layers.Layer) -> str:
@@ -34,25 +53,30 @@ def summarize(spec: ModelSpec, model: keras.Model | None = None) -> dict[str, An
          "params": int(sum(np.prod(w.shape) for w in layer.weights))}
         for layer in model.layers
     ]
-    window = model_info(convert(inference_model(model, "window"), "float"))
+    window = float_graph_info(inference_model(model, "window"))
     out: dict[str, Any] = {
         "model": spec.name,
         "architecture": spec.architecture.name,
         "params": int(model.count_params()),
         "trainable_params": int(sum(np.prod(w.shape) for w in model.trainable_weights)),
         "layers": layers,
-        "window": {"macs_per_call": window.macs, "ops": window.op_counts},
-    }
+        "window": {"frames_per_call": spec.frontend.num_frames, "macs_per_call": window.macs,
+                   "ops": window.op_counts},
+    }  # fmt: skip
     try:
-        stream = model_info(convert(inference_model(model, "stream_external"), "float"))
-    except ValueError as err:  # not streamable: the zoo names the layer and the reason
+        stream_model = inference_model(model, "stream_external")
+    except NotStreamableError as err:  # names the layer and the reason
         out["stream"] = {"error": str(err)}
-    else:
-        out["stream"] = {
-            "macs_per_call": stream.macs,
-            "ops": stream.op_counts,
-            "mac_ratio_window_over_call": round(window.macs / max(stream.macs, 1), 2),
-        }
+        return out
+    stream = float_graph_info(stream_model)
+    out["stream"] = {
+        "frames_per_call": 1,
+        "macs_per_call": stream.macs,
+        "ops": stream.op_counts,
+        "state_tensors": len(state_pairs(stream_model)),
+        "state_elements": state_elements(stream_model),
+        "mac_ratio_window_over_call": round(window.macs / max(stream.macs, 1), 2),
+    }
     return out
 
 
@@ -69,5 +93,6 @@ def format_summary(s: dict[str, Any]) -> str:
         lines.append(f"streaming: not streamable: {st['error']}")
     else:
         lines.append(f"streaming model: {st['macs_per_call']:,} MACs per 1-frame call "
-                     f"({st['mac_ratio_window_over_call']}x fewer), ops {st['ops']}")
+                     f"({st['mac_ratio_window_over_call']}x fewer), ops {st['ops']}, "
+                     f"{st['state_elements']:,} state elements")
     return "\n".join(lines) + "\n"

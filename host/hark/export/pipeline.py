@@ -106,7 +106,7 @@ def export_run(
         MicroModel(tflite)  # loads and allocates, or raises: the device runtime must accept it
     path = out / f"{name}.tflite"
     path.write_bytes(tflite)
-    c_source, c_header = write_c_array(tflite, name, spec.labels, out)
+    c_source, c_header = write_c_array(tflite, name, out)
     result = ExportResult(path, c_source, c_header, stream, quant_mode)
     if report:
         test_x, test_y = inputs.feature_clips(spec, ds, "testing", max_clips or 10**9)

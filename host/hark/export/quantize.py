@@ -15,6 +15,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from hark import logs
+
 MODES = ("int8", "dynamic", "float16", "float")
 
 Representative = Callable[[], Iterable[Sequence[np.ndarray]]]
@@ -143,4 +145,5 @@ def convert(
     elif mode == "float16":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.target_spec.supported_types = [tf.float16]
-    return bytes(converter.convert())
+    with logs.native_stderr_filtered():  # the converter's C++ logs (quiet unless -v)
+        return bytes(converter.convert())

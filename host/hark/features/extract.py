@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from hark.features.backend import FeatureError, FrontendBackend, _check_audio, frames_for, get_backend
+from hark.features.backend import FeatureError, FrontendBackend, check_audio, get_backend
 from hark.spec import FEATURE_SCALE, FrontendSpec
 
 LOG_OFFSET = 1e-6
@@ -23,7 +23,7 @@ LOG_OFFSET = 1e-6
 
 def feature_shape(fe: FrontendSpec) -> tuple[int, int]:
     """(frames, channels) of one clip's features."""
-    return frames_for(fe.clip_samples, fe), fe.num_channels
+    return fe.num_frames, fe.num_channels
 
 
 def settings_key(fe: FrontendSpec) -> str:
@@ -66,7 +66,7 @@ def tf_features(audio_int16: Any, fe: FrontendSpec, backend: FrontendBackend | N
 
 def compute_features(audio: np.ndarray, fe: FrontendSpec, backend: FrontendBackend | None = None) -> np.ndarray:
     """Float32 (frames, channels) features of int16 audio, from a fresh frontend state."""
-    audio = _check_audio(audio, fe)
+    audio = check_audio(audio, fe)
     if fe.kind == "microfrontend":
         return (backend or get_backend()).uint16(audio, fe).astype(np.float32) * np.float32(FEATURE_SCALE)
     import tensorflow as tf

@@ -1,4 +1,9 @@
-"""Facts read from a `.tflite` flatbuffer: I/O tensors with their quantization, the op list, MACs per call."""
+"""Facts read from a `.tflite` flatbuffer: I/O tensors with their quantization, the op list, MACs per call.
+
+This is the project's one MAC counter: it counts the graph that runs (the exported model, or a Keras model
+converted to float TFLite for `hark summarize`), multiplies of convolutions, fully connected layers and LSTM cells,
+with a WHILE loop's body counted once per iteration.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +31,9 @@ class TensorInfo:
 @dataclass
 class OpInfo:
     name: str
-    macs: int
+    macs: int  # for a WHILE: its body's MACs times its trip count
     output_shape: tuple[int, ...]
+    subgraph: int = 0
 
 
 @dataclass
@@ -39,7 +45,8 @@ class ModelInfo:
 
     @property
     def macs(self) -> int:
-        return sum(op.macs for op in self.ops)
+        """MACs of one invoke: the main subgraph's ops (loop bodies are inside their WHILE's count)."""
+        return sum(op.macs for op in self.ops if op.subgraph == 0)
 
     @property
     def op_counts(self) -> dict[str, int]:
@@ -97,7 +104,41 @@ def _macs(name: str, sg: schema.SubGraphT, op: schema.OperatorT) -> int:
     if name == "TRANSPOSE_CONV" and len(ins) > 2:
         _, kh, kw, _ = _shape(sg, ins[1])
         return int(np.prod(_shape(sg, ins[2]))) * kh * kw * _shape(sg, ins[1])[0]
+    if name == "UNIDIRECTIONAL_SEQUENCE_LSTM" and len(ins) > 5:
+        # four gates, each an input and a recurrent matmul per step: out = [batch, time, units]
+        features, units = _shape(sg, ins[0])[-1], _shape(sg, outs[0])[-1]
+        return out_elems * 4 * (features + units)
     return 0
+
+
+def _trip_count(model: schema.ModelT, cond: schema.SubGraphT) -> int:
+    """Iterations of a WHILE whose condition compares its counter with constants (as the converter writes an
+    RNN over time): the smallest int32 scalar constant a LESS in the condition reads; 1 if there is none."""
+    bounds = []
+    for op in cond.operators or []:
+        if op_name(model, op) != "LESS":
+            continue
+        for i in op.inputs:
+            t = cond.tensors[i]
+            data = model.buffers[t.buffer].data if t.buffer < len(model.buffers) else None
+            if data is not None and len(data) == 4 and t.type == schema.TensorType.INT32:
+                bounds.append(int(np.frombuffer(bytes(data), "<i4")[0]))
+    return max(1, min(bounds)) if bounds else 1
+
+
+def _subgraph_ops(model: schema.ModelT, index: int) -> list[OpInfo]:
+    sg = model.subgraphs[index]
+    out = []
+    for op in sg.operators or []:
+        name = op_name(model, op)
+        outs = list(op.outputs) if op.outputs is not None else []
+        macs = _macs(name, sg, op)
+        if name == "WHILE" and op.builtinOptions is not None:
+            o = op.builtinOptions
+            body = sum(x.macs for x in _subgraph_ops(model, o.bodySubgraphIndex) if x.subgraph == o.bodySubgraphIndex)
+            macs = body * _trip_count(model, model.subgraphs[o.condSubgraphIndex])
+        out.append(OpInfo(name, macs, _shape(sg, outs[0]) if outs else (), index))
+    return out
 
 
 def model_tensors(tflite: bytes) -> tuple[list[TensorInfo], list[TensorInfo]]:
@@ -131,9 +172,6 @@ def model_info(tflite: bytes) -> ModelInfo:
         inputs=[_tensor(model, sg, i) for i in sg.inputs],
         outputs=[_tensor(model, sg, i) for i in sg.outputs],
     )
-    for subgraph in model.subgraphs:
-        for op in subgraph.operators or []:
-            name = op_name(model, op)
-            outs = list(op.outputs) if op.outputs is not None else []
-            info.ops.append(OpInfo(name, _macs(name, subgraph, op), _shape(subgraph, outs[0]) if outs else ()))
+    for index in range(len(model.subgraphs)):
+        info.ops.extend(_subgraph_ops(model, index))
     return info

@@ -2,81 +2,88 @@
 
 The host runs the very C code the board runs, so training features and device features are the
 same bits. Two ways in: `Frontend.process` streams one hop at a time with state, exactly as the
-firmware calls it; `Frontend.run` (and `compute_features`) turn a whole clip into frames x channels.
+firmware calls it; `Frontend.run` (and `uint16_features`) turn a whole clip into frames x channels.
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
+import re
 import subprocess
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from hark import paths
+from hark.native import loader
+from hark.native.loader import NativeError
 from hark.spec import FrontendSpec
 
+HEADER_PATH = paths.REPO_ROOT / "firmware" / "frontend" / "frontend.h"
+_CTYPES = {"int32_t": ctypes.c_int32, "float": ctypes.c_float}
+_SETTING = re.compile(r"^\s*X\((\w+), (\w+), ([^,]+), ([01])\)", re.MULTILINE)
 
-class FrontendError(RuntimeError):
+
+class FrontendError(NativeError):
     """The C frontend refused its settings or input, or its library is missing."""
 
 
-class FrontendConfig(ctypes.Structure):
-    """Mirror of frontend_config_t (firmware/frontend/frontend.h); field order matters."""
+@dataclass(frozen=True)
+class Setting:
+    """One row of frontend.h's FRONTEND_SETTINGS table."""
 
-    _fields_ = [
-        ("sample_rate", ctypes.c_int32),
-        ("clip_duration_ms", ctypes.c_int32),
-        ("window_size_ms", ctypes.c_int32),
-        ("window_step_ms", ctypes.c_int32),
-        ("num_channels", ctypes.c_int32),
-        ("lower_band_limit", ctypes.c_float),
-        ("upper_band_limit", ctypes.c_float),
-        ("enable_noise_reduction", ctypes.c_int32),
-        ("smoothing_bits", ctypes.c_int32),
-        ("even_smoothing", ctypes.c_float),
-        ("odd_smoothing", ctypes.c_float),
-        ("min_signal_remaining", ctypes.c_float),
-        ("enable_pcan", ctypes.c_int32),
-        ("pcan_strength", ctypes.c_float),
-        ("pcan_offset", ctypes.c_float),
-        ("gain_bits", ctypes.c_int32),
-        ("enable_log", ctypes.c_int32),
-        ("scale_shift", ctypes.c_int32),
-        ("enable_dc_notch", ctypes.c_int32),
-        ("dc_notch_coefficient", ctypes.c_float),
-    ]
+    ctype: str
+    name: str
+    default: int | float
+    in_spec: bool  # a FrontendSpec field (and metadata key frontend.<name>)
 
 
-DC_NOTCH_COEFFICIENT = 0.95  # MLTK's default; FrontendSpec has no field for it
+def read_settings(header: Path = HEADER_PATH) -> list[Setting]:
+    """The FRONTEND_SETTINGS table of frontend.h, the one list of the frontend's settings."""
+    try:
+        text = header.read_text()
+    except OSError as err:
+        raise FrontendError(f"frontend header not found: {header} (the binding reads its settings table)") from err
+    body = text[text.index("#define FRONTEND_SETTINGS(X)") :] if "#define FRONTEND_SETTINGS(X)" in text else ""
+    rows = []
+    for m in _SETTING.finditer(body[: body.find("\n\n")]):
+        ctype, name, default, in_spec = m.groups()
+        if ctype not in _CTYPES:
+            raise FrontendError(f"{header}: FRONTEND_SETTINGS: {name} has type {ctype}, not one of {sorted(_CTYPES)}")
+        value = float(default.rstrip("f")) if ctype == "float" else int(default)
+        rows.append(Setting(ctype, name, value, in_spec == "1"))
+    if not rows:
+        raise FrontendError(f"{header}: no FRONTEND_SETTINGS table")
+    return rows
+
+
+SETTINGS = read_settings()
+# frontend_config_t, field for field from the table (its layout is checked against the library at load).
+FrontendConfig = type("FrontendConfig", (ctypes.Structure,), {
+    "__doc__": "Mirror of frontend_config_t (firmware/frontend/frontend.h), built from FRONTEND_SETTINGS.",
+    "_fields_": [(s.name, _CTYPES[s.ctype]) for s in SETTINGS],
+})  # fmt: skip
+# The settings FrontendSpec does not carry keep the table's defaults (the DC notch coefficient).
+DEFAULTS_NOT_IN_SPEC = {s.name: s.default for s in SETTINGS if not s.in_spec}
+DC_NOTCH_COEFFICIENT = float(DEFAULTS_NOT_IN_SPEC["dc_notch_coefficient"])
 
 
 def config_from_spec(fe: FrontendSpec) -> FrontendConfig:
     if fe.kind != "microfrontend":
         raise FrontendError(f"the C frontend computes kind 'microfrontend' features, not '{fe.kind}'")
     cfg = FrontendConfig()
-    for name, _ in FrontendConfig._fields_:
-        if name == "dc_notch_coefficient":
-            cfg.dc_notch_coefficient = DC_NOTCH_COEFFICIENT
-        else:
-            value = getattr(fe, name)
-            setattr(cfg, name, int(value) if isinstance(value, bool) else value)
+    for s in SETTINGS:
+        value = getattr(fe, s.name) if s.in_spec else s.default
+        setattr(cfg, s.name, int(value) if isinstance(value, bool) else value)
     return cfg
 
 
 _I16P = ctypes.POINTER(ctypes.c_int16)
 _U16P = ctypes.POINTER(ctypes.c_uint16)
 _I8P = ctypes.POINTER(ctypes.c_int8)
-
-
-def _build_hint(lib: Path) -> str:
-    return (
-        f"the C frontend library {lib} is missing. Build it with "
-        "`cmake -S . -B build/host && cmake --build build/host -j2` (./hark test and ./hark demo build it), "
-        "or call hark.native.frontend.build_library()"
-    )
 
 
 def build_library() -> Path:
@@ -94,10 +101,13 @@ def build_library() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def library() -> ctypes.CDLL:
-    path = paths.host_library("frontend")
-    if not path.is_file():
-        raise FrontendError(_build_hint(path))
-    lib = ctypes.CDLL(str(path))
+    """The frontend library, its frontend_config_t checked against FrontendConfig (hark.native.loader)."""
+    try:
+        lib = loader.load("frontend", {"frontend_config_t": FrontendConfig})
+    except loader.LayoutError:
+        raise
+    except loader.NativeError as err:
+        raise FrontendError(f"{err}, or call hark.native.frontend.build_library()") from err
     cfgp = ctypes.POINTER(FrontendConfig)
     lib.frontend_config_check.argtypes = [cfgp]
     lib.frontend_config_check.restype = ctypes.c_char_p
@@ -188,8 +198,7 @@ class Frontend:
     def run(self, audio: np.ndarray) -> np.ndarray:
         """Whole clip from a fresh state: frames x channels uint16, as the TF op returns it."""
         a = _audio(audio)
-        w, s = self.window_samples, self.step_samples
-        frames = 1 + (len(a) - w) // s if len(a) >= w else 0
+        frames = self.spec.frames_for(len(a))
         out = np.zeros((frames, self.num_channels), np.uint16)
         got = self._lib.frontend_run(self._handle, a.ctypes.data_as(_I16P), len(a), out.ctypes.data_as(_U16P), frames)
         if got < 0:
@@ -214,9 +223,9 @@ def _frontend_for_this_thread(fe: FrontendSpec) -> Frontend:
     return front
 
 
-def compute_features(audio_int16: np.ndarray, fe: FrontendSpec) -> np.ndarray:
-    """The default feature backend: a clip's frames x channels uint16 features from the C frontend.
-    Safe to call from many threads at once."""
+def uint16_features(audio_int16: np.ndarray, fe: FrontendSpec) -> np.ndarray:
+    """A clip's frames x channels uint16 features from the C frontend, from a fresh state; safe to call from
+    many threads at once. (`hark.features.compute_features` gives the float features a model takes.)"""
     return _frontend_for_this_thread(fe).run(audio_int16)
 
 
@@ -238,3 +247,7 @@ def to_int8_dynamic(features: np.ndarray, range_db: float, scale_shift: int) -> 
     out = np.zeros(f.shape, np.int8)
     lib.frontend_to_int8_dynamic(f.ctypes.data_as(_U16P), f.size, rng, out.ctypes.data_as(_I8P))
     return out
+
+
+if loader.built("frontend"):
+    library()  # a header changed without this binding fails here, at import, naming the struct and field

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from hark import paths
+from hark.native import loader
+from hark.native.loader import NativeError
 from hark.spec import RecognitionSpec
 
 
-class RecognizeError(RuntimeError):
+class RecognizeError(NativeError):
     """The C library is missing, or it refused a configuration or a result."""
 
 
@@ -81,13 +82,12 @@ class Recognition:
     is_new: bool  # a detection
 
 
+MIRRORS = {"hark_recognize_config_t": _Config, "hark_recognize_result_t": _Result}
+
+
 def load_library(path: Path | None = None) -> ctypes.CDLL:
-    path = path or paths.host_library("recognize")
-    if not path.is_file():
-        raise RecognizeError(
-            f"{path} is missing: build the host libraries (cmake -B build/host && cmake --build build/host)"
-        )
-    lib = ctypes.CDLL(str(path))
+    """The recognize library, its structs checked against `MIRRORS` (hark.native.loader)."""
+    lib = loader.load("recognize", MIRRORS, path)
     lib.hark_recognize_sizeof.restype = ctypes.c_size_t
     lib.hark_recognize_mem_bytes.restype = ctypes.c_size_t
     lib.hark_recognize_mem_bytes.argtypes = [ctypes.c_uint16, ctypes.c_uint16]
@@ -105,14 +105,8 @@ def load_library(path: Path | None = None) -> ctypes.CDLL:
     return lib
 
 
-_lib: ctypes.CDLL | None = None
-
-
 def _library() -> ctypes.CDLL:
-    global _lib
-    if _lib is None:
-        _lib = load_library()
-    return _lib
+    return load_library()  # cached by the loader
 
 
 def threshold_to_score(threshold: float, output_scale: float) -> int:
@@ -167,3 +161,7 @@ class RecognizeCommands:
         if rc:
             raise RecognizeError(f"result at {time_ms} ms refused: {_ERRORS.get(rc, rc)}")
         return Recognition(out.label, out.score, bool(out.is_new))
+
+
+if loader.built("recognize"):
+    load_library()  # a header changed without this binding fails here, at import, naming the struct and field

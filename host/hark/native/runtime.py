@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from hark import paths
+from hark.native import loader
 
 _ERRORS = {
     -1: "bad argument",
@@ -65,21 +66,15 @@ class _Profiler(ctypes.Structure):
     _fields_ = [("now", _NOW), ("elapsed", ctypes.c_void_p), ("report", _REPORT), ("user", ctypes.c_void_p)]
 
 
-_libs: dict[Path, ctypes.CDLL] = {}
+MIRRORS = {"runtime_model_t": _Model, "runtime_t": _Runtime, "runtime_tensor_info_t": _TensorInfo,
+           "runtime_profiler_t": _Profiler}  # fmt: skip
 
 
 def load_library(path: Path | None = None, *, dsp: bool = False) -> ctypes.CDLL:
     """The runtime's shared library (`dsp=True`: the build with the DSP twins, intrinsics emulated)."""
     if path is None:
         path = paths.host_library("runtime_dsp" if dsp else "runtime")
-    path = Path(path)
-    if path in _libs:
-        return _libs[path]
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"runtime library not found: {path}. Build it with: cmake -S . -B build/host && cmake --build build/host"
-        )
-    lib = ctypes.CDLL(str(path))
+    lib = loader.load("runtime", MIRRORS, path)
     lib.runtime_model_open.argtypes = [ctypes.POINTER(_Model), ctypes.c_void_p, ctypes.c_size_t]
     lib.runtime_model_metadata.argtypes = [
         ctypes.POINTER(_Model), ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_uint32)
@@ -100,7 +95,6 @@ def load_library(path: Path | None = None, *, dsp: bool = False) -> ctypes.CDLL:
         getattr(lib, name).argtypes = [ctypes.POINTER(_Runtime), ctypes.c_uint32, ctypes.POINTER(_TensorInfo)]
     lib.runtime_op_name.argtypes = [ctypes.POINTER(_Runtime), ctypes.c_uint32]
     lib.runtime_op_name.restype = ctypes.c_char_p
-    _libs[path] = lib
     return lib
 
 
@@ -227,3 +221,7 @@ class Interpreter:
     @property
     def profile(self) -> list[OpProfile]:
         return list(self._profile)
+
+
+if loader.built("runtime"):
+    load_library()  # a header changed without this binding fails here, at import, naming the struct and field
