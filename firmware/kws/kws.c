@@ -41,7 +41,7 @@ typedef struct {
 #define FE_TYPE_int32_t 'i'
 #define FE_TYPE_float 'f'
 #define FE_FIELD(type, name, default_value, in_spec) \
-  {"frontend." #name, offsetof(frontend_config_t, name), in_spec ? FE_TYPE_##type : 0},
+  {"frontend." #name, offsetof(frontend_config_t, name), (in_spec) ? FE_TYPE_##type : 0},
 static const fe_field_t fe_fields[] = {FRONTEND_SETTINGS(FE_FIELD)};
 #undef FE_FIELD
 

@@ -57,7 +57,7 @@ static inline int32_t rt_sat_shl(int32_t x, int exponent) {
   int32_t threshold = (int32_t)(((int64_t)1 << (31 - exponent)) - 1);
   if (x > threshold) return INT32_MAX;
   if (x < -threshold) return INT32_MIN;
-  return (int32_t)((uint32_t)x << exponent);
+  return (int32_t)((uint32_t)x << exponent); /* NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult): unsigned */
 }
 int32_t rt_exp_on_negative_values(int32_t a, int integer_bits);
 int32_t rt_one_over_one_plus_x_for_x_in_0_1(int32_t a);
