@@ -11,6 +11,7 @@ APT_PACKAGES=(
   cmake make gcc libc6-dev
   python3 python3-venv python3-dev
   espeak-ng flite sox
+  clang libclang-rt-14-dev llvm cppcheck clang-tidy
 )
 
 missing=()

@@ -21,6 +21,12 @@ static hark_parser_t parser;
 static uint8_t tx[HARK_PROTO_MAX_ENCODED];
 static uint8_t payload[HARK_PROTO_MAX_PAYLOAD];
 
+/* The busy loops of debug.chunk_load / debug.stall are bounded so that no serial request can hang the
+ * device for long; a host fuzzing build lowers the bound so that it does not time out. */
+#ifndef HARK_DEBUG_LOAD_MAX
+#define HARK_DEBUG_LOAD_MAX 200000000u
+#endif
+
 static struct {
   uint32_t scores_every_hops; /* 0: never */
   uint32_t counts_every_hops; /* 0: never */
@@ -124,7 +130,15 @@ static void run_hop(void) {
 /* Cuts the chunk's samples (little-endian bytes, possibly unaligned) into hops. */
 static void feed_hops(const uint8_t *bytes, uint32_t count) {
   uint32_t hop = pipeline_hop_samples();
-  if (hop == 0 || hop > PIPELINE_MAX_HOP_SAMPLES) return;
+  if (hop == 0 || hop > PIPELINE_MAX_HOP_SAMPLES) { /* no model (switch_model refuses larger hops) */
+    if (!params.loopback && count) {
+      char detail[48];
+      fmt_str(detail, fmt_u32(detail, 0, sizeof detail, count), sizeof detail, " samples dropped: no model");
+      stats.audio_lost_samples += count;
+      send_error(HARK_ERR_MODEL_INVALID, HARK_MSG_AUDIO_CHUNK, HARK_PROTO_SEQ_ASYNC, detail);
+    }
+    return;
+  }
   while (count) {
     uint32_t take = hop - audio.hop_fill;
     if (take > count) take = count;
@@ -272,6 +286,8 @@ static int param_access(uint16_t id, const uint32_t *value, uint8_t *kind, uint3
   if (value) {
     if (ai) {
       if ((int32_t)*value < 0 || (id == HARK_PARAM_AUDIO_LOOPBACK && *value > 1u)) return HARK_ERR_BAD_VALUE;
+      if ((id == HARK_PARAM_DEBUG_CHUNK_LOAD || id == HARK_PARAM_DEBUG_STALL) && *value > HARK_DEBUG_LOAD_MAX)
+        return HARK_ERR_BAD_VALUE;
       *ai = *value;
     } else {
       if (ri) {
@@ -329,7 +345,11 @@ static void on_model(const hark_frame_t *f) {
   switch (f->type) {
     case HARK_MSG_MODEL_BEGIN: {
       hark_msg_MODEL_BEGIN_t m;
-      if (hark_unpack_MODEL_BEGIN(f->payload, f->len, &m) == 0) rc = model_store_begin(m.size, m.crc32);
+      if (hark_unpack_MODEL_BEGIN(f->payload, f->len, &m) == 0) {
+        /* Chunks will overwrite the upload buffer: a model running from it stops first (issue 17). */
+        pipeline_stop_if_in(model_store_buffer(), model_store_capacity());
+        rc = model_store_begin(m.size, m.crc32);
+      }
       if (rc == HARK_ERR_MODEL_TOO_LARGE) {
         size_t p = fmt_str(detail, 0, sizeof detail, "capacity ");
         fmt_u32(detail, p, sizeof detail, model_store_capacity());
@@ -466,6 +486,10 @@ static void on_frame(const hark_frame_t *f) {
 }
 
 int main(void) {
+  /* Every run starts clean (a host harness calls main() once per input). */
+  memset(&params, 0, sizeof params);
+  memset(&audio, 0, sizeof audio);
+  memset(&stats, 0, sizeof stats);
   board_init();
   pipeline_init();
   audio_in_init();

@@ -15,6 +15,7 @@ static uint32_t running_crc;
 static uint8_t in_progress;
 
 uint32_t model_store_capacity(void) { return (uint32_t)sizeof store; }
+const uint8_t *model_store_buffer(void) { return store; }
 
 int model_store_begin(uint32_t size, uint32_t crc32) {
   memset(&status, 0, sizeof status);

@@ -14,6 +14,8 @@ typedef struct {
 } model_store_status_t;
 
 uint32_t model_store_capacity(void);
+/* The buffer uploads write into (a model running from it must stop before MODEL_BEGIN succeeds). */
+const uint8_t *model_store_buffer(void);
 /* Each returns 0 or a hark_err_t (MODEL_TOO_LARGE, MODEL_SEQUENCE, MODEL_TRUNCATED, MODEL_CRC). */
 int model_store_begin(uint32_t size, uint32_t crc32);
 int model_store_chunk(uint32_t offset, const uint8_t *data, uint16_t len);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "board.h"
+#include "fmt.h"
 #include "kws.h"
 #ifdef HARK_APP_DEFAULT_MODEL
 #include "default_model.h"  /* generated: default_model[], default_model_len */
@@ -39,6 +40,32 @@ static int to_hark_err(int kws_rc) {
     case KWS_E_EVAL: return HARK_ERR_PIPELINE;
     default: return HARK_ERR_MODEL_INVALID;
   }
+}
+
+/* The app's fixed buffers (the hop, the profile counts) bound what a model may need: checked when it is
+ * switched in, so a hop is never dropped and a profile never reads past its counts. */
+static int check_limits(void) {
+  uint32_t hop = kws_hop_samples(&kws), ops = runtime_op_count(&kws.rt);
+  const char *what = hop > PIPELINE_MAX_HOP_SAMPLES ? "hop samples" : ops > PIPELINE_MAX_OPS ? "operators" : NULL;
+  if (!what) return 0;
+  uint32_t have = hop > PIPELINE_MAX_HOP_SAMPLES ? hop : ops;
+  uint32_t limit = hop > PIPELINE_MAX_HOP_SAMPLES ? PIPELINE_MAX_HOP_SAMPLES : PIPELINE_MAX_OPS;
+  size_t p = fmt_str(error_text, 0, sizeof error_text, "the model has ");
+  p = fmt_u32(error_text, p, sizeof error_text, have);
+  p = fmt_str(error_text, p, sizeof error_text, " ");
+  p = fmt_str(error_text, p, sizeof error_text, what);
+  p = fmt_str(error_text, p, sizeof error_text, ", this app holds at most ");
+  fmt_u32(error_text, p, sizeof error_text, limit);
+  return HARK_ERR_MODEL_UNSUPPORTED;
+}
+
+void pipeline_stop_if_in(const uint8_t *begin, uint32_t size) {
+  if (!active || kws.model.data < begin || kws.model.data >= begin + size) return;
+  active = 0;
+  model_size = 0;
+  model_name[0] = model_hash[0] = '\0';
+  const char *why = "stopped: a new upload overwrites the model";
+  copy_str(error_text, sizeof error_text, why, strlen(why));
 }
 
 uint32_t pipeline_hop_samples(void) { return active ? kws_hop_samples(&kws) : 0u; }
@@ -81,6 +108,7 @@ int pipeline_switch_model(const uint8_t *model, uint32_t size) {
   int rc = kws_init(&kws, model, size, &runtime_all_ops, arena, sizeof arena, &board_clock);
   copy_str(error_text, sizeof error_text, kws_error(&kws), strlen(kws_error(&kws)));
   if (rc) return to_hark_err(rc);
+  if ((rc = check_limits())) return rc;
   active = 1;
   model_size = size;
   copy_str(model_name, sizeof model_name, kws.name, kws.name_len);
@@ -114,6 +142,7 @@ int pipeline_set_recognition(const pipeline_recognition_t *p) {
 }
 
 void pipeline_init(void) {
+  active = 0; /* a host harness calls main() again for each input */
 #ifdef HARK_APP_DEFAULT_MODEL
   (void)pipeline_switch_model(default_model, default_model_len);
 #endif

@@ -12,7 +12,9 @@
 
 /* Largest hop (samples) and model (operators) the app's fixed buffers take. */
 #define PIPELINE_MAX_HOP_SAMPLES 1024u
+#ifndef PIPELINE_MAX_OPS /* a host test build lowers it, so its too-many-ops model stays small */
 #define PIPELINE_MAX_OPS 512u
+#endif
 #define PIPELINE_MAX_LABELS 64u
 
 /* The recognition parameters: from the model metadata (recognition.*), overridable over serial. */
@@ -54,6 +56,8 @@ void pipeline_reset(void);
 /* Verifies a model (its metadata and its operators) and makes it the active one. The bytes stay
  * where they are (the upload buffer), so they must outlive the model. 0 or a hark_err_t. */
 int pipeline_switch_model(const uint8_t *model, uint32_t size);
+/* Stops the active model if its bytes lie in [begin, begin + size): an upload is about to overwrite them. */
+void pipeline_stop_if_in(const uint8_t *begin, uint32_t size);
 /* Runs one invoke with per-operator counting: counts[i] for operator i, *ops operators, *total the
  * whole invoke. 0 or a hark_err_t. */
 int pipeline_profile(uint32_t *counts, uint16_t capacity, uint16_t *ops, uint32_t *total);

@@ -41,7 +41,7 @@ typedef struct {
 #define FE_TYPE_int32_t 'i'
 #define FE_TYPE_float 'f'
 #define FE_FIELD(type, name, default_value, in_spec) \
-  {"frontend." #name, offsetof(frontend_config_t, name), in_spec ? FE_TYPE_##type : 0},
+  {"frontend." #name, offsetof(frontend_config_t, name), (in_spec) ? FE_TYPE_##type : 0},
 static const fe_field_t fe_fields[] = {FRONTEND_SETTINGS(FE_FIELD)};
 #undef FE_FIELD
 
@@ -127,6 +127,9 @@ static int read_recognition(kws_t *k) {
       (rc = meta_i32(k, "recognition.suppression_ms", &p->suppression_ms)) ||
       (rc = meta_i32(k, "recognition.minimum_count", &p->minimum_count)))
     return rc;
+  /* Checked before the history is sized from it (2 x the window would overflow for values >= 2^30). */
+  if (p->average_window_ms < 0 || p->average_window_ms > KWS_MAX_AVERAGE_WINDOW_MS)
+    return fail(k, KWS_E_VALUE, "recognition.average_window_ms out of range [0, 60000]", NULL);
   return KWS_OK;
 }
 
@@ -215,7 +218,8 @@ static void fill_state_zero(kws_t *k, uint32_t i) {
 }
 
 static int configure_recognition(kws_t *k, const kws_recognition_t *p) {
-  if (p->average_window_ms < 0 || p->suppression_ms < 0 || p->minimum_count < 0 || !(p->detection_threshold > 0.0f) ||
+  if (p->average_window_ms < 0 || p->average_window_ms > KWS_MAX_AVERAGE_WINDOW_MS || p->suppression_ms < 0 ||
+      p->minimum_count < 0 || !(p->detection_threshold > 0.0f) ||
       !(p->detection_threshold <= 1.0f))
     return fail(k, KWS_E_VALUE, "recognition parameter out of range", NULL);
   uint32_t result_ms = k->hop_ms * k->every_hops;
@@ -496,7 +500,7 @@ typedef struct {
 static void profile_report(void *user, uint32_t op_index, const char *op_name, uint32_t delta) {
   (void)op_name;
   profile_sink_t *s = user;
-  if (op_index < s->capacity) s->counts[op_index] = delta;
+  if (op_index < s->capacity) s->counts[op_index] = delta; /* more ops than room: kws_profile refuses */
   if (op_index + 1u > s->seen) s->seen = (uint16_t)(op_index + 1u);
 }
 
@@ -511,6 +515,7 @@ int kws_profile(kws_t *k, uint32_t *counts, uint16_t capacity, uint16_t *ops, ui
   *total = since(k, t0);
   runtime_set_profiler(&k->rt, NULL);
   if (rc) return fail(k, KWS_E_EVAL, runtime_error(&k->rt), NULL);
+  if (sink.seen > capacity) return fail(k, KWS_E_UNSUPPORTED, "the model has more operators than the profile holds", NULL);
   *ops = sink.seen;
   return KWS_OK;
 }

@@ -38,6 +38,8 @@ typedef enum {
 } kws_mode_t;
 
 #define KWS_MAX_STATE 32
+/* recognition.average_window_ms above this is refused (KWS_E_VALUE): the history is sized from it. */
+#define KWS_MAX_AVERAGE_WINDOW_MS 60000
 #define KWS_MAX_LABELS 64
 
 /* A free-running counter for per-stage counts (NULL members: counts stay 0, as on the host twin). */

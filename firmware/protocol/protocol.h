@@ -167,15 +167,15 @@
  * serial audio; AUDIO_START sets 0, setting 1 restarts listening (NOT_AVAILABLE without a microphone). */
 
 /* ---- C declarations generated from the tables ------------------------------------------------ */
-#define HARK__MSG_ENUM(id, NAME, dir) HARK_MSG_##NAME = id,
+#define HARK__MSG_ENUM(id, NAME, dir) HARK_MSG_##NAME = (id),
 typedef enum { HARK_MESSAGES(HARK__MSG_ENUM) } hark_msg_type_t;
 #undef HARK__MSG_ENUM
 
-#define HARK__ERR_ENUM(code, NAME, text) HARK_ERR_##NAME = code,
+#define HARK__ERR_ENUM(code, NAME, text) HARK_ERR_##NAME = (code),
 typedef enum { HARK_ERR_NONE = 0, HARK_ERRORS(HARK__ERR_ENUM) } hark_err_t;
 #undef HARK__ERR_ENUM
 
-#define HARK__PARAM_ENUM(id, NAME, name, kind) HARK_PARAM_##NAME = id,
+#define HARK__PARAM_ENUM(id, NAME, name, kind) HARK_PARAM_##NAME = (id),
 typedef enum { HARK_PARAMS(HARK__PARAM_ENUM) } hark_param_id_t;
 #undef HARK__PARAM_ENUM
 

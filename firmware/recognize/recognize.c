@@ -7,7 +7,7 @@
 
 uint16_t hark_recognize_history_for(int32_t average_window_ms, int32_t hop_ms) {
   if (average_window_ms < 0 || hop_ms <= 0) return 0;
-  int32_t n = average_window_ms / hop_ms + 2;
+  int64_t n = (int64_t)(average_window_ms / hop_ms) + 2; /* + 2 would overflow int32 for a 1 ms hop */
   return (uint16_t)(n > 65535 ? 65535 : n);
 }
 
@@ -62,7 +62,7 @@ int hark_recognize_configure(hark_recognize_t *r, const hark_recognize_config_t 
 }
 
 static uint16_t slot(const hark_recognize_t *r, uint16_t offset) {
-  return (uint16_t)(((uint32_t)r->first + offset) % r->capacity);
+  return r->capacity ? (uint16_t)(((uint32_t)r->first + offset) % r->capacity) : 0u; /* init refuses 0 */
 }
 
 /* Makes room for a result and returns its score row. */
@@ -97,7 +97,7 @@ static int process(hark_recognize_t *r, int32_t time_ms, hark_recognize_result_t
   for (uint16_t l = 0; l < r->labels; l++) {
     int32_t sum = 0;
     for (uint16_t k = 0; k < r->count; k++) sum += r->scores[(size_t)slot(r, k) * r->labels + l];
-    int32_t avg = sum / (int32_t)r->count;
+    int32_t avg = r->count ? sum / (int32_t)r->count : 0; /* count >= 1 here; the guard keeps the analyzer sure */
     if (avg > top_score) {
       top_score = avg;
       top_label = l;

@@ -9,6 +9,7 @@
 #include "kernel.h"
 #include "model.h"
 #include "op_names.h"
+#include "validate.h"
 
 /* Every planned buffer and persistent block is aligned to a pointer's size: 4 bytes on Cortex-M (enough
  * for LDR/LDRD of any element type), 8 on 64-bit hosts (int64/double natural alignment). */
@@ -67,7 +68,16 @@ static int set_error(char *buf, size_t size, int code, const char *a, const char
   return code;
 }
 
-uint32_t rt_bytes(const rt_tensor_t *t) { return rt_type_size(t->type) * rt_elements(t); }
+/* Computed in 64 bits and saturated: rt_validate() refuses tensors over RT_MAX_TENSOR_BYTES before any
+ * byte is planned, so a wrapped size can never under-allocate. */
+uint32_t rt_bytes(const rt_tensor_t *t) {
+  uint64_t n = (uint64_t)rt_type_size(t->type);
+  for (unsigned i = 0; i < t->rank; i++) {
+    n *= (uint64_t)(uint32_t)t->dims[i];
+    if (n > 0xFFFFFFFFu) return 0xFFFFFFFFu;
+  }
+  return (uint32_t)n;
+}
 
 static const char *node_name(const rt_node_t *node) { return node->kernel ? node->kernel->name : "?"; }
 
@@ -208,6 +218,43 @@ const char *rt_opt_string(rt_interp_t *rt, const rt_node_t *node, unsigned id, u
 }
 
 unsigned rt_subgraph_count(const rt_interp_t *rt) { return rt->n_subgraphs; }
+
+/* ---- views for the validator (validate.c) ---------------------------------------------------------- */
+
+int rt_graph(rt_interp_t *rt, unsigned subgraph, rt_graph_t *out) {
+  if (subgraph >= rt->n_subgraphs) return RUNTIME_E_ARG;
+  const rt_subgraph_t *sg = &rt->subgraphs[subgraph];
+  *out = (rt_graph_t){sg->tensors, sg->nodes, sg->inputs, sg->outputs,
+                      sg->n_tensors, sg->n_nodes, sg->n_inputs, sg->n_outputs};
+  return RUNTIME_OK;
+}
+
+void rt_tensor_name(rt_interp_t *rt, unsigned subgraph, int32_t index, char *buf, uint32_t cap) {
+  buf[0] = 0;
+  fb_t fb = rt->fb; /* a copy: a lookup error here must not poison the interpreter's reader */
+  fb_vec_t sgs = fb_vector(&fb, &rt->model, RT_MODEL_SUBGRAPHS, 4);
+  if (fb.err || subgraph >= sgs.len) return;
+  fb_table_t s = fb_vec_table(&fb, sgs, subgraph);
+  fb_vec_t tensors = fb_vector(&fb, &s, RT_SUBGRAPH_TENSORS, 4);
+  if (fb.err || index < 0 || (uint32_t)index >= tensors.len) return;
+  fb_table_t t = fb_vec_table(&fb, tensors, (uint32_t)index);
+  uint32_t len = 0;
+  const char *name = fb_string(&fb, &t, RT_TENSOR_NAME, &len);
+  if (fb.err || !name) return;
+  if (len >= cap) len = cap - 1u;
+  memcpy(buf, name, len);
+  buf[len] = 0;
+}
+
+void *rt_scratch_tail(rt_interp_t *rt, size_t bytes) {
+  size_t base = align_up(rt->persistent);
+  bytes += 8u; /* room to round the start down to 8 bytes */
+  if (base > rt->arena_size || bytes > rt->arena_size - base) {
+    arena_error(rt, bytes - (base > rt->arena_size ? 0 : rt->arena_size - base));
+    return 0;
+  }
+  return rt->arena + ((rt->arena_size - bytes) & ~(size_t)7u);
+}
 void **rt_resources(rt_interp_t *rt) { return &rt->resources; }
 
 /* ---- building ---------------------------------------------------------------------------------------- */
@@ -287,6 +334,8 @@ static int build_subgraph(rt_interp_t *rt, unsigned index) {
     rt_tensor_t *t = &sg->tensors[i];
     if (build_tensor(rt, t, &ft)) return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "corrupt tensor", "", "");
     if (t->flags & RT_T_VARIABLE) {
+      if (rt_bytes(t) > RT_MAX_TENSOR_BYTES)
+        return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "variable tensor larger than 256 MB", "", "");
       t->data = rt_persistent(rt, 0, rt_bytes(t));
       if (!t->data) return RUNTIME_E_ARENA;
     }
@@ -349,8 +398,9 @@ static int overlaps(const plan_item_t *a, const plan_item_t *b) {
   return a->region == b->region && a->first <= b->last && b->first <= a->last;
 }
 
-/* Greedy by size, first fit by offset: the strategy of TFLM's GreedyMemoryPlanner. */
-static uint32_t plan_offsets(plan_item_t *items, uint32_t n, uint16_t *order, uint16_t *placed) {
+/* Greedy by size, first fit by offset: the strategy of TFLM's GreedyMemoryPlanner. Offsets are summed in
+ * 64 bits: a plan past 4 GB returns UINT64_MAX (an arena error), never a wrapped offset. */
+static uint64_t plan_offsets(plan_item_t *items, uint32_t n, uint16_t *order, uint16_t *placed) {
   for (uint32_t i = 0; i < n; i++) order[i] = (uint16_t)i;
   for (uint32_t i = 1; i < n; i++) { /* insertion sort by size, descending, stable */
     uint16_t k = order[i];
@@ -361,19 +411,21 @@ static uint32_t plan_offsets(plan_item_t *items, uint32_t n, uint16_t *order, ui
     }
     order[j] = k;
   }
-  uint32_t n_placed = 0, peak[2] = {0, 0};
+  uint32_t n_placed = 0;
+  uint64_t peak[2] = {0, 0};
   for (uint32_t i = 0; i < n; i++) {
     plan_item_t *it = &items[order[i]];
-    uint32_t candidate = 0;
+    uint64_t candidate = 0;
     uint32_t j = 0;
     for (; j < n_placed; j++) {
       const plan_item_t *p = &items[placed[j]];
       if (!overlaps(p, it)) continue;
       if (p->offset >= candidate + it->size) break;
-      uint32_t end = (uint32_t)align_up((size_t)p->offset + p->size);
+      uint64_t end = ((uint64_t)p->offset + p->size + RT_ALIGN - 1u) & ~(uint64_t)(RT_ALIGN - 1u);
       if (end > candidate) candidate = end;
     }
-    it->offset = candidate;
+    if (candidate > 0xFFFFFFFFu) return UINT64_MAX;
+    it->offset = (uint32_t)candidate;
     /* keep `placed` sorted by offset */
     uint32_t pos = n_placed;
     while (pos > 0 && items[placed[pos - 1]].offset > candidate) {
@@ -382,11 +434,12 @@ static uint32_t plan_offsets(plan_item_t *items, uint32_t n, uint16_t *order, ui
     }
     placed[pos] = order[i];
     n_placed++;
-    uint32_t end = (uint32_t)align_up((size_t)candidate + it->size);
+    uint64_t end = (candidate + it->size + RT_ALIGN - 1u) & ~(uint64_t)(RT_ALIGN - 1u);
     if (end > peak[it->region]) peak[it->region] = end;
   }
+  if (peak[0] + peak[1] > 0xFFFFFFFFu) return UINT64_MAX;
   for (uint32_t i = 0; i < n; i++)
-    if (items[i].region == 1) items[i].offset += peak[0];
+    if (items[i].region == 1) items[i].offset += (uint32_t)peak[0];
   return peak[0] + peak[1];
 }
 
@@ -482,8 +535,11 @@ static int plan_memory(rt_interp_t *rt) {
     time_base = end + 1;
   }
 
-  uint32_t peak = plan_offsets(items, n_items, order, placed);
-  if (peak > rt->arena_size - base) return arena_error(rt, peak - (rt->arena_size - base));
+  uint64_t peak = plan_offsets(items, n_items, order, placed);
+  if (peak > rt->arena_size - base) {
+    uint64_t more = peak - (rt->arena_size - base);
+    return arena_error(rt, more > 0x7FFFFFFFu ? 0x7FFFFFFFu : (size_t)more);
+  }
 
   /* Assign addresses (the workspace may be overwritten from here on: read it all first). */
   uint8_t *region = rt->arena + base;
@@ -502,7 +558,7 @@ static int plan_memory(rt_interp_t *rt) {
     }
     tensor_base += sg->n_tensors;
   }
-  rt->planned = peak;
+  rt->planned = (size_t)peak;
   return RUNTIME_OK;
 }
 
@@ -555,11 +611,15 @@ int runtime_init(runtime_t *r, const runtime_model_t *model, const runtime_ops_t
   int rc;
   for (uint32_t s = 0; s < rt->n_subgraphs; s++)
     if ((rc = build_subgraph(rt, s))) return rc;
+  if ((rc = rt_validate(rt))) return rc;
   for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
     rt_subgraph_t *sg = &rt->subgraphs[s];
     for (uint32_t i = 0; i < sg->n_nodes; i++) {
       rt_node_t *node = &sg->nodes[i];
-      if (node->kernel->prepare && (rc = node->kernel->prepare(rt, node))) return rc;
+      if (node->kernel->prepare && (rc = node->kernel->prepare(rt, node))) {
+        if (!r->error[0]) rt_fail(rt, node, rc, "prepare failed", ""); /* never a refusal without words */
+        return rc;
+      }
       if (rt->fb.err) return rt_fail(rt, node, RUNTIME_E_MODEL, "corrupt options", "");
     }
   }

@@ -42,7 +42,8 @@ int rt_buffer_data(fb_t *fb, const fb_table_t *model, uint32_t index, const uint
     *data = fb->buf + d.pos;
     *len = d.len;
   } else if (off > 1) { /* data stored after the flatbuffer (models over 2 GB use this layout) */
-    if (off + size > fb->size) return RUNTIME_E_MODEL;
+    /* off + size could wrap past 2^64: compare against what is left instead. */
+    if (off > fb->size || size > fb->size - off) return RUNTIME_E_MODEL;
     *data = fb->buf + off;
     *len = (uint32_t)size;
   }

@@ -30,6 +30,13 @@ void rt_quantize_multiplier(double real, int32_t *multiplier, int *shift) {
   *shift = exp;
 }
 
+int rt_multiplier(rt_interp_t *rt, const rt_node_t *node, double real, int32_t *multiplier, int *shift,
+                  const char *what) {
+  rt_quantize_multiplier(real, multiplier, shift);
+  if (*shift < -31 || *shift > 31) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "quantization scale out of range: ", what);
+  return 0;
+}
+
 int32_t rt_mbqm64(int64_t x, int32_t multiplier, int shift) {
   int32_t reduced = multiplier < 0x7FFF0000 ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;
   int total_shift = 15 - shift;
@@ -38,12 +45,18 @@ int32_t rt_mbqm64(int64_t x, int32_t multiplier, int shift) {
   return (int32_t)(result >> total_shift);
 }
 
+static int32_t q_act(int32_t zp, float v) {
+  int64_t q = (int64_t)zp + rt_round_f32(v);
+  return q > INT32_MAX ? INT32_MAX : q < INT32_MIN ? INT32_MIN : (int32_t)q;
+}
+
 void rt_activation_range(const rt_tensor_t *out, int activation, int32_t *act_min, int32_t *act_max) {
   int32_t qmin = out->type == RUNTIME_INT16 ? INT16_MIN : (out->type == RUNTIME_UINT8 ? 0 : INT8_MIN);
   int32_t qmax = out->type == RUNTIME_INT16 ? INT16_MAX : (out->type == RUNTIME_UINT8 ? 255 : INT8_MAX);
   float scale = out->scales ? out->scales[0] : 1.0f;
   int32_t zp = out->zero_point;
-#define RT_Q(f) (zp + rt_round_f32((f) / scale))
+  /* zp + round(f / scale) in 64 bits, clamped to int32: a tiny scale must not overflow it. */
+#define RT_Q(f) q_act(zp, (f) / scale)
   *act_min = qmin;
   *act_max = qmax;
   if (activation == RT_ACT_RELU) {
@@ -75,8 +88,7 @@ int rt_channel_multipliers(rt_interp_t *rt, rt_node_t *node, const rt_tensor_t *
     double fs = (double)filter->scales[filter->num_scales == 1 ? 0 : c];
     double real = (double)in->scales[0] * fs / (double)out->scales[0];
     int sh;
-    rt_quantize_multiplier(real, &m[c], &sh);
-    if (sh > 31 || sh < -31) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "output scale out of range", "");
+    if (rt_multiplier(rt, node, real, &m[c], &sh, "output")) return RUNTIME_E_UNSUPPORTED;
     s[c] = (int8_t)sh;
   }
   *multipliers = m;

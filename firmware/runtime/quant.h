@@ -36,6 +36,11 @@ int32_t rt_mbqm64(int64_t x, int32_t multiplier, int shift);
 
 /* QuantizeMultiplier(double): multiplier in Q31 and a power-of-two shift. */
 void rt_quantize_multiplier(double real, int32_t *multiplier, int *shift);
+/* The same for a kernel's prepare: a shift outside [-31, 31] (a hostile or degenerate scale) would make
+ * rt_mbqm shift by 32 or more, undefined in C and different on host and Cortex-M, so it is refused with
+ * "op N (NAME): quantization scale out of range: <what>". Returns 0 or RUNTIME_E_UNSUPPORTED. */
+int rt_multiplier(rt_interp_t *rt, const rt_node_t *node, double real, int32_t *multiplier, int *shift,
+                  const char *what);
 
 /* CalculateActivationRangeQuantized for an int8/int16 output tensor. */
 void rt_activation_range(const rt_tensor_t *out, int activation, int32_t *act_min, int32_t *act_max);
@@ -52,14 +57,17 @@ static inline int32_t rt_sat_shl(int32_t x, int exponent) {
   int32_t threshold = (int32_t)(((int64_t)1 << (31 - exponent)) - 1);
   if (x > threshold) return INT32_MAX;
   if (x < -threshold) return INT32_MIN;
-  return (int32_t)((uint32_t)x << exponent);
+  return (int32_t)((uint32_t)x << exponent); /* NOLINT(clang-analyzer-core.UndefinedBinaryOperatorResult): unsigned */
 }
 int32_t rt_exp_on_negative_values(int32_t a, int integer_bits);
 int32_t rt_one_over_one_plus_x_for_x_in_0_1(int32_t a);
 int32_t rt_get_reciprocal(int32_t x, int x_integer_digits, int *num_bits_over_unit);
 
-/* roundf (half away from zero) to int32, for |x| < 2^31, without libm. */
+/* roundf (half away from zero) to int32, without libm. Outside int32's range (and for NaN) the cast
+ * would be undefined: such values saturate, as Cortex-M's VCVT does, and NaN gives 0. */
 static inline int32_t rt_round_f32(float x) {
+  if (!(x > -2147483648.0f)) return x != x ? 0 : INT32_MIN;
+  if (!(x < 2147483648.0f)) return INT32_MAX;
   int32_t t = (int32_t)x; /* truncates toward zero; x - t is exact */
   float diff = x - (float)t;
   if (diff >= 0.5f) t++;

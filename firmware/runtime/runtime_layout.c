@@ -8,7 +8,7 @@ static const hark_layout_t table[] = {
     HARK_LAYOUT_FIELD(runtime_model_t, size),
     HARK_LAYOUT_FIELD(runtime_model_t, root),
     HARK_LAYOUT_TYPE(runtime_t),
-    HARK_LAYOUT_FIELD(runtime_t, impl),
+    HARK_LAYOUT_FIELD(runtime_t, impl), /* NOLINT(bugprone-sizeof-expression): the pointer member's own size */
     HARK_LAYOUT_FIELD(runtime_t, error),
     HARK_LAYOUT_TYPE(runtime_tensor_info_t),
     HARK_LAYOUT_FIELD(runtime_tensor_info_t, data),

@@ -186,7 +186,7 @@ int main(void) {
         const frame_copy_t *want = got < sent_count ? &sent[got] : NULL;
         if (!want || f.type != want->type || f.seq != want->seq || f.len != want->len ||
             memcmp(f.payload, want->payload, f.len) != 0) {
-          fprintf(stderr, "round %ld: frame %zu delivered wrong (type %u len %u; want type %u len %u of %zu)\n", round, got, f.type, f.len, want ? want->type : 0, want ? want->len : 0, sent_count);
+          fprintf(stderr, "round %ld: frame %zu delivered wrong (type %u len %u; want type %u len %u of %zu)\n", round, got, f.type, f.len, want ? (unsigned)want->type : 0u, want ? (unsigned)want->len : 0u, sent_count);
           fprintf(stderr, "at stream offset %zu\n", i);
           return 1;
         }

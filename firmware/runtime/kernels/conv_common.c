@@ -28,7 +28,7 @@ static int common(rt_interp_t *rt, rt_node_t *node, rt_conv_data_t **out_data) {
 int rt_conv_prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_conv_data_t *d = 0;
   int rc = common(rt, node, &d);
-  if (rc) return rc;
+  if (rc || !d) return rc ? rc : RUNTIME_E_MODEL; /* d is set whenever rc is 0 (the analyzer cannot see it) */
   rt_tensor_t *in = rt_input(rt, node, 0), *filter = rt_input(rt, node, 1), *out = rt_output(rt, node, 0);
   if (filter->zero_point != 0) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "asymmetric filter", "");
   d->filter_in_depth = filter->dims[3];
@@ -45,7 +45,7 @@ int rt_conv_prepare(rt_interp_t *rt, rt_node_t *node) {
 int rt_depthwise_prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_conv_data_t *d = 0;
   int rc = common(rt, node, &d);
-  if (rc) return rc;
+  if (rc || !d) return rc ? rc : RUNTIME_E_MODEL; /* d is set whenever rc is 0 (the analyzer cannot see it) */
   rt_tensor_t *in = rt_input(rt, node, 0), *filter = rt_input(rt, node, 1), *out = rt_output(rt, node, 0);
   if (filter->zero_point != 0) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "asymmetric filter", "");
   if (filter->dims[0] != 1 || filter->dims[3] != d->out_depth || d->out_depth % d->in_depth)

@@ -22,7 +22,7 @@ typedef struct {
  * Returns 0 or an error recorded against the node. */
 int rt_binary_prepare(rt_interp_t *rt, rt_node_t *node, rt_binary_t *b, unsigned act_option);
 /* TFLM's ADD/SUB quantization (left shift 20, inputs rescaled to twice the larger input scale). */
-void rt_add_sub_params(const rt_tensor_t *in1, const rt_tensor_t *in2, const rt_tensor_t *out, rt_binary_t *b);
+int rt_add_sub_params(rt_interp_t *rt, const rt_node_t *node, rt_binary_t *b);
 /* Runs op(a, b, params) over the broadcast shape. */
 void rt_binary_run(const rt_binary_t *b, const int8_t *in1, const int8_t *in2, int8_t *out,
                    int8_t (*op)(int32_t x1, int32_t x2, const rt_binary_t *b));

@@ -31,17 +31,21 @@ int rt_binary_prepare(rt_interp_t *rt, rt_node_t *node, rt_binary_t *b, unsigned
   return 0;
 }
 
-void rt_add_sub_params(const rt_tensor_t *in1, const rt_tensor_t *in2, const rt_tensor_t *out, rt_binary_t *b) {
+int rt_add_sub_params(rt_interp_t *rt, const rt_node_t *node, rt_binary_t *b) {
+  const rt_tensor_t *in1 = rt_input(rt, node, 0), *in2 = rt_input(rt, node, 1), *out = rt_output(rt, node, 0);
   int sh;
   b->left_shift = 20;
   double s1 = (double)in1->scales[0], s2 = (double)in2->scales[0];
   double twice_max = 2.0 * (s1 > s2 ? s1 : s2);
-  rt_quantize_multiplier(s1 / twice_max, &b->mult1, &sh);
+  if (rt_multiplier(rt, node, s1 / twice_max, &b->mult1, &sh, "input 1")) return RUNTIME_E_UNSUPPORTED;
   b->shift1 = sh;
-  rt_quantize_multiplier(s2 / twice_max, &b->mult2, &sh);
+  if (rt_multiplier(rt, node, s2 / twice_max, &b->mult2, &sh, "input 2")) return RUNTIME_E_UNSUPPORTED;
   b->shift2 = sh;
-  rt_quantize_multiplier(twice_max / ((double)(1 << b->left_shift) * (double)out->scales[0]), &b->out_mult, &sh);
+  if (rt_multiplier(rt, node, twice_max / ((double)(1 << b->left_shift) * (double)out->scales[0]), &b->out_mult, &sh,
+                    "output"))
+    return RUNTIME_E_UNSUPPORTED;
   b->out_shift = sh;
+  return 0;
 }
 
 void rt_binary_run(const rt_binary_t *b, const int8_t *in1, const int8_t *in2, int8_t *out,

@@ -3,7 +3,8 @@
 
 int rt_mean_prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *in = rt_input(rt, node, 0), *axes = rt_input(rt, node, 1), *out = rt_output(rt, node, 0);
-  if (node->n_inputs != 2 || rt_expect_type(rt, node, in, RUNTIME_INT8, "input") ||
+  if (node->n_inputs != 2) return rt_fail(rt, node, RUNTIME_E_MODEL, "MEAN takes an input and its axes", "");
+  if (rt_expect_type(rt, node, in, RUNTIME_INT8, "input") ||
       rt_expect_type(rt, node, out, RUNTIME_INT8, "output") || rt_expect_type(rt, node, axes, RUNTIME_INT32, "axis"))
     return RUNTIME_E_UNSUPPORTED;
   if (!(axes->flags & RT_T_CONST)) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "non-constant axis", "");
@@ -45,7 +46,8 @@ int rt_mean_prepare(rt_interp_t *rt, rt_node_t *node) {
   d->in_zp = in->zero_point;
   d->out_zp = out->zero_point;
   int sh;
-  rt_quantize_multiplier((double)in->scales[0] / (double)out->scales[0], &d->multiplier, &sh);
+  if (rt_multiplier(rt, node, (double)in->scales[0] / (double)out->scales[0], &d->multiplier, &sh, "output"))
+    return RUNTIME_E_UNSUPPORTED;
   d->shift = sh;
   if (d->count > 0) {
     /* Fold 1/count into the multiplier (TFLM: shift = floor(log2 count), at most 32 and 31 + shift). */

@@ -8,7 +8,9 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
   if (rt_binary_prepare(rt, node, b, 0)) return RUNTIME_E_UNSUPPORTED;
   const rt_tensor_t *in1 = rt_input(rt, node, 0), *in2 = rt_input(rt, node, 1), *out = rt_output(rt, node, 0);
   int sh;
-  rt_quantize_multiplier((double)in1->scales[0] * (double)in2->scales[0] / (double)out->scales[0], &b->out_mult, &sh);
+  if (rt_multiplier(rt, node, (double)in1->scales[0] * (double)in2->scales[0] / (double)out->scales[0], &b->out_mult, &sh,
+                    "output"))
+    return RUNTIME_E_UNSUPPORTED;
   b->out_shift = sh;
   node->data = b;
   return 0;

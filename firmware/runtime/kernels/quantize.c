@@ -37,7 +37,8 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
   d->scale = out->scales[0];
   if (in->type != RUNTIME_FLOAT32) {
     int shift;
-    rt_quantize_multiplier((double)in->scales[0] / (double)out->scales[0], &d->multiplier, &shift);
+    if (rt_multiplier(rt, node, (double)in->scales[0] / (double)out->scales[0], &d->multiplier, &shift, "output"))
+      return RUNTIME_E_UNSUPPORTED;
     d->shift = shift;
     d->in_zp = in->zero_point;
   }

@@ -12,7 +12,8 @@ int rt_sigmoid_q_prepare(rt_interp_t *rt, rt_node_t *node, rt_sigmoid_q_t *d, in
   if (out->zero_point != out_zero_point || out->scales[0] != out_scale)
     return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "output quantization other than TFLM's fixed one", "");
   int shift;
-  rt_quantize_multiplier((double)in->scales[0] * (double)(1 << 27), &d->multiplier, &shift);
+  if (rt_multiplier(rt, node, (double)in->scales[0] * (double)(1 << 27), &d->multiplier, &shift, "input"))
+    return RUNTIME_E_UNSUPPORTED;
   if (shift < 0 || d->multiplier == 0) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "input scale too small", "");
   d->shift = shift;
   /* floor(15 * 2^27 / 2^shift): TFLM's CalculateInputRadius(4, shift, 31) */

@@ -28,7 +28,7 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
   double real = (double)beta * (double)in->scales[0] * (double)(1 << (31 - SCALED_DIFF_INTEGER_BITS));
   if (real > (double)((1ll << 31) - 1)) real = (double)((1ll << 31) - 1);
   int shift;
-  rt_quantize_multiplier(real, &d->input_multiplier, &shift);
+  if (rt_multiplier(rt, node, real, &d->input_multiplier, &shift, "beta x input")) return RUNTIME_E_UNSUPPORTED;
   if (shift < 0) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "beta x input scale too small", "");
   d->input_left_shift = shift;
   double max_rescaled = 1.0 * ((1 << SCALED_DIFF_INTEGER_BITS) - 1) *

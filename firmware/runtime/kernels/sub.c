@@ -6,7 +6,7 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_binary_t *b = rt_persistent(rt, node, sizeof *b);
   if (!b) return RUNTIME_E_ARENA;
   if (rt_binary_prepare(rt, node, b, 0)) return RUNTIME_E_UNSUPPORTED;
-  rt_add_sub_params(rt_input(rt, node, 0), rt_input(rt, node, 1), rt_output(rt, node, 0), b);
+  if (rt_add_sub_params(rt, node, b)) return RUNTIME_E_UNSUPPORTED;
   node->data = b;
   return 0;
 }

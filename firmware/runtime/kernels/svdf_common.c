@@ -33,9 +33,9 @@ int rt_svdf_prepare(rt_interp_t *rt, rt_node_t *node) {
   double s1 = (double)(in->scales[0] * wf->scales[0] / state->scales[0]);
   double s2 = (double)(state->scales[0] * wt->scales[0] / out->scales[0]);
   int sh;
-  rt_quantize_multiplier(s1, &d->scale_1_a, &sh);
+  if (rt_multiplier(rt, node, s1, &d->scale_1_a, &sh, "state")) return RUNTIME_E_UNSUPPORTED;
   d->scale_1_b = sh;
-  rt_quantize_multiplier(s2, &d->scale_2_a, &sh);
+  if (rt_multiplier(rt, node, s2, &d->scale_2_a, &sh, "output")) return RUNTIME_E_UNSUPPORTED;
   d->scale_2_b = sh;
   d->input_zp = in->zero_point;
   d->output_zp = out->zero_point;

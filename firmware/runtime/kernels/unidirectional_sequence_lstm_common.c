@@ -23,10 +23,11 @@ typedef struct {
   int32_t batches, steps, n_in, n_state;
 } lstm_data_t;
 
-static void multiplier(double real, int32_t *m, int32_t *s) {
+static int multiplier(rt_interp_t *rt, const rt_node_t *node, double real, int32_t *m, int32_t *s) {
   int shift;
-  rt_quantize_multiplier(real, m, &shift);
+  if (rt_multiplier(rt, node, real, m, &shift, "LSTM gate")) return RUNTIME_E_UNSUPPORTED;
   *s = shift;
+  return 0;
 }
 
 /* TFLM's CheckedLog2: the scale must be an exact power of two. */
@@ -95,8 +96,10 @@ int rt_lstm_prepare(rt_interp_t *rt, rt_node_t *node) {
       return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "asymmetric LSTM weights", "");
     /* Gate pre-activations are int16 in Q3.12 (scale 2^-12), as TFLM's CreateGateParams. */
     const double gate_scale = (double)0.000244140625f;
-    multiplier((double)in->scales[0] * (double)wi->scales[0] / gate_scale, &d->in_mult[g], &d->in_shift[g]);
-    multiplier((double)hidden->scales[0] * (double)wr->scales[0] / gate_scale, &d->rec_mult[g], &d->rec_shift[g]);
+    if (multiplier(rt, node, (double)in->scales[0] * (double)wi->scales[0] / gate_scale, &d->in_mult[g], &d->in_shift[g]) ||
+        multiplier(rt, node, (double)hidden->scales[0] * (double)wr->scales[0] / gate_scale, &d->rec_mult[g],
+                   &d->rec_shift[g]))
+      return RUNTIME_E_UNSUPPORTED;
   }
   if (rt_elements(hidden) != (uint32_t)(B * S) || rt_elements(cell) != (uint32_t)(B * S))
     return rt_fail(rt, node, RUNTIME_E_MODEL, "LSTM state size mismatch", "");
@@ -106,9 +109,10 @@ int rt_lstm_prepare(rt_interp_t *rt, rt_node_t *node) {
     return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "cell state scale is not a power of two", "");
   /* TFLM's inter-gate multiplies: sigmoid/tanh outputs are Q0.15 (2^-15). */
   const double q15 = (double)0.000030517578125f, cs = (double)cell->scales[0];
-  multiplier(q15 * cs / cs, &d->forget_cell_mult, &d->forget_cell_shift);
-  multiplier(q15 * q15 / cs, &d->input_mult, &d->input_shift);
-  multiplier(q15 * q15 / (double)hidden->scales[0], &d->hidden_mult, &d->hidden_shift);
+  if (multiplier(rt, node, q15 * cs / cs, &d->forget_cell_mult, &d->forget_cell_shift) ||
+      multiplier(rt, node, q15 * q15 / cs, &d->input_mult, &d->input_shift) ||
+      multiplier(rt, node, q15 * q15 / (double)hidden->scales[0], &d->hidden_mult, &d->hidden_shift))
+    return RUNTIME_E_UNSUPPORTED;
   d->hidden_zp = hidden->zero_point;
   d->input_offset = -in->zero_point;
   d->hidden_offset = -hidden->zero_point;
@@ -128,7 +132,9 @@ static void mul16(const int16_t *a, const int16_t *b, int32_t mult, int32_t shif
   for (uint32_t i = 0; i < n; i++) {
     int32_t v = rt_clamp(zp + rt_mbqm((int32_t)a[i] * b[i], mult, shift), lo, hi);
     if (out8) out8[i] = (int8_t)v;
-    else out16[i] = (int16_t)v;
+    /* Callers pass exactly one of out16 and out8: out16 is set whenever out8 is NULL. */
+    /* cppcheck-suppress nullPointer */
+    else out16[i] = (int16_t)v; /* NOLINT(clang-analyzer-core.NullDereference): as above */
   }
 }
 
@@ -163,7 +169,7 @@ int rt_lstm_eval(rt_interp_t *rt, rt_node_t *node) {
     int8_t *h = hidden + b * S;
     int16_t *c = cell + b * S;
     for (int32_t t = 0; t < d->steps; t++) {
-      size_t step = (size_t)(b * d->steps + t);
+      size_t step = (size_t)b * (size_t)d->steps + (size_t)t;
       const int8_t *x = in + step * (size_t)(nb * d->n_in);
       gate(rt, node, d, G_FORGET, x, h, nb, buf0, buf3, ACT_SIGMOID);
       gate(rt, node, d, G_INPUT, x, h, nb, buf1, buf3, ACT_SIGMOID);

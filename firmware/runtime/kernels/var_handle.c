@@ -5,7 +5,8 @@
 
 static int prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *out = rt_output(rt, node, 0);
-  if (node->n_outputs != 1 || rt_resource_check_handle(rt, node, out)) return RUNTIME_E_MODEL;
+  if (node->n_outputs != 1) return rt_fail(rt, node, RUNTIME_E_MODEL, "VAR_HANDLE takes exactly one output (the handle)", "");
+  if (rt_resource_check_handle(rt, node, out)) return RUNTIME_E_MODEL;
   uint32_t container_len, name_len;
   const char *container = rt_opt_string(rt, node, 0, &container_len); /* VarHandleOptions.container */
   const char *name = rt_opt_string(rt, node, 1, &name_len);           /* VarHandleOptions.shared_name */

@@ -10,9 +10,11 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -24,7 +26,7 @@ from hark.spec import ModelSpec
 from hark.train.guards import NanCheck, PlateauScale, check_guard_settings
 from hark.train.run_folder import RunFolder
 from hark.train.schedule import stepped_schedule, total_steps
-from hark.train.strategy import is_chief
+from hark.train.strategy import build_for_multiworker, is_chief
 
 OPTIMIZERS: dict[str, Callable[[Any], keras.optimizers.Optimizer]] = {
     "adam": lambda lr: keras.optimizers.Adam(learning_rate=lr),
@@ -88,6 +90,18 @@ class _Counters:
         self.evals_since_best = tf.Variable(0, dtype=tf.int64, trainable=False)
 
 
+def _save_weights(model: keras.Model, path: Path) -> None:
+    """Saves the weights atomically. Under MultiWorkerMirroredStrategy saving creates variables, which is
+    collective: every worker saves, and only the chief's file is kept."""
+    if is_chief():
+        tmp = path.with_name(path.name + ".tmp.weights.h5")
+        model.save_weights(tmp)
+        os.replace(tmp, path)
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        model.save_weights(Path(scratch) / "w.weights.h5")
+
+
 class _StepCallback(keras.callbacks.Callback):
     def __init__(
         self,
@@ -148,10 +162,7 @@ class _StepCallback(keras.callbacks.Callback):
             c.best_val_accuracy.assign(acc)
             c.best_step.assign(step)
             c.evals_since_best.assign(0)
-            if self.chief:
-                tmp = self.run.root / "best.tmp.weights.h5"
-                self.model.save_weights(tmp)
-                os.replace(tmp, self.run.best_weights)
+            _save_weights(self.model, self.run.best_weights)
         else:
             c.evals_since_best.assign_add(1)
         plateau = getattr(self.model, "hark_plateau", None)
@@ -175,8 +186,10 @@ class _StepCallback(keras.callbacks.Callback):
         if self.chief:
             self.manager.save(checkpoint_number=step)
         else:
+            # The same save as the chief's (CheckpointManager.save also broadcasts its counter), into a
+            # scratch folder: a plain ckpt.write here left the workers' collectives out of step.
             scratch = self.run.root / f".worker_{os.getpid()}"
-            self.ckpt.write(str(scratch / "ckpt"))
+            tf.train.CheckpointManager(self.ckpt, str(scratch), max_to_keep=1).save(checkpoint_number=step)
             shutil.rmtree(scratch, ignore_errors=True)
         if self.chief:
             c = self.counters
@@ -210,6 +223,7 @@ def fit_steps(
     started = time.monotonic()
     total = total_steps(spec.training)
     model.optimizer.build(model.trainable_variables)
+    build_for_multiworker(model, next(iter(train_data)))
     counters = _Counters()
     ckpt = tf.train.Checkpoint(
         model=model,
@@ -255,10 +269,10 @@ def fit_steps(
             verbose=0,
         )
     steps = int(model.optimizer.iterations.numpy())
+    if int(counters.best_step.numpy()) == 0:  # no validation (the same answer on every worker): last is best
+        _save_weights(model, run.best_weights)
+    _save_weights(model, run.last_weights)
     if is_chief():
-        if not run.best_weights.exists():  # no validation data: the last weights are the best we know
-            model.save_weights(run.best_weights)
-        model.save_weights(run.last_weights)
         run.update_metrics(finished=True, steps_done=steps, total_steps=total, stopped_early=callback.stopped_early)
     return FitResult(
         steps=steps,

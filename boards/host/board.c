@@ -1,0 +1,95 @@
+#define _POSIX_C_SOURCE 200809L /* read(), write() */
+/* A board for the host: the app's main loop, dispatcher, model store and pipeline run unchanged on a
+ * PC, with the serial line on stdin/stdout or on buffers a harness provides. It has no microphone.
+ * Its counter ticks once per reading: deterministic, so a fuzzing input replays exactly, and not
+ * timing, which is why it reports BOARD_COUNTER_INSTRUCTIONS (a count, not cycles). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "board.h"
+#include "board_host.h"
+
+static const board_info_t info = {"host", "host", 1000000u, BOARD_COUNTER_INSTRUCTIONS, 0};
+static const uint8_t *in_data;
+static size_t in_len, in_pos;
+static int in_set;
+static void (*out_fn)(void *, const uint8_t *, size_t);
+static void *out_user;
+static void (*idle_fn)(void);
+static uint32_t ticks;
+
+void host_board_set_input(const uint8_t *data, size_t len) {
+  in_data = data;
+  in_len = len;
+  in_pos = 0;
+  in_set = 1;
+}
+
+void host_board_set_output(void (*write)(void *user, const uint8_t *data, size_t len), void *user) {
+  out_fn = write;
+  out_user = user;
+}
+
+void host_board_set_idle(void (*idle)(void)) { idle_fn = idle; }
+
+void board_init(void) { ticks = 0; }
+const board_info_t *board_info(void) { return &info; }
+board_reset_cause_t board_reset_cause(void) { return BOARD_RESET_POWER_ON; }
+
+static int stdin_done;
+
+size_t board_serial_read(uint8_t *buf, size_t len) {
+  if (in_set) {
+    size_t n = in_len - in_pos < len ? in_len - in_pos : len;
+    for (size_t i = 0; i < n; i++) buf[i] = in_data[in_pos + i];
+    in_pos += n;
+    return n;
+  }
+  if (stdin_done) return 0;
+  ssize_t n = read(0, buf, len);
+  if (n <= 0) {
+    stdin_done = 1;
+    return 0;
+  }
+  return (size_t)n;
+}
+
+void board_serial_write(const uint8_t *buf, size_t len) {
+  if (out_fn) {
+    out_fn(out_user, buf, len);
+    return;
+  }
+  while (len) {
+    ssize_t n = write(1, buf, len);
+    if (n <= 0) exit(1); /* the host end closed the line */
+    buf += n;
+    len -= (size_t)n;
+  }
+}
+
+uint32_t board_serial_rx_overruns(void) { return 0; } /* a pipe or buffer never drops bytes */
+
+void board_wait_for_event(void) {
+  int exhausted = in_set ? in_pos >= in_len : stdin_done;
+  if (!exhausted) return;
+  if (idle_fn) idle_fn();
+  exit(0);
+}
+
+uint32_t board_counter(void) { return ++ticks; }
+uint32_t board_counter_elapsed(uint32_t start, uint32_t end) { return end - start; }
+
+int32_t board_audio_read(int16_t *samples, size_t n) {
+  (void)samples;
+  (void)n;
+  return -1;
+}
+
+size_t board_stack_size(void) { return 0; }
+size_t board_stack_peak(void) { return 0; }
+size_t board_flash_used(void) { return 0; }
+size_t board_static_ram_used(void) { return 0; }
+
+void board_exit(int code) { exit(code); }
+void board_debug_write(const char *text) { fputs(text, stderr); }

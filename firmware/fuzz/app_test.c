@@ -1,0 +1,181 @@
+/* The app's answers to hostile sessions (issue 17), on the real dispatcher built for the host board:
+ * an upload over the running model stops it (no profile or hop runs from half-written bytes), models
+ * beyond the app's limits (ops, hop) are refused at MODEL_SWITCH with a message naming the limit, a
+ * failed or partial upload leaves no model, audio without a model is reported, never dropped silently,
+ * and a recognition window that would overflow is a value error. Inputs: firmware/fuzz/corpus and
+ * regress (HARK_FUZZ_DIR). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app_host.h"
+
+static int failures;
+#define CHECK(cond, ...)                                   \
+  do {                                                     \
+    if (!(cond)) {                                         \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
+      fprintf(stderr, __VA_ARGS__);                        \
+      fprintf(stderr, "\n");                               \
+      failures++;                                          \
+    }                                                      \
+  } while (0)
+
+typedef struct {
+  uint8_t type, seq;
+  uint16_t code;
+  char text[160];
+  uint32_t model_size;
+} reply_t;
+
+static reply_t replies[256];
+static unsigned n_replies;
+static uint8_t stream_buf[1u << 20];
+static uint8_t payload[HARK_PROTO_MAX_PAYLOAD];
+static uint8_t file_buf[256u * 1024u];
+
+static void collect(void *user, const hark_frame_t *f) {
+  (void)user;
+  if (n_replies >= sizeof replies / sizeof replies[0]) return;
+  reply_t *r = &replies[n_replies++];
+  memset(r, 0, sizeof *r);
+  r->type = f->type;
+  r->seq = f->seq;
+  if (f->type == HARK_MSG_ERROR) {
+    hark_msg_ERROR_t e;
+    if (hark_unpack_ERROR(f->payload, f->len, &e) == 0) {
+      r->code = e.code;
+      size_t n = e.text.len < sizeof r->text - 1 ? e.text.len : sizeof r->text - 1;
+      memcpy(r->text, e.text.ptr, n);
+    }
+  } else if (f->type == HARK_MSG_IDENTITY) {
+    hark_msg_IDENTITY_t m;
+    if (hark_unpack_IDENTITY(f->payload, f->len, &m) == 0) r->model_size = m.model_size;
+  }
+}
+
+static const reply_t *reply_to(uint8_t seq, uint8_t type) {
+  for (unsigned i = 0; i < n_replies; i++)
+    if (replies[i].seq == seq && (!type || replies[i].type == type)) return &replies[i];
+  return NULL;
+}
+
+static size_t load(const char *rel) {
+  char path[1024];
+  const char *dir = getenv("HARK_FUZZ_DIR");
+  snprintf(path, sizeof path, "%s/%s", dir ? dir : "firmware/fuzz", rel);
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "FAIL: cannot open %s\n", path);
+    exit(1);
+  }
+  size_t n = fread(file_buf, 1, sizeof file_buf, f);
+  fclose(f);
+  return n;
+}
+
+#define PUT(s, NAME, seq, msg) app_stream_frame((s), HARK_MSG_##NAME, (seq), payload, hark_pack_##NAME(payload, sizeof payload, (msg)))
+
+/* MODEL_BEGIN (seq), chunks (seq + 1), COMMIT (seq + 2) unless partial. */
+static void upload(app_stream_t *s, const uint8_t *model, uint32_t len, uint8_t seq, int partial) {
+  hark_msg_MODEL_BEGIN_t b = {.size = len, .crc32 = hark_crc32(model, len)};
+  PUT(s, MODEL_BEGIN, seq, &b);
+  uint32_t end = partial ? len / 2u : len;
+  for (uint32_t off = 0; off < end; off += 512u) {
+    uint32_t n = end - off < 512u ? end - off : 512u;
+    hark_msg_MODEL_CHUNK_t c = {.offset = off, .data = {model + off, (uint16_t)n}};
+    PUT(s, MODEL_CHUNK, (uint8_t)(seq + 1), &c);
+  }
+  if (!partial) app_stream_frame(s, HARK_MSG_MODEL_COMMIT, (uint8_t)(seq + 2), 0, 0);
+}
+
+static void audio(app_stream_t *s, uint8_t seq, uint32_t first, uint16_t count) {
+  static int16_t samples[480];
+  for (uint16_t i = 0; i < 480; i++) samples[i] = (int16_t)(i * 37);
+  hark_msg_AUDIO_CHUNK_t m = {.first_sample = first, .samples = {(const uint8_t *)samples, (uint16_t)(count * 2u)}};
+  PUT(s, AUDIO_CHUNK, seq, &m);
+}
+
+static void run(app_stream_t *s) {
+  n_replies = 0;
+  app_host_run(s->buf, s->len, collect, NULL);
+}
+
+static void expect_error(uint8_t seq, uint16_t code, const char *words, const char *what) {
+  const reply_t *r = reply_to(seq, HARK_MSG_ERROR);
+  CHECK(r && r->code == code, "%s: expected error %u, got %s %u", what, (unsigned)code, r ? "error" : "no error",
+        r ? (unsigned)r->code : 0u);
+  if (r && words) CHECK(strstr(r->text, words) != NULL, "%s: error text '%s' lacks '%s'", what, r->text, words);
+}
+
+static void test_upload_stops_the_running_model(void) {
+  static uint8_t a[64 * 1024];
+  size_t na = load("corpus/kws/window_fc.tflite");
+  memcpy(a, file_buf, na);
+  size_t nb = load("regress/app/ops_30.tflite");
+  app_stream_t s = {stream_buf, sizeof stream_buf, 0};
+  upload(&s, a, (uint32_t)na, 1, 0);
+  app_stream_frame(&s, HARK_MSG_MODEL_SWITCH, 10, 0, 0);
+  app_stream_frame(&s, HARK_MSG_AUDIO_START, 11, 0, 0);
+  audio(&s, 12, 0, 320);
+  app_stream_frame(&s, HARK_MSG_IDENTITY_GET, 13, 0, 0);
+  upload(&s, file_buf, (uint32_t)nb, 20, 1); /* a partial upload of another model */
+  app_stream_frame(&s, HARK_MSG_PROFILE_REQUEST, 30, 0, 0);
+  audio(&s, 31, 320, 320);
+  app_stream_frame(&s, HARK_MSG_IDENTITY_GET, 32, 0, 0);
+  app_stream_frame(&s, HARK_MSG_MODEL_SWITCH, 33, 0, 0);
+  run(&s);
+  CHECK(reply_to(10, HARK_MSG_ACK), "the first model switches in");
+  const reply_t *id = reply_to(13, HARK_MSG_IDENTITY);
+  CHECK(id && id->model_size == na, "the first model runs (model_size %u)", id ? id->model_size : 0);
+  expect_error(30, HARK_ERR_MODEL_INVALID, NULL, "profile after MODEL_BEGIN");
+  expect_error(HARK_PROTO_SEQ_ASYNC, HARK_ERR_MODEL_INVALID, "samples dropped", "audio after MODEL_BEGIN");
+  id = reply_to(32, HARK_MSG_IDENTITY);
+  CHECK(id && id->model_size == 0, "no model after a partial upload (model_size %u)", id ? id->model_size : 0);
+  expect_error(33, HARK_ERR_MODEL_INVALID, NULL, "switch after a partial upload");
+}
+
+static void test_switch_refuses(const char *file, uint16_t code, const char *words) {
+  size_t n = load(file);
+  app_stream_t s = {stream_buf, sizeof stream_buf, 0};
+  upload(&s, file_buf, (uint32_t)n, 1, 0);
+  app_stream_frame(&s, HARK_MSG_MODEL_SWITCH, 10, 0, 0);
+  app_stream_frame(&s, HARK_MSG_PROFILE_REQUEST, 11, 0, 0);
+  app_stream_frame(&s, HARK_MSG_AUDIO_START, 12, 0, 0);
+  run(&s);
+  CHECK(reply_to(3, HARK_MSG_MODEL_STATUS), "%s: the upload verifies", file);
+  expect_error(10, code, words, file);
+  expect_error(11, HARK_ERR_MODEL_INVALID, NULL, file);   /* no model: no profile */
+  expect_error(12, HARK_ERR_MODEL_INVALID, NULL, file);   /* no model: no audio */
+}
+
+/* Parameters from the serial line are bounded like the metadata's: a recognition window that would
+ * overflow the history sizing, and debug busy loops that would hang the device. */
+static void test_parameter_bounds(void) {
+  size_t n = load("corpus/kws/window_fc.tflite");
+  app_stream_t s = {stream_buf, sizeof stream_buf, 0};
+  upload(&s, file_buf, (uint32_t)n, 1, 0);
+  app_stream_frame(&s, HARK_MSG_MODEL_SWITCH, 10, 0, 0);
+  hark_msg_PARAM_SET_t m = {.param = HARK_PARAM_RECOGNITION_AVERAGE_WINDOW_MS, .value = 1u << 30};
+  PUT(&s, PARAM_SET, 11, &m);
+  m = (hark_msg_PARAM_SET_t){.param = HARK_PARAM_RECOGNITION_AVERAGE_WINDOW_MS, .value = 800};
+  PUT(&s, PARAM_SET, 12, &m);
+  m = (hark_msg_PARAM_SET_t){.param = HARK_PARAM_DEBUG_CHUNK_LOAD, .value = 2000000000u};
+  PUT(&s, PARAM_SET, 13, &m);
+  run(&s);
+  expect_error(11, HARK_ERR_BAD_VALUE, NULL, "average_window_ms 2^30 over serial");
+  CHECK(reply_to(12, HARK_MSG_PARAM) != NULL, "average_window_ms 800 is accepted");
+  expect_error(13, HARK_ERR_BAD_VALUE, NULL, "debug.chunk_load above its bound");
+}
+
+int main(void) {
+  test_upload_stops_the_running_model();
+  test_parameter_bounds();
+  test_switch_refuses("regress/app/ops_30.tflite", HARK_ERR_MODEL_UNSUPPORTED, "33 operators, this app holds at most 24");
+  test_switch_refuses("regress/app/hop_1440.tflite", HARK_ERR_MODEL_UNSUPPORTED, "1440 hop samples");
+  test_switch_refuses("regress/kws/average_window_2p30.tflite", HARK_ERR_BAD_VALUE, "average_window_ms");
+  test_switch_refuses("regress/kws/metadata_offset_wrap.tflite", HARK_ERR_MODEL_INVALID, "rejected");
+  if (failures) fprintf(stderr, "%d failures\n", failures);
+  else printf("app_test: ok\n");
+  return failures != 0;
+}

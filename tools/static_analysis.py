@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""cppcheck and clang-tidy over firmware/ and boards/ (issue 17); exits non-zero on any finding.
+
+cppcheck reads every C file with the build's defines. clang-tidy uses the checks in .clang-tidy: host
+sources through the compile database of build/tidy (configured here), the ARM-only board files with the
+arm-none-eabi target and newlib's headers. Suppressions live in the code, one per finding, each with its
+reason (`cppcheck-suppress` / `NOLINT`).
+
+    python tools/static_analysis.py            # both tools
+    python tools/static_analysis.py --tool cppcheck"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# The app's build-time sizes (firmware/app/CMakeLists.txt) so cppcheck sees the configuration that is built.
+DEFINES = ["-DHARK_MODEL_UPLOAD_BYTES=262144", "-DHARK_ARENA_BYTES=131072", '-DHARK_VERSION="0"', '-DHARK_BUILD_ID="0"']
+ARM_BOARD = ["--target=arm-none-eabi", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16",
+             "-std=c11", "-isystem", "/usr/lib/arm-none-eabi/include", "-I", str(ROOT / "boards"),
+             "-I", str(ROOT / "boards" / "mps2-an386")]  # fmt: skip
+
+
+def sources() -> list[Path]:
+    return sorted(p for d in ("firmware", "boards") for p in (ROOT / d).rglob("*.c") if "platformio" not in p.parts)
+
+
+def run_cppcheck() -> tuple[int, str]:
+    includes = sorted({str(p.parent) for p in (ROOT / "firmware").rglob("*.h")} | {str(ROOT / "boards")})
+    cmd = ["cppcheck", "--quiet", "--std=c11", "--enable=warning,portability,performance", "--inline-suppr",
+           "--error-exitcode=1", "--suppress=missingIncludeSystem", "-j", "2", *DEFINES,
+           *(f"-I{i}" for i in includes), str(ROOT / "firmware"), str(ROOT / "boards")]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    return proc.returncode, proc.stderr
+
+
+def run_clang_tidy() -> tuple[int, str]:
+    build = ROOT / "build" / "tidy"
+    subprocess.run(["cmake", "-S", str(ROOT), "-B", str(build), "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
+                    "-DCMAKE_BUILD_TYPE=Debug"], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    db = json.loads((build / "compile_commands.json").read_text())
+    in_db = {str(Path(e["file"]).resolve()) for e in db}
+    host = [str(p) for p in sources() if str(p) in in_db]
+    arm = [str(p) for p in (ROOT / "boards" / "mps2-an386").glob("*.c")]
+    out = []
+    rc = 0
+    runner = shutil.which("run-clang-tidy") or shutil.which("run-clang-tidy-14")
+    if runner:
+        proc = subprocess.run([runner, "-quiet", "-j", "2", "-p", str(build), *host], capture_output=True, text=True)
+    else:
+        proc = subprocess.run(["clang-tidy", "--quiet", "-p", str(build), *host], capture_output=True, text=True)
+    rc |= proc.returncode
+    out.append(proc.stdout + proc.stderr)
+    proc = subprocess.run(["clang-tidy", "--quiet", *arm, "--", *ARM_BOARD], capture_output=True, text=True)
+    rc |= proc.returncode
+    out.append(proc.stdout + proc.stderr)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(out))  # run-clang-tidy colours its output
+    findings = [line for line in text.splitlines() if ": error: " in line or ": warning: " in line]
+    return (1 if findings or rc else 0), "\n".join(findings) or (text if rc else "")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--tool", choices=("cppcheck", "clang-tidy", "both"), default="both")
+    args = ap.parse_args()
+    status = 0
+    for name, fn in (("cppcheck", run_cppcheck), ("clang-tidy", run_clang_tidy)):
+        if args.tool not in (name, "both"):
+            continue
+        if not shutil.which(name):
+            print(f"{name}: not installed (tools/bootstrap.sh installs it)", file=sys.stderr)
+            return 2
+        t0 = time.monotonic()
+        rc, text = fn()
+        print(f"{name}: {'clean' if rc == 0 else 'FINDINGS'} in {time.monotonic() - t0:.0f} s over "
+              f"{len(sources())} files")  # fmt: skip
+        if rc:
+            print(text)
+        status |= rc
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
