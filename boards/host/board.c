@@ -10,7 +10,7 @@
 #include "board.h"
 #include "board_host.h"
 
-static const board_info_t info = {"host", "host", 1000000u, BOARD_COUNTER_INSTRUCTIONS, 0};
+static const board_info_t info = {"host", "host", 1000000u, BOARD_COUNTER_INSTRUCTIONS, 0, NULL};
 static const uint8_t *in_data;
 static size_t in_len, in_pos;
 static int in_set;

@@ -15,7 +15,8 @@
 
 /* The settings, one per line: X(type, name, default, in_spec), named as the op and hark's FrontendSpec name
  * them, with FrontendSpec's defaults (TF speech_commands "micro" settings). in_spec 1: a FrontendSpec field,
- * carried in the model metadata as frontend.<name>; the app fills those from the metadata and the host binding
+ * carried in the model metadata as frontend.<name>; in_spec 2: the same, but added after models were already
+ * exported without it, so a model whose metadata lacks the key gets the default (the feature off); the app fills those from the metadata and the host binding
  * from the spec, never from constants in C. This table is the one list: frontend_config_t, its defaults, the
  * app's metadata reader (kws.c) and the Python binding (hark/native/frontend.py parses it) all derive from it,
  * and tests/test_frontend.py holds it equal to FrontendSpec. Keep each entry on its own line. */
@@ -38,9 +39,9 @@
   X(int32_t, gain_bits, 21, 1) \
   X(int32_t, enable_log, 1, 1) \
   X(int32_t, scale_shift, 6, 1) \
-  X(int32_t, enable_dc_notch, 0, 1) /* MLTK's extra: y[n] = x[n] - x[n-1] + c*y[n-1] before the window */ \
-  X(float, dc_notch_coefficient, 0.95f, 1) /* MLTK's default */ \
-  X(float, dynamic_range_db, 0.0f, 1) /* MLTK's dynamic int8 window quantization; 0: off. kws applies it */
+  X(int32_t, enable_dc_notch, 0, 2) /* MLTK's extra: y[n] = x[n] - x[n-1] + c*y[n-1] before the window */ \
+  X(float, dc_notch_coefficient, 0.95f, 2) /* MLTK's default */ \
+  X(float, dynamic_range_db, 0.0f, 2) /* MLTK's dynamic int8 window quantization; 0: off. kws applies it */
 
 #define FRONTEND__FIELD(type, name, default_value, in_spec) type name;
 typedef struct {

@@ -35,13 +35,14 @@ static void *carve(carve_t *c, size_t bytes) {
 typedef struct {
   const char *key;
   size_t offset;
-  char type; /* 'i' int32, 'f' float */
+  char type;     /* 'i' int32, 'f' float */
+  char optional; /* in_spec 2: a key older models lack; absent, the default stays */
 } fe_field_t;
 
 #define FE_TYPE_int32_t 'i'
 #define FE_TYPE_float 'f'
 #define FE_FIELD(type, name, default_value, in_spec) \
-  {"frontend." #name, offsetof(frontend_config_t, name), (in_spec) ? FE_TYPE_##type : 0},
+  {"frontend." #name, offsetof(frontend_config_t, name), (in_spec) ? FE_TYPE_##type : 0, (in_spec) == 2},
 static const fe_field_t fe_fields[] = {FRONTEND_SETTINGS(FE_FIELD)};
 #undef FE_FIELD
 
@@ -65,8 +66,11 @@ static int read_frontend_config(kws_t *k, frontend_config_t *cfg) {
   for (size_t i = 0; i < sizeof fe_fields / sizeof fe_fields[0]; i++) {
     if (!fe_fields[i].type) continue; /* not in the metadata: keeps its default */
     void *dst = (uint8_t *)cfg + fe_fields[i].offset;
-    int rc = fe_fields[i].type == 'i' ? meta_i32(k, fe_fields[i].key, dst) : meta_f32(k, fe_fields[i].key, dst);
-    if (rc) return rc;
+    /* The getters leave dst alone unless they succeed, so an absent optional key keeps its default. */
+    int rc = fe_fields[i].type == 'i' ? hark_meta_i32(&k->meta, fe_fields[i].key, dst)
+                                      : hark_meta_f32(&k->meta, fe_fields[i].key, dst);
+    if (rc == HARK_META_ENOTFOUND && fe_fields[i].optional) continue;
+    if (rc) return fail(k, KWS_E_METADATA, hark_meta_strerror(rc), fe_fields[i].key);
   }
   const char *bad = frontend_config_check(cfg);
   return bad ? fail(k, KWS_E_METADATA, "frontend settings", bad) : KWS_OK;

@@ -54,7 +54,7 @@ def read_settings(header: Path = HEADER_PATH) -> list[Setting]:
         if ctype not in _CTYPES:
             raise FrontendError(f"{header}: FRONTEND_SETTINGS: {name} has type {ctype}, not one of {sorted(_CTYPES)}")
         value = float(default.rstrip("f")) if ctype == "float" else int(default)
-        rows.append(Setting(ctype, name, value, in_spec == "1"))
+        rows.append(Setting(ctype, name, value, in_spec in ("1", "2")))
     if not rows:
         raise FrontendError(f"{header}: no FRONTEND_SETTINGS table")
     return rows
