@@ -16,7 +16,7 @@ import pytest
 
 from hark import paths
 from hark.native import frontend, kws, loader, recognize, runtime
-from hark.spec import FrontendSpec
+from hark.spec import OPTIONAL_FRONTEND_FIELDS, FrontendSpec
 
 FIRMWARE = paths.REPO_ROOT / "firmware"
 CC = shutil.which("cc") or shutil.which("gcc")
@@ -98,6 +98,7 @@ def test_frontend_settings_table_is_frontend_spec() -> None:
         assert (s.ctype == "float") == (f.type in ("float", float)), s.name
     assert not {s.name for s in frontend.SETTINGS if not s.in_spec} & {f.name for f in spec_fields}
     assert [name for name, _ in frontend.FrontendConfig._fields_] == [s.name for s in frontend.SETTINGS]
+    assert tuple(s.name for s in frontend.SETTINGS if s.optional) == OPTIONAL_FRONTEND_FIELDS
 
 
 def test_kws_reads_the_frontend_settings_from_the_table_not_a_list_of_its_own() -> None:

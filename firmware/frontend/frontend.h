@@ -39,7 +39,7 @@
   X(int32_t, gain_bits, 21, 1) \
   X(int32_t, enable_log, 1, 1) \
   X(int32_t, scale_shift, 6, 1) \
-  X(int32_t, enable_dc_notch, 0, 2) /* MLTK's extra: y[n] = x[n] - x[n-1] + c*y[n-1] before the window */ \
+  X(int32_t, enable_dc_notch, 0, 1) /* MLTK's extra: y[n] = x[n] - x[n-1] + c*y[n-1] before the window */ \
   X(float, dc_notch_coefficient, 0.95f, 2) /* MLTK's default */ \
   X(float, dynamic_range_db, 0.0f, 2) /* MLTK's dynamic int8 window quantization; 0: off. kws applies it */
 

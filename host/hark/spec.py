@@ -89,6 +89,11 @@ class FrontendSpec:
         return self.frames_for(self.clip_samples)
 
 
+# FrontendSpec fields added after models had been exported without them (frontend.h marks them in_spec 2): a
+# reader of the metadata takes the default, the feature off, when the key is absent.
+OPTIONAL_FRONTEND_FIELDS = ("dc_notch_coefficient", "dynamic_range_db")
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     """Dataset and augmentation settings with TF speech_commands semantics."""

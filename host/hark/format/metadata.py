@@ -16,7 +16,7 @@ from typing import Any
 from tensorflow.lite.python import schema_py_generated as schema
 from tensorflow.lite.tools import flatbuffer_utils
 
-from hark.spec import FEATURE_SCALE, FrontendSpec, ModelSpec
+from hark.spec import FEATURE_SCALE, OPTIONAL_FRONTEND_FIELDS, FrontendSpec, ModelSpec
 from hark.spec import feature_scale as spec_feature_scale
 
 MAGIC = b"HRK1"
@@ -145,7 +145,8 @@ def spec_entries(spec: ModelSpec, stream: StreamInfo, *, feature_scale: float | 
 def required_keys(entries: Mapping[str, Any]) -> list[str]:
     """The keys a reader must find; the stream keys depend on `stream.mode`."""
     keys = ["spec.name", "spec.hash", "labels", "features.scale", "stream.mode", "stream.frames_per_call"]
-    keys += [f"frontend.{f.name}" for f in dataclasses.fields(FrontendSpec) if f.name != "kind"]
+    keys += [f"frontend.{f.name}" for f in dataclasses.fields(FrontendSpec)
+             if f.name != "kind" and f.name not in OPTIONAL_FRONTEND_FIELDS]  # fmt: skip
     keys += [f"recognition.{k}" for k in ("average_window_ms", "detection_threshold", "suppression_ms",
                                           "minimum_count")]
     mode = entries.get("stream.mode")

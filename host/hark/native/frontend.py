@@ -39,6 +39,7 @@ class Setting:
     name: str
     default: int | float
     in_spec: bool  # a FrontendSpec field (and metadata key frontend.<name>)
+    optional: bool = False  # in_spec 2: models exported before the field lack the key; readers take the default
 
 
 def read_settings(header: Path = HEADER_PATH) -> list[Setting]:
@@ -54,7 +55,7 @@ def read_settings(header: Path = HEADER_PATH) -> list[Setting]:
         if ctype not in _CTYPES:
             raise FrontendError(f"{header}: FRONTEND_SETTINGS: {name} has type {ctype}, not one of {sorted(_CTYPES)}")
         value = float(default.rstrip("f")) if ctype == "float" else int(default)
-        rows.append(Setting(ctype, name, value, in_spec in ("1", "2")))
+        rows.append(Setting(ctype, name, value, in_spec in ("1", "2"), in_spec == "2"))
     if not rows:
         raise FrontendError(f"{header}: no FRONTEND_SETTINGS table")
     return rows

@@ -6,6 +6,7 @@ import json
 import os
 
 import tensorflow as tf
+from keras.src.backend.tensorflow import trainer  # patched for multi-worker runs only, see build_for_multiworker
 
 STRATEGIES = ("none", "mirrored", "multiworker")
 
@@ -36,8 +37,6 @@ def build_for_multiworker(model: object, batch: object) -> None:
     # Its "auto" reduction of each step's logs all-reduces scalars along axis 0 across workers, which fails
     # too; "first" reports this worker's values instead. The weights are the same on every worker either way
     # (gradients are all-reduced); logged losses and metrics are the local shard's.
-    from keras.src.backend.tensorflow import trainer
-
     original = getattr(trainer.reduce_per_replica, "hark_original", trainer.reduce_per_replica)
 
     def reduce_per_replica(values: object, strategy: object, reduction: str) -> object:
