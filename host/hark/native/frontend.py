@@ -24,7 +24,7 @@ from hark.spec import FrontendSpec
 
 HEADER_PATH = paths.REPO_ROOT / "firmware" / "frontend" / "frontend.h"
 _CTYPES = {"int32_t": ctypes.c_int32, "float": ctypes.c_float}
-_SETTING = re.compile(r"^\s*X\((\w+), (\w+), ([^,]+), ([01])\)", re.MULTILINE)
+_SETTING = re.compile(r"^\s*X\((\w+), (\w+), ([^,]+), ([012])\)", re.MULTILINE)
 
 
 class FrontendError(NativeError):
