@@ -34,7 +34,10 @@ __attribute__((noreturn, used)) void reset_c(void) {
   __asm volatile("dsb\n isb");
 
   uint32_t *src = &__data_load;
+  /* The linker symbols delimit one region each, which C cannot express: the comparisons are sound. */
+  /* cppcheck-suppress comparePointers */
   for (uint32_t *dst = &__data_start; dst < &__data_end;) *dst++ = *src++;
+  /* cppcheck-suppress comparePointers */
   for (uint32_t *dst = &__bss_start; dst < &__bss_end;) *dst++ = 0;
 
   int rc = main();
@@ -45,6 +48,8 @@ __attribute__((noreturn, used)) void reset_c(void) {
 
 uint32_t cortexm_stack_peak(void) {
   const uint32_t *p = &__stack_limit;
+  /* __stack_limit..__stack_top is one region the linker script defines: the comparison is sound. */
+  /* cppcheck-suppress comparePointers */
   while (p < &__stack_top && *p == CORTEXM_STACK_PAINT) p++;
   return (uint32_t)((uintptr_t)&__stack_top - (uintptr_t)p);
 }

@@ -25,7 +25,7 @@ static int refuse(const char *why) {
 /* Walks the RIFF chunks: a PCM fmt chunk (mono, 16 kHz, 16 bit) and then the data chunk. */
 static int read_header(void) {
   uint8_t h[16];
-  if (semihosting_read(handle, h, 12) != 12u || memcmp(h, "RIFF", 4) || memcmp(h + 8, "WAVE", 4)) {
+  if (semihosting_read(handle, h, 12) != 12u || memcmp(h, "RIFF", 4) != 0 || memcmp(h + 8, "WAVE", 4) != 0) {
     return refuse("not a RIFF/WAVE file");
   }
   uint32_t pos = 12u;

@@ -123,7 +123,9 @@ size_t board_flash_used(void) { return (size_t)((uintptr_t)&__flash_end - (uintp
 size_t board_static_ram_used(void) {
   size_t ram = (size_t)((uintptr_t)&__bss_end - (uintptr_t)&__data_start);
   /* An arena in CCM lies outside .data..bss: count it too. */
-  if (&__arena_start < &__data_start || &__arena_start >= &__bss_end) {
+  /* Compared as addresses: the arena may be a different region (CCM) from .data..bss. */
+  uintptr_t arena = (uintptr_t)&__arena_start;
+  if (arena < (uintptr_t)&__data_start || arena >= (uintptr_t)&__bss_end) {
     ram += (size_t)((uintptr_t)&__arena_end - (uintptr_t)&__arena_start);
   }
   return ram;

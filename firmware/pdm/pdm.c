@@ -71,7 +71,8 @@ void pdm_dc_block(pdm_dc_t *d, const int32_t *rdatar, size_t n, int16_t *out) {
     if (y < INT32_MIN) y = INT32_MIN;
     d->x1 = x;
     d->y1 = (int32_t)y;
-    int32_t v = (int32_t)(y >> 15);
+    /* floor(y / 2^15) without shifting a negative value: y + 2^31 is in [0, 2^32), 2^31 / 2^15 = 2^16. */
+    int32_t v = (int32_t)(((y + ((int64_t)1 << 31)) >> 15) - ((int64_t)1 << 16));
     out[i] = (int16_t)(v > INT16_MAX ? INT16_MAX : v < INT16_MIN ? INT16_MIN : v);
   }
 }

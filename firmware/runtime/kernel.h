@@ -58,7 +58,7 @@ enum {
 };
 
 /* Builtin codes, from runtime_ops.def (the one place they are written): RT_BUILTIN_FULLY_CONNECTED = 9, ... */
-#define RT_OP(op, code) RT_BUILTIN_##op = code,
+#define RT_OP(op, code) RT_BUILTIN_##op = (code),
 enum { RT_OPS_DEF_HEAD = -1, /* keeps the enum non-empty and its trailing comma legal */
 #include "runtime_ops.def"
 };
