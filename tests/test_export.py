@@ -243,7 +243,8 @@ def dry_runs(kws_dataset, tmp_path_factory):
     return _DryRuns(kws_dataset, tmp_path_factory.mktemp("runs"))
 
 
-@pytest.mark.parametrize("name", available_specs())
+# alexa's specs need a dataset with the word alexa and its near misses: tests/test_alexa.py trains and exports them.
+@pytest.mark.parametrize("name", [n for n in available_specs() if not n.startswith("alexa")])
 def test_every_spec_trains_exports_and_runs_in_tflite_micro(name, dry_runs, kws_dataset, tmp_path):
     from hark.export.pipeline import export_run
     from hark.train.run_folder import RunFolder
