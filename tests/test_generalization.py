@@ -8,21 +8,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from reference import reference_dir
 
 from hark.data.negatives import crop_partial, edit_distance, homophones, near_misses, unknown_vocabulary
 from hark.data.wav import read_wav, write_wav
 from hark.evaluate.stream_test import Utterance
-from hark.paths import ReferenceMissing, reference_dir
 from hark.spec import load_spec
 
 SR = 16000
 
 
 def _reference() -> Path:
-    try:
-        return reference_dir()
-    except ReferenceMissing:
-        pytest.skip("TFLM reference models are not on this machine")
+    return reference_dir()  # skipped with how to fetch it in a plain clone, required in CI
 
 
 def test_near_misses_are_close_and_never_the_keyword() -> None:
