@@ -53,6 +53,7 @@ def test_board_outputs_match_tflite_micro(name: str) -> None:
 def test_board_dsp_fast_paths_match_tflite_micro(case: int) -> None:
     # tests/test_runtime.py's fast-path models, frozen: on the host the DSP twins run their C twins of the
     # assembly, so only the board can hold the assembly to tflite-micro.
+    reference_dir()  # first: firmware/runtime/tests builds its bench images only when the reference data is there
     name = f"dsp_paths_{case}"
     image = bench_image(name)
     if not image.is_file():
