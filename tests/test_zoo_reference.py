@@ -11,21 +11,25 @@ import os
 import keras
 import numpy as np
 import pytest
+from reference_clips import randomize
 from runtime_oracle import compare_with_tflm
 
 from hark.evaluate.summary import summarize
 from hark.export.device_model import inference_model, quantize_for_device
+from hark.features import compute_features
+from hark.format.metadata import read_metadata
 from hark.format.tflite import model_info
 from hark.layers.stream import NotStreamableError
-from hark.spec import load_spec
+from hark.spec import SpecError, load_spec
 from hark.train.loop import compile_model
+from hark.twin import Twin, TwinError
 from hark.zoo import architecture, build_model
 
 tf = pytest.importorskip("tensorflow")
 
 SPECS = ["ds_tc_resnet", "bc_resnet", "mobilenet", "mobilenet_v2", "xception", "inception", "inception_resnet",
          "svdf_resnet", "single_fc", "tiny_embedding_conv", "att_rnn", "att_mh_rnn",
-         "alexa", "alexa_tenet6"]  # fmt: skip
+         "dnn_raw", "alexa", "alexa_tenet6"]  # fmt: skip
 SLOW = os.environ.get("HARK_SLOW") == "1"
 # The attention models' bidirectional RNNs unroll into ~30 ops per frame and direction; CI runs one RNN layer on a
 # 0.3 s window (HARK_SLOW: the spec as written) to keep the conversion short and the op count in the test arena.
@@ -35,8 +39,8 @@ SHORT_WINDOW = {"att_rnn", "att_mh_rnn"}
 def _random_features(spec, n: int, seed: int) -> np.ndarray:
     fe = spec.frontend
     rng = np.random.default_rng(seed)
-    lo, hi = (-128, 127) if fe.dynamic_range_db > 0 else (0, 30)
-    return rng.uniform(lo, hi, (n, fe.num_frames, fe.num_channels)).astype(np.float32)
+    lo, hi = (-128, 127) if fe.dynamic_range_db > 0 else (-0.5, 0.5) if fe.kind == "raw" else (0, 30)
+    return rng.uniform(lo, hi, (n, fe.num_frames, fe.frame_width)).astype(np.float32)
 
 
 @pytest.mark.parametrize("name", SPECS)
@@ -73,7 +77,7 @@ def test_family_trains_exports_and_runs_bit_exact(name):
 
 
 @pytest.mark.skipif(not SLOW, reason="HARK_SLOW=1: full dry-run training and export of each family")
-@pytest.mark.parametrize("name", SPECS[:12])
+@pytest.mark.parametrize("name", SPECS[:13])
 def test_family_dry_run_and_export(name, kws_dataset, tmp_path):
     from hark.cli.main import main as hark_main
 
@@ -81,3 +85,49 @@ def test_family_dry_run_and_export(name, kws_dataset, tmp_path):
     assert hark_main(["train", name, "--dry-run", "--run-dir", str(run), "--data-dir", str(kws_dataset),
                       "--quiet"]) == 0  # fmt: skip
     assert hark_main(["export", str(run), "--data-dir", str(kws_dataset), "--no-report"]) == 0
+
+
+# ---------------------------------------------------------------- dnn_raw: raw audio in
+
+
+def test_raw_frontend_gives_the_samples_in_hops():
+    fe = load_spec("dnn_raw").frontend
+    audio = np.random.default_rng(3).integers(-32768, 32767, fe.clip_samples + 100).astype(np.int16)
+    feats = compute_features(audio, fe)
+    assert feats.shape == (fe.clip_samples // fe.step_samples, fe.step_samples) == (50, 320)
+    np.testing.assert_array_equal(feats.reshape(-1), audio[: feats.size].astype(np.float32) / 32768.0)
+
+
+def test_dnn_raw_first_layer_is_kws_streaming_data_frame_then_dense():
+    """kws_streaming frames the audio (40 ms windows every 20 ms) and applies a Dense layer to each window; here a
+    Conv1D over 2 hops does it. NumPy oracle: the framed audio times the same weights."""
+    spec = load_spec("dnn_raw")
+    model = build_model(spec)
+    randomize(model, seed=5)
+    fe = spec.frontend
+    audio = np.random.default_rng(4).uniform(-1, 1, fe.clip_samples).astype(np.float32)
+    first = keras.Model(model.input, model.get_layer("frame_dense0_stream").output)
+    got = keras.ops.convert_to_numpy(first(audio.reshape(1, fe.num_frames, fe.frame_width)))[0]
+    kernel, bias = model.get_layer("frame_dense0_stream").cell.get_weights()
+    frames = np.stack([audio[i * fe.step_samples : i * fe.step_samples + fe.window_samples]
+                       for i in range(fe.frames_for(fe.clip_samples) - 1)])  # fmt: skip
+    want = np.maximum(frames @ kernel.reshape(fe.window_samples, -1) + bias, 0.0)
+    assert got.shape == want.shape == (49, 64)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+def test_raw_model_refused_by_the_device_pipeline():
+    """The C kws pipeline computes microfrontend features; a raw model carries frontend.kind 'raw' in its metadata
+    and kws_init refuses it (the twin is that C code), naming the key."""
+    spec = load_spec("dnn_raw").replace(quantization={"representative_samples": 4})
+    model = build_model(spec)
+    tflite, _ = quantize_for_device(spec, inference_model(model, "window"), "window", "int8",
+                                    _random_features(spec, 4, 0))  # fmt: skip
+    assert read_metadata(tflite)["frontend.kind"] == "raw"
+    with pytest.raises(TwinError, match="frontend.kind is not microfrontend.*: raw"):
+        Twin(tflite)
+
+
+def test_raw_window_must_be_whole_hops():
+    with pytest.raises(SpecError, match="multiple of frontend.window_step_ms"):
+        load_spec("dnn_raw").replace(frontend={"window_size_ms": 30})

@@ -62,6 +62,22 @@ static int meta_str(kws_t *k, const char *key, const char **out, uint32_t *len) 
 }
 
 static int read_frontend_config(kws_t *k, frontend_config_t *cfg) {
+  /* frontend.kind is written only for models whose input is not this pipeline's microfrontend features (raw
+   * audio hops, host-only log-mel/MFCC): absent means the microfrontend. Running such a model on microfrontend
+   * features would give wrong scores silently, so it is refused. */
+  const char *kind;
+  uint32_t kind_len;
+  int krc = hark_meta_str(&k->meta, "frontend.kind", &kind, &kind_len);
+  if (krc != HARK_META_ENOTFOUND) {
+    if (krc) return fail(k, KWS_E_METADATA, hark_meta_strerror(krc), "frontend.kind");
+    if (kind_len != 13 || memcmp(kind, "microfrontend", 13) != 0) {
+      char name[24]; /* the metadata's string is not NUL-terminated and is hostile: bounded, printable only */
+      uint32_t n = 0;
+      for (; n < kind_len && n + 1 < sizeof name; n++) name[n] = (kind[n] >= 0x20 && kind[n] < 0x7f) ? kind[n] : '?';
+      name[n] = '\0';
+      return fail(k, KWS_E_UNSUPPORTED, "frontend.kind is not microfrontend, the only input this pipeline computes", name);
+    }
+  }
   frontend_config_default(cfg);
   for (size_t i = 0; i < sizeof fe_fields / sizeof fe_fields[0]; i++) {
     if (!fe_fields[i].type) continue; /* not in the metadata: keeps its default */

@@ -33,6 +33,9 @@ def feature_scale(fe: FrontendSpec) -> float:
     return 1.0 if fe.kind == "microfrontend" and fe.dynamic_range_db > 0.0 else FEATURE_SCALE
 
 
+FRONTEND_KINDS = ("microfrontend", "mfcc", "logmel", "raw")
+
+
 class SpecError(ValueError):
     """A model spec is missing, malformed, or names something that does not exist."""
 
@@ -41,7 +44,9 @@ class SpecError(ValueError):
 class FrontendSpec:
     """Audio frontend settings, named as TensorFlow's audio_microfrontend op names them."""
 
-    kind: str = "microfrontend"  # "microfrontend" (runs on the device), "mfcc" or "logmel" (host only)
+    # "microfrontend" (runs on the device), "mfcc" or "logmel" (host only), or "raw": the model takes the audio
+    # itself, cut into hops of `step_samples` float samples (sample / 32768) and extracts its own features
+    kind: str = "microfrontend"
     sample_rate: int = 16000
     clip_duration_ms: int = 1000
     window_size_ms: int = 30
@@ -80,8 +85,15 @@ class FrontendSpec:
 
     def frames_for(self, num_samples: int) -> int:
         """Frames the microfrontend emits for `num_samples` of audio: one per whole window, stepping by the hop
-        (no padding). The one place this formula is written."""
+        (no padding); for the raw kind, whole hops of samples. The one place this formula is written."""
+        if self.kind == "raw":
+            return num_samples // self.step_samples
         return max(0, 1 + (num_samples - self.window_samples) // self.step_samples)
+
+    @property
+    def frame_width(self) -> int:
+        """Values per frame of the model's input: the channels, or for the raw kind the samples of one hop."""
+        return self.step_samples if self.kind == "raw" else self.num_channels
 
     @property
     def num_frames(self) -> int:
@@ -306,9 +318,14 @@ def _validate(spec: ModelSpec, where: str) -> None:
     t = spec.training
     if len(t.steps) != len(t.learning_rates) or not t.steps:
         raise SpecError(f"{where}: training.steps and training.learning_rates must be non-empty lists of one length")
-    if spec.frontend.kind not in ("microfrontend", "mfcc", "logmel"):
-        raise SpecError(f"{where}: frontend.kind must be microfrontend, mfcc or logmel, not '{spec.frontend.kind}'")
+    if spec.frontend.kind not in FRONTEND_KINDS:
+        raise SpecError(f"{where}: frontend.kind must be one of {', '.join(FRONTEND_KINDS)}, not "
+                        f"'{spec.frontend.kind}'")  # fmt: skip
     fe = spec.frontend
+    if fe.kind == "raw" and (fe.step_samples < 1 or fe.window_samples % fe.step_samples):
+        raise SpecError(f"{where}: frontend.kind 'raw' frames the audio inside the model from whole hops, so "
+                        f"frontend.window_size_ms ({fe.window_size_ms}) must be a multiple of "
+                        f"frontend.window_step_ms ({fe.window_step_ms})")  # fmt: skip
     if spec.dataset.warmup_ms < 0 or spec.dataset.warmup_ms % max(fe.window_step_ms, 1):
         raise SpecError(f"{where}: dataset.warmup_ms must be a non-negative multiple of frontend.window_step_ms")
     if fe.enable_dc_notch and not 0.0 <= fe.dc_notch_coefficient < 1.0:

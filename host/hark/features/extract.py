@@ -4,6 +4,9 @@
   `features.scale` in the model metadata). This is what the device computes.
 - `logmel`: log(mel power + 1e-6) of a Hann-windowed STFT, `num_channels` mel bands between the band limits.
 - `mfcc`: the DCT of that log-mel spectrogram, `num_channels` coefficients. Host-only, like `logmel`.
+- `raw`: the audio itself as float32 sample / 32768, cut into hops of `step_samples` (frames x step_samples);
+  the model frames and transforms it (kws_streaming's `--preprocess raw`). Host-only: the device pipeline refuses
+  such models (kws.c reads `frontend.kind` from the metadata).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def tf_raw_to_float(raw: Any, fe: FrontendSpec) -> Any:
 
 def feature_shape(fe: FrontendSpec) -> tuple[int, int]:
     """(frames, channels) of one clip's features."""
-    return fe.num_frames, fe.num_channels
+    return fe.num_frames, fe.frame_width
 
 
 def settings_key(fe: FrontendSpec) -> str:
@@ -59,11 +62,15 @@ def _fft_length(fe: FrontendSpec) -> int:
     return 1 << (fe.window_samples - 1).bit_length()
 
 
-def tf_spectral(audio_int16: Any, fe: FrontendSpec) -> Any:
-    """log-mel or MFCC features of a 1-D int16 tensor, float32 (frames, channels)."""
+def tf_host_features(audio_int16: Any, fe: FrontendSpec) -> Any:
+    """log-mel, MFCC or raw-hop features of a 1-D int16 tensor, float32 (frames, channels)."""
     import tensorflow as tf
 
     x = tf.cast(audio_int16, tf.float32) / 32768.0
+    if fe.kind == "raw":
+        frames = fe.frames_for(int(x.shape[0])) if x.shape[0] is not None else -1
+        hops = tf.reshape(x[: frames * fe.step_samples] if frames >= 0 else x, [frames, fe.step_samples])
+        return tf.ensure_shape(hops, [None, fe.step_samples])
     stft = tf.signal.stft(x, fe.window_samples, fe.step_samples, _fft_length(fe), window_fn=tf.signal.hann_window)
     power = tf.math.square(tf.abs(stft))
     mel = tf.signal.linear_to_mel_weight_matrix(
@@ -80,8 +87,8 @@ def tf_features(audio_int16: Any, fe: FrontendSpec, backend: FrontendBackend | N
 
     if fe.kind == "microfrontend":
         return tf_raw_to_float((backend or get_backend()).tf_uint16(audio_int16, fe), fe)
-    if fe.kind in ("mfcc", "logmel"):
-        return tf_spectral(audio_int16, fe)
+    if fe.kind in ("mfcc", "logmel", "raw"):
+        return tf_host_features(audio_int16, fe)
     raise FeatureError(f"unknown frontend.kind '{fe.kind}'")
 
 
@@ -92,4 +99,4 @@ def compute_features(audio: np.ndarray, fe: FrontendSpec, backend: FrontendBacke
         return raw_to_float((backend or get_backend()).uint16(audio, fe), fe)
     import tensorflow as tf
 
-    return tf_spectral(tf.constant(audio), fe).numpy()
+    return tf_host_features(tf.constant(audio), fe).numpy()

@@ -122,6 +122,10 @@ def spec_entries(spec: ModelSpec, stream: StreamInfo, *, feature_scale: float | 
     entries: dict[str, Value] = {"spec.name": spec.name, "spec.hash": spec.hash, "labels": ",".join(spec.labels)}
     for f in dataclasses.fields(spec.frontend):
         if f.name == "kind":
+            # written only when not the microfrontend, so the device can refuse what its pipeline cannot feed
+            # (models without the key, all exported before it, keep their bytes)
+            if spec.frontend.kind != "microfrontend":
+                entries["frontend.kind"] = spec.frontend.kind
             continue
         value = getattr(spec.frontend, f.name)
         entries[f"frontend.{f.name}"] = float(value) if isinstance(value, float) else int(value)

@@ -29,7 +29,7 @@ from hark.data.dataset import RANDOM_SEED, KeywordDataset
 from hark.data.wav import DatasetError, check_wav
 from hark.features.backend import FrontendBackend, get_backend
 from hark.features.cache import FeatureCache
-from hark.features.extract import feature_shape, raw_to_float, tf_features, tf_raw_to_float, tf_spectral
+from hark.features.extract import feature_shape, raw_to_float, tf_features, tf_host_features, tf_raw_to_float
 from hark.spec import ModelSpec
 from hark.train.pooled import pooled_dataset
 
@@ -149,7 +149,7 @@ def extract_raw(
 
     def raw(path: Any, offset: Any, count: Any) -> Any:
         audio = to_int16(decode_clip(path, offset, count, fe.clip_samples))
-        out = backend.tf_uint16(audio, fe) if fe.kind == "microfrontend" else tf_spectral(audio, fe)
+        out = backend.tf_uint16(audio, fe) if fe.kind == "microfrontend" else tf_host_features(audio, fe)
         return tf.ensure_shape(out, [frames, channels])
 
     slices = (list(paths), tf.constant(offsets, tf.int32), tf.constant(counts, tf.int32))
@@ -205,7 +205,7 @@ def _silence_raw(ds: KeywordDataset, spec: ModelSpec, count: int, backend: Front
 
     def one(i: Any) -> Any:
         audio = augment_clip(zeros, tf.constant(True), i + RANDOM_SEED * 1000003, params, background)[0]
-        out = backend.tf_uint16(audio, fe) if fe.kind == "microfrontend" else tf_spectral(audio, fe)
+        out = backend.tf_uint16(audio, fe) if fe.kind == "microfrontend" else tf_host_features(audio, fe)
         return tf.ensure_shape(out, [frames, channels])
 
     out = tf.data.Dataset.range(count).map(one, num_parallel_calls=tf.data.AUTOTUNE).batch(count)

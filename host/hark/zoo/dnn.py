@@ -1,4 +1,5 @@
-"""DNN (kws_streaming's dnn): dense layers on each frame, the window flattened, then dense layers."""
+"""DNN (kws_streaming's dnn): dense layers on each frame, the window flattened, then dense layers; and dnn_raw,
+the same on raw audio."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import keras
 
 from hark.layers.stream import Stream
-from hark.spec import ModelSpec
+from hark.spec import ModelSpec, SpecError
 from hark.zoo.blocks import classifier
 from hark.zoo.registry import register
 
@@ -24,3 +25,52 @@ def build(features: Any, p: dict[str, Any], spec: ModelSpec) -> Any:
         x = keras.layers.Dropout(p["dropout"], name=f"dense{i}_dropout")(x)
         x = keras.layers.Dense(units, activation="relu", name=f"dense{i}")(x)
     return classifier(x, spec, p["dropout"])
+
+
+RAW_DEFAULTS = {
+    "frame_units": [64, 128],
+    "frame_activations": ["relu", "relu"],
+    "pool": 2,
+    "dropout": 0.1,
+    "units": [128, 256],
+    "activations": ["linear", "relu"],
+}
+
+
+@register("dnn_raw", RAW_DEFAULTS, streamable=True,
+          description="raw audio: learned dense frontend per window of samples, flatten, max pool, dense")  # fmt: skip
+def build_raw(features: Any, p: dict[str, Any], spec: ModelSpec) -> Any:
+    """kws_streaming's dnn_raw. Its DataFrame (windows of `window_samples` every `step_samples`) followed by a
+    Dense layer is one Conv1D over the hops of samples the raw frontend gives, with a kernel of window/step hops:
+    the same weights and sums, and Stream keeps the previous hops in a ring buffer when streaming. Its max pool
+    over the flattened window (pool = stride) runs here on each frame's units before the flatten; with the frame
+    width a multiple of the pool both pick the same pairs."""
+    fe = spec.frontend
+    if fe.kind != "raw":
+        raise SpecError(f"{spec.source or spec.name}: architecture 'dnn_raw' takes raw audio: frontend.kind must "
+                        f"be 'raw', not '{fe.kind}'")  # fmt: skip
+    if len(p["frame_units"]) != len(p["frame_activations"]) or len(p["units"]) != len(p["activations"]):
+        raise SpecError(f"{spec.source or spec.name}: dnn_raw: frame_units/frame_activations and units/activations "
+                        "must have one entry per layer")  # fmt: skip
+    pool = int(p["pool"])
+    if pool > 1 and p["frame_units"][-1] % pool:
+        raise SpecError(f"{spec.source or spec.name}: dnn_raw: the last frame_units ({p['frame_units'][-1]}) must "
+                        f"be a multiple of pool ({pool})")  # fmt: skip
+    hops = fe.window_samples // fe.step_samples
+    x = features
+    for i, (units, act) in enumerate(zip(p["frame_units"], p["frame_activations"], strict=True)):
+        if i == 0:
+            conv = keras.layers.Conv1D(units, hops, padding="valid", activation=act, name="frame_dense0")
+            x = Stream(conv, pad_time="valid", name="frame_dense0_stream")(x)
+        else:
+            x = keras.layers.Dense(units, activation=act, name=f"frame_dense{i}")(x)
+    if pool > 1:
+        width = x.shape[-1]
+        x = keras.layers.Reshape((-1, width, 1), name="pool_in")(x)
+        x = keras.layers.MaxPooling2D((1, pool), strides=(1, pool), name="pool")(x)
+        x = keras.layers.Reshape((-1, width // pool), name="pool_out")(x)
+    x = Stream(keras.layers.Flatten(name="flatten"), name="flatten_stream")(x)
+    x = keras.layers.Dropout(p["dropout"], name="flat_dropout")(x)
+    for i, (units, act) in enumerate(zip(p["units"], p["activations"], strict=True)):
+        x = keras.layers.Dense(units, activation=act, name=f"dense{i}")(x)
+    return classifier(x, spec)

@@ -75,14 +75,14 @@ def resolve_params(spec: ModelSpec) -> dict[str, Any]:
 def build_model(spec: ModelSpec, mode: Modes | str = Modes.TRAINING, **convert_kwargs: Any) -> keras.Model:
     """The spec's architecture as a Keras 3 model.
 
-    Input: float features `[batch, spec.frontend.num_frames, spec.frontend.num_channels]` named `features`;
+    Input: float features `[batch, spec.frontend.num_frames, spec.frontend.frame_width]` named `features`;
     output: softmax probabilities over `spec.labels`. Streaming modes convert the freshly built (untrained)
     model; to stream trained weights use `to_streaming`.
     """
     mode = Modes.parse(mode)
     arch = architecture(spec.architecture.name)
     params = resolve_params(spec)
-    frames, channels = spec.frontend.num_frames, spec.frontend.num_channels
+    frames, channels = spec.frontend.num_frames, spec.frontend.frame_width
     features = keras.Input(shape=(frames, channels), name="features")
     probabilities = arch.build(features, params, spec)
     if probabilities.shape[-1] != len(spec.labels):
