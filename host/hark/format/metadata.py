@@ -241,6 +241,14 @@ def embed_metadata(tflite: bytes, blob: bytes) -> bytes:
     return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
 
 
+def strip_metadata(tflite: bytes) -> bytes:
+    """Returns `tflite` without its `hark` metadata entry: a bare model, which a device can profile but not run
+    on audio (its buffer stays, unreferenced)."""
+    model = _model_object(tflite)
+    model.metadata = [m for m in (model.metadata or []) if _name(m) != METADATA_NAME] or None
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+
+
 def _name(meta: schema.MetadataT) -> str:
     return meta.name.decode() if isinstance(meta.name, bytes) else str(meta.name)
 
