@@ -131,3 +131,30 @@ def test_raw_model_refused_by_the_device_pipeline():
 def test_raw_window_must_be_whole_hops():
     with pytest.raises(SpecError, match="multiple of frontend.window_step_ms"):
         load_spec("dnn_raw").replace(frontend={"window_size_ms": 30})
+
+
+def test_dnn_raw_mfcc_tf_extractor_matches_tf_signal():
+    """The in-model mfcc_tf (DFT as a matrix product) against TF's FFT-based STFT, mel weights, log and MFCC."""
+    spec = load_spec("dnn_raw").replace(architecture={"params": {"features": "mfcc_tf"}})
+    model = build_model(spec)
+    fe = spec.frontend
+    audio = np.random.default_rng(6).uniform(-0.5, 0.5, fe.clip_samples).astype(np.float32)
+    extractor = keras.Model(model.input, model.get_layer("dct").output)
+    got = keras.ops.convert_to_numpy(extractor(audio.reshape(1, fe.num_frames, fe.frame_width)))[0]
+    stft = tf.signal.stft(audio, fe.window_samples, fe.step_samples, fe.window_samples,
+                          window_fn=tf.signal.hann_window)  # fmt: skip
+    mel = tf.signal.linear_to_mel_weight_matrix(fe.num_channels, fe.window_samples // 2 + 1, fe.sample_rate,
+                                                fe.lower_band_limit, fe.upper_band_limit)  # fmt: skip
+    log_mel = tf.math.log(tf.maximum(tf.tensordot(tf.abs(stft) ** 2, mel, 1), 1e-12))
+    want = tf.signal.mfccs_from_log_mel_spectrograms(log_mel)[:, :20].numpy()
+    assert got.shape == want.shape == (49, 20)
+    np.testing.assert_allclose(got, want, rtol=1e-3, atol=2e-3)
+
+
+def test_dnn_raw_mfcc_tf_streams_but_int8_export_is_refused_naming_log():
+    spec = load_spec("dnn_raw").replace(architecture={"params": {"features": "mfcc_tf"}},
+                                        quantization={"representative_samples": 4})  # fmt: skip
+    model = build_model(spec)
+    assert inference_model(model, "stream_external").inputs[0].shape[1] == 1
+    with pytest.raises(SpecError, match=r"layer 'log_mel' \(LogFloor\).*LOG op.*float32 only"):
+        quantize_for_device(spec, inference_model(model, "window"), "window", "int8", _random_features(spec, 4, 0))

@@ -20,7 +20,7 @@ from hark.export.state_check import StatePair, align_state_outputs, verify_state
 from hark.format.metadata import StreamInfo, read_metadata, write_metadata
 from hark.format.tflite import io_names
 from hark.layers.stateful import StatefulLayer
-from hark.spec import ModelSpec
+from hark.spec import ModelSpec, SpecError
 from hark.train import inputs
 from hark.train.run_folder import RunFolder
 
@@ -96,6 +96,12 @@ def quantize_for_device(
     spec: ModelSpec, model: keras.Model, stream_mode: str, quant_mode: str, calibration: np.ndarray
 ) -> tuple[bytes, StreamInfo]:
     """Converts an inference model, checks state quantization, and embeds the metadata."""
+    if quant_mode == "int8":
+        for layer in model.layers:
+            if getattr(layer, "int8_refusal", None):
+                raise SpecError(f"model '{spec.name}': no int8 export: layer '{layer.name}' ({type(layer).__name__})"
+                                f" cannot be int8: {layer.int8_refusal}; quantization.mode 'float16' or 'dynamic' "
+                                "gives a float model for the host")  # fmt: skip
     n = spec.quantization.representative_samples
     if stream_mode == "window":
         samples = rep.window_samples(calibration, n)

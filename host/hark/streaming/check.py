@@ -6,6 +6,7 @@ import keras
 
 from hark.layers.frames import LastFrame
 from hark.layers.modes import NotStreamableError
+from hark.layers.spectral import LogFloor
 from hark.layers.stateful import StatefulLayer
 from hark.layers.stream import _CONVS, _POOLS, _REDUCERS, _pair
 
@@ -31,6 +32,7 @@ _PER_FRAME = (
     keras.layers.Minimum,
     keras.layers.Average,
     keras.layers.Identity,
+    LogFloor,
 )
 
 
