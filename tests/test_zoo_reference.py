@@ -14,6 +14,7 @@ import pytest
 from reference_clips import randomize
 from runtime_oracle import compare_with_tflm
 
+from hark.device import DeviceError, emulated_link
 from hark.evaluate.summary import summarize
 from hark.export.device_model import inference_model, quantize_for_device
 from hark.features import compute_features
@@ -126,6 +127,21 @@ def test_raw_model_refused_by_the_device_pipeline():
     assert read_metadata(tflite)["frontend.kind"] == "raw"
     with pytest.raises(TwinError, match="frontend.kind is not microfrontend.*: raw"):
         Twin(tflite)
+
+
+def test_uploaded_raw_model_is_refused_by_the_board(app_image):
+    """The emulated board's app runs the same kws_init on an uploaded model: a (small) raw model arrives intact and
+    switching to it is refused, naming frontend.kind; the board stays up."""
+    params = {"frame_units": [8, 8], "units": [8], "activations": ["relu"]}
+    spec = load_spec("dnn_raw").replace(architecture={"params": params}, quantization={"representative_samples": 4})
+    model = build_model(spec)
+    tflite, _ = quantize_for_device(spec, inference_model(model, "window"), "window", "int8",
+                                    _random_features(spec, 4, 0))  # fmt: skip
+    with emulated_link(app_image) as link:
+        assert link.upload_model(tflite).verified == 1
+        with pytest.raises(DeviceError, match="frontend.kind is not microfrontend.*raw"):
+            link.switch_model()
+        link.ping()
 
 
 def test_raw_window_must_be_whole_hops():
