@@ -1,6 +1,7 @@
 #define _POSIX_C_SOURCE 200809L /* read(), write() */
 /* A board for the host: the app's main loop, dispatcher, model store and pipeline run unchanged on a
- * PC, with the serial line on stdin/stdout or on buffers a harness provides. It has no microphone. Its
+ * PC, with the serial line on stdin/stdout or on buffers a harness provides. A test may give it a
+ * microphone (samples from a buffer, with overruns injected); by default it has none. Its
  * model flash region is RAM with NOR flash rules (ram_flash.h), small sectors and 8-byte units like the
  * STM32L4's, so the app's flash path and its failures can be tested on the host.
  * Its counter ticks once per reading: deterministic, so a fuzzing input replays exactly, and not
@@ -13,7 +14,20 @@
 #include "board_host.h"
 #include "ram_flash.h"
 
-static const board_info_t info = {"host", "host", 1000000u, BOARD_COUNTER_INSTRUCTIONS, 0, NULL};
+static board_info_t info = {"host", "host", 1000000u, BOARD_COUNTER_INSTRUCTIONS, 0, NULL};
+static struct {
+  const int16_t *samples;
+  size_t count, pos, blocks_read, lose_after;
+  uint32_t lose, overruns;
+} mic;
+
+void host_board_set_microphone(const int16_t *samples, size_t count, size_t lose_after_blocks, uint32_t lose) {
+  mic.samples = samples;
+  mic.count = count;
+  mic.lose_after = lose_after_blocks;
+  mic.lose = lose;
+  info.has_microphone = samples != NULL;
+}
 static const uint8_t *in_data;
 static size_t in_len, in_pos;
 static int in_set;
@@ -47,6 +61,8 @@ ram_flash_t *host_board_flash(void) { return &flash; }
 
 void board_init(void) {
   ticks = 0;
+  mic.pos = mic.blocks_read = 0;
+  mic.overruns = 0;
   /* Every run starts from the same contents (a fuzzing input replays exactly), and not erased: an app
    * that programs without erasing first fails as it would on the part. */
   for (size_t i = 0; i < sizeof flash_mem; i++) flash_mem[i] = 0;
@@ -106,10 +122,16 @@ uint32_t board_counter(void) { return ++ticks; }
 uint32_t board_counter_elapsed(uint32_t start, uint32_t end) { return end - start; }
 
 int32_t board_audio_read(int16_t *samples, size_t n) {
-  (void)samples;
-  (void)n;
-  return -1;
+  if (!mic.samples) return -1;
+  size_t take = mic.count - mic.pos < n ? mic.count - mic.pos : n;
+  for (size_t i = 0; i < take; i++) samples[i] = mic.samples[mic.pos + i];
+  mic.pos += take;
+  /* Blocks the "DMA" overwrote before the app came back for them, as a slow app would lose them. */
+  if (take && ++mic.blocks_read == mic.lose_after) mic.overruns += mic.lose;
+  return (int32_t)take;
 }
+
+uint32_t board_audio_overruns(void) { return mic.overruns; }
 
 size_t board_stack_size(void) { return 0; }
 size_t board_stack_peak(void) { return 0; }

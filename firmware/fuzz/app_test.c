@@ -4,13 +4,15 @@
  * failed or partial upload leaves no model, audio without a model is reported, never dropped silently,
  * and a recognition window that would overflow is a value error. Uploads to the model flash region (issue
  * 12) follow the same rules on the host board's simulated NOR flash, whose faults are injected here: a
- * failed write ends the upload with a message naming it, and nothing half-written is ever switched in.
+ * failed write ends the upload with a message naming it, and nothing half-written is ever switched in. A
+ * host microphone with injected overruns checks that lost microphone blocks are reported.
  * Inputs: firmware/fuzz/corpus and regress (HARK_FUZZ_DIR). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app_host.h"
+#include "audio_in.h"
 #include "board_host.h"
 #include "model_store.h"
 #include "ram_flash.h"
@@ -257,6 +259,26 @@ static void test_flash_upload_over_the_flash_model(void) {
   expect_error(31, HARK_ERR_MODEL_INVALID, NULL, "switch after a partial flash upload");
 }
 
+/* The microphone path (issue 12): a board with a microphone listens from boot once a model runs, every block
+ * goes through a hop, and blocks the board lost (its overrun count growing) are reported, never silent. */
+static void test_microphone_overruns_are_reported(void) {
+  static int16_t samples[10u * AUDIO_IN_BLOCK_SAMPLES];
+  for (size_t i = 0; i < sizeof samples / sizeof samples[0]; i++) samples[i] = (int16_t)((i * 2654435761u) >> 20);
+  size_t n = load("corpus/kws/window_fc.tflite");
+  app_stream_t s = {stream_buf, sizeof stream_buf, 0};
+  upload(&s, file_buf, (uint32_t)n, 1, 0);
+  app_stream_frame(&s, HARK_MSG_MODEL_SWITCH, 10, 0, 0);
+  hark_msg_PARAM_SET_t m = {.param = HARK_PARAM_REPORT_COUNTS_EVERY_HOPS, .value = 1};
+  PUT(&s, PARAM_SET, 11, &m);
+  host_board_set_microphone(samples, sizeof samples / sizeof samples[0], 3, 2);
+  run(&s);
+  host_board_set_microphone(NULL, 0, 0, 0);
+  unsigned hops = 0;
+  for (unsigned i = 0; i < n_replies; i++) hops += replies[i].type == HARK_MSG_HOP_COUNTS;
+  CHECK(hops == 10, "every microphone block is a hop: %u of 10", hops);
+  expect_error(HARK_PROTO_SEQ_ASYNC, HARK_ERR_AUDIO_OVERRUN, "microphone: 2 blocks lost", "microphone overrun");
+}
+
 /* The store's own checks, below the dispatcher: the simulated flash refuses to program a unit that was not
  * erased (as NOR flash does), and a commit CRCs the bytes read back from the region, so a bit that flipped
  * after programming is caught even though every byte arrived intact. */
@@ -290,6 +312,7 @@ int main(void) {
   test_flash_write_failure_keeps_the_previous_model(BOARD_FLASH_TIMEOUT, "timeout");
   test_flash_upload_over_the_flash_model();
   test_flash_store_checks();
+  test_microphone_overruns_are_reported();
   test_parameter_bounds();
   test_switch_refuses("regress/app/ops_30.tflite", HARK_ERR_MODEL_UNSUPPORTED, "33 operators, this app holds at most 24");
   test_switch_refuses("regress/app/hop_1440.tflite", HARK_ERR_MODEL_UNSUPPORTED, "1440 hop samples");
