@@ -20,9 +20,9 @@ const board_model_flash_t *board_model_flash(void) {
   if (!flash.mem) {
     flash.mem = __model_flash_start;
     flash.sector_size = HARK_RAM_FLASH_SECTOR_BYTES;
-    flash.region = (board_model_flash_t){__model_flash_start,
-                                         (uint32_t)(__model_flash_end - __model_flash_start),
-                                         HARK_RAM_FLASH_UNIT_BYTES, "RAM standing in for flash (emulated)"};
+    uint32_t size = (uint32_t)((uintptr_t)__model_flash_end - (uintptr_t)__model_flash_start);
+    flash.region = (board_model_flash_t){__model_flash_start, size, HARK_RAM_FLASH_UNIT_BYTES,
+                                         "RAM standing in for flash (emulated)"};
   }
   return &flash.region;
 }

@@ -16,8 +16,8 @@ extern uint8_t __model_flash_start[], __model_flash_end[];
 
 const board_model_flash_t *stm32_flash_region(uint32_t program_unit, const char *kind) {
   static board_model_flash_t region;
-  region = (board_model_flash_t){__model_flash_start, (uint32_t)(__model_flash_end - __model_flash_start),
-                                 program_unit, kind};
+  uint32_t size = (uint32_t)((uintptr_t)__model_flash_end - (uintptr_t)__model_flash_start);
+  region = (board_model_flash_t){__model_flash_start, size, program_unit, kind};
   return &region;
 }
 
