@@ -244,7 +244,7 @@ def strip_metadata(tflite: bytes) -> bytes:
     on audio (its buffer stays, unreferenced)."""
     model = _model_object(tflite)
     model.metadata = [m for m in (model.metadata or []) if _name(m) != METADATA_NAME] or None
-    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+    return model_bytes(model)
 
 
 def _name(meta: schema.MetadataT) -> str:
