@@ -18,7 +18,9 @@ from hark.spec import load_spec
 from hark.streaming import Streamer, check_streamable, convert, initial_states, state_pairs, to_streaming
 from hark.zoo import build_model
 
-TOL = 1e-5
+# Float32 outputs of the same math in a different order (streamed vs whole-window sums): the dnn's wide dense
+# layers were seen 1.1e-5 apart once, so 1e-5 was a coin toss; a real streaming error is orders larger.
+TOL = 5e-5
 STREAMING_SPECS = ("ds_cnn", "crnn", "svdf", "dnn", "cnn")
 
 
