@@ -176,9 +176,16 @@ __attribute__((naked)) static void conv_quad(rt_quad_ctx_t *ctx) {
       "mov r3, r0\n\t"
       "ldrd r4, r7, [r6]\n\t"
       "ldr r5, [r6, #8]\n\t"
-      "2:\n\t" RT_QUAD_GROUP RT_QUAD_GROUP
+      "sub r12, r7, r4\n\t"
+      "tst r12, #64\n\t"
+      "beq 2f\n\t"
+      "3:\n\t" RT_QUAD_GROUP RT_QUAD_GROUP
+      "cmp r4, r7\n\t"
+      "beq 4f\n\t"
+      "2:\n\t" RT_QUAD_GROUP RT_QUAD_GROUP RT_QUAD_GROUP RT_QUAD_GROUP
       "cmp r4, r7\n\t"
       "bne 2b\n\t"
+      "4:\n\t"
       "ldr r6, [sp]\n\t"
       "str r5, [r6, #8]\n\t"
       "ldr lr, [r6, #16]\n\t"
