@@ -132,7 +132,7 @@ typedef struct {
   const int8_t *w;               /* 8: filter row of the current channel */
   const int32_t *bias, *mult;    /* 12, 16: at the current channel */
   const int8_t *shift;           /* 20 */
-  int32_t zp;                    /* 24 */
+  int32_t zp2;                   /* 24: 2 zp + 1 */
   int8_t *o[4];                  /* 28..40: the four pixels' outputs */
   int32_t oc, channels;          /* 44, 48 */
 } rt_quad_ctx_t;
@@ -151,15 +151,16 @@ typedef struct {
   "smlad r2, r9, r12, r2\n\t"         \
   "smlad r3, r10, lr, r3\n\t"         \
   "smlad r3, r11, r12, r3\n\t"
-/* acc -> requantized, with r8 = multiplier, r9 = r, r10 = rnd, r11 = zp; r12 scratch */
+/* acc -> requantized, with r8 = multiplier, r9 = r - 1, r11 = 2 zp + 1: rt_mbqm_short plus zp as
+ * floor((floor((s - (s < 0)) / 2^(r-1)) + 1 + 2 zp) / 2), the same value for every s (see
+ * depthwise_conv_2d.c's RT_DWP_RQ), SSAT's shift doing the last halving. */
 #define RT_QUAD_RQ(a)                   \
   "lsl " a ", " a ", #1\n\t"            \
   "smmulr " a ", " a ", r8\n\t"         \
-  "add r12, " a ", r10\n\t"             \
-  "sub r12, r12, " a ", lsr #31\n\t"    \
-  "asr " a ", r12, r9\n\t"              \
+  "sub " a ", " a ", " a ", lsr #31\n\t" \
+  "asr " a ", " a ", r9\n\t"            \
   "add " a ", " a ", r11\n\t"           \
-  "ssat " a ", #8, " a "\n\t"
+  "ssat " a ", #8, " a ", asr #1\n\t"
 
 __attribute__((naked)) static void conv_quad(rt_quad_ctx_t *ctx) {
   (void)ctx;
@@ -194,10 +195,7 @@ __attribute__((naked)) static void conv_quad(rt_quad_ctx_t *ctx) {
       "ldr lr, [r6, #20]\n\t"
       "ldrsb r9, [lr], #1\n\t"
       "str lr, [r6, #20]\n\t"
-      "mvn r10, r9\n\t"
-      "mov r11, #1\n\t"
-      "lsl r10, r11, r10\n\t"
-      "rsb r9, r9, #0\n\t"
+      "mvn r9, r9\n\t"
       "ldr r11, [r6, #24]\n\t" RT_QUAD_RQ("r0") RT_QUAD_RQ("r1") RT_QUAD_RQ("r2") RT_QUAD_RQ("r3")
       "add lr, r6, #28\n\t"
       "ldmia lr, {r4, r5, r7, r8}\n\t"
@@ -253,7 +251,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
         gather(d, in, px[j], col, j, 4);
       }
       const int32_t *cw = (const int32_t *)(const void *)col;
-      rt_quad_ctx_t ctx = {cw, cw + 8 * groups, filter, bias, mult, shift, zp,
+      rt_quad_ctx_t ctx = {cw, cw + 8 * groups, filter, bias, mult, shift, 2 * zp + 1,
                            {out + px[0] * out_depth, out + px[1] * out_depth, out + px[2] * out_depth,
                             out + px[3] * out_depth}, 0, out_depth};
       conv_quad(&ctx);
