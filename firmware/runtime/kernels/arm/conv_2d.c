@@ -129,8 +129,8 @@ static void grouped(const rt_conv_data_t *d, const int8_t *in, const int8_t *fil
  * channel, rt_mbqm_short exact, the full int8 output range. */
 typedef struct {
   const int32_t *col, *col_end; /* 0, 4 */
-  const int8_t *w;               /* 8: filter row of the current channel */
-  const int32_t *bias, *mult;    /* 12, 16: at the current channel */
+  const int8_t *w;               /* 8: filter row of channel 0 (the rows follow each other) */
+  const int32_t *bias, *mult;    /* 12, 16: of channel 0, indexed by oc */
   const int8_t *shift;           /* 20 */
   int32_t zp2;                   /* 24: 2 zp + 1 */
   int8_t *o[4];                  /* 28..40: the four pixels' outputs */
@@ -166,17 +166,16 @@ __attribute__((naked)) static void conv_quad(rt_quad_ctx_t *ctx) {
   (void)ctx;
   __asm volatile(
       "push {r4-r11, lr}\n\t"
-      "push {r0}\n\t"
+      "mov r6, r0\n\t"
+      "ldr r5, [r6, #8]\n\t"
+      "ldr r12, [r6, #44]\n\t"
       "1:\n\t"
-      "ldr r6, [sp]\n\t"
       "ldr lr, [r6, #12]\n\t"
-      "ldr r0, [lr], #4\n\t"
-      "str lr, [r6, #12]\n\t"
+      "ldr r0, [lr, r12, lsl #2]\n\t"
       "mov r1, r0\n\t"
       "mov r2, r0\n\t"
       "mov r3, r0\n\t"
       "ldrd r4, r7, [r6]\n\t"
-      "ldr r5, [r6, #8]\n\t"
       "sub r12, r7, r4\n\t"
       "tst r12, #64\n\t"
       "beq 2f\n\t"
@@ -187,28 +186,24 @@ __attribute__((naked)) static void conv_quad(rt_quad_ctx_t *ctx) {
       "cmp r4, r7\n\t"
       "bne 2b\n\t"
       "4:\n\t"
-      "ldr r6, [sp]\n\t"
-      "str r5, [r6, #8]\n\t"
+      "ldr r12, [r6, #44]\n\t"
       "ldr lr, [r6, #16]\n\t"
-      "ldr r8, [lr], #4\n\t"
-      "str lr, [r6, #16]\n\t"
+      "ldr r8, [lr, r12, lsl #2]\n\t"
       "ldr lr, [r6, #20]\n\t"
-      "ldrsb r9, [lr], #1\n\t"
-      "str lr, [r6, #20]\n\t"
+      "ldrsb r9, [lr, r12]\n\t"
       "mvn r9, r9\n\t"
       "ldr r11, [r6, #24]\n\t" RT_QUAD_RQ("r0") RT_QUAD_RQ("r1") RT_QUAD_RQ("r2") RT_QUAD_RQ("r3")
       "add lr, r6, #28\n\t"
-      "ldmia lr, {r4, r5, r7, r8}\n\t"
-      "ldrd r9, r10, [r6, #44]\n\t"
-      "strb r0, [r4, r9]\n\t"
-      "strb r1, [r5, r9]\n\t"
-      "strb r2, [r7, r9]\n\t"
-      "strb r3, [r8, r9]\n\t"
-      "add r9, r9, #1\n\t"
-      "str r9, [r6, #44]\n\t"
-      "cmp r9, r10\n\t"
+      "ldmia lr, {r4, r7, r8, r9}\n\t"
+      "strb r0, [r4, r12]\n\t"
+      "strb r1, [r7, r12]\n\t"
+      "strb r2, [r8, r12]\n\t"
+      "strb r3, [r9, r12]\n\t"
+      "add r12, r12, #1\n\t"
+      "str r12, [r6, #44]\n\t"
+      "ldr r10, [r6, #48]\n\t"
+      "cmp r12, r10\n\t"
       "bne 1b\n\t"
-      "add sp, sp, #4\n\t"
       "pop {r4-r11, pc}\n\t");
 }
 #undef RT_QUAD_GROUP
