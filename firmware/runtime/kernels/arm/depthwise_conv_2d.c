@@ -166,7 +166,7 @@ typedef struct {
   const int8_t *shift;  /* 40 */
   int32_t zp2;          /* 44: 2 zp + 1 */
   int8_t *o;            /* 48 */
-  int32_t groups;       /* 52 */
+  int8_t *o_end;        /* 52: past the pixel's last output (4-aligned stores) */
   int32_t off_pair;     /* 56 */
   int32_t row_step;     /* 60: bytes between rows of taps */
   int32_t three;        /* 64: rows of exactly 3 taps and a 3-wide filter: unrolled */
@@ -192,75 +192,83 @@ typedef struct {
   "smmulr " a ", " a ", " m "\n\t"    \
   "sub " a ", " a ", " a ", lsr #31\n\t" \
   "asr " a ", " a ", r8\n\t"          \
-  "add " a ", " a ", r11\n\t"         \
+  "add " a ", " a ", r9\n\t"          \
   "ssat " a ", #8, " a ", asr #1\n\t"
+/* A group's start: bias into r0..r3, r4/r5 at its input and filter (the context advanced to the next
+ * group's), lr = rows. */
+#define RT_DWP_TOP                    \
+  "ldr r12, [sp]\n\t"                 \
+  "ldr lr, [r12, #32]\n\t"            \
+  "ldmia lr!, {r0, r1, r2, r3}\n\t"   \
+  "str lr, [r12, #32]\n\t"            \
+  "ldrd r4, r5, [r12]\n\t"            \
+  "add r6, r4, #4\n\t"                \
+  "ldr r7, [r12, #28]\n\t"            \
+  "add r7, r5, r7\n\t"                \
+  "strd r6, r7, [r12]\n\t"            \
+  "ldr lr, [r12, #8]\n\t"
+/* A group's end: requantize, store the four bytes as one word, and loop to `again` until o_end. */
+#define RT_DWP_END(again)             \
+  "ldr r12, [sp]\n\t"                 \
+  "ldr lr, [r12, #36]\n\t"            \
+  "ldmia lr!, {r4, r5, r6, r7}\n\t"   \
+  "str lr, [r12, #36]\n\t"            \
+  "ldr lr, [r12, #40]\n\t"            \
+  "ldr r9, [r12, #44]\n\t"            \
+  RT_DWP_RQ("r0", "r4") RT_DWP_RQ("r1", "r5") RT_DWP_RQ("r2", "r6") RT_DWP_RQ("r3", "r7") \
+  "str lr, [r12, #40]\n\t"            \
+  "ldr lr, [r12, #48]\n\t"            \
+  "bfi r0, r1, #8, #8\n\t"            \
+  "bfi r0, r2, #16, #8\n\t"           \
+  "bfi r0, r3, #24, #8\n\t"           \
+  "str r0, [lr], #4\n\t"              \
+  "str lr, [r12, #48]\n\t"            \
+  "ldr r4, [r12, #52]\n\t"            \
+  "cmp lr, r4\n\t"                    \
+  "bne " again "\n\t"
 
+/* off_pair (r10) and tap_step (r11) stay in registers for the whole pixel; the 3-wide and the general
+ * row loops are separate group loops, so a group tests nothing but its own end. */
 __attribute__((naked)) static void dw_pixel(rt_dw_ctx_t *ctx) {
   (void)ctx;
   __asm volatile(
       "push {r4-r11, lr}\n\t"
       "push {r0}\n\t"
-      "1:\n\t"
-      "ldr r12, [sp]\n\t"
-      "ldr lr, [r12, #32]\n\t"
-      "ldmia lr!, {r0, r1, r2, r3}\n\t"
-      "str lr, [r12, #32]\n\t"
-      "ldrd r4, r5, [r12]\n\t"
-      "add r6, r4, #4\n\t"
-      "ldr r7, [r12, #28]\n\t"
-      "add r7, r5, r7\n\t"
-      "strd r6, r7, [r12]\n\t"
-      "ldr r10, [r12, #56]\n\t"
-      "ldr r11, [r12, #16]\n\t"
-      "ldr lr, [r12, #8]\n\t"
-      "ldr r6, [r12, #64]\n\t"
+      "ldr r10, [r0, #56]\n\t"
+      "ldr r11, [r0, #16]\n\t"
+      "ldr r6, [r0, #64]\n\t"
       "cmp r6, #0\n\t"
-      "beq 5f\n\t"
+      "beq 20f\n\t"
+      "10:\n\t" RT_DWP_TOP
       "ldr r12, [r12, #60]\n\t"
-      "3:\n\t" RT_DWP_TAP("ldr r6, [r4]") RT_DWP_TAP("ldr r6, [r4, r11]") RT_DWP_TAP("ldr r6, [r4, r11, lsl #1]")
+      "11:\n\t" RT_DWP_TAP("ldr r6, [r4]") RT_DWP_TAP("ldr r6, [r4, r11]") RT_DWP_TAP("ldr r6, [r4, r11, lsl #1]")
       "add r4, r4, r12\n\t"
       "subs lr, lr, #1\n\t"
-      "bne 3b\n\t"
-      "b 6f\n\t"
-      "5:\n\t"
+      "bne 11b\n\t" RT_DWP_END("10b")
+      "b 99f\n\t"
+      "20:\n\t" RT_DWP_TOP
+      "21:\n\t"
       "ldr r12, [sp]\n\t"
       "ldr r12, [r12, #12]\n\t"
-      "4:\n\t" RT_DWP_TAP("ldr r6, [r4]")
+      "22:\n\t" RT_DWP_TAP("ldr r6, [r4]")
       "add r4, r4, r11\n\t"
       "subs r12, r12, #1\n\t"
-      "bne 4b\n\t"
+      "bne 22b\n\t"
       "ldr r12, [sp]\n\t"
       "ldr r6, [r12, #20]\n\t"
       "add r4, r4, r6\n\t"
       "ldr r6, [r12, #24]\n\t"
       "add r5, r5, r6\n\t"
       "subs lr, lr, #1\n\t"
-      "bne 5b\n\t"
-      "6:\n\t"
-      "ldr r12, [sp]\n\t"
-      "ldr lr, [r12, #36]\n\t"
-      "ldmia lr!, {r4, r5, r6, r7}\n\t"
-      "str lr, [r12, #36]\n\t"
-      "ldr lr, [r12, #40]\n\t"
-      "ldr r11, [r12, #44]\n\t" RT_DWP_RQ("r0", "r4") RT_DWP_RQ("r1", "r5") RT_DWP_RQ("r2", "r6")
-          RT_DWP_RQ("r3", "r7")
-      "str lr, [r12, #40]\n\t"
-      "ldr lr, [r12, #48]\n\t"
-      "strb r0, [lr]\n\t"
-      "strb r1, [lr, #1]\n\t"
-      "strb r2, [lr, #2]\n\t"
-      "strb r3, [lr, #3]\n\t"
-      "add lr, lr, #4\n\t"
-      "str lr, [r12, #48]\n\t"
-      "ldr r4, [r12, #52]\n\t"
-      "subs r4, r4, #1\n\t"
-      "str r4, [r12, #52]\n\t"
-      "bne 1b\n\t"
+      "bne 21b\n\t" RT_DWP_END("20b")
+      "99:\n\t"
       "add sp, sp, #4\n\t"
       "pop {r4-r11, pc}\n\t");
 }
 #undef RT_DWP_TAP
 #undef RT_DWP_RQ
+#undef RT_DWP_TOP
+#undef RT_DWP_END
 #define RT_HAVE_DW_PIXEL 1
 #endif
 
@@ -305,7 +313,7 @@ static void dm1(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter,
 #ifdef RT_HAVE_DW_PIXEL
         if (written_out && nfy > 0 && nfx > 0) {
           rt_dw_ctx_t ctx = {x0, wg, nfy, nfx, tap_step, x_skip, 4 * w_skip, 8 * taps, bias, mult, shift, 2 * zp + 1, o,
-                             depth / 4, off_pair, row_step, nfx == 3 && g.k_w == 3};
+                             o + depth, off_pair, row_step, nfx == 3 && g.k_w == 3};
           dw_pixel(&ctx);
           continue;
         }
