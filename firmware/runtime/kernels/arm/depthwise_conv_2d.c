@@ -169,7 +169,7 @@ typedef struct {
   int8_t *o_end;        /* 52: past the pixel's last output (4-aligned stores) */
   int32_t off_pair;     /* 56 */
   int32_t row_step;     /* 60: bytes between rows of taps */
-  int32_t three;        /* 64: rows of exactly 3 taps and a 3-wide filter: unrolled */
+  int32_t three;        /* 64: rows of exactly 3 taps and a 3-wide filter: unrolled (2: also 3 rows) */
 } rt_dw_ctx_t;
 
 #define RT_DWP_TAP(load)              \
@@ -227,8 +227,8 @@ typedef struct {
   "cmp lr, r4\n\t"                    \
   "bne " again "\n\t"
 
-/* off_pair (r10) and tap_step (r11) stay in registers for the whole pixel; the 3-wide and the general
- * row loops are separate group loops, so a group tests nothing but its own end. */
+/* off_pair (r10) and tap_step (r11) stay in registers for the whole pixel; the general, 3-wide and 3x3
+ * windows have their own group loops, so a group tests nothing but its own end. */
 __attribute__((naked)) static void dw_pixel(rt_dw_ctx_t *ctx) {
   (void)ctx;
   __asm volatile(
@@ -239,6 +239,8 @@ __attribute__((naked)) static void dw_pixel(rt_dw_ctx_t *ctx) {
       "ldr r6, [r0, #64]\n\t"
       "cmp r6, #0\n\t"
       "beq 20f\n\t"
+      "cmp r6, #2\n\t"
+      "beq 30f\n\t"
       "10:\n\t" RT_DWP_TOP
       "ldr r12, [r12, #60]\n\t"
       "11:\n\t" RT_DWP_TAP("ldr r6, [r4]") RT_DWP_TAP("ldr r6, [r4, r11]") RT_DWP_TAP("ldr r6, [r4, r11, lsl #1]")
@@ -261,6 +263,14 @@ __attribute__((naked)) static void dw_pixel(rt_dw_ctx_t *ctx) {
       "add r5, r5, r6\n\t"
       "subs lr, lr, #1\n\t"
       "bne 21b\n\t" RT_DWP_END("20b")
+      "b 99f\n\t"
+      "30:\n\t" RT_DWP_TOP
+      "ldr r12, [r12, #60]\n\t" RT_DWP_TAP("ldr r6, [r4]") RT_DWP_TAP("ldr r6, [r4, r11]")
+          RT_DWP_TAP("ldr r6, [r4, r11, lsl #1]")
+      "add r4, r4, r12\n\t" RT_DWP_TAP("ldr r6, [r4]") RT_DWP_TAP("ldr r6, [r4, r11]")
+          RT_DWP_TAP("ldr r6, [r4, r11, lsl #1]")
+      "add r4, r4, r12\n\t" RT_DWP_TAP("ldr r6, [r4]") RT_DWP_TAP("ldr r6, [r4, r11]")
+          RT_DWP_TAP("ldr r6, [r4, r11, lsl #1]") RT_DWP_END("30b")
       "99:\n\t"
       "add sp, sp, #4\n\t"
       "pop {r4-r11, pc}\n\t");
@@ -313,7 +323,7 @@ static void dm1(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter,
 #ifdef RT_HAVE_DW_PIXEL
         if (written_out && nfy > 0 && nfx > 0) {
           rt_dw_ctx_t ctx = {x0, wg, nfy, nfx, tap_step, x_skip, 4 * w_skip, 8 * taps, bias, mult, shift, 2 * zp + 1, o,
-                             o + depth, off_pair, row_step, nfx == 3 && g.k_w == 3};
+                             o + depth, off_pair, row_step, nfx == 3 && g.k_w == 3 ? 1 + (nfy == 3) : 0};
           dw_pixel(&ctx);
           continue;
         }
@@ -482,7 +492,8 @@ static inline int window_word(const int8_t *row, int32_t ix, int32_t in_w, uint3
   return 1;
 }
 
-static void single_packed(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter, const int32_t *bias,
+/* noinline: compiled on its own, its code does not move with changes to eval's other paths. */
+__attribute__((noinline)) static void single_packed(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter, const int32_t *bias,
                           int8_t *out) {
   const rt_window_t g = d->g;
   const int32_t od = d->out_depth, step = (int32_t)d->mult_step, short_rq = d->short_requant;
