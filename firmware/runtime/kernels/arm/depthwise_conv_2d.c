@@ -475,26 +475,9 @@ static inline __attribute__((always_inline)) void single4(const rt_conv_data_t *
              d->output_offset, d->act_min, d->act_max);
 }
 
-/* The input word of taps ix .. ix+3 of a row of `in_w` >= 4 values, bytes outside the row replaced by the
- * zero point (`pad4`); 0 when all four are outside (the block adds nothing and is skipped). */
-static inline int window_word(const int8_t *row, int32_t ix, int32_t in_w, uint32_t pad4, int32_t *xw) {
-  if (ix >= 0 && ix + 4 <= in_w) {
-    *xw = rt_load32(row + ix);
-  } else if (ix + 4 <= 0 || ix >= in_w) {
-    return 0;
-  } else if (ix < 0) {
-    const uint32_t keep = 8u * (uint32_t)-ix;
-    *xw = (int32_t)(((uint32_t)rt_load32(row) << keep) | (pad4 & ((1u << keep) - 1u)));
-  } else {
-    const uint32_t drop = 8u * (uint32_t)(ix + 4 - in_w);
-    *xw = (int32_t)(((uint32_t)rt_load32(row + in_w - 4) >> drop) | (pad4 & ~(0xFFFFFFFFu >> drop)));
-  }
-  return 1;
-}
-
 /* noinline: compiled on its own, its code does not move with changes to eval's other paths. */
-__attribute__((noinline)) static void single_packed(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter, const int32_t *bias,
-                          int8_t *out) {
+__attribute__((noinline)) static void single_packed(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter,
+                                                    const int32_t *bias, int8_t *out) {
   const rt_window_t g = d->g;
   const int32_t od = d->out_depth, step = (int32_t)d->mult_step, short_rq = d->short_requant;
   const int32_t zp = d->output_offset, lo = d->act_min, hi = d->act_max, off = d->input_offset;
@@ -548,7 +531,7 @@ __attribute__((noinline)) static void single_packed(const rt_conv_data_t *d, con
           for (int32_t fy = fy0; fy < fy1; fy++, row += g.dil_h * g.in_w)
             for (int32_t b = 0; b < nb; b++, pw += 8) {
               int32_t xw;
-              if (window_word(row, ix0 + 4 * b, g.in_w, pad4, &xw))
+              if (rt_window_word(row, ix0 + 4 * b, g.in_w, pad4, &xw))
                 packed_block(xw, pw, off_pair, &ctx.acc[0], &ctx.acc[1], &ctx.acc[2], &ctx.acc[3]);
             }
         }
