@@ -319,10 +319,10 @@ def _dsp_path_model(case: int):  # noqa: ANN202
     """Layers shaped like DS-CNN's and micro_speech's: 1x1 pointwise over an odd pixel count and odd channel
     counts, a first layer whose kernel rows hold four values, depthwise 3x3 and 3x1 with channels a multiple
     of four, average pooling over twelve channels, and a one-channel depthwise with a channel multiplier of 8
-    and 8-wide taps."""
+    and 8-wide taps, and one with a multiplier of 12 and 6-wide taps."""
     import keras
 
-    shapes = [(9, 5, 1), (7, 6, 1), (12, 10, 1)]
+    shapes = [(9, 5, 1), (7, 6, 1), (12, 10, 1), (20, 11, 1)]
     inp = keras.Input(shapes[case], batch_size=1)
     if case == 0:
         x = keras.layers.Conv2D(16, (5, 4), strides=(2, 2), padding="same", activation="relu")(inp)
@@ -336,16 +336,21 @@ def _dsp_path_model(case: int):  # noqa: ANN202
         x = keras.layers.DepthwiseConv2D((3, 3), padding="same", dilation_rate=(1, 2), activation="relu6")(x)
         x = keras.layers.Conv2D(9, 1, strides=(2, 1), activation="relu")(x)
         x = keras.layers.Conv2D(5, (2, 2), padding="same")(x)
-    else:
+    elif case == 2:
         x = keras.layers.DepthwiseConv2D((5, 8), strides=(2, 2), padding="same", depth_multiplier=8,
                                          activation="relu")(inp)  # fmt: skip
+        x = keras.layers.Conv2D(4, 1)(x)
+    else:
+        # One input channel whose output is large enough to hold the packed filter in its last rows: 6-wide
+        # taps (zero-padded to two words), windows past both edges of a row, and the rows after the filter.
+        x = keras.layers.DepthwiseConv2D((4, 6), strides=(1, 2), padding="same", depth_multiplier=12)(inp)
         x = keras.layers.Conv2D(4, 1)(x)
     x = keras.layers.Flatten()(x)
     x = keras.layers.Dense(6)(x)
     return keras.Model(inp, x), shapes[case]
 
 
-@pytest.mark.parametrize("case", range(3))
+@pytest.mark.parametrize("case", range(4))
 def test_dsp_fast_paths_bit_exact(case: int) -> None:
     rng = np.random.default_rng(3000 + case)
     model, shape = _dsp_path_model(case)

@@ -71,10 +71,15 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   }
   const int32_t *id = d->in_dims, *od = d->out_dims, *b = d->before;
   size_t row = (size_t)id[4] * eb;
+  int32_t n3 = id[3];
+  if (b[4] == 0 && od[4] == id[4]) { /* the last dim unpadded: a whole row of dim 3 is one copy */
+    row *= (size_t)n3;
+    n3 = 1;
+  }
   for (int32_t i0 = 0; i0 < id[0]; i0++)
     for (int32_t i1 = 0; i1 < id[1]; i1++)
       for (int32_t i2 = 0; i2 < id[2]; i2++)
-        for (int32_t i3 = 0; i3 < id[3]; i3++) {
+        for (int32_t i3 = 0; i3 < n3; i3++) {
           size_t src = ((((size_t)i0 * id[1] + i1) * id[2] + i2) * id[3] + i3) * (size_t)id[4];
           size_t dst = (((((size_t)(i0 + b[0]) * od[1] + (i1 + b[1])) * od[2] + (i2 + b[2])) * od[3] + (i3 + b[3])) *
                         (size_t)od[4]) + (size_t)b[4];

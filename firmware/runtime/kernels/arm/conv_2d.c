@@ -28,10 +28,89 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
   return rt_request_scratch(rt, node, sizeof(int16_t) * 4u * (size_t)col_len(d) + 8u);
 }
 
+/* gather for one input channel and undilated rows of a multiple of four taps (DS-CNN's 10x4 first layer):
+ * every word of a row is loaded whole, or shifted in from inside the row with the zero point where the
+ * window passes the row's ends, and widened; no byte-wise padded copy. */
+__attribute__((noinline)) static void gather_rows1(const rt_conv_data_t *d, const int8_t *in, int32_t p,
+                                                   int16_t *col, int32_t which, int32_t ncols) {
+  const rt_window_t *g = &d->g;
+  const int32_t ox = p % g->out_w, t = p / g->out_w, oy = t % g->out_h, b = t / g->out_h;
+  const int32_t iy0 = oy * g->stride_h - g->pad_h, ix0 = ox * g->stride_w - g->pad_w;
+  const int32_t off = d->input_offset, words = g->k_w / 4, in_w = g->in_w, in_h = g->in_h;
+  const int32_t off_pair = (int32_t)(((uint32_t)off << 16) | ((uint32_t)off & 0xFFFFu)), gs = 2 * ncols;
+  const uint32_t pad4 = 0x01010101u * (uint8_t)(-off); /* x + off == 0 */
+  const int cols_in = ix0 >= 0 && ix0 + g->k_w <= in_w;
+  const int8_t *row = in + b * in_h * in_w + iy0 * in_w;
+  const int32_t row_step = g->dil_h * in_w;
+  int32_t *dst = (int32_t *)(void *)col + 2 * which;
+  if (words == 1) { /* a row is one word (DS-CNN): one load or shift, two widenings; pad4 widens to 0 */
+    for (int32_t fy = g->k_h, iy = iy0; fy > 0; fy--, iy += g->dil_h, row += row_step, dst += gs) {
+      int32_t v = (int32_t)pad4;
+      if ((uint32_t)iy < (uint32_t)in_h) {
+        if (cols_in)
+          v = rt_load32(row + ix0);
+        else
+          rt_window_word(row, ix0, in_w, pad4, &v);
+      }
+      dst[0] = RT_SXTAB16(off_pair, v);
+      dst[1] = RT_SXTAB16_ROR8(off_pair, v);
+    }
+    return;
+  }
+  for (int32_t fy = 0, iy = iy0; fy < g->k_h; fy++, iy += g->dil_h, row += row_step) {
+    if ((uint32_t)iy >= (uint32_t)in_h) {
+      for (int32_t w = 0; w < words; w++, dst += gs) dst[0] = dst[1] = 0;
+    } else if (cols_in) {
+      for (int32_t w = 0; w < words; w++, dst += gs) {
+        const int32_t v = rt_load32(row + ix0 + 4 * w);
+        dst[0] = RT_SXTAB16(off_pair, v);
+        dst[1] = RT_SXTAB16_ROR8(off_pair, v);
+      }
+    } else {
+      for (int32_t w = 0; w < words; w++, dst += gs) {
+        int32_t v = (int32_t)pad4;
+        rt_window_word(row, ix0 + 4 * w, in_w, pad4, &v);
+        dst[0] = RT_SXTAB16(off_pair, v);
+        dst[1] = RT_SXTAB16_ROR8(off_pair, v);
+      }
+    }
+  }
+}
+
+/* gather for a 1x1 field of a multiple of four channels (DS-CNN's pointwise layers): a widening copy of
+ * the input pixel, a word at a time (the general loop took 16 instructions a word). */
+__attribute__((noinline)) static void gather_1x1(const rt_conv_data_t *d, const int8_t *in, int32_t p, int16_t *col,
+                                                 int32_t which, int32_t ncols) {
+  const rt_window_t *g = &d->g;
+  const int32_t ox = p % g->out_w, t = p / g->out_w, oy = t % g->out_h, b = t / g->out_h;
+  const int32_t iy = oy * g->stride_h - g->pad_h, ix = ox * g->stride_w - g->pad_w, depth = d->in_depth;
+  const int32_t off = d->input_offset, gs = 2 * ncols;
+  const int32_t off_pair = (int32_t)(((uint32_t)off << 16) | ((uint32_t)off & 0xFFFFu));
+  int32_t *dst = (int32_t *)(void *)col + 2 * which;
+  if ((uint32_t)iy >= (uint32_t)g->in_h || (uint32_t)ix >= (uint32_t)g->in_w) {
+    for (int32_t w = depth / 4; w > 0; w--, dst += gs) dst[0] = dst[1] = 0;
+    return;
+  }
+  const int8_t *src = in + ((b * g->in_h + iy) * g->in_w + ix) * depth;
+  for (int32_t w = depth / 4; w > 0; w--, src += 4, dst += gs) {
+    const int32_t v = rt_load32(src);
+    dst[0] = RT_SXTAB16(off_pair, v);
+    dst[1] = RT_SXTAB16_ROR8(off_pair, v);
+  }
+}
+
 /* Writes output pixel p's receptive field as column `which` (0: A, 1: B) of the interleaved scratch. */
 static void gather(const rt_conv_data_t *d, const int8_t *in, int32_t p, int16_t *col, int32_t which,
                    int32_t ncols) {
   const rt_window_t *g = &d->g;
+  if (g->k_h == 1 && g->k_w == 1 && (d->in_depth & 3) == 0) {
+    gather_1x1(d, in, p, col, which, ncols);
+    return;
+  }
+  if (d->in_depth == 1 && g->dil_w == 1 && (g->k_w & 3) == 0 && g->in_w >= 4) {
+    gather_rows1(d, in, p, col, which, ncols);
+    return;
+  }
   const int32_t ox = p % g->out_w, t = p / g->out_w, oy = t % g->out_h, b = t / g->out_h;
   const int32_t iy0 = oy * g->stride_h - g->pad_h, ix0 = ox * g->stride_w - g->pad_w;
   const int32_t depth = d->in_depth, off = d->input_offset, row_len = g->k_w * depth;
@@ -129,10 +208,10 @@ static void grouped(const rt_conv_data_t *d, const int8_t *in, const int8_t *fil
  * channel, rt_mbqm_short exact, the full int8 output range. */
 typedef struct {
   const int32_t *col, *col_end; /* 0, 4 */
-  const int8_t *w;               /* 8: filter row of the current channel */
-  const int32_t *bias, *mult;    /* 12, 16: at the current channel */
+  const int8_t *w;               /* 8: filter row of channel 0 (the rows follow each other) */
+  const int32_t *bias, *mult;    /* 12, 16: of channel 0, indexed by oc */
   const int8_t *shift;           /* 20 */
-  int32_t zp;                    /* 24 */
+  int32_t zp2;                   /* 24: 2 zp + 1 */
   int8_t *o[4];                  /* 28..40: the four pixels' outputs */
   int32_t oc, channels;          /* 44, 48 */
 } rt_quad_ctx_t;
@@ -151,65 +230,151 @@ typedef struct {
   "smlad r2, r9, r12, r2\n\t"         \
   "smlad r3, r10, lr, r3\n\t"         \
   "smlad r3, r11, r12, r3\n\t"
-/* acc -> requantized, with r8 = multiplier, r9 = r, r10 = rnd, r11 = zp; r12 scratch */
+/* acc -> requantized, with r8 = multiplier, r9 = r - 1, r11 = 2 zp + 1: rt_mbqm_short plus zp as
+ * floor((floor((s - (s < 0)) / 2^(r-1)) + 1 + 2 zp) / 2), the same value for every s (see
+ * depthwise_conv_2d.c's RT_DWP_RQ), SSAT's shift doing the last halving. */
 #define RT_QUAD_RQ(a)                   \
   "lsl " a ", " a ", #1\n\t"            \
   "smmulr " a ", " a ", r8\n\t"         \
-  "add r12, " a ", r10\n\t"             \
-  "sub r12, r12, " a ", lsr #31\n\t"    \
-  "asr " a ", r12, r9\n\t"              \
+  "sub " a ", " a ", " a ", lsr #31\n\t" \
+  "asr " a ", " a ", r9\n\t"            \
   "add " a ", " a ", r11\n\t"           \
-  "ssat " a ", #8, " a "\n\t"
+  "ssat " a ", #8, " a ", asr #1\n\t"
 
 __attribute__((naked)) static void conv_quad(rt_quad_ctx_t *ctx) {
   (void)ctx;
   __asm volatile(
       "push {r4-r11, lr}\n\t"
-      "push {r0}\n\t"
+      "mov r6, r0\n\t"
+      "ldr r5, [r6, #8]\n\t"
+      "ldr r12, [r6, #44]\n\t"
       "1:\n\t"
-      "ldr r6, [sp]\n\t"
       "ldr lr, [r6, #12]\n\t"
-      "ldr r0, [lr], #4\n\t"
-      "str lr, [r6, #12]\n\t"
+      "ldr r0, [lr, r12, lsl #2]\n\t"
       "mov r1, r0\n\t"
       "mov r2, r0\n\t"
       "mov r3, r0\n\t"
       "ldrd r4, r7, [r6]\n\t"
-      "ldr r5, [r6, #8]\n\t"
-      "2:\n\t" RT_QUAD_GROUP RT_QUAD_GROUP
+      "sub r12, r7, r4\n\t"
+      "tst r12, #64\n\t"
+      "beq 2f\n\t"
+      "3:\n\t" RT_QUAD_GROUP RT_QUAD_GROUP
+      "cmp r4, r7\n\t"
+      "beq 4f\n\t"
+      "2:\n\t" RT_QUAD_GROUP RT_QUAD_GROUP RT_QUAD_GROUP RT_QUAD_GROUP
       "cmp r4, r7\n\t"
       "bne 2b\n\t"
-      "ldr r6, [sp]\n\t"
-      "str r5, [r6, #8]\n\t"
+      "4:\n\t"
+      "ldr r12, [r6, #44]\n\t"
       "ldr lr, [r6, #16]\n\t"
-      "ldr r8, [lr], #4\n\t"
-      "str lr, [r6, #16]\n\t"
+      "ldr r8, [lr, r12, lsl #2]\n\t"
       "ldr lr, [r6, #20]\n\t"
-      "ldrsb r9, [lr], #1\n\t"
-      "str lr, [r6, #20]\n\t"
-      "mvn r10, r9\n\t"
-      "mov r11, #1\n\t"
-      "lsl r10, r11, r10\n\t"
-      "rsb r9, r9, #0\n\t"
+      "ldrsb r9, [lr, r12]\n\t"
+      "mvn r9, r9\n\t"
       "ldr r11, [r6, #24]\n\t" RT_QUAD_RQ("r0") RT_QUAD_RQ("r1") RT_QUAD_RQ("r2") RT_QUAD_RQ("r3")
       "add lr, r6, #28\n\t"
-      "ldmia lr, {r4, r5, r7, r8}\n\t"
-      "ldrd r9, r10, [r6, #44]\n\t"
-      "strb r0, [r4, r9]\n\t"
-      "strb r1, [r5, r9]\n\t"
-      "strb r2, [r7, r9]\n\t"
-      "strb r3, [r8, r9]\n\t"
-      "add r9, r9, #1\n\t"
-      "str r9, [r6, #44]\n\t"
-      "cmp r9, r10\n\t"
+      "ldmia lr, {r4, r7, r8, r9}\n\t"
+      "strb r0, [r4, r12]\n\t"
+      "strb r1, [r7, r12]\n\t"
+      "strb r2, [r8, r12]\n\t"
+      "strb r3, [r9, r12]\n\t"
+      "add r12, r12, #1\n\t"
+      "str r12, [r6, #44]\n\t"
+      "ldr r10, [r6, #48]\n\t"
+      "cmp r12, r10\n\t"
       "bne 1b\n\t"
-      "add sp, sp, #4\n\t"
       "pop {r4-r11, pc}\n\t");
 }
 #undef RT_QUAD_GROUP
 #undef RT_QUAD_RQ
 #define RT_HAVE_CONV_QUAD 1
 #endif
+
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+/* One column against four filter rows (K apart), for single_pixel: GCC spills the C loop (worse than the
+ * pair product), here 23 instructions a group of four values in registers. Needs at least one group. */
+typedef struct {
+  const int32_t *col, *col_end; /* 0, 4 */
+  const int8_t *w;               /* 8: row of the first channel */
+  int32_t K;                     /* 12 */
+  int32_t acc[4];                /* 16: in the bias, out the sums */
+} rt_mm1x4_ctx_t;
+
+#define RT_MM1X4_ROW(load, a)     \
+  load "\n\t"                     \
+  "sxtb16 r11, r10\n\t"           \
+  "sxtb16 r10, r10, ror #8\n\t"   \
+  "smlad " a ", r6, r11, " a "\n\t" \
+  "smlad " a ", r7, r10, " a "\n\t"
+__attribute__((naked, noinline, noipa)) static void rt_mm1x4(rt_mm1x4_ctx_t *ctx) {
+  (void)ctx;
+  __asm volatile(
+      "push {r4-r11, lr}\n\t"
+      "mov lr, r0\n\t"
+      "ldrd r4, r5, [lr]\n\t"
+      "ldrd r8, r12, [lr, #8]\n\t"
+      "add r9, r8, r12, lsl #1\n\t"
+      "add r0, lr, #16\n\t"
+      "ldm r0, {r0, r1, r2, r3}\n\t"
+      "1:\n\t"
+      "ldrd r6, r7, [r4], #8\n\t" RT_MM1X4_ROW("ldr r10, [r8, r12]", "r1") RT_MM1X4_ROW("ldr r10, [r8], #4", "r0")
+          RT_MM1X4_ROW("ldr r10, [r9, r12]", "r3") RT_MM1X4_ROW("ldr r10, [r9], #4", "r2")
+      "cmp r4, r5\n\t"
+      "bne 1b\n\t"
+      "add r4, lr, #16\n\t"
+      "stm r4, {r0, r1, r2, r3}\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+#undef RT_MM1X4_ROW
+#define RT_HAVE_MM1X4 1
+#endif
+
+/* The last pixel of an odd count, four channels per pass (channels a multiple of 4, no tail): the pair
+ * product would compute it twice (the streaming ds_cnn's five-pixel rows: 21 instead of 30 instructions
+ * per 16 MACs). `cw` is its column gathered alone (ncols 1: words (k, k+2) (k+1, k+3) per group). */
+static void single_pixel(const rt_conv_data_t *d, const int32_t *cw, int32_t groups, const int8_t *filter,
+                         const int32_t *bias, int8_t *o) {
+  const int32_t od = d->out_depth, K = 4 * groups, step = (int32_t)d->mult_step, zp = d->output_offset;
+  const int32_t lo = d->act_min, hi = d->act_max, short_rq = d->short_requant;
+  for (int32_t oc = 0; oc < od; oc += 4) {
+    int32_t acc[4];
+    for (int32_t j = 0; j < 4; j++) acc[j] = bias ? bias[oc + j] : 0;
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    const int8_t *w0 = filter + oc * K, *w2 = w0 + 2 * K;
+#ifdef RT_HAVE_MM1X4
+    rt_mm1x4_ctx_t ctx = {cw, cw + 2 * groups, w0, K, {a0, a1, a2, a3}};
+    (void)w2;
+    rt_mm1x4(&ctx);
+    a0 = ctx.acc[0];
+    a1 = ctx.acc[1];
+    a2 = ctx.acc[2];
+    a3 = ctx.acc[3];
+#else
+    const int8_t *w1 = w0 + K, *w3 = w2 + K;
+    const int32_t *c = cw;
+    for (int32_t g = 0; g < groups; g++, c += 2, w0 += 4, w1 += 4, w2 += 4, w3 += 4) {
+      const int32_t x02 = c[0], x13 = c[1];
+      int32_t v = rt_load32(w0);
+      a0 = RT_SMLAD(x13, RT_SXTB16_ROR8(v), RT_SMLAD(x02, RT_SXTB16(v), a0));
+      v = rt_load32(w1);
+      a1 = RT_SMLAD(x13, RT_SXTB16_ROR8(v), RT_SMLAD(x02, RT_SXTB16(v), a1));
+      v = rt_load32(w2);
+      a2 = RT_SMLAD(x13, RT_SXTB16_ROR8(v), RT_SMLAD(x02, RT_SXTB16(v), a2));
+      v = rt_load32(w3);
+      a3 = RT_SMLAD(x13, RT_SXTB16_ROR8(v), RT_SMLAD(x02, RT_SXTB16(v), a3));
+    }
+#endif
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+    for (int32_t j = 0; j < 4; j++) {
+      const int32_t m = d->multiplier[(oc + j) * step], sh = d->shift[(oc + j) * step];
+      const int32_t r = (short_rq ? rt_mbqm_short(acc[j], m, -sh) : rt_mbqm(acc[j], m, sh)) + zp;
+      o[oc + j] = (int8_t)rt_clamp(r, lo, hi);
+    }
+  }
+}
 
 static int eval(rt_interp_t *rt, rt_node_t *node) {
   const rt_conv_data_t *d = node->data;
@@ -246,7 +411,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
         gather(d, in, px[j], col, j, 4);
       }
       const int32_t *cw = (const int32_t *)(const void *)col;
-      rt_quad_ctx_t ctx = {cw, cw + 8 * groups, filter, bias, mult, shift, zp,
+      rt_quad_ctx_t ctx = {cw, cw + 8 * groups, filter, bias, mult, shift, 2 * zp + 1,
                            {out + px[0] * out_depth, out + px[1] * out_depth, out + px[2] * out_depth,
                             out + px[3] * out_depth}, 0, out_depth};
       conv_quad(&ctx);
@@ -254,6 +419,11 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
     done_pixels = quads_end;
   }
 #endif
+  if (pixels - done_pixels == 1 && (out_depth & 3) == 0 && K == 4 * groups && groups > 0) {
+    gather(d, in, done_pixels, col, 0, 1);
+    single_pixel(d, (const int32_t *)(const void *)col, groups, filter, bias, out + done_pixels * out_depth);
+    return 0;
+  }
   for (int32_t p = done_pixels; p < pixels; p += 2) {
     /* An odd last pixel is computed twice (as A and B); both write the same bytes. */
     const int32_t q = p + 1 < pixels ? p + 1 : p;

@@ -40,7 +40,9 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
  * word widened with the offset by two SXTAB16, one LDRD of the filter pair and four SMLAxy. The 3x3 window
  * of a pixel whose taps are all inside is written out, so its filter loads use immediate offsets. Every
  * parameter lives in a local: the int8 stores could alias the op data. */
-static inline void dm1_store4(int8_t *o, int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *m,
+/* Forced inline where it runs once per pixel and group (single_packed); dm1 keeps GCC's choice. */
+static inline __attribute__((always_inline)) void store4_inline(int8_t *o, int32_t a0, int32_t a1, int32_t a2,
+                                                                int32_t a3, const int32_t *m,
                               const int8_t *sh, int32_t step, int32_t short_rq, int32_t zp, int32_t lo, int32_t hi) {
   if (short_rq) {
     a0 = rt_mbqm_short(a0, m[0], -sh[0]);
@@ -64,6 +66,11 @@ static inline void dm1_store4(int8_t *o, int32_t a0, int32_t a1, int32_t a2, int
     o[2] = (int8_t)rt_clamp(a2 + zp, lo, hi);
     o[3] = (int8_t)rt_clamp(a3 + zp, lo, hi);
   }
+}
+
+static inline void dm1_store4(int8_t *o, int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *m,
+                              const int8_t *sh, int32_t step, int32_t short_rq, int32_t zp, int32_t lo, int32_t hi) {
+  store4_inline(o, a0, a1, a2, a3, m, sh, step, short_rq, zp, lo, hi);
 }
 
 /* One tap for one group of four channels; advances the filter pointer past its word pair. */
@@ -157,12 +164,12 @@ typedef struct {
   const int32_t *bias;  /* 32 */
   const int32_t *mult;  /* 36 */
   const int8_t *shift;  /* 40 */
-  int32_t zp;           /* 44 */
+  int32_t zp2;          /* 44: 2 zp + 1 */
   int8_t *o;            /* 48 */
-  int32_t groups;       /* 52 */
+  int8_t *o_end;        /* 52: past the pixel's last output (4-aligned stores) */
   int32_t off_pair;     /* 56 */
   int32_t row_step;     /* 60: bytes between rows of taps */
-  int32_t three;        /* 64: rows of exactly 3 taps and a 3-wide filter: unrolled */
+  int32_t three;        /* 64: rows of exactly 3 taps and a 3-wide filter: unrolled (2: also 3 rows) */
 } rt_dw_ctx_t;
 
 #define RT_DWP_TAP(load)              \
@@ -174,88 +181,104 @@ typedef struct {
   "smlatt r2, r6, r8, r2\n\t"         \
   "smlabb r1, r7, r9, r1\n\t"         \
   "smlatt r3, r7, r9, r3\n\t"
+/* acc -> requantized int8 with r4..r7 = multipliers, lr = shifts, r11 = 2 zp + 1; r8 scratch. rt_mbqm_short's
+ * (s + 2^(r-1) - (s < 0)) >> r, plus zp, in the form floor((floor((s - (s < 0)) / 2^(r-1)) + 1 + 2 zp) / 2)
+ * (equal for every s: adding 2^(r-1) before dividing by 2^r rounds the same as halving after), whose last
+ * halving SSAT's shift does: 8 instructions instead of 12. */
 #define RT_DWP_RQ(a, m)               \
   "ldrsb r8, [lr], #1\n\t"            \
-  "mvn r9, r8\n\t"                    \
-  "mov r10, #1\n\t"                   \
-  "lsl r9, r10, r9\n\t"               \
-  "rsb r8, r8, #0\n\t"                \
+  "mvn r8, r8\n\t"                    \
   "lsl " a ", " a ", #1\n\t"          \
   "smmulr " a ", " a ", " m "\n\t"    \
-  "add r10, " a ", r9\n\t"            \
-  "sub r10, r10, " a ", lsr #31\n\t"  \
-  "asr " a ", r10, r8\n\t"            \
-  "add " a ", " a ", r11\n\t"         \
-  "ssat " a ", #8, " a "\n\t"
+  "sub " a ", " a ", " a ", lsr #31\n\t" \
+  "asr " a ", " a ", r8\n\t"          \
+  "add " a ", " a ", r9\n\t"          \
+  "ssat " a ", #8, " a ", asr #1\n\t"
+/* A group's start: bias into r0..r3, r4/r5 at its input and filter (the context advanced to the next
+ * group's), lr = rows. */
+#define RT_DWP_TOP                    \
+  "ldr r12, [sp]\n\t"                 \
+  "ldr lr, [r12, #32]\n\t"            \
+  "ldmia lr!, {r0, r1, r2, r3}\n\t"   \
+  "str lr, [r12, #32]\n\t"            \
+  "ldrd r4, r5, [r12]\n\t"            \
+  "add r6, r4, #4\n\t"                \
+  "ldr r7, [r12, #28]\n\t"            \
+  "add r7, r5, r7\n\t"                \
+  "strd r6, r7, [r12]\n\t"            \
+  "ldr lr, [r12, #8]\n\t"
+/* A group's end: requantize, store the four bytes as one word, and loop to `again` until o_end. */
+#define RT_DWP_END(again)             \
+  "ldr r12, [sp]\n\t"                 \
+  "ldr lr, [r12, #36]\n\t"            \
+  "ldmia lr!, {r4, r5, r6, r7}\n\t"   \
+  "str lr, [r12, #36]\n\t"            \
+  "ldr lr, [r12, #40]\n\t"            \
+  "ldr r9, [r12, #44]\n\t"            \
+  RT_DWP_RQ("r0", "r4") RT_DWP_RQ("r1", "r5") RT_DWP_RQ("r2", "r6") RT_DWP_RQ("r3", "r7") \
+  "str lr, [r12, #40]\n\t"            \
+  "ldr lr, [r12, #48]\n\t"            \
+  "bfi r0, r1, #8, #8\n\t"            \
+  "bfi r0, r2, #16, #8\n\t"           \
+  "bfi r0, r3, #24, #8\n\t"           \
+  "str r0, [lr], #4\n\t"              \
+  "str lr, [r12, #48]\n\t"            \
+  "ldr r4, [r12, #52]\n\t"            \
+  "cmp lr, r4\n\t"                    \
+  "bne " again "\n\t"
 
+/* off_pair (r10) and tap_step (r11) stay in registers for the whole pixel; the general, 3-wide and 3x3
+ * windows have their own group loops, so a group tests nothing but its own end. */
 __attribute__((naked)) static void dw_pixel(rt_dw_ctx_t *ctx) {
   (void)ctx;
   __asm volatile(
       "push {r4-r11, lr}\n\t"
       "push {r0}\n\t"
-      "1:\n\t"
-      "ldr r12, [sp]\n\t"
-      "ldr lr, [r12, #32]\n\t"
-      "ldmia lr!, {r0, r1, r2, r3}\n\t"
-      "str lr, [r12, #32]\n\t"
-      "ldrd r4, r5, [r12]\n\t"
-      "add r6, r4, #4\n\t"
-      "ldr r7, [r12, #28]\n\t"
-      "add r7, r5, r7\n\t"
-      "strd r6, r7, [r12]\n\t"
-      "ldr r10, [r12, #56]\n\t"
-      "ldr r11, [r12, #16]\n\t"
-      "ldr lr, [r12, #8]\n\t"
-      "ldr r6, [r12, #64]\n\t"
+      "ldr r10, [r0, #56]\n\t"
+      "ldr r11, [r0, #16]\n\t"
+      "ldr r6, [r0, #64]\n\t"
       "cmp r6, #0\n\t"
-      "beq 5f\n\t"
-      "3:\n\t" RT_DWP_TAP("ldr r6, [r4]") RT_DWP_TAP("ldr r6, [r4, r11]")
-          RT_DWP_TAP("add r6, r4, r11, lsl #1\n\tldr r6, [r6]")
-      "ldr r12, [sp]\n\t"
-      "ldr r6, [r12, #60]\n\t"
-      "add r4, r4, r6\n\t"
+      "beq 20f\n\t"
+      "cmp r6, #2\n\t"
+      "beq 30f\n\t"
+      "10:\n\t" RT_DWP_TOP
+      "ldr r12, [r12, #60]\n\t"
+      "11:\n\t" RT_DWP_TAP("ldr r6, [r4]") RT_DWP_TAP("ldr r6, [r4, r11]") RT_DWP_TAP("ldr r6, [r4, r11, lsl #1]")
+      "add r4, r4, r12\n\t"
       "subs lr, lr, #1\n\t"
-      "bne 3b\n\t"
-      "b 6f\n\t"
-      "5:\n\t"
+      "bne 11b\n\t" RT_DWP_END("10b")
+      "b 99f\n\t"
+      "20:\n\t" RT_DWP_TOP
+      "21:\n\t"
       "ldr r12, [sp]\n\t"
       "ldr r12, [r12, #12]\n\t"
-      "4:\n\t" RT_DWP_TAP("ldr r6, [r4]")
+      "22:\n\t" RT_DWP_TAP("ldr r6, [r4]")
       "add r4, r4, r11\n\t"
       "subs r12, r12, #1\n\t"
-      "bne 4b\n\t"
+      "bne 22b\n\t"
       "ldr r12, [sp]\n\t"
       "ldr r6, [r12, #20]\n\t"
       "add r4, r4, r6\n\t"
       "ldr r6, [r12, #24]\n\t"
       "add r5, r5, r6\n\t"
       "subs lr, lr, #1\n\t"
-      "bne 5b\n\t"
-      "6:\n\t"
-      "ldr r12, [sp]\n\t"
-      "ldr lr, [r12, #36]\n\t"
-      "ldmia lr!, {r4, r5, r6, r7}\n\t"
-      "str lr, [r12, #36]\n\t"
-      "ldr lr, [r12, #40]\n\t"
-      "ldr r11, [r12, #44]\n\t" RT_DWP_RQ("r0", "r4") RT_DWP_RQ("r1", "r5") RT_DWP_RQ("r2", "r6")
-          RT_DWP_RQ("r3", "r7")
-      "str lr, [r12, #40]\n\t"
-      "ldr lr, [r12, #48]\n\t"
-      "strb r0, [lr]\n\t"
-      "strb r1, [lr, #1]\n\t"
-      "strb r2, [lr, #2]\n\t"
-      "strb r3, [lr, #3]\n\t"
-      "add lr, lr, #4\n\t"
-      "str lr, [r12, #48]\n\t"
-      "ldr r4, [r12, #52]\n\t"
-      "subs r4, r4, #1\n\t"
-      "str r4, [r12, #52]\n\t"
-      "bne 1b\n\t"
+      "bne 21b\n\t" RT_DWP_END("20b")
+      "b 99f\n\t"
+      "30:\n\t" RT_DWP_TOP
+      "ldr r12, [r12, #60]\n\t" RT_DWP_TAP("ldr r6, [r4]") RT_DWP_TAP("ldr r6, [r4, r11]")
+          RT_DWP_TAP("ldr r6, [r4, r11, lsl #1]")
+      "add r4, r4, r12\n\t" RT_DWP_TAP("ldr r6, [r4]") RT_DWP_TAP("ldr r6, [r4, r11]")
+          RT_DWP_TAP("ldr r6, [r4, r11, lsl #1]")
+      "add r4, r4, r12\n\t" RT_DWP_TAP("ldr r6, [r4]") RT_DWP_TAP("ldr r6, [r4, r11]")
+          RT_DWP_TAP("ldr r6, [r4, r11, lsl #1]") RT_DWP_END("30b")
+      "99:\n\t"
       "add sp, sp, #4\n\t"
       "pop {r4-r11, pc}\n\t");
 }
 #undef RT_DWP_TAP
 #undef RT_DWP_RQ
+#undef RT_DWP_TOP
+#undef RT_DWP_END
 #define RT_HAVE_DW_PIXEL 1
 #endif
 
@@ -299,8 +322,8 @@ static void dm1(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter,
         const int whole = three && nfy == 3 && nfx == 3;
 #ifdef RT_HAVE_DW_PIXEL
         if (written_out && nfy > 0 && nfx > 0) {
-          rt_dw_ctx_t ctx = {x0, wg, nfy, nfx, tap_step, x_skip, 4 * w_skip, 8 * taps, bias, mult, shift, zp, o,
-                             depth / 4, off_pair, row_step, nfx == 3 && g.k_w == 3};
+          rt_dw_ctx_t ctx = {x0, wg, nfy, nfx, tap_step, x_skip, 4 * w_skip, 8 * taps, bias, mult, shift, 2 * zp + 1, o,
+                             o + depth, off_pair, row_step, nfx == 3 && g.k_w == 3 ? 1 + (nfy == 3) : 0};
           dw_pixel(&ctx);
           continue;
         }
@@ -328,101 +351,211 @@ static void dm1(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter,
   }
 }
 
-/* Four taps (f .. f+3) of one input channel feeding output channels c .. c+3 of a one-channel depthwise
- * convolution with 8 output channels (micro_speech): taps (f, f+2) and (f+1, f+3) share an input word
- * (SXTAB16 and SXTAB16 ROR 8), the filter bytes of the same channel at taps f and f+2 are packed into one
- * halfword pair with PKH, and each SMLAD does two taps. `pw` points at filter[f][c]; rows are 8 bytes. */
-static inline void single8_block(const int8_t *px, const int8_t *pw, int32_t off_pair, int32_t *s0, int32_t *s1,
-                                 int32_t *s2, int32_t *s3) {
+/* One input channel, output channels a multiple of 4, contiguous taps in a row (micro_speech's first layer:
+ * 10x8 taps, 8 output channels). Per group of four output channels the filter is packed into int16 pairs
+ * of taps (f, f+2) and (f+1, f+3), zero past a row's last tap: then one input word, widened with the offset
+ * by two SXTAB16, feeds eight SMLADs with no per-pixel unpacking (1 instruction per MAC against 2 when
+ * every pixel unpacked with PKH). Taps outside the input read the input's zero point, which the offset
+ * turns into 0. The packed filter is kept in the output's last rows, which this op writes last, so it
+ * costs no arena (micro_speech's arena stays under TFLM's); those rows then take one tap at a time. */
+static inline void packed_block(int32_t xw, const int32_t *pw, int32_t off_pair, int32_t *s0, int32_t *s1,
+                                int32_t *s2, int32_t *s3) {
 #if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
-  int32_t x, y, wa, wc, t, u, p;
-#define RT_S8_HALF(xr, o0, o2)                          \
-  "ldr %[wa], [%[w], #" o0 "]\n\t"                      \
-  "ldr %[wc], [%[w], #" o2 "]\n\t"                      \
-  "sxtb16 %[t], %[wa], ror #8\n\t"                      \
-  "sxtb16 %[wa], %[wa]\n\t"                             \
-  "sxtb16 %[u], %[wc], ror #8\n\t"                      \
-  "sxtb16 %[wc], %[wc]\n\t"                             \
-  "pkhtb %[p], %[wc], %[wa], asr #16\n\t"               \
-  "pkhbt %[wa], %[wa], %[wc], lsl #16\n\t"              \
-  "smlad %[a0], %[" xr "], %[wa], %[a0]\n\t"            \
-  "smlad %[a2], %[" xr "], %[p], %[a2]\n\t"             \
-  "pkhtb %[wc], %[u], %[t], asr #16\n\t"                \
-  "pkhbt %[t], %[t], %[u], lsl #16\n\t"                 \
-  "smlad %[a1], %[" xr "], %[t], %[a1]\n\t"             \
-  "smlad %[a3], %[" xr "], %[wc], %[a3]\n\t"
-  __asm volatile("ldr %[x], [%[px]]\n\t"
-                 "sxtab16 %[y], %[off], %[x], ror #8\n\t"
-                 "sxtab16 %[x], %[off], %[x]\n\t" RT_S8_HALF("x", "0", "16") RT_S8_HALF("y", "8", "24")
-                 : [a0] "+r"(*s0), [a1] "+r"(*s1), [a2] "+r"(*s2), [a3] "+r"(*s3), [x] "=&r"(x), [y] "=&r"(y),
-                   [wa] "=&r"(wa), [wc] "=&r"(wc), [t] "=&r"(t), [u] "=&r"(u), [p] "=&r"(p)
-                 : [px] "r"(px), [w] "r"(pw), [off] "r"(off_pair)
+  int32_t y, u, v;
+  __asm volatile("sxtab16 %[y], %[off], %[x], ror #8\n\t"
+                 "sxtab16 %[x], %[off], %[x]\n\t"
+                 "ldrd %[u], %[v], [%[w]]\n\t"
+                 "smlad %[a0], %[x], %[u], %[a0]\n\t"
+                 "smlad %[a0], %[y], %[v], %[a0]\n\t"
+                 "ldrd %[u], %[v], [%[w], #8]\n\t"
+                 "smlad %[a1], %[x], %[u], %[a1]\n\t"
+                 "smlad %[a1], %[y], %[v], %[a1]\n\t"
+                 "ldrd %[u], %[v], [%[w], #16]\n\t"
+                 "smlad %[a2], %[x], %[u], %[a2]\n\t"
+                 "smlad %[a2], %[y], %[v], %[a2]\n\t"
+                 "ldrd %[u], %[v], [%[w], #24]\n\t"
+                 "smlad %[a3], %[x], %[u], %[a3]\n\t"
+                 "smlad %[a3], %[y], %[v], %[a3]\n\t"
+                 : [a0] "+r"(*s0), [a1] "+r"(*s1), [a2] "+r"(*s2), [a3] "+r"(*s3), [x] "+r"(xw), [y] "=&r"(y),
+                   [u] "=&r"(u), [v] "=&r"(v)
+                 : [w] "r"(pw), [off] "r"(off_pair)
                  : "memory");
-#undef RT_S8_HALF
 #else
-  int32_t xw = rt_load32(px);
-  int32_t xs[2] = {RT_SXTAB16(off_pair, xw), RT_SXTAB16_ROR8(off_pair, xw)};
-  for (int h = 0; h < 2; h++) {
-    int32_t wa = rt_load32(pw + 8 * h), wc = rt_load32(pw + 8 * h + 16);
-    int32_t a02 = RT_SXTB16(wa), c02 = RT_SXTB16(wc), a13 = RT_SXTB16_ROR8(wa), c13 = RT_SXTB16_ROR8(wc);
-    *s0 = RT_SMLAD(xs[h], rt_pack_lo(a02, c02), *s0);
-    *s2 = RT_SMLAD(xs[h], rt_pack_hi(a02, c02), *s2);
-    *s1 = RT_SMLAD(xs[h], rt_pack_lo(a13, c13), *s1);
-    *s3 = RT_SMLAD(xs[h], rt_pack_hi(a13, c13), *s3);
-  }
+  int32_t x02 = RT_SXTAB16(off_pair, xw), x13 = RT_SXTAB16_ROR8(off_pair, xw);
+  *s0 = RT_SMLAD(x13, pw[1], RT_SMLAD(x02, pw[0], *s0));
+  *s1 = RT_SMLAD(x13, pw[3], RT_SMLAD(x02, pw[2], *s1));
+  *s2 = RT_SMLAD(x13, pw[5], RT_SMLAD(x02, pw[4], *s2));
+  *s3 = RT_SMLAD(x13, pw[7], RT_SMLAD(x02, pw[6], *s3));
 #endif
 }
 
-/* One input channel, 8 output channels (micro_speech's first layer): windows whose rows of taps lie
- * inside the input take single8_block, four taps at a time; the others one tap at a time. */
-static void single8(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter, const int32_t *bias,
-                    int8_t *out) {
+static inline uint32_t pack_pair(int32_t lo, int32_t hi) { return ((uint32_t)hi << 16) | ((uint32_t)lo & 0xFFFFu); }
+
+/* The taps of one output pixel whose window lies inside the input, for one group of four channels:
+ * `rows` rows of `blocks` input words each. */
+typedef struct {
+  const int8_t *px;   /* 0: input at the window's first tap of its first inside row */
+  const int32_t *pw;  /* 4: packed filter at that row */
+  int32_t rows;       /* 8: >= 1 */
+  int32_t blocks;     /* 12: >= 1 */
+  int32_t row_skip;   /* 16: bytes from past a row's last block to the next row's first */
+  int32_t off_pair;   /* 20 */
+  int32_t acc[4];     /* 24: in the bias, out the sums */
+} rt_sp_ctx_t;
+
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+/* GCC keeps the C loop's counters on the stack (20 instructions a block): 17 here, all in registers. */
+#define RT_SP_CH(a, o)                 \
+  "ldrd r6, r7, [r9], #8\n\t"          \
+  "smlad " a ", r4, r6, " a "\n\t"     \
+  "smlad " a ", r5, r7, " a "\n\t"
+__attribute__((naked, noinline, noipa)) static void sp_pixel(rt_sp_ctx_t *ctx) {
+  (void)ctx;
+  __asm volatile(
+      "push {r4-r11, lr}\n\t"
+      "mov lr, r0\n\t"
+      "ldrd r8, r9, [lr]\n\t"
+      "ldr r12, [lr, #8]\n\t"
+      "ldr r10, [lr, #20]\n\t"
+      "add r0, lr, #24\n\t"
+      "ldm r0, {r0, r1, r2, r3}\n\t"
+      "1:\n\t"
+      "ldr r11, [lr, #12]\n\t"
+      "2:\n\t"
+      "ldr r4, [r8], #4\n\t"
+      "sxtab16 r5, r10, r4, ror #8\n\t"
+      "sxtab16 r4, r10, r4\n\t" RT_SP_CH("r0", "0") RT_SP_CH("r1", "8") RT_SP_CH("r2", "16") RT_SP_CH("r3", "24")
+      "subs r11, r11, #1\n\t"
+      "bne 2b\n\t"
+      "ldr r4, [lr, #16]\n\t"
+      "add r8, r8, r4\n\t"
+      "subs r12, r12, #1\n\t"
+      "bne 1b\n\t"
+      "add r4, lr, #24\n\t"
+      "stm r4, {r0, r1, r2, r3}\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+#undef RT_SP_CH
+#else
+static void sp_pixel(rt_sp_ctx_t *ctx) {
+  const int8_t *px = ctx->px;
+  const int32_t *pw = ctx->pw;
+  for (int32_t r = ctx->rows; r > 0; r--, px += ctx->row_skip)
+    for (int32_t b = ctx->blocks; b > 0; b--, px += 4, pw += 8)
+      packed_block(rt_load32(px), pw, ctx->off_pair, &ctx->acc[0], &ctx->acc[1], &ctx->acc[2], &ctx->acc[3]);
+}
+#endif
+
+/* One input channel, four output channels c .. c+3 of one pixel, one tap at a time: `nfy` rows of `nfx`
+ * taps from `px` (the first inside tap) and `pw` (its filter values for channel c). */
+static inline __attribute__((always_inline)) void single4(const rt_conv_data_t *d, const int8_t *px,
+                                                          const int8_t *pw, int32_t nfy, int32_t nfx,
+                    const int32_t *bias, int32_t c, int8_t *o) {
+  const rt_window_t *g = &d->g;
+  const int32_t od = d->out_depth, off = d->input_offset, step = (int32_t)d->mult_step;
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  if (bias) {
+    a0 = bias[c];
+    a1 = bias[c + 1];
+    a2 = bias[c + 2];
+    a3 = bias[c + 3];
+  }
+  const int32_t row_step = g->dil_h * g->in_w, w_row = g->k_w * od, dil = g->dil_w;
+  for (int32_t fy = 0; fy < nfy; fy++, px += row_step, pw += w_row) {
+    for (int32_t fx = 0; fx < nfx; fx++) {
+      const int32_t xv = px[dil * fx] + off, wv = rt_load32(pw + od * fx);
+      const int32_t w02 = RT_SXTB16(wv), w13 = RT_SXTB16_ROR8(wv);
+      a0 = RT_SMLABB(xv, w02, a0);
+      a2 = RT_SMLABT(xv, w02, a2);
+      a1 = RT_SMLABB(xv, w13, a1);
+      a3 = RT_SMLABT(xv, w13, a3);
+    }
+  }
+  dm1_store4(o, a0, a1, a2, a3, d->multiplier + c * step, d->shift + c * step, step, d->short_requant,
+             d->output_offset, d->act_min, d->act_max);
+}
+
+/* noinline: compiled on its own, its code does not move with changes to eval's other paths. */
+__attribute__((noinline)) static void single_packed(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter,
+                                                    const int32_t *bias, int8_t *out) {
   const rt_window_t g = d->g;
-  const int32_t step = (int32_t)d->mult_step, short_rq = d->short_requant;
+  const int32_t od = d->out_depth, step = (int32_t)d->mult_step, short_rq = d->short_requant;
   const int32_t zp = d->output_offset, lo = d->act_min, hi = d->act_max, off = d->input_offset;
-  const int32_t off_pair = (int32_t)(((uint32_t)off << 16) | ((uint32_t)off & 0xFFFFu));
-  const int32_t *mult = d->multiplier;
-  const int8_t *shift = d->shift;
-  const int blocks = g.dil_w == 1 && (g.k_w & 3) == 0;
-  int8_t *o = out;
-  for (int32_t b = 0; b < g.batches; b++) {
-    const int8_t *in_b = in + b * g.in_h * g.in_w;
-    for (int32_t oy = 0; oy < g.out_h; oy++) {
+  const int32_t off_pair = (int32_t)pack_pair(off, off);
+  const uint32_t pad4 = 0x01010101u * (uint8_t)(-off); /* x + off == 0 */
+  const int32_t nb = (g.k_w + 3) / 4, rows = g.batches * g.out_h, row_bytes = g.out_w * od;
+  const int32_t packed = g.k_h * nb * 32;
+  /* The packed filter sits word-aligned at the end of the output; the rows before it are computed from it. */
+  const int32_t at = (rows * row_bytes - packed) & ~3;
+  const int32_t fast_rows = at < 0 || g.in_w < 4 ? 0 : at / row_bytes;
+  int32_t *ws = (int32_t *)(void *)(out + (at < 0 ? 0 : at));
+  for (int32_t c = 0; c < od && fast_rows > 0; c += 4) {
+    int32_t *p = ws;
+    for (int32_t fy = 0; fy < g.k_h; fy++)
+      for (int32_t f = 0; f < 4 * nb; f += 4)
+        for (int32_t k = 0; k < 4; k++, p += 2) {
+          int32_t w[4];
+          for (int32_t t = 0; t < 4; t++) w[t] = f + t < g.k_w ? filter[(fy * g.k_w + f + t) * od + c + k] : 0;
+          p[0] = (int32_t)pack_pair(w[0], w[2]);
+          p[1] = (int32_t)pack_pair(w[1], w[3]);
+        }
+    int32_t b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+    if (bias) {
+      b0 = bias[c];
+      b1 = bias[c + 1];
+      b2 = bias[c + 2];
+      b3 = bias[c + 3];
+    }
+    for (int32_t r = 0; r < fast_rows; r++) {
+      const int32_t oy = r % g.out_h;
+      const int8_t *in_b = in + (r / g.out_h) * g.in_h * g.in_w;
       const int32_t iy0 = oy * g.stride_h - g.pad_h;
       int32_t fy0, fy1;
       tap_range(iy0, g.dil_h, g.k_h, g.in_h, &fy0, &fy1);
-      for (int32_t ox = 0; ox < g.out_w; ox++, o += 8) {
-        const int32_t ix0 = ox * g.stride_w - g.pad_w;
-        int32_t fx0, fx1;
-        tap_range(ix0, g.dil_w, g.k_w, g.in_w, &fx0, &fx1);
-        const int whole = blocks && fx0 == 0 && fx1 == g.k_w;
-        for (int32_t c = 0; c < 8; c += 4) {
-          int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-          if (bias) {
-            a0 = bias[c];
-            a1 = bias[c + 1];
-            a2 = bias[c + 2];
-            a3 = bias[c + 3];
-          }
-          for (int32_t fy = fy0; fy < fy1; fy++) {
-            const int8_t *px = in_b + (iy0 + g.dil_h * fy) * g.in_w + ix0;
-            const int8_t *pw = filter + fy * g.k_w * 8 + c;
-            if (whole) {
-              for (int32_t fx = 0; fx < g.k_w; fx += 4) single8_block(px + fx, pw + 8 * fx, off_pair, &a0, &a1, &a2, &a3);
-              continue;
+      int8_t *o = out + r * row_bytes + c;
+      if (fy1 <= fy0) fy1 = fy0; /* no inside row: the bias alone */
+      const int8_t *row0 = in_b + (iy0 + g.dil_h * fy0) * g.in_w;
+      rt_sp_ctx_t ctx = {row0, ws + fy0 * nb * 8, fy1 - fy0, nb, g.dil_h * g.in_w - 4 * nb, off_pair, {0, 0, 0, 0}};
+      for (int32_t ox = 0, ix0 = -g.pad_w; ox < g.out_w; ox++, o += od, ix0 += g.stride_w) {
+        ctx.acc[0] = b0;
+        ctx.acc[1] = b1;
+        ctx.acc[2] = b2;
+        ctx.acc[3] = b3;
+        if (ix0 >= 0 && ix0 + 4 * nb <= g.in_w) {
+          ctx.px = row0 + ix0;
+          if (ctx.rows > 0) sp_pixel(&ctx);
+        } else {
+          /* Part of the window is outside the row: its words are shifted in from inside the row. */
+          const int32_t *pw = ctx.pw;
+          const int8_t *row = row0;
+          for (int32_t fy = fy0; fy < fy1; fy++, row += g.dil_h * g.in_w)
+            for (int32_t b = 0; b < nb; b++, pw += 8) {
+              int32_t xw;
+              if (rt_window_word(row, ix0 + 4 * b, g.in_w, pad4, &xw))
+                packed_block(xw, pw, off_pair, &ctx.acc[0], &ctx.acc[1], &ctx.acc[2], &ctx.acc[3]);
             }
-            for (int32_t fx = fx0; fx < fx1; fx++) {
-              int32_t x = px[g.dil_w * fx] + off, w = rt_load32(pw + 8 * fx);
-              int32_t w02 = RT_SXTB16(w), w13 = RT_SXTB16_ROR8(w);
-              a0 = RT_SMLABB(x, w02, a0);
-              a2 = RT_SMLABT(x, w02, a2);
-              a1 = RT_SMLABB(x, w13, a1);
-              a3 = RT_SMLABT(x, w13, a3);
-            }
-          }
-          dm1_store4(o + c, a0, a1, a2, a3, mult + c * step, shift + c * step, step, short_rq, zp, lo, hi);
         }
+        store4_inline(o, ctx.acc[0], ctx.acc[1], ctx.acc[2], ctx.acc[3], d->multiplier + c * step, d->shift + c * step,
+                   step, short_rq, zp, lo, hi);
       }
+    }
+  }
+  /* The rows that held the packed filter: one tap at a time, four channels per pass. */
+  for (int32_t r = fast_rows; r < rows; r++) {
+    const int32_t oy = r % g.out_h;
+    const int8_t *in_b = in + (r / g.out_h) * g.in_h * g.in_w;
+    const int32_t iy0 = oy * g.stride_h - g.pad_h;
+    int32_t fy0, fy1;
+    tap_range(iy0, g.dil_h, g.k_h, g.in_h, &fy0, &fy1);
+    int8_t *o = out + r * row_bytes;
+    for (int32_t ox = 0; ox < g.out_w; ox++) {
+      const int32_t ix0 = ox * g.stride_w - g.pad_w;
+      int32_t fx0, fx1;
+      tap_range(ix0, g.dil_w, g.k_w, g.in_w, &fx0, &fx1);
+      const int32_t nfy = fy1 > fy0 ? fy1 - fy0 : 0, nfx = fx1 > fx0 ? fx1 - fx0 : 0;
+      const int8_t *px = in_b + (iy0 + g.dil_h * fy0) * g.in_w + ix0 + fx0;
+      for (int32_t c = 0; c < od; c += 4, o += 4)
+        single4(d, px, filter + (fy0 * g.k_w + fx0) * od + c, nfy, nfx, bias, c, o);
     }
   }
 }
@@ -437,19 +570,17 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   int8_t *out = rt_output(rt, node, 0)->data;
   const int32_t in_depth = d->in_depth, out_depth = d->out_depth, dm = d->depth_multiplier;
   const int32_t off = d->input_offset;
-  const int32_t off_pair = (int32_t)(((uint32_t)off << 16) | ((uint32_t)off & 0xFFFFu));
   const int fast_single = in_depth == 1 && (out_depth & 3) == 0;
   const int fast_dm1 = dm == 1 && (in_depth & 3) == 0;
   if (fast_dm1) {
     dm1(d, in, filter, bias, out, node->scratch);
     return 0;
   }
-  if (in_depth == 1 && out_depth == 8) {
-    single8(d, in, filter, bias, out);
+  if (fast_single && g->dil_w == 1) {
+    single_packed(d, in, filter, bias, out);
     return 0;
   }
   const int32_t in_row = g->in_w * in_depth, tap_step = g->dil_w * in_depth;
-  const int pair_taps = g->dil_w == 1 && (g->k_w & 3) == 0;
   for (int32_t b = 0; b < g->batches; b++) {
     const int8_t *in_b = in + b * g->in_h * in_row;
     for (int32_t oy = 0; oy < g->out_h; oy++) {
@@ -461,42 +592,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
         int32_t fx0, fx1;
         tap_range(ix0, g->dil_w, g->k_w, g->in_w, &fx0, &fx1);
         int8_t *o = out + ((b * g->out_h + oy) * g->out_w + ox) * out_depth;
-        if (fast_single && pair_taps && fx0 == 0 && fx1 == g->k_w) {
-          /* A whole row of taps is inside the input: pair taps (fx, fx+2) and (fx+1, fx+3), whose inputs
-           * one SXTAB16 each unpacks from a single word, and pack the matching filter values into
-           * halfword pairs with PKH so that one SMLAD does two taps. */
-          for (int32_t c = 0; c < out_depth; c += 4) {
-            int32_t a0 = bias ? bias[c] : 0, a1 = bias ? bias[c + 1] : 0;
-            int32_t a2 = bias ? bias[c + 2] : 0, a3 = bias ? bias[c + 3] : 0;
-            for (int32_t fy = fy0; fy < fy1; fy++) {
-              const int8_t *px = in_b + (iy0 + g->dil_h * fy) * in_row + ix0;
-              const int8_t *pw = filter + fy * g->k_w * out_depth + c;
-              for (int32_t fx = 0; fx < g->k_w; fx += 4) {
-                int32_t xw = rt_load32(px + fx);
-                int32_t x02 = RT_SXTAB16(off_pair, xw), x13 = RT_SXTAB16_ROR8(off_pair, xw);
-                const int8_t *w = pw + fx * out_depth;
-                int32_t wa = rt_load32(w), wb = rt_load32(w + 2 * out_depth);
-                int32_t a02 = RT_SXTB16(wa), b02 = RT_SXTB16(wb);
-                int32_t a13 = RT_SXTB16_ROR8((wa)), b13 = RT_SXTB16_ROR8((wb));
-                a0 = RT_SMLAD(x02, rt_pack_lo(a02, b02), a0);
-                a2 = RT_SMLAD(x02, rt_pack_hi(a02, b02), a2);
-                a1 = RT_SMLAD(x02, rt_pack_lo(a13, b13), a1);
-                a3 = RT_SMLAD(x02, rt_pack_hi(a13, b13), a3);
-                int32_t wc = rt_load32(w + out_depth), wd = rt_load32(w + 3 * out_depth);
-                int32_t c02 = RT_SXTB16(wc), d02 = RT_SXTB16(wd);
-                int32_t c13 = RT_SXTB16_ROR8((wc)), d13 = RT_SXTB16_ROR8((wd));
-                a0 = RT_SMLAD(x13, rt_pack_lo(c02, d02), a0);
-                a2 = RT_SMLAD(x13, rt_pack_hi(c02, d02), a2);
-                a1 = RT_SMLAD(x13, rt_pack_lo(c13, d13), a1);
-                a3 = RT_SMLAD(x13, rt_pack_hi(c13, d13), a3);
-              }
-            }
-            o[c] = requant(d, a0, c);
-            o[c + 1] = requant(d, a1, c + 1);
-            o[c + 2] = requant(d, a2, c + 2);
-            o[c + 3] = requant(d, a3, c + 3);
-          }
-        } else if (fast_single && (out_depth & 7) == 0) {
+        if (fast_single && (out_depth & 7) == 0) {
           /* One input value per tap feeds eight channels: load it once for all eight. */
           for (int32_t c = 0; c < out_depth; c += 8) {
             int32_t a[8];
@@ -532,37 +628,10 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
             o[c + 7] = requant(d, a7, c + 7);
           }
         } else if (fast_single) {
-          for (int32_t c = 0; c < out_depth; c += 4) {
-            int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-            if (bias) {
-              a0 = bias[c];
-              a1 = bias[c + 1];
-              a2 = bias[c + 2];
-              a3 = bias[c + 3];
-            }
-            for (int32_t fy = fy0; fy < fy1; fy++) {
-              const int8_t *px = in_b + (iy0 + g->dil_h * fy) * in_row + (ix0 + g->dil_w * fx0) * in_depth;
-              const int8_t *pw = filter + (fy * g->k_w + fx0) * out_depth + c;
-              const int32_t w_step = out_depth;
-              {
-                for (int32_t fx = fx0; fx < fx1; fx++) {
-                  int32_t x = *px + off;
-                  int32_t w = rt_load32(pw);
-                  int32_t w02 = RT_SXTB16(w), w13 = RT_SXTB16_ROR8((w));
-                  a0 = RT_SMLABB(x, w02, a0);
-                  a2 = RT_SMLABT(x, w02, a2);
-                  a1 = RT_SMLABB(x, w13, a1);
-                  a3 = RT_SMLABT(x, w13, a3);
-                  px += tap_step;
-                  pw += w_step;
-                }
-              }
-            }
-            o[c] = requant(d, a0, c);
-            o[c + 1] = requant(d, a1, c + 1);
-            o[c + 2] = requant(d, a2, c + 2);
-            o[c + 3] = requant(d, a3, c + 3);
-          }
+          for (int32_t c = 0; c < out_depth; c += 4)
+            single4(d, in_b + (iy0 + g->dil_h * fy0) * in_row + ix0 + g->dil_w * fx0,
+                    filter + (fy0 * g->k_w + fx0) * out_depth + c,
+                    fy1 - fy0, fx1 - fx0, bias, c, o + c);
         } else {
           for (int32_t oc = 0; oc < out_depth; oc++) {
             const int32_t ic = oc / dm;

@@ -91,4 +91,21 @@ static inline int32_t rt_load32(const void *p) {
   return v;
 }
 
+/* The input word of taps ix .. ix+3 of a row of `in_w` >= 4 values, bytes outside the row replaced by the
+ * zero point (`pad4`); 0 when all four are outside (the block adds nothing and is skipped). */
+static inline int rt_window_word(const int8_t *row, int32_t ix, int32_t in_w, uint32_t pad4, int32_t *xw) {
+  if (ix >= 0 && ix + 4 <= in_w) {
+    *xw = rt_load32(row + ix);
+  } else if (ix + 4 <= 0 || ix >= in_w) {
+    return 0;
+  } else if (ix < 0) {
+    const uint32_t keep = 8u * (uint32_t)-ix;
+    *xw = (int32_t)(((uint32_t)rt_load32(row) << keep) | (pad4 & ((1u << keep) - 1u)));
+  } else {
+    const uint32_t drop = 8u * (uint32_t)(ix + 4 - in_w);
+    *xw = (int32_t)(((uint32_t)rt_load32(row + in_w - 4) >> drop) | (pad4 & ~(0xFFFFFFFFu >> drop)));
+  }
+  return 1;
+}
+
 #endif
