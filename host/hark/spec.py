@@ -134,6 +134,22 @@ class AugmentSpec:
 
 
 @dataclass(frozen=True)
+class SelectionSpec:
+    """Model selection by false alarms per hour on validation streams (microWakeWord's way), an optional section:
+    at every evaluation the float model scores a negative stream and keyword streams window by window (as the
+    device runs it), RecognizeCommands is replayed over a threshold sweep at the spec's other recognition settings,
+    and the checkpoint detecting the most keywords at or under `target_fa_per_hour` is kept (ties: validation
+    accuracy). Without the section the checkpoint with the best validation accuracy is kept, and the hash is
+    unchanged (hark.train.selection)."""
+
+    streams: str = "data/streams_val"  # a `hark streams` folder, relative to the repository (or absolute)
+    negatives: str = "negatives"  # the negative stream's name in it (<name>.wav)
+    keywords: tuple[str, ...] = ("keywords_20db", "keywords_10db")  # keyword streams (<name>.wav + <name>.txt)
+    target_fa_per_hour: float = 2.0
+    negative_minutes: float = 0.0  # 0: the whole negative stream; else its first minutes (a cheaper estimate)
+
+
+@dataclass(frozen=True)
 class ArchitectureSpec:
     name: str = "tiny_conv"
     params: dict[str, Any] = field(default_factory=dict)
@@ -199,13 +215,15 @@ class ModelSpec:
     streaming: StreamingSpec = field(default_factory=StreamingSpec)
     recognition: RecognitionSpec = field(default_factory=RecognitionSpec)
     augment: AugmentSpec | None = None  # None: TF speech_commands' augmentation only
+    selection: SelectionSpec | None = None  # None: the checkpoint with the best validation accuracy is kept
     source: str = ""  # the file it was loaded from; not part of the hash
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d.pop("source")
-        if d["augment"] is None:
-            d.pop("augment")  # specs without the section keep their hash
+        for optional in ("augment", "selection"):
+            if d[optional] is None:
+                d.pop(optional)  # specs without the section keep their hash
         return d
 
     @property
@@ -236,6 +254,7 @@ _SECTIONS: dict[str, type] = {
     "streaming": StreamingSpec,
     "recognition": RecognitionSpec,
     "augment": AugmentSpec,
+    "selection": SelectionSpec,
 }
 _TOP_KEYS = {"name", "description", "labels", *_SECTIONS}
 
@@ -325,6 +344,11 @@ def _validate(spec: ModelSpec, where: str) -> None:
         raise SpecError(f"{where}: quantization.mode must be int8, dynamic or float16")
     if not 0.0 < spec.recognition.detection_threshold <= 1.0:
         raise SpecError(f"{where}: recognition.detection_threshold must be in (0, 1]")
+    sel = spec.selection
+    if sel is not None:
+        if not sel.keywords or sel.target_fa_per_hour < 0.0 or sel.negative_minutes < 0.0:
+            raise SpecError(f"{where}: selection needs at least one keyword stream, and a non-negative "
+                            "target_fa_per_hour and negative_minutes")  # fmt: skip
 
 
 def available_specs() -> list[str]:

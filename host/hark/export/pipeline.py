@@ -24,7 +24,7 @@ from hark.format.metadata import StreamInfo
 from hark.format.micro import ClipRunner, MicroModel
 from hark.spec import ModelSpec
 from hark.train import inputs
-from hark.train.heldout import evaluate, heldout_dirs, tflite_scorer
+from hark.train.heldout import heldout_report, tflite_scorer
 from hark.train.run_folder import RunFolder
 
 
@@ -121,6 +121,6 @@ def export_run(
             result.report["int8_stream_vs_window_top1_agreement"] = agreement.top1_agreement
         if quant_mode in ("int8", "float"):
             # beside the held-in figures: voices the model never heard, and TFLM's real recordings
-            result.report["heldout"] = evaluate(spec, tflite_scorer(tflite), heldout_dirs(ds.data_dir))
+            result.report["heldout"] = heldout_report(spec, tflite_scorer(tflite), ds.data_dir)
         (out / f"{name}_report.json").write_text(json.dumps(result.report, indent=2, sort_keys=True) + "\n")
     return result
