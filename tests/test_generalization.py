@@ -62,6 +62,23 @@ def test_recipe_augmentation_hits_its_snr_and_masks() -> None:
     reverb = AugmentSpec(speed_range=(1.0, 1.0), eq_probability=1.0, reverb_probability=1.0, noise_probability=0.0)
     wet = augment_speech(tf.constant(tone), tf.constant(False), 3, reverb, irs, 0, Background([noise]), SR).numpy()
     assert wet.shape == (16000,) and wet.dtype == np.int16 and not np.array_equal(wet, out)
+    # stream-like windows: a noise bed at its level under a clip without other noise, a warm-up in front, and
+    # the voiced span moved across the window's edges by at most its stated share
+    word = np.zeros(16000, np.float32)
+    word[6000:10000] = tone[:4000]
+    stream = AugmentSpec(speed_range=(1.0, 1.0), gain_db=(0.0, 0.0), eq_probability=0.0, reverb_probability=0.0,
+                         noise_probability=0.0, floor_dbfs=(-50.0, -50.0), edge_probability=1.0, edge_fraction=0.5)
+    starts = []
+    for k in range(40):
+        got = augment_speech(tf.constant(word), tf.constant(False), k, stream, irs, 0, Background([noise]), SR,
+                             8000).numpy().astype(np.float64) / 32768  # fmt: skip
+        assert got.shape == (24000,)
+        assert abs(10 * np.log10(np.mean(got[:8000] ** 2)) + 50.0) < 0.5
+        loud = np.nonzero(np.abs(got[8000:]) > 0.05)[0]
+        inside = len(loud) and (loud[-1] - loud[0]) / 4000
+        assert len(loud) == 0 or inside >= 0.45
+        starts.append(loud[0] if len(loud) else -1)
+    assert min(starts) <= 100 and max(starts) > 12000  # some ran past the start, some sit late in the window
     feats = tf.constant(np.arange(49 * 40, dtype=np.float32).reshape(49, 40))
     masked = spec_augment(feats, 5, AugmentSpec(time_masks=1, time_mask_frames=5, freq_masks=0)).numpy()
     changed = np.nonzero((masked != feats.numpy()).any(axis=1))[0]

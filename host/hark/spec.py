@@ -131,6 +131,19 @@ class AugmentSpec:
     freq_mask_channels: int = 5
     precomputed_passes: int = 2  # > 0: augment this many passes once, train on them and the clean pass (+ masks)
     seed: int = 0
+    # Stream-like windows (what a device's window holds; all off by default). floor_dbfs: a noise bed at a level
+    # uniform in this range (dBFS RMS) under every augmented clip, as a microphone never gives digital silence;
+    # clean_pass: whether the pool keeps the un-augmented pass; edge_probability: the share of clips whose voiced
+    # span is moved to a uniform place that may run past the window's edges by up to edge_fraction of its length,
+    # keeping its label, as a word passing through a sliding window. The frontend's warm-up before each clip is
+    # dataset.warmup_ms.
+    floor_dbfs: tuple[float, ...] = ()
+    clean_pass: bool = True
+    edge_probability: float = 0.0
+    edge_fraction: float = 0.25
+
+
+LATER_AUGMENT_FIELDS = ("floor_dbfs", "clean_pass", "edge_probability", "edge_fraction")
 
 
 @dataclass(frozen=True)
@@ -224,6 +237,11 @@ class ModelSpec:
         for optional in ("augment", "selection"):
             if d[optional] is None:
                 d.pop(optional)  # specs without the section keep their hash
+        if "augment" in d:  # the stream-like window settings, added later: at their defaults, the hash is unchanged
+            defaults = AugmentSpec()
+            for key in LATER_AUGMENT_FIELDS:
+                if d["augment"][key] == getattr(defaults, key):
+                    d["augment"].pop(key)
         return d
 
     @property
