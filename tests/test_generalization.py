@@ -79,6 +79,9 @@ def test_recipe_augmentation_hits_its_snr_and_masks() -> None:
         assert len(loud) == 0 or inside >= 0.45
         starts.append(loud[0] if len(loud) else -1)
     assert min(starts) <= 100 and max(starts) > 12000  # some ran past the start, some sit late in the window
+    pause = AugmentSpec(silence_dbfs=(-60.0, -60.0))
+    quiet = augment_speech(tf.constant(tone), tf.constant(True), 2, pause, irs, 0, Background([noise]), SR).numpy()
+    assert abs(10 * np.log10(np.mean((quiet.astype(np.float64) / 32768) ** 2)) + 60.0) < 0.5
     feats = tf.constant(np.arange(49 * 40, dtype=np.float32).reshape(49, 40))
     masked = spec_augment(feats, 5, AugmentSpec(time_masks=1, time_mask_frames=5, freq_masks=0)).numpy()
     changed = np.nonzero((masked != feats.numpy()).any(axis=1))[0]

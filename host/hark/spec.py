@@ -141,9 +141,10 @@ class AugmentSpec:
     clean_pass: bool = True
     edge_probability: float = 0.0
     edge_fraction: float = 0.25
+    silence_dbfs: tuple[float, ...] = ()  # `_silence_` entries: noise at an RMS level uniform in this range (dBFS)
 
 
-LATER_AUGMENT_FIELDS = ("floor_dbfs", "clean_pass", "edge_probability", "edge_fraction")
+LATER_AUGMENT_FIELDS = ("floor_dbfs", "clean_pass", "edge_probability", "edge_fraction", "silence_dbfs")
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ Stream-like windows (the device's sliding window over a microphone's stream, not
 - `edge_probability`: instead of the time shift, the clip's voiced span (10 ms frames within 40 dB of the loudest)
   moves to a uniform place that may run past either edge of the window by up to `edge_fraction` of its length;
 - `floor_dbfs`: a noise bed (a background slice at a uniform RMS level in that range) under every clip;
+- `silence_dbfs`: `_silence_` entries' noise at a uniform RMS level in that range (dBFS), so that quiet noise-only
+  windows, like a stream's pauses, are silence too;
 - warm-up (`dataset.warmup_ms`): the clip is preceded by that much of its noise (bed and background), which the
   frontend runs through and the features drop, so noise reduction has adapted as on a running device.
 """
@@ -158,7 +160,11 @@ def augment_speech(
         snr = _draw(seed, 12, minval=aug.snr_db[0], maxval=aug.snr_db[1])
         at_snr = tf.sqrt(speech_power / noise_power / tf.pow(10.0, snr / 10.0))
         on = _draw(seed, 3) < aug.noise_probability
-        volume = tf.where(is_silence, _draw(seed, 4), tf.where(on, at_snr, 0.0))
+        quiet = _draw(seed, 4)
+        if aug.silence_dbfs:  # noise-only windows at the levels a stream's pauses have, not only loud ones
+            level = tf.pow(10.0, _draw(seed, 19, minval=aug.silence_dbfs[0], maxval=aug.silence_dbfs[-1]) / 20.0)
+            quiet = level / tf.sqrt(noise_power)
+        volume = tf.where(is_silence, quiet, tf.where(on, at_snr, 0.0))
         audio = audio + noise * volume
         if aug.floor_dbfs:
             bed = _slice_of(background, seed, 16, total)
