@@ -26,7 +26,7 @@ from hark.evaluate.stream_test import Utterance
 from hark.features.backend import FrontendBackend, get_backend
 from hark.features.extract import compute_features, raw_to_float
 from hark.paths import REPO_ROOT
-from hark.spec import ModelSpec
+from hark.spec import ModelSpec, SpecError
 
 WindowScorer = Callable[[np.ndarray], np.ndarray]  # float features [n, frames, channels] -> scores [n, labels]
 OUTPUT_SCALE, OUTPUT_ZERO_POINT = 1.0 / 256.0, -128  # an int8 softmax output's quantization
@@ -98,6 +98,9 @@ class StreamSelector:
         sel = spec.selection
         if sel is None:
             raise ValueError(f"spec {spec.name} has no selection section")
+        if spec.frontend.kind not in ("microfrontend", "mfcc", "logmel"):
+            raise SpecError(f"spec {spec.name}: selection scores streams through a microfrontend, mfcc or logmel "
+                            f"frontend, not frontend.kind '{spec.frontend.kind}'")  # fmt: skip
         self.spec = spec
         folder = resolve(sel.streams)
         self.negatives = stream_features(spec, folder / f"{sel.negatives}.wav", sel.negative_minutes, backend)
