@@ -62,6 +62,26 @@ def test_recipe_augmentation_hits_its_snr_and_masks() -> None:
     reverb = AugmentSpec(speed_range=(1.0, 1.0), eq_probability=1.0, reverb_probability=1.0, noise_probability=0.0)
     wet = augment_speech(tf.constant(tone), tf.constant(False), 3, reverb, irs, 0, Background([noise]), SR).numpy()
     assert wet.shape == (16000,) and wet.dtype == np.int16 and not np.array_equal(wet, out)
+    # stream-like windows: a noise bed at its level under a clip without other noise, a warm-up in front, and
+    # the voiced span moved across the window's edges by at most its stated share
+    word = np.zeros(16000, np.float32)
+    word[6000:10000] = tone[:4000]
+    stream = AugmentSpec(speed_range=(1.0, 1.0), gain_db=(0.0, 0.0), eq_probability=0.0, reverb_probability=0.0,
+                         noise_probability=0.0, floor_dbfs=(-50.0, -50.0), edge_probability=1.0, edge_fraction=0.5)
+    starts = []
+    for k in range(40):
+        got = augment_speech(tf.constant(word), tf.constant(False), k, stream, irs, 0, Background([noise]), SR,
+                             8000).numpy().astype(np.float64) / 32768  # fmt: skip
+        assert got.shape == (24000,)
+        assert abs(10 * np.log10(np.mean(got[:8000] ** 2)) + 50.0) < 0.5
+        loud = np.nonzero(np.abs(got[8000:]) > 0.05)[0]
+        inside = len(loud) and (loud[-1] - loud[0]) / 4000
+        assert len(loud) == 0 or inside >= 0.45
+        starts.append(loud[0] if len(loud) else -1)
+    assert min(starts) <= 100 and max(starts) > 12000  # some ran past the start, some sit late in the window
+    pause = AugmentSpec(silence_dbfs=(-60.0, -60.0))
+    quiet = augment_speech(tf.constant(tone), tf.constant(True), 2, pause, irs, 0, Background([noise]), SR).numpy()
+    assert abs(10 * np.log10(np.mean((quiet.astype(np.float64) / 32768) ** 2)) + 60.0) < 0.5
     feats = tf.constant(np.arange(49 * 40, dtype=np.float32).reshape(49, 40))
     masked = spec_augment(feats, 5, AugmentSpec(time_masks=1, time_mask_frames=5, freq_masks=0)).numpy()
     changed = np.nonzero((masked != feats.numpy()).any(axis=1))[0]
@@ -165,3 +185,61 @@ def test_tune_and_heldout_verbs_name_bad_input(tmp_path: Path, capsys: pytest.Ca
     assert "none.tflite: no such file" in capsys.readouterr().err
     assert run_verb("heldout", [str(missing)]) == 2
     assert "hark heldout" in capsys.readouterr().err
+
+
+def test_selection_scores_windows_as_the_twin_runs_them(tmp_path: Path) -> None:
+    """The training-time stream scorer (float windows of a whole-stream frontend run) against the host twin, with
+    TFLM's reference model as the window model: the same hop times and, up to the input quantization's rounding,
+    the same int8 scores."""
+    from hark.evaluate.far import stream_scores
+    from hark.evaluate.selection import StreamSelector, stream_features, window_scores
+    from hark.format.metadata import StreamInfo, write_metadata
+    from hark.format.micro import ClipRunner, MicroModel
+    from hark.twin import Twin
+
+    tflite = (_reference() / "tflite-micro" / "models" / "micro_speech_quantized.tflite").read_bytes()
+    clip = read_wav(_reference() / "tflite-micro" / "testdata" / "yes_1000ms.wav", SR)
+    rng = np.random.default_rng(4)
+    audio = (rng.normal(0, 30, 5 * SR)).astype(np.int16)
+    audio[2 * SR : 3 * SR] += clip
+    write_wav(tmp_path / "negatives.wav", audio[: 2 * SR], SR)
+    (tmp_path / "negatives.txt").write_text("")
+    write_wav(tmp_path / "kw.wav", audio, SR)
+    (tmp_path / "kw.txt").write_text("yes,2000\n")
+    spec = load_spec("micro_speech").replace(selection={"streams": str(tmp_path), "keywords": ["kw"]})
+    model = write_metadata(tflite, spec, StreamInfo(mode="window", frames_per_call=49, window_frames=49))
+    runner = ClipRunner(MicroModel(model), StreamInfo(mode="window", frames_per_call=49, window_frames=49))
+
+    def scorer(x: np.ndarray) -> np.ndarray:
+        return np.stack([runner.clip_scores(w) for w in x])
+
+    ours = window_scores(spec, stream_features(spec, tmp_path / "kw.wav"), scorer)
+    twin = stream_scores(model, audio, Twin(model))
+    assert np.array_equal(ours.times_ms, twin.times_ms)
+    diff = np.abs(ours.scores.astype(int) - twin.scores.astype(int))
+    assert diff.max() <= 2 and np.mean(diff == 0) > 0.95, (diff.max(), np.mean(diff == 0))
+    picked = StreamSelector(spec)(scorer)
+    assert picked["detection_rate"] == 1.0 and picked["false_alarms_per_hour"] == 0.0, picked
+
+
+def test_reverse_direction_reports_the_held_out_engine(tmp_path: Path) -> None:
+    """A corpus built to train on flite holds out espeak-ng: its held-out report scores `espeak/` and names the
+    training engine, as the run folder's and the export report's `heldout` carry it."""
+    import json
+
+    from hark.train.heldout import heldout_report
+
+    root = tmp_path / "rev"
+    _fake_heldout(root / "train")
+    _fake_heldout(root / "espeak")
+    (root / "corpus.json").write_text(json.dumps({"config": {"train_engine": "flite"}, "train_voices": 5,
+                                                  "held_out": {"espeak": ["en+m1", "en-029+f2"]}}))  # fmt: skip
+    spec = load_spec("micro_speech")
+
+    def scorer(x: np.ndarray) -> np.ndarray:
+        return np.tile(np.eye(4, dtype=np.float32)[2], (len(x), 1))  # always "yes"
+
+    out = heldout_report(spec, scorer, root / "train", real=False)
+    assert out["corpus"] == {"train_engine": "flite", "train_voices": 5, "held_out": {"espeak": 2}}
+    assert set(out) == {"corpus", "espeak"} and out["espeak"]["per_label"]["yes"] == "3/3"
+    assert heldout_report(spec, scorer, _fake_heldout(tmp_path / "plain"), real=False) == {}

@@ -179,3 +179,17 @@ def test_labels_the_dataset_lacks_are_a_clear_error(kws_dataset, tmp_path, capsy
     argv = ["train", str(bad), "--dry-run", "--run-dir", str(tmp_path / "r"), "--data-dir", str(kws_dataset)]
     assert hark_main(argv) == 2
     assert "banana" in capsys.readouterr().err
+
+
+def test_a_stream_selector_picks_the_kept_checkpoint(kws_dataset, tmp_path):
+    """With a selector (a spec's `selection` section), the kept checkpoint is the one detecting the most keywords
+    at the target false-alarm rate, whatever its validation accuracy."""
+    from hark.train.run import train
+
+    rates = iter([0.2, 0.9, 0.5])
+    spec = load_spec("micro_speech").replace(selection={"streams": str(tmp_path)})
+    out = train(spec, tmp_path / "run", data_dir=kws_dataset, dry_run=True, verbose=False,
+                selector=lambda model: {"detection_rate": next(rates), "target_fa_per_hour": 2.0})
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert out.fit.best_step == metrics["best_step"] == 4 and metrics["best_stream_detection"] == 0.9
+    assert [h["stream_detection_rate"] for h in metrics["history"]] == [0.2, 0.9, 0.5]

@@ -143,6 +143,36 @@ class AugmentSpec:
     freq_mask_channels: int = 5
     precomputed_passes: int = 2  # > 0: augment this many passes once, train on them and the clean pass (+ masks)
     seed: int = 0
+    # Stream-like windows (what a device's window holds; all off by default). floor_dbfs: a noise bed at a level
+    # uniform in this range (dBFS RMS) under every augmented clip, as a microphone never gives digital silence;
+    # clean_pass: whether the pool keeps the un-augmented pass; edge_probability: the share of clips whose voiced
+    # span is moved to a uniform place that may run past the window's edges by up to edge_fraction of its length,
+    # keeping its label, as a word passing through a sliding window. The frontend's warm-up before each clip is
+    # dataset.warmup_ms.
+    floor_dbfs: tuple[float, ...] = ()
+    clean_pass: bool = True
+    edge_probability: float = 0.0
+    edge_fraction: float = 0.25
+    silence_dbfs: tuple[float, ...] = ()  # `_silence_` entries: noise at an RMS level uniform in this range (dBFS)
+
+
+LATER_AUGMENT_FIELDS = ("floor_dbfs", "clean_pass", "edge_probability", "edge_fraction", "silence_dbfs")
+
+
+@dataclass(frozen=True)
+class SelectionSpec:
+    """Model selection by false alarms per hour on validation streams (microWakeWord's way), an optional section:
+    at every evaluation the float model scores a negative stream and keyword streams window by window (as the
+    device runs it), RecognizeCommands is replayed over a threshold sweep at the spec's other recognition settings,
+    and the checkpoint detecting the most keywords at or under `target_fa_per_hour` is kept (ties: validation
+    accuracy). Without the section the checkpoint with the best validation accuracy is kept, and the hash is
+    unchanged (hark.train.selection)."""
+
+    streams: str = "data/streams_val"  # a `hark streams` folder, relative to the repository (or absolute)
+    negatives: str = "negatives"  # the negative stream's name in it (<name>.wav)
+    keywords: tuple[str, ...] = ("keywords_20db", "keywords_10db")  # keyword streams (<name>.wav + <name>.txt)
+    target_fa_per_hour: float = 2.0
+    negative_minutes: float = 0.0  # 0: the whole negative stream; else its first minutes (a cheaper estimate)
 
 
 @dataclass(frozen=True)
@@ -211,13 +241,20 @@ class ModelSpec:
     streaming: StreamingSpec = field(default_factory=StreamingSpec)
     recognition: RecognitionSpec = field(default_factory=RecognitionSpec)
     augment: AugmentSpec | None = None  # None: TF speech_commands' augmentation only
+    selection: SelectionSpec | None = None  # None: the checkpoint with the best validation accuracy is kept
     source: str = ""  # the file it was loaded from; not part of the hash
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d.pop("source")
-        if d["augment"] is None:
-            d.pop("augment")  # specs without the section keep their hash
+        for optional in ("augment", "selection"):
+            if d[optional] is None:
+                d.pop(optional)  # specs without the section keep their hash
+        if "augment" in d:  # the stream-like window settings, added later: at their defaults, the hash is unchanged
+            defaults = AugmentSpec()
+            for key in LATER_AUGMENT_FIELDS:
+                if d["augment"][key] == getattr(defaults, key):
+                    d["augment"].pop(key)
         return d
 
     @property
@@ -248,6 +285,7 @@ _SECTIONS: dict[str, type] = {
     "streaming": StreamingSpec,
     "recognition": RecognitionSpec,
     "augment": AugmentSpec,
+    "selection": SelectionSpec,
 }
 _TOP_KEYS = {"name", "description", "labels", *_SECTIONS}
 
@@ -342,6 +380,11 @@ def _validate(spec: ModelSpec, where: str) -> None:
         raise SpecError(f"{where}: quantization.mode must be int8, dynamic or float16")
     if not 0.0 < spec.recognition.detection_threshold <= 1.0:
         raise SpecError(f"{where}: recognition.detection_threshold must be in (0, 1]")
+    sel = spec.selection
+    if sel is not None:
+        if not sel.keywords or sel.target_fa_per_hour < 0.0 or sel.negative_minutes < 0.0:
+            raise SpecError(f"{where}: selection needs at least one keyword stream, and a non-negative "
+                            "target_fa_per_hour and negative_minutes")  # fmt: skip
 
 
 def available_specs() -> list[str]:

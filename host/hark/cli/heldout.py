@@ -19,7 +19,7 @@ from hark.format.metadata import StreamInfo, write_metadata
 from hark.paths import REPO_ROOT as ROOT
 from hark.paths import reference_dir
 from hark.spec import load_spec
-from hark.train.heldout import evaluate, heldout_dirs, tflite_scorer
+from hark.train.heldout import heldout_report, tflite_scorer
 from hark.twin import Twin
 
 
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         keyword_wavs = [val / f"{args.prefix}_20db.wav", val / f"{args.prefix}_10db.wav"]
         tflite, rep = tune(tflite, [val / "negatives.wav"], keyword_wavs, TARGET_FA, Twin)
         out["tuned"] = rep["chosen"]
-    out["heldout"] = evaluate(spec, tflite_scorer(tflite), heldout_dirs(args.corpus / "train"))
+    out["heldout"] = heldout_report(spec, tflite_scorer(tflite), args.corpus / "train")
     streams = stream_report(tflite, ROOT / "data" / "streams", args.prefix, Twin)
     streams.pop("det")
     out["streams"] = streams

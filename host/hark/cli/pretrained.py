@@ -23,12 +23,13 @@ from pathlib import Path
 
 from hark.data.corpus import build_corpus
 from hark.evaluate.plots import det_png
+from hark.evaluate.selection import selector_for
 from hark.evaluate.streams import write_streams
 from hark.evaluate.tuning import TARGET_FA, stream_report, timeline, tune
 from hark.export.pipeline import export_run
 from hark.paths import REPO_ROOT as ROOT
 from hark.spec import load_spec
-from hark.train.heldout import evaluate, heldout_dirs, tflite_scorer
+from hark.train.heldout import heldout_report, tflite_scorer
 from hark.train.run import train
 from hark.train.run_folder import RunFolder
 from hark.twin import Twin
@@ -60,12 +61,13 @@ def ensure_data(corpus: Path) -> None:
 
 def markdown(name: str, r: dict) -> str:
     h = r["heldout_int8"]
+    engine = {"espeak": "espeak-ng", "flite": "flite"}.get(h.get("corpus", {}).get("train_engine", "espeak"))
     lines = [f"# {name}: pre-trained, int8 ({r['stream_mode']})", "",
              f"Built by `hark pretrained {name}` from `models/pretrained/{name}.py` in "
              f"{r['train_seconds'] / 60:.0f} min of training ({r['steps']} steps, "
              f"{r['steps_per_second']:.2f} steps/s).",
              "", "| figure | value |", "|---|---|",
-             f"| held-in (espeak-ng test split, float) | {r['held_in_float']:.1%} |",
+             f"| held-in ({engine} test split, float) | {r['held_in_float']:.1%} |",
              f"| held-in (int8, tflite-micro) | {r['held_in_int8']:.1%} |"]  # fmt: skip
     for k in ("flite", "accent", "espeak"):
         if k in h:
@@ -92,7 +94,7 @@ def build(name: str, corpus: Path, skip_train: bool) -> dict:
     t0 = time.monotonic()
     if not skip_train:
         _say(f"train {spec_path} --run-dir {run_dir} --data-dir {data_dir}")
-        train(spec, run_dir, data_dir=data_dir)
+        train(spec, run_dir, data_dir=data_dir, selector=selector_for(spec))
     metrics = RunFolder(run_dir).metrics()
     result = export_run(run_dir, data_dir=data_dir, max_clips=600)
     tflite = result.tflite_path.read_bytes()
@@ -103,7 +105,7 @@ def build(name: str, corpus: Path, skip_train: bool) -> dict:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{name}.tflite").write_bytes(tuned)
     # tuning rewrote only the recognition settings, which clip scores do not depend on
-    held = result.report.get("heldout") or evaluate(spec, tflite_scorer(tuned), heldout_dirs(data_dir))
+    held = result.report.get("heldout") or heldout_report(spec, tflite_scorer(tuned), data_dir)
     streams = stream_report(tuned, ROOT / "data" / "streams", prefix, Twin)
     det_png({f"{name} (test streams)": streams["det"], f"{name} (validation streams)": tune_report["det"]},
             OUT / f"{name}_det.png", marks={"tuned": streams["20db"] | {"false_reject_rate": 1 - streams["20db"][

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from hark.cli.errors import reported
+from hark.evaluate.selection import selector_for
 from hark.paths import REPO_ROOT
 from hark.spec import load_spec
 from hark.train.run import train
@@ -35,7 +36,8 @@ def run(a: argparse.Namespace) -> int:
         if a.check_nans:
             spec = spec.replace(training={"check_nans": True})
         out = train(spec, a.run_dir or default_run_dir(a.model, a.dry_run), data_dir=a.data_dir, dry_run=a.dry_run,
-                    dry_run_steps=a.steps, distribute=a.distribute, verbose=not a.quiet)
+                    dry_run_steps=a.steps, distribute=a.distribute, verbose=not a.quiet,
+                    selector=None if a.dry_run else selector_for(spec))
         print(json.dumps({"run_dir": str(out.run.root), "steps": out.fit.steps,
                           "best_val_accuracy": out.fit.best_val_accuracy, "test_accuracy": out.test_accuracy,
                           "resumed_from": out.fit.resumed_from, "seconds": round(out.seconds, 2)}))

@@ -13,6 +13,15 @@ augmentation (`hark.train.pipeline.augment_clip`). Per training clip, in this or
    `snr_db` (speech power over the whole clip); `_silence_` entries get the noise alone at a uniform volume;
 6. SpecAugment on the features: `time_masks` masks of up to `time_mask_frames` frames and `freq_masks` masks of
    up to `freq_mask_channels` channels, set to the clip's mean feature.
+
+Stream-like windows (the device's sliding window over a microphone's stream, not a clip in digital silence):
+- `edge_probability`: instead of the time shift, the clip's voiced span (10 ms frames within 40 dB of the loudest)
+  moves to a uniform place that may run past either edge of the window by up to `edge_fraction` of its length;
+- `floor_dbfs`: a noise bed (a background slice at a uniform RMS level in that range) under every clip;
+- `silence_dbfs`: `_silence_` entries' noise at a uniform RMS level in that range (dBFS), so that quiet noise-only
+  windows, like a stream's pauses, are silence too;
+- warm-up (`dataset.warmup_ms`): the clip is preceded by that much of its noise (bed and background), which the
+  frontend runs through and the features drop, so noise reduction has adapted as on a running device.
 """
 
 from __future__ import annotations
@@ -91,34 +100,78 @@ def _filter(audio: Any, seed: Any, aug: AugmentSpec, ir_spectra: Any, sample_rat
     return tf.cond(use_eq | use_ir, filtered, lambda: audio)
 
 
+def tf_voiced_span(audio: Any, sample_rate: int, floor_db: float = 40.0) -> tuple[Any, Any]:
+    """As hark.data.synth.voiced_span inside a graph: [start, end) samples of the 10 ms frames within `floor_db` of
+    the loudest, plus 30 ms either side."""
+    frame = sample_rate // 100
+    n = int(audio.shape[0]) // frame
+    energy = tf.reduce_mean(tf.square(tf.reshape(audio[: n * frame], [n, frame])), axis=1)
+    loud = tf.where(energy >= tf.reduce_max(energy) * 10 ** (-floor_db / 10))[:, 0]
+    first = tf.cast(tf.reduce_min(loud), tf.int32)
+    last = tf.cast(tf.reduce_max(loud), tf.int32)
+    return tf.maximum(0, first * frame - 3 * frame), tf.minimum(n * frame, (last + 1) * frame + 3 * frame)
+
+
+def _shifted(audio: Any, shift: Any, n: int) -> Any:
+    """Delayed by `shift` samples (advanced when negative), zero-filled, `n` samples."""
+    padded = tf.pad(audio, [[tf.maximum(shift, 0), tf.maximum(-shift, 0)]])
+    return padded[tf.maximum(-shift, 0) : tf.maximum(-shift, 0) + n]
+
+
+def _edge_shift(audio: Any, seed: Any, aug: AugmentSpec, sample_rate: int, n: int) -> Any:
+    """A shift that puts the voiced span at a uniform place, up to `edge_fraction` of it past either edge."""
+    start, end = tf_voiced_span(audio, sample_rate)
+    length = tf.cast(end - start, tf.float32)
+    over = length * aug.edge_fraction
+    place = _draw(seed, 14, minval=0.0, maxval=1.0) * (float(n) - length + 2.0 * over) - over
+    return tf.cast(tf.round(place), tf.int32) - start
+
+
+def _slice_of(background: Any, seed: Any, k: int, n: int) -> Any:
+    index = _draw(seed, k, minval=0, maxval=background.count, dtype=tf.int32)
+    offset = _draw(seed, k + 1, minval=0, maxval=tf.maximum(background.lengths[index] - n + 1, 1), dtype=tf.int32)
+    return background.audio[background.starts[index] + offset : background.starts[index] + offset + n]
+
+
 def augment_speech(
     audio: Any, is_silence: Any, seed: Any, aug: AugmentSpec, ir_spectra: Any, time_shift: int, background: Any,
-    sample_rate: int,
+    sample_rate: int, warmup: int = 0,
 ) -> Any:
-    """One clip's recipe augmentation: float audio in [-1, 1] -> int16 audio (see the module doc)."""
+    """One clip's recipe augmentation: float audio in [-1, 1] -> int16 audio (see the module doc), `warmup` samples
+    of noise longer than the clip."""
     seed = tf.cast(seed, tf.int64)
     n = int(audio.shape[0])
     audio = audio * tf.where(is_silence, 0.0, 1.0)
     audio = _speed(audio, _draw(seed, 10, minval=aug.speed_range[0], maxval=aug.speed_range[1]), n)
     audio = audio * tf.pow(10.0, _draw(seed, 11, minval=aug.gain_db[0], maxval=aug.gain_db[1]) / 20.0)
     audio = _filter(audio, seed, aug, ir_spectra, sample_rate, n)
-    if time_shift > 0:
-        shift = _draw(seed, 0, minval=-time_shift, maxval=time_shift, dtype=tf.int32)
-        padded = tf.pad(audio, [[tf.maximum(shift, 0), tf.maximum(-shift, 0)]])
-        audio = padded[tf.maximum(-shift, 0) : tf.maximum(-shift, 0) + n]
+    shift = _draw(seed, 0, minval=-time_shift, maxval=time_shift, dtype=tf.int32) if time_shift > 0 else 0
+    if aug.edge_probability > 0:
+        edge = (_draw(seed, 15) < aug.edge_probability) & ~is_silence
+        plain = tf.convert_to_tensor(shift, tf.int32)
+        shift = tf.cond(edge, lambda: _edge_shift(audio, seed, aug, sample_rate, n), lambda: plain)
+    audio = _shifted(audio, shift, n)
+    speech_power = tf.reduce_mean(tf.square(audio)) + 1e-10
+    total = n + warmup
+    audio = tf.pad(audio, [[warmup, 0]]) if warmup else audio
     if background.count:
-        index = _draw(seed, 1, minval=0, maxval=background.count, dtype=tf.int32)
-        offset = _draw(seed, 2, minval=0, maxval=background.lengths[index] - n + 1, dtype=tf.int32)
-        noise = background.audio[background.starts[index] + offset : background.starts[index] + offset + n]
-        speech_power = tf.reduce_mean(tf.square(audio)) + 1e-10
+        noise = _slice_of(background, seed, 1, total)
         noise_power = tf.reduce_mean(tf.square(noise)) + 1e-10
         snr = _draw(seed, 12, minval=aug.snr_db[0], maxval=aug.snr_db[1])
         at_snr = tf.sqrt(speech_power / noise_power / tf.pow(10.0, snr / 10.0))
         on = _draw(seed, 3) < aug.noise_probability
-        volume = tf.where(is_silence, _draw(seed, 4), tf.where(on, at_snr, 0.0))
+        quiet = _draw(seed, 4)
+        if aug.silence_dbfs:  # noise-only windows at the levels a stream's pauses have, not only loud ones
+            level = tf.pow(10.0, _draw(seed, 19, minval=aug.silence_dbfs[0], maxval=aug.silence_dbfs[-1]) / 20.0)
+            quiet = level / tf.sqrt(noise_power)
+        volume = tf.where(is_silence, quiet, tf.where(on, at_snr, 0.0))
         audio = audio + noise * volume
+        if aug.floor_dbfs:
+            bed = _slice_of(background, seed, 16, total)
+            level = tf.pow(10.0, _draw(seed, 18, minval=aug.floor_dbfs[0], maxval=aug.floor_dbfs[-1]) / 20.0)
+            audio = audio + bed * level / tf.sqrt(tf.reduce_mean(tf.square(bed)) + 1e-12)
     audio = tf.clip_by_value(audio, -1.0, 1.0)
-    return tf.ensure_shape(tf.cast(tf.clip_by_value(audio * 32768.0, -32768.0, 32767.0), tf.int16), [n])
+    return tf.ensure_shape(tf.cast(tf.clip_by_value(audio * 32768.0, -32768.0, 32767.0), tf.int16), [total])
 
 
 def spec_augment(features: Any, seed: Any, aug: AugmentSpec) -> Any:

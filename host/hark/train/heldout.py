@@ -4,7 +4,9 @@ Held-out sets are dataset folders (one folder per word, `_background_noise_/`) w
 words keep their labels, every other word is `_unknown_`, and `_silence_` entries (background noise only) are
 added at the spec's percentages, as `hark.data` composes a split. `hark corpus` writes them beside the
 training set (`flite/`: the held-out engine; `accent/`: espeak-ng's held-out accent), and a training run on
-`<corpus>/train` finds them there and reports them with its held-in figures.
+`<corpus>/train` finds them there and reports them with its held-in figures. Leave-one-engine-out runs both
+ways: a corpus built with `--train-engine flite` trains on flite and holds out espeak-ng (`espeak/`); the report
+names the training engine and the held-out sets (`corpus`), whichever direction it is.
 
 The real recordings are TFLM's micro_speech test clips (yes, no, silence, noise); silence and noise are
 `_silence_`. A model is scored either as the trained float Keras model or as the exported `.tflite` in the
@@ -13,6 +15,7 @@ tflite-micro interpreter (bit-exact with the device's runtime), one clip per dec
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +47,25 @@ def heldout_dirs(data_dir: str | Path) -> dict[str, Path]:
         return {}
     return {name: data_dir.parent / name for name in HELDOUT_SETS
             if (data_dir.parent / name).is_dir() and (data_dir.parent / name) != data_dir}  # fmt: skip
+
+
+def corpus_roles(data_dir: str | Path) -> dict[str, Any]:
+    """Which engine a corpus' training folder holds and which voices each held-out set holds ({} when `data_dir` is
+    not a corpus' training folder), from its corpus.json."""
+    manifest = Path(data_dir).resolve().parent / "corpus.json"
+    if not manifest.is_file():
+        return {}
+    m = json.loads(manifest.read_text())
+    held = m.get("held_out", {})
+    return {"train_engine": m.get("config", {}).get("train_engine", "espeak"), "train_voices": m.get("train_voices"),
+            "held_out": {k: len(v) for k, v in held.items()}}  # fmt: skip
+
+
+def heldout_report(spec: ModelSpec, scorer: Scorer, data_dir: str | Path, *, real: bool = True) -> dict[str, Any]:
+    """`evaluate` on the held-out sets beside `data_dir`, with the corpus' roles (`corpus`: the training engine
+    and the voices each held-out set holds) when it is a corpus' training folder."""
+    roles = corpus_roles(data_dir)
+    return {**({"corpus": roles} if roles else {}), **evaluate(spec, scorer, heldout_dirs(data_dir), real=real)}
 
 
 def folder_features(spec: ModelSpec, folder: str | Path) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,10 @@
 """The step-counted training loop: Keras `fit` in segments of whole steps, with checkpoints, resume,
 best-by-validation weights, early stopping and TensorBoard scalars.
 
+The kept checkpoint (`best.weights.h5`) is the one with the best validation accuracy, or, when the caller passes a
+`selector` (a spec with a `selection` section: hark.evaluate.selection), the one detecting the most keywords on
+the validation streams at or under the target false alarms per hour, ties broken by validation accuracy.
+
 Every count is in optimizer steps (as kws_streaming's `how_many_training_steps`), never in epochs: the run
 ends when `optimizer.iterations` reaches the sum of `training.steps`, however often it was killed and resumed.
 """
@@ -27,6 +31,8 @@ from hark.train.guards import NanCheck, PlateauScale, check_guard_settings
 from hark.train.run_folder import RunFolder
 from hark.train.schedule import stepped_schedule, total_steps
 from hark.train.strategy import build_for_multiworker, is_chief
+
+Selector = Callable[[keras.Model], dict[str, Any]]  # model -> {"detection_rate": ..., ...} (hark.evaluate.selection)
 
 OPTIMIZERS: dict[str, Callable[[Any], keras.optimizers.Optimizer]] = {
     "adam": lambda lr: keras.optimizers.Adam(learning_rate=lr),
@@ -88,6 +94,8 @@ class _Counters:
         self.best_val_accuracy = tf.Variable(-1.0, dtype=tf.float64, trainable=False)
         self.best_step = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.evals_since_best = tf.Variable(0, dtype=tf.int64, trainable=False)
+        # the kept checkpoint's stream detection rate under stream selection (-1: selection by accuracy alone)
+        self.best_selection = tf.Variable(-1.0, dtype=tf.float64, trainable=False)
 
 
 def _save_weights(model: keras.Model, path: Path) -> None:
@@ -113,9 +121,10 @@ class _StepCallback(keras.callbacks.Callback):
         counters: _Counters,
         history: list[dict[str, Any]],
         verbose: bool,
+        selector: Selector | None = None,
     ) -> None:
         super().__init__()
-        self.spec, self.run, self.val_data = spec, run, val_data
+        self.spec, self.run, self.val_data, self.selector = spec, run, val_data, selector
         self.ckpt, self.manager, self.counters = ckpt, manager, counters
         self.history, self.verbose = history, verbose
         self.total = total_steps(spec.training)
@@ -156,9 +165,15 @@ class _StepCallback(keras.callbacks.Callback):
             "train_accuracy": float(train_logs.get("accuracy", float("nan"))),
             "train_loss": float(train_logs.get("loss", float("nan"))),
         }
+        selection = -1.0
+        if self.selector is not None:
+            picked = self.selector(self.model)
+            selection = float(picked["detection_rate"])
+            entry.update({f"stream_{k}": v for k, v in picked.items()})
         self.history.append(entry)
         c = self.counters
-        if acc > float(c.best_val_accuracy.numpy()):
+        if (selection, acc) > (float(c.best_selection.numpy()), float(c.best_val_accuracy.numpy())):
+            c.best_selection.assign(selection)
             c.best_val_accuracy.assign(acc)
             c.best_step.assign(step)
             c.evals_since_best.assign(0)
@@ -174,12 +189,18 @@ class _StepCallback(keras.callbacks.Callback):
             self.stopped_early = True
             self.model.stop_training = True
         if self.verbose:
+            stream = "" if self.selector is None else (
+                f", stream detection {selection:.4f} at <= {entry['stream_target_fa_per_hour']} FA/h "
+                f"(kept {float(c.best_selection.numpy()):.4f})")  # fmt: skip
             print(
-                f"step {step}/{self.total}: val_accuracy {acc:.4f} (best {float(c.best_val_accuracy.numpy()):.4f} "
-                f"at {int(c.best_step.numpy())}), train_accuracy {entry['train_accuracy']:.4f}",
+                f"step {step}/{self.total}: val_accuracy {acc:.4f} (kept {float(c.best_val_accuracy.numpy()):.4f} "
+                f"at {int(c.best_step.numpy())}){stream}, train_accuracy {entry['train_accuracy']:.4f}",
                 flush=True,
             )
-        return {"val/accuracy": acc, "val/loss": entry["val_loss"]}
+        scalars = {"val/accuracy": acc, "val/loss": entry["val_loss"]}
+        if self.selector is not None:
+            scalars["val/stream_detection"] = selection
+        return scalars
 
     def _checkpoint(self, step: int) -> None:
         # Multi-worker saving is collective: every worker writes; only the chief's files are kept.
@@ -198,6 +219,7 @@ class _StepCallback(keras.callbacks.Callback):
                 total_steps=self.total,
                 best_val_accuracy=float(c.best_val_accuracy.numpy()),
                 best_step=int(c.best_step.numpy()),
+                **({"best_stream_detection": float(c.best_selection.numpy())} if self.selector else {}),
                 history=self.history,
                 stopped_early=self.stopped_early,
             )
@@ -213,12 +235,14 @@ def fit_steps(
     class_weight: dict[int, float] | None = None,
     verbose: bool = True,
     data_for_step: Callable[[int], tf.data.Dataset] | None = None,
+    selector: Selector | None = None,
 ) -> FitResult:
     """Trains a compiled `model` until `optimizer.iterations` reaches the spec's total steps.
 
     Resumes from the newest checkpoint in `run` if there is one. `train_data` must yield at least the remaining
     steps' batches (it is repeated here). `data_for_step(step)`, when given, replaces `train_data` on resume so the
-    caller can reseed its shuffle and not replay the first batches.
+    caller can reseed its shuffle and not replay the first batches. `selector(model)`, when given, scores the model
+    on validation streams at every evaluation and picks the kept checkpoint (see the module doc).
     """
     started = time.monotonic()
     total = total_steps(spec.training)
@@ -231,6 +255,7 @@ def fit_steps(
         best_val_accuracy=counters.best_val_accuracy,
         best_step=counters.best_step,
         evals_since_best=counters.evals_since_best,
+        **({"best_selection": counters.best_selection} if selector is not None else {}),
         **(model.hark_plateau.checkpoint_items() if getattr(model, "hark_plateau", None) else {}),
     )
     manager = tf.train.CheckpointManager(ckpt, str(run.checkpoints), max_to_keep=2)
@@ -256,7 +281,7 @@ def fit_steps(
     segment = segment_steps(spec)
     if resumed_from % segment:
         raise RuntimeError(f"checkpoint at step {resumed_from} is not on a {segment}-step boundary")
-    callback = _StepCallback(spec, run, val_data, ckpt, manager, counters, history, verbose)
+    callback = _StepCallback(spec, run, val_data, ckpt, manager, counters, history, verbose, selector)
     if resumed_from < total:
         data = data_for_step(resumed_from) if (data_for_step and resumed_from) else train_data
         model.fit(

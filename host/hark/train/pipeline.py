@@ -277,7 +277,7 @@ def make_tf_dataset(
         def recipe_element(audio: Any, label: Any, elem_seed: Any) -> Any:
             is_sil = tf.equal(label, silence)
             wav = augment_speech(audio, is_sil, elem_seed, aug, irs, params.time_shift_samples, background,
-                                 spec.frontend.sample_rate)  # fmt: skip
+                                 spec.frontend.sample_rate, params.warmup_samples)  # fmt: skip
             return spec_augment(_graph_features(wav, spec, backend), elem_seed, aug), label
 
     out = tf.data.Dataset.zip((out, seeds)).map(element, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

@@ -35,8 +35,10 @@ def pooled_dataset(
     scale = FEATURE_SCALE if spec.frontend.kind == "microfrontend" else 1.0
     key = (str(ds.data_dir), split, spec.hash)
     if key not in _POOLS:
-        raw, labels = clean()
-        xs, ys = [raw.astype(np.float32)], [labels]
+        xs, ys = [], []
+        if aug.clean_pass:
+            raw, labels = clean()
+            xs, ys = [raw.astype(np.float32)], [labels]
         for p in range(aug.precomputed_passes):
             for x, y in online(aug.seed * 1000 + p + 1):
                 xs.append(np.round(np.asarray(x) / scale).astype(np.float32))

@@ -13,8 +13,8 @@ from hark.spec import ModelSpec
 from hark.train import inputs
 from hark.train.class_weights import balanced_class_weights
 from hark.train.dry_run import DRY_RUN_BATCHES, dry_run_spec
-from hark.train.heldout import evaluate, heldout_dirs, keras_scorer
-from hark.train.loop import FitResult, compile_model, fit_steps, predict_labels
+from hark.train.heldout import heldout_report, keras_scorer
+from hark.train.loop import FitResult, Selector, compile_model, fit_steps, predict_labels
 from hark.train.metrics import classification_report
 from hark.train.run_folder import RunFolder
 from hark.train.strategy import is_chief, make_strategy
@@ -31,6 +31,8 @@ class TrainOutcome:
 
 def heldout_summary(held: dict) -> str:
     parts = [f"{k} {v['accuracy']:.4f}" for k, v in held.items() if "accuracy" in v]
+    if "corpus" in held:
+        parts.insert(0, f"trained on {held['corpus']['train_engine']}")
     real = held.get("real_clips", {})
     if "right" in real:
         parts.append(f"real clips {real['right']}/{real['clips']}")
@@ -52,8 +54,14 @@ def train(
     dry_run_steps: int = 6,
     distribute: str = "none",
     verbose: bool = True,
+    selector: Selector | None = None,
 ) -> TrainOutcome:
+    """`selector` (hark.evaluate.selection.selector_for(spec), which the CLI passes) picks the kept checkpoint by
+    false alarms per hour on the spec's selection streams; without it, by validation accuracy."""
     started = time.monotonic()
+    if spec.selection is not None and selector is None and verbose:
+        print("the spec's selection streams are not scored here (no selector given): the checkpoint with the best "
+              "validation accuracy is kept", flush=True)  # fmt: skip
     if dry_run:
         spec = dry_run_spec(spec, dry_run_steps)
     run = RunFolder(run_dir)
@@ -83,7 +91,7 @@ def train(
         weights = balanced_class_weights(inputs.split_labels(ds, "training"), len(spec.labels))
     with strategy.scope():  # optimizer slots and the checkpoint's counters are created here
         fit = fit_steps(model, spec, run, train_data(0), val, class_weight=weights, verbose=verbose,
-                        data_for_step=train_data)
+                        data_for_step=train_data, selector=selector)
     test_accuracy = None
     if is_chief():
         model.load_weights(run.best_weights)
@@ -97,7 +105,7 @@ def train(
             test_accuracy = report.accuracy
             run.update_metrics(test=report.to_dict())
         if not dry_run:
-            held = evaluate(spec, keras_scorer(model), heldout_dirs(ds.data_dir))  # type: ignore[attr-defined]
+            held = heldout_report(spec, keras_scorer(model), ds.data_dir)  # type: ignore[attr-defined]
             run.update_metrics(heldout=held)
             if verbose:
                 print(f"held-out: {heldout_summary(held)}", flush=True)
