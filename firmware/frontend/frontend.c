@@ -331,18 +331,43 @@ void frontend_dc_notch(frontend_t *fe, const int16_t *in, int16_t *out, size_t n
   fe->dc_prev_out = prev_out;
 }
 
-uint32_t frontend_window(const frontend_t *fe, int16_t *out) {
-  /* The op tracks max |value| only to pick the FFT's input shift, which needs just its bit length:
-   * the OR of the magnitudes has the same. Masking with 0x7FFF drops |-32768|, which the op's int16
-   * abs wraps back to -32768 so it never counts. */
-  const int16_t *in = fe->input, *w = fe->window;
+static uint32_t window_magnitude_bits(const int16_t *out, int32_t n) {
+  /* The op's max |value| reduced to its bit length: the OR of the magnitudes has the same. Masking
+   * with 0x7FFF drops |-32768|, which the op's int16 abs wraps back to -32768 so it never counts. */
   uint32_t bits = 0;
-  for (int32_t i = 0; i < fe->window_size; i++) {
-    const int32_t v = ((int32_t)in[i] * w[i]) >> WINDOW_BITS;
-    out[i] = (int16_t)v;
+  for (int32_t i = 0; i < n; i++) {
+    const int32_t v = out[i];
     bits |= (uint32_t)(v < 0 ? -v : v) & 0x7FFFu;
   }
   return bits;
+}
+
+uint32_t frontend_window(const frontend_t *fe, int16_t *out) {
+  /* Two samples per step in packed halves: each product is (in * w) >> 12, which always fits int16
+   * (|in| <= 32768, 0 <= w <= 4096), and a running packed max and min give the peak magnitude's bit
+   * length. A -32768 minimum (the op skips it) sends the rare window to the exact OR loop. */
+  const int16_t *in = fe->input, *w = fe->window;
+  const int32_t n = fe->window_size, pairs = n / 2;
+  uint32_t hi = 0, lo = 0; /* packed running max and min, both starting at 0 */
+  for (int32_t i = 0; i < pairs; i++) {
+    uint32_t x, c;
+    memcpy(&x, in + 2 * i, sizeof x);
+    memcpy(&c, w + 2 * i, sizeof c);
+    const uint32_t v = window_pair(x, c);
+    memcpy(out + 2 * i, &v, sizeof v);
+    hi = dsp_max16(v, hi);
+    lo = dsp_min16(v, lo);
+  }
+  int32_t top = hi16(hi) > lo16(hi) ? hi16(hi) : lo16(hi);
+  int32_t bottom = hi16(lo) < lo16(lo) ? hi16(lo) : lo16(lo);
+  if (n & 1) {
+    const int32_t v = ((int32_t)in[n - 1] * w[n - 1]) >> WINDOW_BITS;
+    out[n - 1] = (int16_t)v;
+    if (v > top) top = v;
+    if (v < bottom) bottom = v;
+  }
+  if (bottom == -32768) return window_magnitude_bits(out, n);
+  return (uint32_t)(top > -bottom ? top : -bottom);
 }
 
 int32_t frontend_fft_shift(uint32_t magnitude_bits) { return 15 - bit_length(magnitude_bits); }
