@@ -120,8 +120,11 @@ void frontend_fft_reference(frontend_t *fe, const int16_t *windowed, int32_t shi
 
 /* ---- Fast path ---------------------------------------------------------------------------- */
 
+/* C_FIXDIV on both halves. (x * q + 2^14) >> 15 is computed as (x * 2q + 2^15) >> 16, the same
+ * integer (2q still fits a halfword for q <= 16383, and no sum reaches 2^31), so the two results are
+ * the top halves of their words and one PKHTB packs them, with no shift. */
 static inline uint32_t fixdiv_packed(uint32_t x, uint32_t q15) {
-  return pack_q15(dsp_smlabb(x, q15, 1 << 14), dsp_smlatb(x, q15, 1 << 14));
+  return pack_top16(dsp_smlabb(x, 2 * q15, 1 << 15), dsp_smlatb(x, 2 * q15, 1 << 15));
 }
 
 static inline uint32_t cmul_packed(uint32_t a, uint32_t b) {

@@ -113,4 +113,17 @@ static inline uint32_t pack_q15(int32_t lo, int32_t hi) {
 #endif
 }
 
+/* The top halves of two 32-bit values as one packed word, (lo >> 16) low and (hi >> 16) high:
+ * PKHTB(hi, lo, ASR #16). */
+static inline uint32_t pack_top16(int32_t lo, int32_t hi) {
+#if defined(__ARM_FEATURE_DSP)
+  uint32_t out;
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(out) : "r"(hi), "r"(lo));
+  return out;
+#else
+  return ((uint32_t)hi & 0xFFFF0000u) | (((uint32_t)lo >> 16) & 0xFFFFu);
+#endif
+}
+
+
 #endif
