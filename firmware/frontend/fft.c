@@ -189,9 +189,38 @@ static void stage2_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *
   }
 }
 
-/* (int16)(x << shift) on both halves of a packed word. */
+/* (int16)(x << shift) on both halves of a packed word: the low half shifted in place (its spill
+ * into the high half is dropped by PKHBT), the high half shifted on its own. */
 static inline uint32_t shift_packed(uint32_t w, int32_t shift) {
-  return ((w << shift) & 0xFFFFu) | ((w & 0xFFFF0000u) << shift);
+  return pkhbt(w << shift, (w & 0xFFFF0000u) << shift);
+}
+
+/* kissfft's first radix-4 stage (m = 1) fused with the load: slots 4g..4g+3 hold inputs
+ * order[4g] + q n/4 (q = 0..3, the last digit of the digit reversal), so each group loads its four
+ * pairs straight from the window, scales them and runs its butterfly (all twiddles are 1). */
+static void first_stage4_packed(frontend_cpx_t *buf, int32_t n, const int16_t *windowed, const uint16_t *order,
+                                int32_t shift) {
+  const int32_t quarter = 2 * (n / 4); /* int16 samples between the group's inputs */
+  for (int32_t g = 0; g < n; g += 4) {
+    const int16_t *in = windowed + 2 * order[g];
+    uint32_t x0, x1, x2, x3;
+    memcpy(&x0, in, sizeof x0);
+    memcpy(&x1, in + quarter, sizeof x1);
+    memcpy(&x2, in + 2 * quarter, sizeof x2);
+    memcpy(&x3, in + 3 * quarter, sizeof x3);
+    uint32_t a0 = fixdiv_packed(shift_packed(x0, shift), DIV4_Q15);
+    const uint32_t s0 = fixdiv_packed(shift_packed(x1, shift), DIV4_Q15);
+    const uint32_t s1 = fixdiv_packed(shift_packed(x2, shift), DIV4_Q15);
+    const uint32_t s2 = fixdiv_packed(shift_packed(x3, shift), DIV4_Q15);
+    const uint32_t s5 = dsp_ssub16(a0, s1);
+    a0 = dsp_sadd16(a0, s1);
+    const uint32_t s3 = dsp_sadd16(s0, s2);
+    const uint32_t s4 = dsp_ssub16(s0, s2);
+    cpx_store(buf + g + 2, dsp_ssub16(a0, s3));
+    cpx_store(buf + g, dsp_sadd16(a0, s3));
+    cpx_store(buf + g + 1, dsp_ssax(s5, s4));
+    cpx_store(buf + g + 3, dsp_sasx(s5, s4));
+  }
 }
 
 void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
@@ -199,12 +228,18 @@ void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
   frontend_cpx_t *buf = fe->fft;
   const int32_t n = fe->fft_size / 2;
   const uint16_t *order = fe->fft_order;
-  for (int32_t s = 0; s < n; s++) {
-    uint32_t pair;
-    memcpy(&pair, windowed + 2 * order[s], sizeof pair);
-    cpx_store(buf + s, shift_packed(pair, shift));
+  int32_t stage = fe->num_factors - 1;
+  if (stage >= 0 && fe->factors[2 * stage] == 4 && fe->factors[2 * stage + 1] == 1) {
+    first_stage4_packed(buf, n, windowed, order, shift);
+    stage--;
+  } else {
+    for (int32_t s = 0; s < n; s++) {
+      uint32_t pair;
+      memcpy(&pair, windowed + 2 * order[s], sizeof pair);
+      cpx_store(buf + s, shift_packed(pair, shift));
+    }
   }
-  for (int32_t stage = fe->num_factors - 1; stage >= 0; stage--) {
+  for (; stage >= 0; stage--) {
     const int32_t p = fe->factors[2 * stage], m = fe->factors[2 * stage + 1];
     const int32_t fstride = n / (p * m);
     if (p == 4) {
@@ -220,15 +255,13 @@ void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
   for (int32_t k = 1; k <= n / 2; k++) {
     const uint32_t xk = cpx_load(buf + k);
     const uint32_t xnk = cpx_load(buf + n - k);
-    const uint32_t conj = (xnk & 0xFFFFu) | (dsp_ssub16(0, xnk) & 0xFFFF0000u);
+    const uint32_t conj = pkhbt(xnk, dsp_ssub16(0, xnk));
     const uint32_t fpk = fixdiv_packed(xk, DIV2_Q15);
     const uint32_t fpnk = fixdiv_packed(conj, DIV2_Q15);
     const uint32_t f1k = dsp_sadd16(fpk, fpnk);
     const uint32_t tw = cmul_packed(dsp_ssub16(fpk, fpnk), cpx_load(super + k - 1));
     cpx_store(buf + k, dsp_shadd16(f1k, tw));
     /* ((f1k.r - tw.r) >> 1, (tw.i - f1k.i) >> 1) as one halving subtraction. */
-    const uint32_t a = (f1k & 0xFFFFu) | (tw & 0xFFFF0000u);
-    const uint32_t b = (tw & 0xFFFFu) | (f1k & 0xFFFF0000u);
-    cpx_store(buf + n - k, dsp_shsub16(a, b));
+    cpx_store(buf + n - k, dsp_shsub16(pkhbt(f1k, tw), pkhbt(tw, f1k)));
   }
 }

@@ -126,4 +126,15 @@ static inline uint32_t pack_top16(int32_t lo, int32_t hi) {
 }
 
 
+/* The low half of lo with the high half of hi: PKHBT. */
+static inline uint32_t pkhbt(uint32_t lo, uint32_t hi) {
+#if defined(__ARM_FEATURE_DSP)
+  uint32_t out;
+  __asm__("pkhbt %0, %1, %2" : "=r"(out) : "r"(lo), "r"(hi));
+  return out;
+#else
+  return (lo & 0xFFFFu) | (hi & 0xFFFF0000u);
+#endif
+}
+
 #endif
