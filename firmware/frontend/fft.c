@@ -175,6 +175,15 @@ static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *
   }
 }
 
+/* The last radix-4 stage, when it is one group (p m = n, so fstride = 1): a single pass over j,
+ * without the per-twiddle loop setup of stage4_packed, which would run for one butterfly each. */
+static void single_group_stage4_packed(frontend_cpx_t *buf, const frontend_cpx_t *tw, int32_t m) {
+  butterfly4_at_j0(buf, m);
+  const frontend_cpx_t *t1 = tw + 1, *t2 = tw + 2, *t3 = tw + 3;
+  for (frontend_cpx_t *f = buf + 1; f < buf + m; f++, t1++, t2 += 2, t3 += 3)
+    butterfly4_at(f, m, cpx_load(t1), cpx_load(t2), cpx_load(t3));
+}
+
 /* A radix-2 stage the same way (the j = 0 product is again exact: |components| <= 16383). */
 static void stage2_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
   for (int32_t j = 0; j < m; j++) {
@@ -242,7 +251,9 @@ void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
   for (; stage >= 0; stage--) {
     const int32_t p = fe->factors[2 * stage], m = fe->factors[2 * stage + 1];
     const int32_t fstride = n / (p * m);
-    if (p == 4) {
+    if (p == 4 && fstride == 1) {
+      single_group_stage4_packed(buf, fe->twiddles, m);
+    } else if (p == 4) {
       stage4_packed(buf, n, fe->twiddles, fstride, m);
     } else {
       stage2_packed(buf, n, fe->twiddles, fstride, m);
