@@ -164,36 +164,26 @@ static inline void butterfly4_at_j0(frontend_cpx_t *f, int32_t m) {
   cpx_store(f + 3 * m, dsp_sasx(s5, s4));
 }
 
-/* A whole radix-4 stage: kissfft runs it group by group; the butterflies are independent, so this
- * runs it twiddle by twiddle, keeping the three twiddles in registers across the groups. */
-static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
-  const int32_t span = 4 * m;
-  for (frontend_cpx_t *f = buf; f < buf + n; f += span) butterfly4_at_j0(f, m);
-  for (int32_t j = 1; j < m; j++) {
-    const uint32_t w1 = cpx_load(tw + j * fstride), w2 = cpx_load(tw + 2 * j * fstride), w3 = cpx_load(tw + 3 * j * fstride);
-    for (frontend_cpx_t *f = buf + j; f < buf + n; f += span) butterfly4_at(f, m, w1, w2, w3);
-  }
-}
-
-/* The last radix-4 stage, when it is one group (p m = n, so fstride = 1): a single pass over j,
- * without the per-twiddle loop setup of stage4_packed, which would run for one butterfly each. */
+/* Butterflies j = 1 .. m-1 of one radix-4 group starting at f, twiddles tw[j fstride], tw[2j fstride],
+ * tw[3j fstride]. The butterflies are independent, so the order of j is free: it runs downwards. */
 #if defined(__ARM_FEATURE_DSP)
-/* On the M4, in assembly: GCC spills about ten registers a butterfly here. Eight registers hold the
- * loop (f, f + 2m, m in bytes, the twiddle pointer, 4j, and the three rounding constants), five the
- * data. The arithmetic is butterfly4_at's, instruction for instruction (its C twin runs on the host
- * and the ctest fast-vs-reference FFT test holds it; the board's features are checked against it). */
-static void single_group_stage4_packed(frontend_cpx_t *buf, const frontend_cpx_t *tw, int32_t m) {
-  butterfly4_at_j0(buf, m);
+/* On the M4, in assembly: GCC's code spills about ten registers a butterfly here. Nine registers hold
+ * the loop (f + j, f + 2m + j, m in bytes, the twiddle pointer, 4 j fstride, its step, and the three
+ * rounding constants), five the data. The arithmetic is butterfly4_at's, instruction for instruction
+ * (its C twin runs on the host, where the ctest fast-vs-reference FFT test holds it; the board's
+ * features are checked against the host's). */
+static void radix4_group_packed(frontend_cpx_t *f, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
   if (m < 2) return;
-  frontend_cpx_t *f = buf + 1, *g = buf + 1 + 2 * m;
-  const frontend_cpx_t *t1 = tw + 1;
-  int32_t jb = 4;
+  frontend_cpx_t *lo = f + (m - 1), *hi = f + (m - 1) + 2 * m;
+  const int32_t stepb = 4 * fstride;
+  int32_t jb = (m - 1) * stepb;
+  const frontend_cpx_t *t1 = tw + (m - 1) * fstride;
   const int32_t mb = 4 * m, k = 2 * DIV4_Q15, r15 = 1 << 15, r14 = 1 << 14;
   uint32_t a, b, c, d, e;
   __asm__ volatile(
       "1:\n\t"
-      "ldr %[a], [%[f], %[mb]]\n\t" /* f[m] */
-      "ldr %[b], [%[t1]]\n\t"       /* w1 = tw[j] */
+      "ldr %[a], [%[lo], %[mb]]\n\t" /* f[j + m] */
+      "ldr %[b], [%[t1]]\n\t"        /* w1 = tw[j fstride] */
       "smlabb %[c], %[a], %[k], %[r15]\n\t"
       "smlatb %[a], %[a], %[k], %[r15]\n\t"
       "pkhtb %[a], %[a], %[c], asr #16\n\t"
@@ -201,8 +191,8 @@ static void single_group_stage4_packed(frontend_cpx_t *buf, const frontend_cpx_t
       "smlsd %[a], %[a], %[b], %[r14]\n\t"
       "lsl %[c], %[c], #1\n\t"
       "pkhtb %[d], %[c], %[a], asr #15\n\t" /* s0 */
-      "ldr %[a], [%[g], %[mb]]\n\t"          /* f[3m] */
-      "ldr %[b], [%[t1], %[jb], lsl #1]\n\t" /* w3 = tw[3j] */
+      "ldr %[a], [%[hi], %[mb]]\n\t"         /* f[j + 3m] */
+      "ldr %[b], [%[t1], %[jb], lsl #1]\n\t" /* w3 = tw[3j fstride] */
       "smlabb %[c], %[a], %[k], %[r15]\n\t"
       "smlatb %[a], %[a], %[k], %[r15]\n\t"
       "pkhtb %[a], %[a], %[c], asr #16\n\t"
@@ -212,8 +202,8 @@ static void single_group_stage4_packed(frontend_cpx_t *buf, const frontend_cpx_t
       "pkhtb %[e], %[c], %[a], asr #15\n\t" /* s2 */
       "sadd16 %[a], %[d], %[e]\n\t"         /* s3 */
       "ssub16 %[d], %[d], %[e]\n\t"         /* s4 */
-      "ldr %[b], [%[g]]\n\t"                /* f[2m] */
-      "ldr %[e], [%[t1], %[jb]]\n\t"        /* w2 = tw[2j] */
+      "ldr %[b], [%[hi]]\n\t"               /* f[j + 2m] */
+      "ldr %[e], [%[t1], %[jb]]\n\t"        /* w2 = tw[2j fstride] */
       "smlabb %[c], %[b], %[k], %[r15]\n\t"
       "smlatb %[b], %[b], %[k], %[r15]\n\t"
       "pkhtb %[b], %[b], %[c], asr #16\n\t"
@@ -221,37 +211,42 @@ static void single_group_stage4_packed(frontend_cpx_t *buf, const frontend_cpx_t
       "smlsd %[b], %[b], %[e], %[r14]\n\t"
       "lsl %[c], %[c], #1\n\t"
       "pkhtb %[b], %[c], %[b], asr #15\n\t" /* s1 */
-      "ldr %[e], [%[f]]\n\t"                /* f[0] */
+      "ldr %[e], [%[lo]]\n\t"               /* f[j] */
       "smlabb %[c], %[e], %[k], %[r15]\n\t"
       "smlatb %[e], %[e], %[k], %[r15]\n\t"
       "pkhtb %[e], %[e], %[c], asr #16\n\t"
       "ssub16 %[c], %[e], %[b]\n\t" /* s5 */
       "sadd16 %[e], %[e], %[b]\n\t" /* f0 + s1 */
       "ssax %[b], %[c], %[d]\n\t"
-      "str %[b], [%[f], %[mb]]\n\t"
+      "str %[b], [%[lo], %[mb]]\n\t"
       "sasx %[b], %[c], %[d]\n\t"
-      "str %[b], [%[g], %[mb]]\n\t"
+      "str %[b], [%[hi], %[mb]]\n\t"
       "ssub16 %[b], %[e], %[a]\n\t"
-      "str %[b], [%[g]], #4\n\t"
+      "str %[b], [%[hi]], #-4\n\t"
       "sadd16 %[b], %[e], %[a]\n\t"
-      "str %[b], [%[f]], #4\n\t"
-      "add %[t1], %[t1], #4\n\t"
-      "add %[jb], %[jb], #4\n\t"
-      "cmp %[jb], %[mb]\n\t"
-      "blt 1b\n\t"
-      : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d), [e] "=&r"(e), [f] "+r"(f), [g] "+r"(g),
+      "str %[b], [%[lo]], #-4\n\t"
+      "sub %[t1], %[t1], %[stepb]\n\t"
+      "subs %[jb], %[jb], %[stepb]\n\t"
+      "bne 1b\n\t"
+      : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d), [e] "=&r"(e), [lo] "+r"(lo), [hi] "+r"(hi),
         [t1] "+r"(t1), [jb] "+r"(jb)
-      : [mb] "r"(mb), [k] "r"(k), [r15] "r"(r15), [r14] "r"(r14)
+      : [mb] "r"(mb), [stepb] "r"(stepb), [k] "r"(k), [r15] "r"(r15), [r14] "r"(r14)
       : "cc", "memory");
 }
 #else
-static void single_group_stage4_packed(frontend_cpx_t *buf, const frontend_cpx_t *tw, int32_t m) {
-  butterfly4_at_j0(buf, m);
-  const frontend_cpx_t *t1 = tw + 1, *t2 = tw + 2, *t3 = tw + 3;
-  for (frontend_cpx_t *f = buf + 1; f < buf + m; f++, t1++, t2 += 2, t3 += 3)
-    butterfly4_at(f, m, cpx_load(t1), cpx_load(t2), cpx_load(t3));
+static void radix4_group_packed(frontend_cpx_t *f, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
+  for (int32_t j = m - 1; j >= 1; j--)
+    butterfly4_at(f + j, m, cpx_load(tw + j * fstride), cpx_load(tw + 2 * j * fstride), cpx_load(tw + 3 * j * fstride));
 }
 #endif
+
+/* A whole radix-4 stage, group by group as kissfft runs it. */
+static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
+  for (frontend_cpx_t *f = buf; f < buf + n; f += 4 * m) {
+    butterfly4_at_j0(f, m);
+    radix4_group_packed(f, tw, fstride, m);
+  }
+}
 
 /* A radix-2 stage the same way (the j = 0 product is again exact: |components| <= 16383). */
 static void stage2_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
@@ -320,9 +315,7 @@ void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
   for (; stage >= 0; stage--) {
     const int32_t p = fe->factors[2 * stage], m = fe->factors[2 * stage + 1];
     const int32_t fstride = n / (p * m);
-    if (p == 4 && fstride == 1) {
-      single_group_stage4_packed(buf, fe->twiddles, m);
-    } else if (p == 4) {
+    if (p == 4) {
       stage4_packed(buf, n, fe->twiddles, fstride, m);
     } else {
       stage2_packed(buf, n, fe->twiddles, fstride, m);
