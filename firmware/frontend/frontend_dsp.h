@@ -70,8 +70,8 @@ static inline uint32_t dsp_smuad(uint32_t a, uint32_t b) {
  * block, so nothing can come between the two). */
 static inline uint32_t dsp_max16(uint32_t a, uint32_t b) {
 #if defined(__ARM_FEATURE_DSP)
-  uint32_t out;
-  __asm__("ssub16 %0, %1, %2\n\tsel %0, %1, %2" : "=&r"(out) : "r"(a), "r"(b) : "cc");
+  uint32_t out, diff; /* SEL reads before it writes, so out may share a register with a or b */
+  __asm__("ssub16 %1, %2, %3\n\tsel %0, %2, %3" : "=r"(out), "=&r"(diff) : "r"(a), "r"(b) : "cc");
   return out;
 #else
   return pack16(lo16(a) >= lo16(b) ? lo16(a) : lo16(b), hi16(a) >= hi16(b) ? hi16(a) : hi16(b));
@@ -79,8 +79,8 @@ static inline uint32_t dsp_max16(uint32_t a, uint32_t b) {
 }
 static inline uint32_t dsp_min16(uint32_t a, uint32_t b) {
 #if defined(__ARM_FEATURE_DSP)
-  uint32_t out;
-  __asm__("ssub16 %0, %2, %1\n\tsel %0, %1, %2" : "=&r"(out) : "r"(a), "r"(b) : "cc");
+  uint32_t out, diff;
+  __asm__("ssub16 %1, %3, %2\n\tsel %0, %2, %3" : "=r"(out), "=&r"(diff) : "r"(a), "r"(b) : "cc");
   return out;
 #else
   return pack16(lo16(a) <= lo16(b) ? lo16(a) : lo16(b), hi16(a) <= hi16(b) ? hi16(a) : hi16(b));
