@@ -416,16 +416,20 @@ uint32_t frontend_sqrt64_fast(uint64_t x) {
   if (x == 0 || (x >> 48) != 0) return frontend_sqrt64(x);
   const float f = (float)(uint32_t)(x >> 32) * 4294967296.0f + (float)(uint32_t)x;
   uint32_t r = (uint32_t)sqrtf(f);
-  for (int32_t guard = 0; (uint64_t)r * r > x; guard++) {
+  /* Walk r to the exact floor with the remainder x - r^2 (one multiply instead of one per step). */
+  int64_t rem = (int64_t)(x - (uint64_t)r * r);
+  for (int32_t guard = 0; rem < 0; guard++) {
     if (guard > 4) return frontend_sqrt64(x);
     r--;
+    rem += 2 * (int64_t)r + 1;
   }
-  for (int32_t guard = 0; (uint64_t)(r + 1) * (r + 1) <= x; guard++) {
+  for (int32_t guard = 0; rem > 2 * (int64_t)r; guard++) {
     if (guard > 4) return frontend_sqrt64(x);
+    rem -= 2 * (int64_t)r + 1;
     r++;
   }
   const uint32_t limit = (x >> 32) == 0 ? 0xFFFFu : 0xFFFFFFFFu;
-  if (x - (uint64_t)r * r > r && r != limit) r++;
+  if (rem > (int64_t)r && r != limit) r++;
   return r;
 }
 
