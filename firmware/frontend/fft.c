@@ -268,6 +268,13 @@ static inline uint32_t shift_packed(uint32_t w, int32_t shift) {
   return pkhbt(w << shift, (w & 0xFFFF0000u) << shift);
 }
 
+/* C_FIXDIV(shift_packed(w, shift)) without packing the shifted word: SMLABB reads only the low
+ * half of w << shift, which is the wrapped low sample, and SMLATB only the high half of the
+ * masked word shifted, which is the wrapped high sample. */
+static inline uint32_t fixdiv_shifted_packed(uint32_t w, int32_t shift, uint32_t q15) {
+  return pack_top16(dsp_smlabb(w << shift, 2 * q15, 1 << 15), dsp_smlatb((w & 0xFFFF0000u) << shift, 2 * q15, 1 << 15));
+}
+
 /* kissfft's first radix-4 stage (m = 1) fused with the load: slots 4g..4g+3 hold inputs
  * order[4g] + q n/4 (q = 0..3, the last digit of the digit reversal), so each group loads its four
  * pairs straight from the window, scales them and runs its butterfly (all twiddles are 1). */
@@ -281,10 +288,10 @@ static void first_stage4_packed(frontend_cpx_t *buf, int32_t n, const int16_t *w
     memcpy(&x1, in + quarter, sizeof x1);
     memcpy(&x2, in + 2 * quarter, sizeof x2);
     memcpy(&x3, in + 3 * quarter, sizeof x3);
-    uint32_t a0 = fixdiv_packed(shift_packed(x0, shift), DIV4_Q15);
-    const uint32_t s0 = fixdiv_packed(shift_packed(x1, shift), DIV4_Q15);
-    const uint32_t s1 = fixdiv_packed(shift_packed(x2, shift), DIV4_Q15);
-    const uint32_t s2 = fixdiv_packed(shift_packed(x3, shift), DIV4_Q15);
+    uint32_t a0 = fixdiv_shifted_packed(x0, shift, DIV4_Q15);
+    const uint32_t s0 = fixdiv_shifted_packed(x1, shift, DIV4_Q15);
+    const uint32_t s1 = fixdiv_shifted_packed(x2, shift, DIV4_Q15);
+    const uint32_t s2 = fixdiv_shifted_packed(x3, shift, DIV4_Q15);
     const uint32_t s5 = dsp_ssub16(a0, s1);
     a0 = dsp_sadd16(a0, s1);
     const uint32_t s3 = dsp_sadd16(s0, s2);
