@@ -331,17 +331,18 @@ void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
   const uint32_t dc = fixdiv_packed(cpx_load(buf), DIV2_Q15);
   cpx_store(buf + n, pack16(lo16(dc) - hi16(dc), 0));
   cpx_store(buf, pack16(lo16(dc) + hi16(dc), 0));
+  /* Bins k (lo) and n - k (hi) for k = 1 .. n/2; at k = n/2 they are one slot, read before written. */
   const frontend_cpx_t *super = fe->super_twiddles;
-  for (int32_t k = 1; k <= n / 2; k++) {
-    const uint32_t xk = cpx_load(buf + k);
-    const uint32_t xnk = cpx_load(buf + n - k);
+  for (frontend_cpx_t *lo = buf + 1, *hi = buf + n - 1; lo <= hi; lo++, hi--, super++) {
+    const uint32_t xk = cpx_load(lo);
+    const uint32_t xnk = cpx_load(hi);
     const uint32_t conj = pkhbt(xnk, dsp_ssub16(0, xnk));
     const uint32_t fpk = fixdiv_packed(xk, DIV2_Q15);
     const uint32_t fpnk = fixdiv_packed(conj, DIV2_Q15);
     const uint32_t f1k = dsp_sadd16(fpk, fpnk);
-    const uint32_t tw = cmul_packed(dsp_ssub16(fpk, fpnk), cpx_load(super + k - 1));
-    cpx_store(buf + k, dsp_shadd16(f1k, tw));
+    const uint32_t tw = cmul_packed(dsp_ssub16(fpk, fpnk), cpx_load(super));
+    cpx_store(lo, dsp_shadd16(f1k, tw));
     /* ((f1k.r - tw.r) >> 1, (tw.i - f1k.i) >> 1) as one halving subtraction. */
-    cpx_store(buf + n - k, dsp_shsub16(pkhbt(f1k, tw), pkhbt(tw, f1k)));
+    cpx_store(hi, dsp_shsub16(pkhbt(f1k, tw), pkhbt(tw, f1k)));
   }
 }
