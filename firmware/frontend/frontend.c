@@ -438,11 +438,13 @@ void frontend_filterbank(frontend_t *fe, int32_t shift) {
    * adds weight*e to the channel below its band and unweight*e to its own band's channel. */
   const frontend_cpx_t *x = fe->fft;
   const int16_t *w = fe->weights, *uw = fe->unweights;
-  const int32_t start = fe->start_index;
+  const int32_t start = fe->start_index, channels = fe->num_channels;
+  const uint16_t *band_end = fe->band_end;
+  uint32_t *signal = fe->signal; /* locals: the stores through it could otherwise alias *fe */
   int32_t k = start;
   uint64_t carry = 0;
-  for (int32_t b = 0; b <= fe->num_channels; b++) {
-    const int32_t end = fe->band_end[b];
+  for (int32_t b = 0; b <= channels; b++) {
+    const int32_t end = band_end[b];
     uint64_t wsum = 0, usum = 0;
     for (; k < end; k++) {
       const uint32_t packed = cpx_load(x + k);
@@ -451,7 +453,7 @@ void frontend_filterbank(frontend_t *fe, int32_t shift) {
       wsum += (uint64_t)(es * w[k - start]);
       usum += (uint64_t)(es * uw[k - start]);
     }
-    if (b > 0) fe->signal[b - 1] = frontend_sqrt64_fast(wsum + carry) >> shift;
+    if (b > 0) signal[b - 1] = frontend_sqrt64_fast(wsum + carry) >> shift;
     carry = usum;
   }
 }
