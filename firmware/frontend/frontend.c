@@ -459,16 +459,19 @@ void frontend_filterbank(frontend_t *fe, int32_t shift) {
 }
 
 void frontend_noise_reduction(frontend_t *fe, uint32_t *signal) {
-  for (int32_t i = 0; i < fe->num_channels; i++) {
-    const uint32_t smoothing = (i & 1) == 0 ? fe->even_smoothing : fe->odd_smoothing;
+  /* Settings in locals: the stores through signal and the estimate could otherwise alias *fe. */
+  const uint32_t even = fe->even_smoothing, odd = fe->odd_smoothing, floor_q = fe->min_signal_remaining;
+  const int32_t bits = fe->smoothing_bits, channels = fe->num_channels;
+  uint32_t *noise = fe->noise_estimate;
+  for (int32_t i = 0; i < channels; i++) {
+    const uint32_t smoothing = (i & 1) == 0 ? even : odd;
     const uint32_t one_minus = (1u << NOISE_REDUCTION_BITS) - smoothing;
-    const uint32_t scaled = signal[i] << fe->smoothing_bits;
-    uint32_t estimate =
-        (uint32_t)(((uint64_t)scaled * smoothing + (uint64_t)fe->noise_estimate[i] * one_minus) >> NOISE_REDUCTION_BITS);
-    fe->noise_estimate[i] = estimate;
+    const uint32_t scaled = signal[i] << bits;
+    uint32_t estimate = (uint32_t)(((uint64_t)scaled * smoothing + (uint64_t)noise[i] * one_minus) >> NOISE_REDUCTION_BITS);
+    noise[i] = estimate;
     if (estimate > scaled) estimate = scaled;
-    const uint32_t floor = (uint32_t)(((uint64_t)signal[i] * fe->min_signal_remaining) >> NOISE_REDUCTION_BITS);
-    const uint32_t subtracted = (scaled - estimate) >> fe->smoothing_bits;
+    const uint32_t floor = (uint32_t)(((uint64_t)signal[i] * floor_q) >> NOISE_REDUCTION_BITS);
+    const uint32_t subtracted = (scaled - estimate) >> bits;
     signal[i] = subtracted > floor ? subtracted : floor;
   }
 }
@@ -493,9 +496,12 @@ static inline uint32_t pcan_shrink(uint32_t x) {
 }
 
 void frontend_pcan(const frontend_t *fe, uint32_t *signal) {
-  for (int32_t i = 0; i < fe->num_channels; i++) {
-    const uint32_t gain = (uint32_t)(int32_t)frontend_wide_dynamic(fe->noise_estimate[i], fe->pcan_lut);
-    const uint32_t snr = (uint32_t)(((uint64_t)signal[i] * gain) >> fe->snr_shift);
+  const int32_t channels = fe->num_channels, snr_shift = fe->snr_shift; /* locals, as in noise reduction */
+  const uint32_t *noise = fe->noise_estimate;
+  const int16_t *lut = fe->pcan_lut;
+  for (int32_t i = 0; i < channels; i++) {
+    const uint32_t gain = (uint32_t)(int32_t)frontend_wide_dynamic(noise[i], lut);
+    const uint32_t snr = (uint32_t)(((uint64_t)signal[i] * gain) >> snr_shift);
     signal[i] = pcan_shrink(snr);
   }
 }
