@@ -12,6 +12,10 @@ from hark.spec import FrontendSpec
 
 pytestmark = pytest.mark.emulator
 
+# Mean instructions per hop of the benchmark image, held 2 % above issue 13's result: counts under -icount
+# are exact, so a slower frontend fails here. Lower it when the frontend gets faster (tools/bench_frontend.py).
+INSTRUCTION_CEILING = round(29_124 * 1.02)
+
 
 def test_device_features_equal_host_features() -> None:
     image = paths.build_dir("arm") / "firmware" / "frontend" / "hark_frontend_bench.elf"
@@ -24,6 +28,7 @@ def test_device_features_equal_host_features() -> None:
     assert dev["frames"] == len(host) == 49 and dev["hops"] == 48
     assert dev["checksum"] == benchmark.features_checksum(host)
     assert dev["counter_kind"] == 1  # QEMU counts instructions
+    assert dev["per_hop_mean"] <= INSTRUCTION_CEILING, f"{dev['per_hop_mean']:,} instructions per hop"
     # The map-file accounting finds the frontend's code and no static RAM of its own.
     sizes = benchmark.map_sizes(image.with_suffix(".map"))
     assert sizes["hark_frontend"]["code"] > 4000 and sizes["hark_frontend"]["data"] + sizes["hark_frontend"]["bss"] == 0

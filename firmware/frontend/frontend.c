@@ -331,18 +331,43 @@ void frontend_dc_notch(frontend_t *fe, const int16_t *in, int16_t *out, size_t n
   fe->dc_prev_out = prev_out;
 }
 
-uint32_t frontend_window(const frontend_t *fe, int16_t *out) {
-  /* The op tracks max |value| only to pick the FFT's input shift, which needs just its bit length:
-   * the OR of the magnitudes has the same. Masking with 0x7FFF drops |-32768|, which the op's int16
-   * abs wraps back to -32768 so it never counts. */
-  const int16_t *in = fe->input, *w = fe->window;
+static uint32_t window_magnitude_bits(const int16_t *out, int32_t n) {
+  /* The op's max |value| reduced to its bit length: the OR of the magnitudes has the same. Masking
+   * with 0x7FFF drops |-32768|, which the op's int16 abs wraps back to -32768 so it never counts. */
   uint32_t bits = 0;
-  for (int32_t i = 0; i < fe->window_size; i++) {
-    const int32_t v = ((int32_t)in[i] * w[i]) >> WINDOW_BITS;
-    out[i] = (int16_t)v;
+  for (int32_t i = 0; i < n; i++) {
+    const int32_t v = out[i];
     bits |= (uint32_t)(v < 0 ? -v : v) & 0x7FFFu;
   }
   return bits;
+}
+
+uint32_t frontend_window(const frontend_t *fe, int16_t *out) {
+  /* Two samples per step in packed halves: each product is (in * w) >> 12, which always fits int16
+   * (|in| <= 32768, 0 <= w <= 4096), and a running packed max and min give the peak magnitude's bit
+   * length. A -32768 minimum (the op skips it) sends the rare window to the exact OR loop. */
+  const int16_t *in = fe->input, *w = fe->window;
+  const int32_t n = fe->window_size, pairs = n / 2;
+  uint32_t hi = 0, lo = 0; /* packed running max and min, both starting at 0 */
+  for (int32_t i = 0; i < pairs; i++) {
+    uint32_t x, c;
+    memcpy(&x, in + 2 * i, sizeof x);
+    memcpy(&c, w + 2 * i, sizeof c);
+    const uint32_t v = window_pair(x, c);
+    memcpy(out + 2 * i, &v, sizeof v);
+    hi = dsp_max16(v, hi);
+    lo = dsp_min16(v, lo);
+  }
+  int32_t top = hi16(hi) > lo16(hi) ? hi16(hi) : lo16(hi);
+  int32_t bottom = hi16(lo) < lo16(lo) ? hi16(lo) : lo16(lo);
+  if (n & 1) {
+    const int32_t v = ((int32_t)in[n - 1] * w[n - 1]) >> WINDOW_BITS;
+    out[n - 1] = (int16_t)v;
+    if (v > top) top = v;
+    if (v < bottom) bottom = v;
+  }
+  if (bottom == -32768) return window_magnitude_bits(out, n);
+  return (uint32_t)(top > -bottom ? top : -bottom);
 }
 
 int32_t frontend_fft_shift(uint32_t magnitude_bits) { return 15 - bit_length(magnitude_bits); }
@@ -391,16 +416,20 @@ uint32_t frontend_sqrt64_fast(uint64_t x) {
   if (x == 0 || (x >> 48) != 0) return frontend_sqrt64(x);
   const float f = (float)(uint32_t)(x >> 32) * 4294967296.0f + (float)(uint32_t)x;
   uint32_t r = (uint32_t)sqrtf(f);
-  for (int32_t guard = 0; (uint64_t)r * r > x; guard++) {
+  /* Walk r to the exact floor with the remainder x - r^2 (one multiply instead of one per step). */
+  int64_t rem = (int64_t)(x - (uint64_t)r * r);
+  for (int32_t guard = 0; rem < 0; guard++) {
     if (guard > 4) return frontend_sqrt64(x);
     r--;
+    rem += 2 * (int64_t)r + 1;
   }
-  for (int32_t guard = 0; (uint64_t)(r + 1) * (r + 1) <= x; guard++) {
+  for (int32_t guard = 0; rem > 2 * (int64_t)r; guard++) {
     if (guard > 4) return frontend_sqrt64(x);
+    rem -= 2 * (int64_t)r + 1;
     r++;
   }
   const uint32_t limit = (x >> 32) == 0 ? 0xFFFFu : 0xFFFFFFFFu;
-  if (x - (uint64_t)r * r > r && r != limit) r++;
+  if (rem > (int64_t)r && r != limit) r++;
   return r;
 }
 
@@ -409,11 +438,13 @@ void frontend_filterbank(frontend_t *fe, int32_t shift) {
    * adds weight*e to the channel below its band and unweight*e to its own band's channel. */
   const frontend_cpx_t *x = fe->fft;
   const int16_t *w = fe->weights, *uw = fe->unweights;
-  const int32_t start = fe->start_index;
+  const int32_t start = fe->start_index, channels = fe->num_channels;
+  const uint16_t *band_end = fe->band_end;
+  uint32_t *signal = fe->signal; /* locals: the stores through it could otherwise alias *fe */
   int32_t k = start;
   uint64_t carry = 0;
-  for (int32_t b = 0; b <= fe->num_channels; b++) {
-    const int32_t end = fe->band_end[b];
+  for (int32_t b = 0; b <= channels; b++) {
+    const int32_t end = band_end[b];
     uint64_t wsum = 0, usum = 0;
     for (; k < end; k++) {
       const uint32_t packed = cpx_load(x + k);
@@ -422,22 +453,25 @@ void frontend_filterbank(frontend_t *fe, int32_t shift) {
       wsum += (uint64_t)(es * w[k - start]);
       usum += (uint64_t)(es * uw[k - start]);
     }
-    if (b > 0) fe->signal[b - 1] = frontend_sqrt64_fast(wsum + carry) >> shift;
+    if (b > 0) signal[b - 1] = frontend_sqrt64_fast(wsum + carry) >> shift;
     carry = usum;
   }
 }
 
 void frontend_noise_reduction(frontend_t *fe, uint32_t *signal) {
-  for (int32_t i = 0; i < fe->num_channels; i++) {
-    const uint32_t smoothing = (i & 1) == 0 ? fe->even_smoothing : fe->odd_smoothing;
+  /* Settings in locals: the stores through signal and the estimate could otherwise alias *fe. */
+  const uint32_t even = fe->even_smoothing, odd = fe->odd_smoothing, floor_q = fe->min_signal_remaining;
+  const int32_t bits = fe->smoothing_bits, channels = fe->num_channels;
+  uint32_t *noise = fe->noise_estimate;
+  for (int32_t i = 0; i < channels; i++) {
+    const uint32_t smoothing = (i & 1) == 0 ? even : odd;
     const uint32_t one_minus = (1u << NOISE_REDUCTION_BITS) - smoothing;
-    const uint32_t scaled = signal[i] << fe->smoothing_bits;
-    uint32_t estimate =
-        (uint32_t)(((uint64_t)scaled * smoothing + (uint64_t)fe->noise_estimate[i] * one_minus) >> NOISE_REDUCTION_BITS);
-    fe->noise_estimate[i] = estimate;
+    const uint32_t scaled = signal[i] << bits;
+    uint32_t estimate = (uint32_t)(((uint64_t)scaled * smoothing + (uint64_t)noise[i] * one_minus) >> NOISE_REDUCTION_BITS);
+    noise[i] = estimate;
     if (estimate > scaled) estimate = scaled;
-    const uint32_t floor = (uint32_t)(((uint64_t)signal[i] * fe->min_signal_remaining) >> NOISE_REDUCTION_BITS);
-    const uint32_t subtracted = (scaled - estimate) >> fe->smoothing_bits;
+    const uint32_t floor = (uint32_t)(((uint64_t)signal[i] * floor_q) >> NOISE_REDUCTION_BITS);
+    const uint32_t subtracted = (scaled - estimate) >> bits;
     signal[i] = subtracted > floor ? subtracted : floor;
   }
 }
@@ -462,9 +496,12 @@ static inline uint32_t pcan_shrink(uint32_t x) {
 }
 
 void frontend_pcan(const frontend_t *fe, uint32_t *signal) {
-  for (int32_t i = 0; i < fe->num_channels; i++) {
-    const uint32_t gain = (uint32_t)(int32_t)frontend_wide_dynamic(fe->noise_estimate[i], fe->pcan_lut);
-    const uint32_t snr = (uint32_t)(((uint64_t)signal[i] * gain) >> fe->snr_shift);
+  const int32_t channels = fe->num_channels, snr_shift = fe->snr_shift; /* locals, as in noise reduction */
+  const uint32_t *noise = fe->noise_estimate;
+  const int16_t *lut = fe->pcan_lut;
+  for (int32_t i = 0; i < channels; i++) {
+    const uint32_t gain = (uint32_t)(int32_t)frontend_wide_dynamic(noise[i], lut);
+    const uint32_t snr = (uint32_t)(((uint64_t)signal[i] * gain) >> snr_shift);
     signal[i] = pcan_shrink(snr);
   }
 }

@@ -66,6 +66,41 @@ static inline uint32_t dsp_smuad(uint32_t a, uint32_t b) {
 }
 #endif
 
+/* Packed signed 16-bit max and min (SSUB16 sets the GE flags per half, SEL picks by them; one asm
+ * block, so nothing can come between the two). */
+static inline uint32_t dsp_max16(uint32_t a, uint32_t b) {
+#if defined(__ARM_FEATURE_DSP)
+  uint32_t out, diff; /* SEL reads before it writes, so out may share a register with a or b */
+  __asm__("ssub16 %1, %2, %3\n\tsel %0, %2, %3" : "=r"(out), "=&r"(diff) : "r"(a), "r"(b) : "cc");
+  return out;
+#else
+  return pack16(lo16(a) >= lo16(b) ? lo16(a) : lo16(b), hi16(a) >= hi16(b) ? hi16(a) : hi16(b));
+#endif
+}
+static inline uint32_t dsp_min16(uint32_t a, uint32_t b) {
+#if defined(__ARM_FEATURE_DSP)
+  uint32_t out, diff;
+  __asm__("ssub16 %1, %3, %2\n\tsel %0, %2, %3" : "=r"(out), "=&r"(diff) : "r"(a), "r"(b) : "cc");
+  return out;
+#else
+  return pack16(lo16(a) <= lo16(b) ? lo16(a) : lo16(b), hi16(a) <= hi16(b) ? hi16(a) : hi16(b));
+#endif
+}
+
+/* One packed pair of the window: ((x * c) >> 12) per half. PKHBT takes bits 12-27 of the high
+ * product, which is the high result (it fits int16). */
+static inline uint32_t window_pair(uint32_t x, uint32_t c) {
+#if defined(__ARM_FEATURE_DSP)
+  const int32_t plo = (lo16(x) * lo16(c)) >> 12; /* SMULBB */
+  const int32_t phi = hi16(x) * hi16(c); /* SMULTT */
+  uint32_t out;
+  __asm__("pkhbt %0, %1, %2, lsl #4" : "=r"(out) : "r"(plo), "r"(phi));
+  return out;
+#else
+  return pack16((lo16(x) * lo16(c)) >> 12, (hi16(x) * hi16(c)) >> 12);
+#endif
+}
+
 /* Two Q15 results (32-bit, before >> 15) back into one packed word: (lo >> 15) in the low half,
  * (hi >> 15) in the high half, i.e. PKHTB(hi << 1, lo, ASR #15), which GCC does not find itself. */
 static inline uint32_t pack_q15(int32_t lo, int32_t hi) {
@@ -75,6 +110,30 @@ static inline uint32_t pack_q15(int32_t lo, int32_t hi) {
   return out;
 #else
   return (((uint32_t)hi << 1) & 0xFFFF0000u) | ((uint32_t)(lo >> 15) & 0xFFFFu);
+#endif
+}
+
+/* The top halves of two 32-bit values as one packed word, (lo >> 16) low and (hi >> 16) high:
+ * PKHTB(hi, lo, ASR #16). */
+static inline uint32_t pack_top16(int32_t lo, int32_t hi) {
+#if defined(__ARM_FEATURE_DSP)
+  uint32_t out;
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(out) : "r"(hi), "r"(lo));
+  return out;
+#else
+  return ((uint32_t)hi & 0xFFFF0000u) | (((uint32_t)lo >> 16) & 0xFFFFu);
+#endif
+}
+
+
+/* The low half of lo with the high half of hi: PKHBT. */
+static inline uint32_t pkhbt(uint32_t lo, uint32_t hi) {
+#if defined(__ARM_FEATURE_DSP)
+  uint32_t out;
+  __asm__("pkhbt %0, %1, %2" : "=r"(out) : "r"(lo), "r"(hi));
+  return out;
+#else
+  return (lo & 0xFFFFu) | (hi & 0xFFFF0000u);
 #endif
 }
 
