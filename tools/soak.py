@@ -85,8 +85,8 @@ class Soak:
         self.summary: dict = {"model": model_name, "source": args.source, "audio_s": audio_s, "blocks": 0,
                               "hops": 0, "hops_expected": 0, "deadline_misses": 0, "max_hop_count": 0,
                               "rx_overruns": 0, "lost_samples": 0, "errors": 0, "error_texts": [],
-                              "detections_board": 0, "detections_twin": 0, "detections_equal": True,
-                              "stack_peaks": []}  # fmt: skip
+                              "detections_board": 0, "detections_by_label": {}, "detections_twin": 0,
+                              "detections_equal": True, "stack_peaks": []}  # fmt: skip
         self.started = time.monotonic()
 
     def add(self, row: dict, board: list, want: list, errors: list[str]) -> None:
@@ -99,6 +99,8 @@ class Soak:
         s["max_hop_count"] = max(s["max_hop_count"], row["max_hop_count"])
         s["error_texts"] = (s["error_texts"] + errors)[:10]
         s["stack_peaks"].append(row["stack_peak"])
+        for label, *_ in board:
+            s["detections_by_label"][label] = s["detections_by_label"].get(label, 0) + 1
         s["detections_board"] += len(board)
         s["detections_twin"] += len(want)
         s["detections_equal"] &= board == want
