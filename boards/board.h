@@ -53,6 +53,35 @@ int32_t board_audio_read(int16_t *samples, size_t n);
 /* Microphone blocks overwritten before the app read them, since reset: overruns are never silent. */
 uint32_t board_audio_overruns(void);
 
+/* A flash region an uploaded model can be written to and run from in place, so that models larger than
+ * the RAM upload buffer (or free RAM) can be profiled. NOR semantics on every board: a sector must be
+ * erased (all 0xFF) before it is programmed, and programming a unit that is not erased fails. Emulated
+ * boards, whose flash controller QEMU does not model, back it with RAM that enforces the same rules
+ * (boards/common/ram_flash.h). Every wait on the controller is bounded: a stuck BSY is a timeout, never
+ * a hang. The region is a scratch store: nothing reloads it at boot (the built-in model is the default). */
+typedef enum {
+  BOARD_FLASH_OK = 0,
+  BOARD_FLASH_RANGE = 1,      /* outside the region, or not a multiple of the program unit */
+  BOARD_FLASH_TIMEOUT = 2,    /* the controller stayed busy past its bound */
+  BOARD_FLASH_FAILED = 3,     /* the controller reported an error (protection, alignment, sequence) */
+  BOARD_FLASH_NOT_ERASED = 4, /* a unit to program was not erased first */
+  BOARD_FLASH_VERIFY = 5,     /* the bytes read back differ from those programmed */
+} board_flash_status_t;
+
+typedef struct {
+  const uint8_t *base;   /* memory-mapped, 16-byte aligned: a model runs where it was programmed */
+  uint32_t size;
+  uint32_t program_unit; /* offsets and lengths of board_model_flash_program are multiples of it */
+  const char *kind;      /* e.g. "STM32F4 flash sectors 10-11", "RAM standing in for flash (emulated)" */
+} board_model_flash_t;
+
+/* The board's model flash region, or NULL if it has none (then the functions below return RANGE). */
+const board_model_flash_t *board_model_flash(void);
+/* Erases every sector (page) that overlaps [offset, offset + size) of the region. */
+board_flash_status_t board_model_flash_erase(uint32_t offset, uint32_t size);
+/* Programs erased units of the region and reads them back. */
+board_flash_status_t board_model_flash_program(uint32_t offset, const uint8_t *data, uint32_t len);
+
 /* Memory the image uses, from linker symbols and stack painting, so the device can report it. */
 size_t board_stack_size(void);
 size_t board_stack_peak(void); /* high-water mark since reset */

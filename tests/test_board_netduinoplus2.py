@@ -1,6 +1,7 @@
 """The device suite on the emulated STM32F405 (QEMU netduinoplus2, boards/stm32f4): boot and identity, model
 upload and profile, 30 s of audio streamed over USART1 whose detections equal the host twin's bit for bit,
-and the semihosting microphone listening from boot; plus the build-time fit check's error."""
+the semihosting microphone listening from boot, a model larger than the RAM upload buffer profiled from the
+model flash region; plus the build-time fit check's error."""
 
 from __future__ import annotations
 
@@ -8,16 +9,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import flatbuffers
 import numpy as np
 import pytest
 from reference import reference_dir
+from tensorflow.lite.python import schema_py_generated as schema
 
 from hark import paths
 from hark.data.wav import write_wav
 from hark.device import DeviceError, emulated_link, run_to_exit
 from hark.device.builtin_models import builtin_model, reference_speech
 from hark.device.semihost_mic import listen
-from hark.device.session import open_device
+from hark.device.session import _use_model, open_device
+from hark.native.runtime import Interpreter
+from hark.profiling import profile_on_device
 from hark.twin import Twin
 
 pytestmark = pytest.mark.emulator
@@ -48,6 +53,7 @@ def test_boot_and_identity(image: Path) -> None:
     assert ident.counter == "instructions"
     assert ident.static_ram_bytes + ident.stack_bytes <= 128 * 1024  # the real part's SRAM, not QEMU's 192 KB
     assert ident.arena_bytes == 36_864 and ident.upload_capacity_bytes == 53_248
+    assert ident.flash_capacity_bytes == 65_536  # QEMU-only SRAM standing in for flash (no flash interface)
     assert 0 < ident.stack_peak_bytes < ident.stack_bytes
 
 
@@ -108,3 +114,66 @@ def test_fit_check_names_board_and_arena(tmp_path: Path, micro_speech: bytes) ->
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert out.returncode == 1
     assert f"does not fit board {BOARD}" in out.stderr and "arena 8192 B" in out.stderr
+
+
+def _fully_connected_model(inputs: int, outputs: int, seed: int = 0) -> bytes:
+    """An int8 FULLY_CONNECTED model whose weights make it big and whose arena stays small."""
+    rng = np.random.default_rng(seed)
+
+    def buffer(data: np.ndarray | None = None) -> schema.BufferT:
+        b = schema.BufferT()
+        b.data = None if data is None else np.frombuffer(data.tobytes(), np.uint8)
+        return b
+
+    def tensor(name: str, shape: list[int], ttype: int, buf: int, scale: float, zero: int) -> schema.TensorT:
+        t = schema.TensorT()
+        t.name, t.shape, t.type, t.buffer = name.encode(), shape, ttype, buf
+        t.quantization = schema.QuantizationParametersT()
+        t.quantization.scale, t.quantization.zeroPoint = [scale], [zero]
+        return t
+
+    weights = rng.integers(-127, 128, (outputs, inputs), dtype=np.int8)
+    bias = rng.integers(-2000, 2000, outputs, dtype=np.int32)
+    model = schema.ModelT()
+    model.version, model.description = 3, b"fully connected, big weights"
+    model.buffers = [buffer(), buffer(), buffer(weights), buffer(bias), buffer()]
+    code = schema.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = schema.BuiltinOperator.FULLY_CONNECTED
+    code.version = 1
+    model.operatorCodes = [code]
+    sg = schema.SubGraphT()
+    sg.tensors = [
+        tensor("input", [1, inputs], schema.TensorType.INT8, 1, 0.05, -3),
+        tensor("weights", [outputs, inputs], schema.TensorType.INT8, 2, 0.01, 0),
+        tensor("bias", [outputs], schema.TensorType.INT32, 3, 0.0005, 0),
+        tensor("output", [1, outputs], schema.TensorType.INT8, 4, 0.5, 2),
+    ]
+    op = schema.OperatorT()
+    op.opcodeIndex, op.inputs, op.outputs = 0, [0, 1, 2], [3]
+    op.builtinOptionsType = schema.BuiltinOptions.FullyConnectedOptions
+    op.builtinOptions = schema.FullyConnectedOptionsT()
+    sg.operators, sg.inputs, sg.outputs = [op], [0], [3]
+    model.subgraphs = [sg]
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def test_a_model_larger_than_the_upload_buffer_profiles_from_flash(image: Path) -> None:
+    """The protocol's flash path end to end (model.store = 1): a 58 KB model, more than the 52 KB RAM
+    upload buffer, goes into the model flash region, verifies (CRC over the bytes read back), runs in place
+    and profiles; the same model into RAM is refused with a hint naming the flash region."""
+    model = _fully_connected_model(256, 224)
+    assert 53_248 < len(model) <= 65_536
+    host = Interpreter(model)
+    host.enable_profiling()
+    host.invoke()
+    with open_device(image=image, timeout=30.0) as link:
+        with pytest.raises(DeviceError, match=r"MODEL_TOO_LARGE.*capacity 53248.*model flash region takes it"):
+            _use_model(link, model)
+        report = profile_on_device(model, link, name="fc_big", flash=True)
+        ident = link.identity()
+    assert ident.model_bytes == len(model) and ident.flash_capacity_bytes == 65_536
+    assert [row.op for row in report.layers] == ["FULLY_CONNECTED"] == [p.name for p in host.profile]
+    assert report.invoke_total > 256 * 224  # at least one instruction per multiply-accumulate
+    assert any("model flash region" in note for note in report.notes)

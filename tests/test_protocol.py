@@ -141,7 +141,13 @@ def test_parameters(link: DeviceLink) -> None:
     recognition = [n for n in p.PROTO.params if n.startswith("recognition.")]
     # audio.source: the microphone switch (tests/test_semihost_mic.py); this board boots without one.
     assert link.get_param("audio.source") == 0
-    assert set(values) | set(recognition) | {"audio.source"} == set(p.PROTO.params)
+    # model.store: where the next upload goes; this board's model flash region is 1 MB of QEMU's PSRAM.
+    assert link.get_param("model.store") == 0 and link.identity().flash_capacity_bytes == 1 << 20
+    assert link.set_param("model.store", 1) == 1
+    with pytest.raises(DeviceError, match="BAD_VALUE"):
+        link.set_param("model.store", 2)
+    assert link.set_param("model.store", 0) == 0
+    assert set(values) | set(recognition) | {"audio.source", "model.store"} == set(p.PROTO.params)
     for name in recognition:
         with pytest.raises(DeviceError, match="MODEL_METADATA"):
             link.set_param(name, 1)
@@ -194,6 +200,32 @@ def test_model_upload(link: DeviceLink) -> None:
     with pytest.raises(DeviceError, match=r"MODEL_TOO_LARGE.*capacity"):
         link.request("MODEL_BEGIN", "ACK", size=link.identity().upload_capacity_bytes + 1, crc32=0)
     link.ping()
+
+
+def test_model_runs_the_same_from_the_flash_region(link: DeviceLink) -> None:
+    """The same model uploaded into RAM and into the model flash region (model.store = 1) profiles to the same
+    instruction counts; a new flash upload stops the model running from the region, and a partial one leaves
+    none to switch to."""
+    model = (p.HEADER_PATH.parents[2] / "firmware/fuzz/corpus/kws/window_fc.tflite").read_bytes()  # 2.7 KB
+    link.upload_model(model)
+    link.switch_model()
+    link.profile()  # the image's first invoke also does one-time work
+    in_ram = link.profile()
+    status = link.upload_model(model, chunk_bytes=333, flash=True)  # chunks straddle the 4-byte units
+    assert status.verified == 1
+    link.switch_model()
+    in_flash = link.profile()
+    assert in_flash == in_ram and len(in_ram) > 0
+    link.request("MODEL_BEGIN", "ACK", size=len(model), crc32=zlib.crc32(model))  # model.store is still 1
+    assert link.identity().model_bytes == 0
+    link.request("MODEL_CHUNK", "ACK", offset=0, data=model[:1000])
+    with pytest.raises(DeviceError, match="MODEL_TRUNCATED"):
+        link.request("MODEL_COMMIT", "MODEL_STATUS")
+    with pytest.raises(DeviceError, match="MODEL_INVALID"):
+        link.switch_model()
+    with pytest.raises(DeviceError, match=r"MODEL_TOO_LARGE.*flash region capacity 1048576"):
+        link.upload_model(bytes((1 << 20) + 1), flash=True)
+    link.set_param("model.store", 0)
 
 
 def test_audio_loopback_under_flow_control(link: DeviceLink) -> None:

@@ -61,8 +61,8 @@ def _memory_regions() -> dict[str, tuple[int, int]]:
 def test_repl_memory_matches_linker_script() -> None:
     entries = _repl_entries((RENODE / "mps2-an386.repl").read_text())
     regions = _memory_regions()
-    assert set(regions) == {"FLASH", "RAM"}
-    for repl_name, region in (("flash", "FLASH"), ("sram", "RAM")):
+    assert set(regions) == {"FLASH", "RAM", "MODEL_FLASH"}
+    for repl_name, region in (("flash", "FLASH"), ("sram", "RAM"), ("psram", "MODEL_FLASH")):
         kind, base, _ = entries[repl_name]
         assert kind == "Memory.MappedMemory"
         assert (base, int(_attr(entries[repl_name], "size"), 0)) == regions[region]

@@ -20,10 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from tensorflow.lite.python import schema_py_generated as schema
-from tensorflow.lite.tools import flatbuffer_utils
 
 from hark.device import protocol as p
+from hark.format.flatbuffer import model_bytes, model_object, schema
 from hark.format.metadata import embed_metadata, encode_blob
 from hark.spec import FrontendSpec
 
@@ -39,11 +38,11 @@ UPLOAD, PARTIAL, BAD_CRC, SWITCH, PROFILE, AUDIO_START, AUDIO, AUDIO_GAP, PARAM_
 
 
 def to_object(model: bytes) -> schema.ModelT:
-    return flatbuffer_utils.convert_bytearray_to_object(bytearray(model))
+    return model_object(model)
 
 
 def to_bytes(model: schema.ModelT) -> bytes:
-    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+    return model_bytes(model)
 
 
 def builtin(model: schema.ModelT, op: schema.OperatorT) -> int:

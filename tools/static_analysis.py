@@ -23,11 +23,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The app's build-time sizes (firmware/app/CMakeLists.txt) so cppcheck sees the configuration that is built.
-DEFINES = ["-DHARK_MODEL_UPLOAD_BYTES=262144", "-DHARK_ARENA_BYTES=131072", '-DHARK_VERSION="0"', '-DHARK_BUILD_ID="0"']
+# The app's build-time sizes (firmware/app/CMakeLists.txt) so cppcheck sees the configuration that is built, and
+# the flash stand-in's geometry as mps2-an386 builds it (boards/mps2-an386/board.cmake).
+RAM_FLASH = ["-DHARK_RAM_FLASH_SECTOR_BYTES=65536u", "-DHARK_RAM_FLASH_UNIT_BYTES=4u"]
+DEFINES = ["-DHARK_MODEL_UPLOAD_BYTES=262144", "-DHARK_ARENA_BYTES=131072", '-DHARK_VERSION="0"', '-DHARK_BUILD_ID="0"',
+           *RAM_FLASH]  # fmt: skip
 ARM_BOARD = ["--target=arm-none-eabi", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16",
              "-std=c11", "-isystem", "/usr/lib/arm-none-eabi/include", "-I", str(ROOT / "boards"),
-             "-I", str(ROOT / "boards" / "common"), "-I", str(ROOT / "firmware" / "pdm")]  # fmt: skip
+             "-I", str(ROOT / "boards" / "common"), "-I", str(ROOT / "firmware" / "pdm"), *RAM_FLASH]  # fmt: skip
 STM32F4 = ROOT / "boards" / "stm32f4"
 # Boards built for one configuration only; the STM32F4 family is analyzed once per variant (its #errors
 # demand a variant's defines).

@@ -2,7 +2,8 @@
 set(HARK_LINKER_SCRIPT ${HARK_BOARD_DIR}/stm32l475.ld)
 set(HARK_LINKER_DEPENDS ${HARK_BOARDS_COMMON}/cortexm_sections.ld PARENT_SCOPE)
 add_library(hark_board STATIC ${HARK_BOARD_DIR}/vectors.c ${HARK_BOARD_DIR}/board.c ${HARK_BOARD_DIR}/usart.c
-            ${HARK_BOARD_DIR}/mic.c ${HARK_BOARDS_COMMON}/cortexm_reset.c)
+            ${HARK_BOARD_DIR}/mic.c ${HARK_BOARD_DIR}/flash.c ${HARK_BOARDS_COMMON}/stm32_flash.c
+            ${HARK_BOARDS_COMMON}/cortexm_reset.c)
 target_include_directories(hark_board PUBLIC ${CMAKE_CURRENT_SOURCE_DIR} ${HARK_BOARDS_COMMON} ${HARK_BOARD_DIR})
 target_link_options(hark_board INTERFACE -L${HARK_BOARDS_COMMON})
 target_link_libraries(hark_board PUBLIC hark_pdm)

@@ -31,6 +31,19 @@
 #define RCC_CSR_WWDGRSTF (1u << 30)
 
 #define FLASH_ACR REG32(0x40022000u)
+#define FLASH_KEYR REG32(0x40022008u)
+#define FLASH_SR REG32(0x40022010u)
+#define FLASH_CR REG32(0x40022014u)
+/* OPERR, PROGERR, WRPERR, PGAERR, SIZERR, PGSERR, MISERR, FASTERR, RDERR, OPTVERR: write 1 to clear */
+#define FLASH_SR_ERRORS 0xC3FAu
+#define FLASH_CR_PG (1u << 0)
+#define FLASH_CR_PER (1u << 1)
+#define FLASH_CR_PNB(n) ((uint32_t)(n) << 3) /* page in its bank, 0-255 */
+#define FLASH_CR_BKER (1u << 11)           /* bank 2 */
+#define FLASH_CR_STRT (1u << 16)
+#define RCC_APB2ENR_SYSCFGEN (1u << 0)
+#define SYSCFG_MEMRMP REG32(0x40010000u)
+#define SYSCFG_MEMRMP_FB_MODE (1u << 8) /* banks swapped: bank 2 at 0x08000000 */
 
 #define GPIOB_BASE 0x48000400u
 #define GPIOE_BASE 0x48001000u

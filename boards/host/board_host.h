@@ -15,4 +15,15 @@ void host_board_set_output(void (*write)(void *user, const uint8_t *data, size_t
  * here). Without one, end of input exits the process with code 0. */
 void host_board_set_idle(void (*idle)(void));
 
+/* A microphone reading `samples` (NULL: no microphone, the default), whose overrun count grows by `lose`
+ * blocks once `lose_after_blocks` blocks have been read. Takes effect at the next board_init(). */
+void host_board_set_microphone(const int16_t *samples, size_t count, size_t lose_after_blocks, uint32_t lose);
+
+/* The model flash region: 64 KB in 4 KB sectors, 8-byte program units. A test reaches it to inject a
+ * fault (fail_after) or to look at what was programmed. */
+#define HOST_FLASH_BYTES 65536u
+#define HOST_FLASH_SECTOR_BYTES 4096u
+struct ram_flash_t;
+struct ram_flash_t *host_board_flash(void);
+
 #endif

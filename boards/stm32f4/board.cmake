@@ -10,7 +10,13 @@ set(HARK_LINKER_DEPENDS ${HARK_LINKER_DEPENDS} PARENT_SCOPE)
 set(sources ${HARK_BOARD_DIR}/vectors.c ${HARK_BOARD_DIR}/board.c ${HARK_BOARD_DIR}/clock.c ${HARK_BOARD_DIR}/usart.c
             ${HARK_BOARDS_COMMON}/cortexm_reset.c)
 if("HARK_EMULATED" IN_LIST HARK_STM32F4_DEFINES)
-  list(APPEND sources ${HARK_BOARDS_COMMON}/semihosting.c ${HARK_BOARDS_COMMON}/semihost_mic.c)
+  # QEMU models no flash interface: the model flash region is RAM with NOR rules, F4-like 16 KB sectors
+  # and word units (the linker script places it past the real part's SRAM).
+  list(APPEND sources ${HARK_BOARDS_COMMON}/semihosting.c ${HARK_BOARDS_COMMON}/semihost_mic.c
+       ${HARK_BOARDS_COMMON}/ram_flash.c ${HARK_BOARDS_COMMON}/ram_flash_board.c)
+  list(APPEND HARK_STM32F4_DEFINES HARK_RAM_FLASH_SECTOR_BYTES=16384u HARK_RAM_FLASH_UNIT_BYTES=4u)
+else()
+  list(APPEND sources ${HARK_BOARD_DIR}/flash.c ${HARK_BOARDS_COMMON}/stm32_flash.c)
 endif()
 if("HARK_MIC_PDM_I2S2" IN_LIST HARK_STM32F4_DEFINES)
   list(APPEND sources ${HARK_BOARD_DIR}/pdm_mic.c)

@@ -69,6 +69,15 @@
 #define FLASH_ACR_PRFTEN (1u << 8)
 #define FLASH_ACR_ICEN (1u << 9)
 #define FLASH_ACR_DCEN (1u << 10)
+#define FLASH_KEYR REG32(0x40023C04u)
+#define FLASH_SR REG32(0x40023C0Cu)
+#define FLASH_CR REG32(0x40023C10u)
+#define FLASH_SR_ERRORS 0x1F2u /* OPERR, WRPERR, PGAERR, PGPERR, PGSERR, RDERR (F446): write 1 to clear */
+#define FLASH_CR_PG (1u << 0)
+#define FLASH_CR_SER (1u << 1)
+#define FLASH_CR_SNB(n) ((uint32_t)(n) << 3)
+#define FLASH_CR_PSIZE_X32 (2u << 8) /* 32-bit parallelism: VDD 2.7-3.6 V, as on these boards */
+#define FLASH_CR_STRT (1u << 16)
 #define PWR_CR REG32(0x40007000u)
 
 /* GPIO ports: MODER, OTYPER, OSPEEDR, PUPDR, IDR, ODR, BSRR, LCKR, AFRL, AFRH */

@@ -21,6 +21,7 @@ void identity_fill(hark_msg_IDENTITY_t *m) {
       .arena_used = pipeline_arena_used(),
       .model_size = pipeline_model_size(),
       .upload_capacity = model_store_capacity(),
+      .flash_capacity = model_store_flash_capacity(),
       .board = hark_s8(b->name),
       .cpu = hark_s8(b->cpu),
       .firmware = hark_s8(HARK_VERSION),

@@ -270,6 +270,11 @@ static int param_access(uint16_t id, const uint32_t *value, uint8_t *kind, uint3
   uint32_t *ai = NULL;
   *kind = 'i';
   if (id == HARK_PARAM_AUDIO_SOURCE) return param_audio_source(value, bits);
+  if (id == HARK_PARAM_MODEL_STORE) {
+    int rc = value ? model_store_set_target(*value) : 0;
+    *bits = model_store_target();
+    return rc;
+  }
   switch (id) {
     case HARK_PARAM_RECOGNITION_AVERAGE_WINDOW_MS: ri = &r.average_window_ms; break;
     case HARK_PARAM_RECOGNITION_SUPPRESSION_MS: ri = &r.suppression_ms; break;
@@ -346,23 +351,28 @@ static void on_model(const hark_frame_t *f) {
     case HARK_MSG_MODEL_BEGIN: {
       hark_msg_MODEL_BEGIN_t m;
       if (hark_unpack_MODEL_BEGIN(f->payload, f->len, &m) == 0) {
-        /* Chunks will overwrite the upload buffer: a model running from it stops first (issue 17). */
-        pipeline_stop_if_in(model_store_buffer(), model_store_capacity());
+        /* Chunks will overwrite the store (the upload buffer, or the flash region, which MODEL_BEGIN
+         * erases): a model running from it stops first (issue 17). */
+        const uint8_t *target;
+        uint32_t target_size;
+        model_store_target_memory(&target, &target_size);
+        pipeline_stop_if_in(target, target_size);
         rc = model_store_begin(m.size, m.crc32);
-      }
-      if (rc == HARK_ERR_MODEL_TOO_LARGE) {
-        size_t p = fmt_str(detail, 0, sizeof detail, "capacity ");
-        fmt_u32(detail, p, sizeof detail, model_store_capacity());
+        fmt_str(detail, 0, sizeof detail, model_store_detail());
       }
       break;
     }
     case HARK_MSG_MODEL_CHUNK: {
       hark_msg_MODEL_CHUNK_t m;
-      if (hark_unpack_MODEL_CHUNK(f->payload, f->len, &m) == 0) rc = model_store_chunk(m.offset, m.data.ptr, m.data.len);
+      if (hark_unpack_MODEL_CHUNK(f->payload, f->len, &m) == 0) {
+        rc = model_store_chunk(m.offset, m.data.ptr, m.data.len);
+        fmt_str(detail, 0, sizeof detail, model_store_detail());
+      }
       break;
     }
     case HARK_MSG_MODEL_COMMIT:
       rc = f->len ? HARK_ERR_BAD_PAYLOAD : model_store_commit();
+      if (rc && !f->len) fmt_str(detail, 0, sizeof detail, model_store_detail());
       if (rc == HARK_ERR_MODEL_TRUNCATED) {
         size_t p = fmt_str(detail, 0, sizeof detail, "received ");
         p = fmt_u32(detail, p, sizeof detail, model_store_status()->received);
@@ -491,6 +501,7 @@ int main(void) {
   memset(&audio, 0, sizeof audio);
   memset(&stats, 0, sizeof stats);
   board_init();
+  model_store_init();
   pipeline_init();
   audio_in_init();
   hark_parser_init(&parser);

@@ -97,7 +97,7 @@
 #define HARK_FIELDS_PONG(F, T) T(bytes, data)
 /* counter_kind: 0 cycles (hardware), 1 instructions (emulator); arena/model fields are 0 without a model;
  * clock: the clock in use and how it came up (a failed start-up names the step and the fallback) */
-#define HARK_FIELDS_IDENTITY(F, T) F(u8, protocol) F(u8, counter_kind) F(u8, has_microphone) F(u8, audio_window) F(u16, max_payload) F(u32, clock_hz) F(u32, flash_used) F(u32, static_ram_used) F(u32, stack_size) F(u32, stack_peak) F(u32, arena_size) F(u32, arena_used) F(u32, model_size) F(u32, upload_capacity) F(s8, board) F(s8, cpu) F(s8, firmware) F(s8, build) F(s8, model_name) F(s8, model_hash) F(s8, clock)
+#define HARK_FIELDS_IDENTITY(F, T) F(u8, protocol) F(u8, counter_kind) F(u8, has_microphone) F(u8, audio_window) F(u16, max_payload) F(u32, clock_hz) F(u32, flash_used) F(u32, static_ram_used) F(u32, stack_size) F(u32, stack_peak) F(u32, arena_size) F(u32, arena_used) F(u32, model_size) F(u32, upload_capacity) F(u32, flash_capacity) F(s8, board) F(s8, cpu) F(s8, firmware) F(s8, build) F(s8, model_name) F(s8, model_hash) F(s8, clock)
 /* kind: 'i' int32 or 'f' float32 (the metadata type letters); value: raw bits */
 #define HARK_FIELDS_PARAM(F, T) F(u16, param) F(u8, kind) F(u32, value)
 /* request: the type of the request this acknowledges */
@@ -135,7 +135,7 @@
   E(11, NOT_AVAILABLE, "not available in this firmware build") \
   E(12, AUDIO_OVERRUN, "serial receive buffer overrun: bytes were lost") \
   E(13, AUDIO_GAP, "audio chunk does not follow the previous one") \
-  E(14, MODEL_TOO_LARGE, "model larger than the upload buffer") \
+  E(14, MODEL_TOO_LARGE, "model larger than the upload buffer or flash region") \
   E(15, MODEL_SEQUENCE, "model chunk out of order, or no upload in progress") \
   E(16, MODEL_TRUNCATED, "model upload incomplete") \
   E(17, MODEL_CRC, "model CRC mismatch") \
@@ -143,7 +143,8 @@
   E(19, MODEL_METADATA, "the model's hark metadata is missing or invalid") \
   E(20, MODEL_UNSUPPORTED, "the model needs an operator or type this runtime lacks") \
   E(21, ARENA_TOO_SMALL, "the model does not fit the arena") \
-  E(22, PIPELINE, "hop processing failed")
+  E(22, PIPELINE, "hop processing failed") \
+  E(23, MODEL_FLASH, "writing the model to the flash region failed")
 
 /* ---- device parameters ----------------------------------------------------------------------- */
 /* P(id, NAME, "name", kind): kind i (int32) or f (float32). The recognition.* names are the model
@@ -158,13 +159,16 @@
   P(7, AUDIO_LOOPBACK, "audio.loopback", i) \
   P(8, DEBUG_CHUNK_LOAD, "debug.chunk_load", i) \
   P(9, DEBUG_STALL, "debug.stall", i) \
-  P(10, AUDIO_SOURCE, "audio.source", i)
+  P(10, AUDIO_SOURCE, "audio.source", i) \
+  P(11, MODEL_STORE, "model.store", i)
 
 /* audio.loopback: echo chunks as AUDIO_ECHO. debug.chunk_load: busy-loop iterations after every audio
  * chunk; debug.stall: busy-loop iterations after the next chunk only, cut short as soon as the
  * receive buffer overruns. Both stand in for a slow pipeline in flow-control tests.
  * audio.source: 1 while the board's microphone feeds the pipeline (from boot, on a board with one), 0 for
- * serial audio; AUDIO_START sets 0, setting 1 restarts listening (NOT_AVAILABLE without a microphone). */
+ * serial audio; AUDIO_START sets 0, setting 1 restarts listening (NOT_AVAILABLE without a microphone).
+ * model.store: where the next MODEL_BEGIN stores the model, 0 the RAM upload buffer, 1 the board's model
+ * flash region (NOT_AVAILABLE without one; IDENTITY.flash_capacity gives its size). */
 
 /* ---- C declarations generated from the tables ------------------------------------------------ */
 #define HARK__MSG_ENUM(id, NAME, dir) HARK_MSG_##NAME = (id),

@@ -111,9 +111,12 @@ def _rows(tflite: bytes, counts: list[int]) -> list[LayerRow]:
     ]
 
 
-def profile_on_device(tflite: bytes, link: object, *, name: str, hop_ms: float | None = None) -> ProfileReport:
-    """Uploads the model into the board's RAM, switches to it and profiles one invoke."""
-    _use_model(link, tflite)  # type: ignore[arg-type]
+def profile_on_device(
+    tflite: bytes, link: object, *, name: str, hop_ms: float | None = None, flash: bool = False
+) -> ProfileReport:
+    """Uploads the model into the board's RAM (with `flash`, its model flash region, for a model larger than
+    the RAM upload buffer), switches to it and profiles one invoke."""
+    _use_model(link, tflite, flash=flash)  # type: ignore[arg-type]
     ident = link.identity()  # type: ignore[attr-defined]
     counts = link.profile()  # type: ignore[attr-defined]
     total = int(link.last_profile_total)  # type: ignore[attr-defined]
@@ -134,6 +137,9 @@ def profile_on_device(tflite: bytes, link: object, *, name: str, hop_ms: float |
     if emulated:
         report.notes.append("QEMU counts instructions, not cycles: times and load assume 1 instruction = 1 cycle "
                             "at 80 MHz, an estimate")  # fmt: skip
+    if flash:
+        report.notes.append(f"the model ran in place from the board's model flash region "
+                            f"({ident.flash_capacity_bytes} B)")  # fmt: skip
     if note:
         report.notes.append(note)
     return report

@@ -17,6 +17,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="run on a board: the emulated mps2-an386 unless --port names a real one")  # fmt: skip
     p.add_argument("--port", help="serial port or pyserial URL of a real board (implies --device)")
     p.add_argument("--image", type=Path, help="firmware image for the emulated board")
+    p.add_argument("--flash", action="store_true",
+                   help="upload into the board's model flash region instead of its RAM upload buffer, for a model "
+                        "larger than that buffer (implies --device)")  # fmt: skip
     p.add_argument("--hop-ms", type=float, help="invoke period for the CPU load (default: from the model metadata)")
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")
     p.add_argument("--out", type=Path, help="also write the JSON report to this file")
@@ -29,9 +32,9 @@ def run(args: argparse.Namespace) -> int:
     tflite = args.model.read_bytes()
     name = args.model.stem
     try:
-        if args.device or args.port:
+        if args.device or args.port or args.flash:
             with open_device(args.port, image=args.image, timeout=30.0) as link:
-                report = profile_on_device(tflite, link, name=name, hop_ms=args.hop_ms)
+                report = profile_on_device(tflite, link, name=name, hop_ms=args.hop_ms, flash=args.flash)
         else:
             report = profile_on_host(tflite, name=name, hop_ms=args.hop_ms)
     except (DeviceError, RuntimeError, ValueError) as err:

@@ -15,6 +15,7 @@ import numpy as np
 
 from hark.data.wav import read_wav
 from hark.format.metadata import StreamInfo, write_metadata
+from hark.format.tflite import model_info
 from hark.paths import reference_dir
 from hark.spec import load_spec
 
@@ -31,10 +32,16 @@ def builtin_model(name: str) -> bytes:
         raise ValueError(f"unknown built-in model '{name}'; known: {', '.join(BUILTIN)}")
     path, spec_name = BUILTIN[name]
     spec = load_spec(spec_name)
-    frames = 49  # both reference models take 49 frames (1 s at a 20 ms hop)
+    tflite = (reference_dir() / path).read_bytes()
+    # The window comes from the spec, like every setting; the model's input must hold exactly that many frames.
+    frames, channels = spec.frontend.num_frames, spec.frontend.num_channels
+    shape = model_info(tflite).inputs[0].shape
+    if int(np.prod(shape)) != frames * channels:
+        raise ValueError(f"{path}: input shape {shape} does not hold the {frames} x {channels} features of spec "
+                         f"'{spec_name}'")
     stream = StreamInfo(mode="window", frames_per_call=frames, window_frames=frames,
                         every_hops=spec.streaming.every_hops)  # fmt: skip
-    return write_metadata((reference_dir() / path).read_bytes(), spec, stream)
+    return write_metadata(tflite, spec, stream)
 
 
 def reference_speech(seconds: int, sample_rate: int = 16000) -> np.ndarray:

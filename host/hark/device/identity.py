@@ -31,6 +31,7 @@ class BoardIdentity:
     model_hash: str
     model_bytes: int
     upload_capacity_bytes: int
+    flash_capacity_bytes: int  # the model flash region (0: none), for models larger than the upload buffer
     clock: str = ""  # the clock in use, e.g. "HSI 16 MHz: HSE not ready (timeout)"
 
     @classmethod
@@ -61,5 +62,6 @@ class BoardIdentity:
             model_hash=f["model_hash"],
             model_bytes=f["model_size"],
             upload_capacity_bytes=f["upload_capacity"],
+            flash_capacity_bytes=f["flash_capacity"],
             clock=f["clock"],
         )

@@ -345,11 +345,18 @@ class DeviceLink:
             result.credit_resyncs += 1
 
     # -- models ------------------------------------------------------------------------------------
-    def upload_model(self, data: bytes, *, chunk_bytes: int = MAX_PAYLOAD - 4, commit: bool = True) -> Message | None:
-        """Uploads a model into the device's RAM in acknowledged chunks; returns MODEL_STATUS."""
+    def upload_model(
+        self, data: bytes, *, chunk_bytes: int = MAX_PAYLOAD - 4, commit: bool = True, flash: bool = False
+    ) -> Message | None:
+        """Uploads a model in acknowledged chunks into the device's RAM upload buffer, or with `flash` into
+        its model flash region (for models larger than the buffer); returns MODEL_STATUS."""
         if not 0 < chunk_bytes <= MAX_PAYLOAD - 4:
             raise DeviceError(f"chunk_bytes must be in 1..{MAX_PAYLOAD - 4}")
-        self.request("MODEL_BEGIN", "ACK", size=len(data), crc32=zlib.crc32(data))
+        # The store is latched by MODEL_BEGIN; MODEL_BEGIN of a flash upload erases sectors, which takes
+        # seconds on a real STM32F4 (up to 2 s per 128 KB sector).
+        self.set_param("model.store", 1 if flash else 0)
+        self.request("MODEL_BEGIN", "ACK", timeout=max(self.timeout, 30.0) if flash else None, size=len(data),
+                     crc32=zlib.crc32(data))  # fmt: skip
         for offset in range(0, len(data), chunk_bytes):
             self.request("MODEL_CHUNK", "ACK", offset=offset, data=data[offset : offset + chunk_bytes])
         return self.request("MODEL_COMMIT", "MODEL_STATUS") if commit else None

@@ -2,7 +2,8 @@
 
 `open_device(port=None)` boots the app image under QEMU; `open_device("/dev/ttyACM0")` (or any pyserial
 URL) opens a real board and waits for it to answer. Either way the tool gets a `DeviceLink`, and an
-optional model is uploaded into the board's RAM and switched to, so nothing needs reflashing.
+optional model is uploaded into the board's RAM (or, with `flash`, its model flash region) and switched
+to, so nothing needs reflashing.
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ def open_device(
     *,
     image: Path | str | None = None,
     model: bytes | None = None,
+    flash: bool = False,
     timeout: float = 10.0,
 ) -> Iterator[DeviceLink]:
     """A link to a board that has answered a ping, running `model` if one is given."""
     if port is None:
         with emulated_link(image or default_image(uploading=model is not None), timeout=timeout) as link:
-            _use_model(link, model)
+            _use_model(link, model, flash=flash)
             yield link
         return
     link = DeviceLink.open(port, timeout=timeout)
@@ -42,16 +44,23 @@ def open_device(
             link.ping(timeout=timeout)
         except DeviceError as err:
             raise DeviceError(f"the board on {port} does not answer a ping ({err}); is the hark app flashed?") from err
-        _use_model(link, model)
+        _use_model(link, model, flash=flash)
         yield link
     finally:
         link.close()
 
 
-def _use_model(link: DeviceLink, model: bytes | None) -> None:
+def _use_model(link: DeviceLink, model: bytes | None, *, flash: bool = False) -> None:
+    """Uploads `model` (into the board's model flash region with `flash`) and switches to it."""
     if model is None:
         return
-    status = link.upload_model(model)
+    try:
+        status = link.upload_model(model, flash=flash)
+    except DeviceError as err:
+        if err.code_name == "MODEL_TOO_LARGE" and not flash and len(model) <= link.identity().flash_capacity_bytes:
+            raise DeviceError(f"{err}; the board's model flash region takes it: upload with flash "
+                              f"(hark profile --flash)", err.code) from err  # fmt: skip
+        raise
     if status is None or not status.verified:
         raise DeviceError(f"the board did not verify the uploaded model: {status}")
     link.switch_model()

@@ -16,9 +16,8 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from tensorflow.lite.python import schema_py_generated as schema
-from tensorflow.lite.tools import flatbuffer_utils
 
+from hark.format.flatbuffer import model_bytes, model_object, schema
 from hark.format.tflite import op_name
 
 _VARIABLE_OPS = {"VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE"}
@@ -75,8 +74,8 @@ def adopt_external_quantization(internal: bytes, external: bytes, state_inputs: 
     """`internal` with the quantization of `external`, whose I/O positions `state_inputs` are the states, in the
     order of the internal model's variables (`stream_state_<k>`). Raises AdoptionError when a tensor has no
     unique counterpart, shapes differ, or a variable's initial value is not zero."""
-    ext = flatbuffer_utils.convert_bytearray_to_object(bytearray(external))
-    mod = flatbuffer_utils.convert_bytearray_to_object(bytearray(internal))
+    ext = model_object(external)
+    mod = model_object(internal)
     esg, isg = ext.subgraphs[0], mod.subgraphs[0]
     e_inputs = [int(i) for i in esg.inputs]
     features = [i for k, i in enumerate(e_inputs) if k not in set(state_inputs)]
@@ -165,4 +164,4 @@ def adopt_external_quantization(internal: bytes, external: bytes, state_inputs: 
                 raise AdoptionError(f"state {k}'s initial value is not int8 zeros")
             value.quantization = q
             write(value.buffer, np.full(data.shape, np.int8(q.zeroPoint[0])).view(np.uint8))
-    return bytes(flatbuffer_utils.convert_object_to_bytearray(mod))
+    return model_bytes(mod)

@@ -16,9 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from tensorflow.lite.python import schema_py_generated as schema
-from tensorflow.lite.tools import flatbuffer_utils
 
+from hark.format.flatbuffer import model_bytes, model_object, schema
 from hark.format.tflite import TensorInfo, model_tensors, op_name
 
 # Ops whose int8 output scale and zero point are free parameters: the kernel requantizes into whatever the output
@@ -97,7 +96,7 @@ def align_state_outputs(tflite: bytes, pairs: Sequence[StatePair]) -> tuple[byte
     pairs it cannot align are left for `verify_state_pairs` to refuse."""
     inputs, outputs = model_tensors(tflite)
     _check_indices(pairs, len(inputs), len(outputs))
-    model = flatbuffer_utils.convert_bytearray_to_object(bytearray(tflite))
+    model = model_object(tflite)
     sg = model.subgraphs[0]
     producers = {int(o): op for op in sg.operators for o in op.outputs}
     aligned = []
@@ -119,7 +118,7 @@ def align_state_outputs(tflite: bytes, pairs: Sequence[StatePair]) -> tuple[byte
             aligned.append(p.name)
     if not aligned:
         return tflite, []
-    return bytes(flatbuffer_utils.convert_object_to_bytearray(model)), aligned
+    return model_bytes(model), aligned
 
 
 def verify_state_pairs(tflite: bytes, pairs: Sequence[StatePair]) -> None:

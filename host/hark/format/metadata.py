@@ -13,9 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tensorflow.lite.python import schema_py_generated as schema
-from tensorflow.lite.tools import flatbuffer_utils
-
+from hark.format.flatbuffer import model_bytes, model_object, schema
 from hark.spec import FEATURE_SCALE, OPTIONAL_FRONTEND_FIELDS, FrontendSpec, ModelSpec
 from hark.spec import feature_scale as spec_feature_scale
 
@@ -221,7 +219,7 @@ class HarkMetadata:
 
 
 def _model_object(tflite: bytes) -> schema.ModelT:
-    return flatbuffer_utils.convert_bytearray_to_object(bytearray(tflite))
+    return model_object(tflite)
 
 
 def embed_metadata(tflite: bytes, blob: bytes) -> bytes:
@@ -234,7 +232,7 @@ def embed_metadata(tflite: bytes, blob: bytes) -> bytes:
     entry.name = METADATA_NAME
     entry.buffer = len(model.buffers) - 1
     model.metadata = [m for m in (model.metadata or []) if _name(m) != METADATA_NAME] + [entry]
-    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+    return model_bytes(model)
 
 
 def _name(meta: schema.MetadataT) -> str:

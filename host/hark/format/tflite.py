@@ -11,8 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
-from tensorflow.lite.python import schema_py_generated as schema
-from tensorflow.lite.tools import flatbuffer_utils
+
+from hark.format.flatbuffer import model_object, schema
 
 _TYPES = {v: k.lower() for k, v in vars(schema.TensorType).items() if not k.startswith("_")}
 _OPS = {v: k for k, v in vars(schema.BuiltinOperator).items() if not k.startswith("_")}
@@ -54,7 +54,7 @@ class ModelInfo:
 
 
 def _load(tflite: bytes) -> schema.ModelT:
-    return flatbuffer_utils.convert_bytearray_to_object(bytearray(tflite))
+    return model_object(tflite)
 
 
 def _tensor(model: schema.ModelT, sg: schema.SubGraphT, index: int) -> TensorInfo:
