@@ -63,6 +63,7 @@ static int meta_str(kws_t *k, const char *key, const char **out, uint32_t *len) 
 }
 
 static int read_frontend_config(kws_t *k, frontend_config_t *cfg) {
+  frontend_config_default(cfg); /* first: cfg is defined on every return path, refusals included */
   /* frontend.kind is written only for models whose input is not this pipeline's microfrontend features (raw
    * audio hops, host-only log-mel/MFCC): absent means the microfrontend. Running such a model on microfrontend
    * features would give wrong scores silently, so it is refused. */
@@ -79,7 +80,6 @@ static int read_frontend_config(kws_t *k, frontend_config_t *cfg) {
       return fail(k, KWS_E_UNSUPPORTED, "frontend.kind is not microfrontend, the only input this pipeline computes", name);
     }
   }
-  frontend_config_default(cfg);
   for (size_t i = 0; i < sizeof fe_fields / sizeof fe_fields[0]; i++) {
     if (!fe_fields[i].type) continue; /* not in the metadata: keeps its default */
     void *dst = (uint8_t *)cfg + fe_fields[i].offset;
