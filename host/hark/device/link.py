@@ -393,7 +393,7 @@ def emulated_link(
     image: Path | str,
     *,
     transport: str = "tcp",
-    hello_timeout: float = 10.0,
+    hello_timeout: float = 30.0,  # a boot takes well under 1 s; two CI boots under heavy load missed 10 s
     timeout: float = 5.0,
     board: str | None = None,
     mic: Path | str | None = None,
