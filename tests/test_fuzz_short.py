@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-HARNESSES = ("runtime", "meta", "kws", "serial", "session")
+HARNESSES = ("runtime", "runtime_dsp", "meta", "kws", "serial", "session")
 
 
 @pytest.mark.skipif(not shutil.which("clang"), reason="clang is not installed (tools/bootstrap.sh installs it)")

@@ -27,7 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ_SRC = ROOT / "firmware" / "fuzz"
-HARNESSES = ("runtime", "meta", "kws", "serial", "session")
+HARNESSES = ("runtime", "runtime_dsp", "meta", "kws", "serial", "session")
+# runtime_dsp is the runtime harness linked with the boards' DSP kernels: it grows from the runtime's seeds.
+SEEDS = {"runtime_dsp": "runtime"}
 STATUS = re.compile(r"#(\d+)\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)/\S+.*?exec/s: (\d+)")
 
 
@@ -47,7 +49,7 @@ def run_harness(name: str, build_dir: Path, work: Path, seconds: int, runs: int,
     corpus.mkdir(parents=True, exist_ok=True)
     findings.mkdir(parents=True, exist_ok=True)
     before = set(findings.iterdir())
-    cmd = ["nice", "-n", "10", str(binary), str(corpus), str(FUZZ_SRC / "corpus" / name),
+    cmd = ["nice", "-n", "10", str(binary), str(corpus), str(FUZZ_SRC / "corpus" / SEEDS.get(name, name)),
            f"-artifact_prefix={findings}/", f"-timeout={timeout}", "-rss_limit_mb=2048", "-print_final_stats=1",
            "-max_len=262144", f"-max_total_time={seconds}" if seconds else f"-runs={runs}"]  # fmt: skip
     if seconds and runs:
