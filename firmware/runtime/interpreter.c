@@ -36,7 +36,8 @@ struct rt_interp {
   uint32_t n_subgraphs;
   const runtime_ops_t *ops;
   const runtime_profiler_t *profiler; /* the caller's, NULL when off */
-  int ready;
+  uint8_t ready; /* built, and every external input bound */
+  uint8_t flags; /* runtime_init_ex's RUNTIME_* flags */
   void *resources; /* resource variables (kernels/resource.h) */
 };
 
@@ -453,7 +454,7 @@ static void touch(const rt_subgraph_t *sg, const int16_t *al, int32_t *ti, plan_
                   uint32_t s, int32_t index, int32_t when) {
   int32_t r = root_of(al, index);
   const rt_tensor_t *t = &sg->tensors[r];
-  if (t->flags & (RT_T_CONST | RT_T_VARIABLE)) return;
+  if (t->flags & (RT_T_CONST | RT_T_VARIABLE | RT_T_EXTERNAL)) return;
   if (ti[r] < 0) {
     ti[r] = (int32_t)*n_items;
     plan_item_t *n = &items[(*n_items)++];
@@ -510,6 +511,19 @@ static int plan_memory(rt_interp_t *rt) {
       if (root_of(al, a) == b) continue;
       al[b] = (int16_t)root_of(al, a);
     }
+    /* The app's buffers hold subgraph 0's inputs (and, through the aliases above, e.g. a RESHAPE of one). */
+    if (s == 0 && (rt->flags & RUNTIME_INPUTS_EXTERNAL))
+      for (uint32_t k = 0; k < sg->n_inputs; k++) {
+        rt_tensor_t *t = &sg->tensors[sg->inputs[k]];
+        if (!(t->flags & (RT_T_CONST | RT_T_VARIABLE))) t->flags |= RT_T_EXTERNAL;
+      }
+    /* The runtime only reads the app's buffers: an op that writes an input (legal, but no converter emits it)
+     * is refused in this mode. */
+    for (uint32_t i = 0; s == 0 && i < sg->n_nodes; i++)
+      for (uint32_t k = 0; k < sg->nodes[i].n_outputs; k++)
+        if (sg->tensors[sg->nodes[i].outputs[k]].flags & RT_T_EXTERNAL)
+          return rt_fail(rt, &sg->nodes[i], RUNTIME_E_UNSUPPORTED, "writes a model input, which ",
+                         "RUNTIME_INPUTS_EXTERNAL keeps in the app's buffer");
     /* Lifetimes, on a timeline where op i of this subgraph is time time_base + i. */
     int32_t end = time_base + (int32_t)(sg->n_nodes ? sg->n_nodes - 1 : 0);
     for (uint32_t k = 0; k < sg->n_inputs; k++) touch(sg, al, ti, items, &n_items, s, sg->inputs[k], time_base);
@@ -551,6 +565,12 @@ static int plan_memory(rt_interp_t *rt) {
     for (uint32_t t = 0; t < sg->n_tensors; t++) {
       int32_t r = root_of(al, (int32_t)t);
       if (ti[r] >= 0) sg->tensors[t].data = region + items[ti[r]].offset;
+      if (sg->tensors[r].flags & RT_T_EXTERNAL) {
+        uint32_t k = 0;
+        while (sg->inputs[k] != r) k++; /* r is an input: only inputs carry the flag */
+        sg->tensors[t].external = (uint8_t)(k + 1u);
+        sg->tensors[t].data = 0;
+      }
     }
     for (uint32_t i = 0; i < sg->n_nodes; i++) {
       rt_node_t *node = &sg->nodes[i];
@@ -579,6 +599,11 @@ static void zero_variables(rt_interp_t *rt) {
 
 int runtime_init(runtime_t *r, const runtime_model_t *model, const runtime_ops_t *ops, void *arena,
                  size_t arena_size) {
+  return runtime_init_ex(r, model, ops, arena, arena_size, 0);
+}
+
+int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_ops_t *ops, void *arena,
+                    size_t arena_size, uint32_t flags) {
   if (!r) return RUNTIME_E_ARG;
   r->impl = 0;
   r->error[0] = 0;
@@ -600,6 +625,7 @@ int runtime_init(runtime_t *r, const runtime_model_t *model, const runtime_ops_t
   rt->error = r->error;
   rt->error_size = sizeof r->error;
   rt->ops = ops;
+  rt->flags = (uint8_t)flags;
   rt->fb.buf = model->data;
   rt->fb.size = model->size;
   rt->model = fb_table_at(&rt->fb, model->root);
@@ -612,6 +638,8 @@ int runtime_init(runtime_t *r, const runtime_model_t *model, const runtime_ops_t
   for (uint32_t s = 0; s < rt->n_subgraphs; s++)
     if ((rc = build_subgraph(rt, s))) return rc;
   if ((rc = rt_validate(rt))) return rc;
+  if ((flags & RUNTIME_INPUTS_EXTERNAL) && rt->subgraphs[0].n_inputs > 255u)
+    return set_error(r->error, sizeof r->error, RUNTIME_E_UNSUPPORTED, "external inputs: over 255 inputs", "", "");
   for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
     rt_subgraph_t *sg = &rt->subgraphs[s];
     for (uint32_t i = 0; i < sg->n_nodes; i++) {
@@ -625,8 +653,36 @@ int runtime_init(runtime_t *r, const runtime_model_t *model, const runtime_ops_t
   }
   if ((rc = plan_memory(rt))) return rc;
   zero_variables(rt);
-  rt->ready = 1;
+  rt->ready = !(flags & RUNTIME_INPUTS_EXTERNAL);
   r->impl = rt;
+  return RUNTIME_OK;
+}
+
+/* The first external input not yet bound, or -1. */
+static int32_t unbound_input(const rt_interp_t *rt) {
+  const rt_subgraph_t *sg = &rt->subgraphs[0];
+  for (uint32_t k = 0; k < sg->n_inputs; k++)
+    if ((sg->tensors[sg->inputs[k]].flags & RT_T_EXTERNAL) && !sg->tensors[sg->inputs[k]].data) return (int32_t)k;
+  return -1;
+}
+
+int runtime_bind_input(runtime_t *r, uint32_t index, void *data, size_t bytes) {
+  if (!r || !r->impl) return RUNTIME_E_ARG;
+  rt_interp_t *rt = r->impl;
+  rt_subgraph_t *sg = &rt->subgraphs[0];
+  const char *why = 0;
+  if (index >= sg->n_inputs) why = ": no such input";
+  else if (!(sg->tensors[sg->inputs[index]].flags & RT_T_EXTERNAL)) why = ": not external (see RUNTIME_INPUTS_EXTERNAL)";
+  else if (!data || ((uintptr_t)data & (RT_ALIGN - 1u))) why = ": NULL or misaligned buffer";
+  else if (bytes != rt_bytes(&sg->tensors[sg->inputs[index]])) why = ": the buffer's size differs from the tensor's";
+  if (why) {
+    char num[12];
+    put_u32(num, 0, sizeof num, index);
+    return set_error(r->error, sizeof r->error, RUNTIME_E_ARG, "bind input ", num, why);
+  }
+  for (uint32_t t = 0; t < sg->n_tensors; t++)
+    if (sg->tensors[t].external == index + 1u) sg->tensors[t].data = data;
+  rt->ready = unbound_input(rt) < 0;
   return RUNTIME_OK;
 }
 
@@ -652,8 +708,16 @@ int rt_invoke_subgraph(rt_interp_t *rt, unsigned index) {
   return RUNTIME_OK;
 }
 
+/* Out of line: the refusal costs the invoke path nothing. */
+static __attribute__((noinline)) int invoke_refused(runtime_t *r) {
+  if (!r || !r->impl) return RUNTIME_E_ARG;
+  char num[12];
+  put_u32(num, 0, sizeof num, (uint32_t)unbound_input(r->impl));
+  return set_error(r->error, sizeof r->error, RUNTIME_E_ARG, "input ", num, " is not bound (runtime_bind_input)");
+}
+
 int runtime_invoke(runtime_t *r) {
-  if (!r || !r->impl || !r->impl->ready) return RUNTIME_E_ARG;
+  if (!r || !r->impl || !r->impl->ready) return invoke_refused(r);
   r->error[0] = 0;
   return rt_invoke_subgraph(r->impl, 0);
 }

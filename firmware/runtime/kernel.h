@@ -11,6 +11,7 @@
 enum {
   RT_T_CONST = 1,    /* data points into the model (read-only) */
   RT_T_VARIABLE = 2, /* persistent state, zeroed by init and runtime_reset */
+  RT_T_EXTERNAL = 4, /* in the app's buffer (RUNTIME_INPUTS_EXTERNAL): data set by runtime_bind_input() */
 };
 
 typedef struct rt_tensor {
@@ -23,6 +24,7 @@ typedef struct rt_tensor {
   uint8_t type;         /* runtime_type_t */
   uint8_t quant_dim;    /* the channel axis of per-channel scales */
   uint8_t flags;        /* RT_T_* */
+  uint8_t external;     /* 1 + the subgraph-0 input whose app buffer holds this tensor (itself or an alias), else 0 */
 } rt_tensor_t;
 
 typedef struct rt_node {

@@ -84,6 +84,15 @@ typedef struct {
  * RUNTIME_E_ARENA the error names the bytes needed. */
 int runtime_init(runtime_t *rt, const runtime_model_t *model, const runtime_ops_t *ops, void *arena,
                  size_t arena_size);
+/* runtime_init with flags. RUNTIME_INPUTS_EXTERNAL: the model's inputs live in the app's own buffers, not in
+ * the arena (an app that already holds the input, e.g. a feature window, saves its bytes and the copy). Their
+ * data is NULL until runtime_bind_input(); runtime_invoke() refuses, naming the input, until all are bound. */
+#define RUNTIME_INPUTS_EXTERNAL 1u
+int runtime_init_ex(runtime_t *rt, const runtime_model_t *model, const runtime_ops_t *ops, void *arena,
+                    size_t arena_size, uint32_t flags);
+/* Points input `index` at `data` (`bytes` must be the tensor's size; aligned to a pointer's size). The
+ * buffer must outlive the runtime; the runtime only reads it. */
+int runtime_bind_input(runtime_t *rt, uint32_t index, void *data, size_t bytes);
 int runtime_invoke(runtime_t *rt);
 /* Resets the streaming state as TFLM does: variable tensors to 0 (int8 ones to their zero point),
  * resource variables to their fill; CALL_ONCE does not run again. */
