@@ -11,12 +11,10 @@
 extern const uint8_t MODEL_SYM[];
 extern const uint32_t MODEL_LEN;
 
-#ifdef BENCH_MICRO_SPEECH_OPS
-/* Only what micro_speech needs, as a real app would list it: the flash figure counts these alone. */
-static const runtime_kernel_t *const kernels[] = {&RUNTIME_KERNEL(RESHAPE), &RUNTIME_KERNEL(DEPTHWISE_CONV_2D),
-                                                  &RUNTIME_KERNEL(FULLY_CONNECTED), &RUNTIME_KERNEL(SOFTMAX)};
-static const runtime_ops_t ops = {kernels, 4};
-#define OPS (&ops)
+#ifdef BENCH_OPS
+/* The op table generated from the model (hark_runtime_ops): only its kernels are linked. */
+extern const runtime_ops_t BENCH_OPS;
+#define OPS (&BENCH_OPS)
 #else
 #define OPS (&runtime_all_ops)
 #endif
