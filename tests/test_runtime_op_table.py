@@ -21,7 +21,13 @@ def test_kernels_come_from_runtime_ops_def() -> None:
 
 def test_micro_speech_needs_its_four_kernels() -> None:
     model = reference_dir() / "tflite-micro" / "models" / "micro_speech_quantized.tflite"
-    assert op_table([model], runtime_kernels(OPS_DEF)) == ["FULLY_CONNECTED", "DEPTHWISE_CONV_2D", "RESHAPE", "SOFTMAX"]
+    kernels = runtime_kernels(OPS_DEF)
+    assert op_table([model], kernels, variants=False) == ["FULLY_CONNECTED", "DEPTHWISE_CONV_2D", "RESHAPE", "SOFTMAX"]
+    # Its one depthwise layer has one input channel: the variant with only that path (runtime.h declares it).
+    table = op_table([model], kernels)
+    assert table == ["FULLY_CONNECTED", "DEPTHWISE_CONV_2D_ONE_CHANNEL", "RESHAPE", "SOFTMAX"]
+    runtime_h = (OPS_DEF.parent / "runtime.h").read_text()
+    assert "extern const runtime_kernel_t rt_kernel_DEPTHWISE_CONV_2D_ONE_CHANNEL;" in runtime_h
 
 
 def test_a_model_set_takes_the_union(tmp_path: Path) -> None:
@@ -30,7 +36,8 @@ def test_a_model_set_takes_the_union(tmp_path: Path) -> None:
     out = tmp_path / "ops.c"
     assert main([*map(str, models), "--ops-def", str(OPS_DEF), "--symbol", "my_ops", "--out", str(out)]) == 0
     text = out.read_text()
-    for name in ("QUANTIZE", "SVDF", "CONV_2D", "AVERAGE_POOL_2D", "SOFTMAX"):
+    # ds_cnn's depthwise layers have 64 input channels: the whole kernel, not the one-channel variant
+    for name in ("QUANTIZE", "SVDF", "CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "SOFTMAX"):
         assert f"&RUNTIME_KERNEL({name})," in text
     assert "RUNTIME_KERNEL(LOGISTIC)" not in text
     assert "const runtime_ops_t my_ops = {kernels, 7u};" in text

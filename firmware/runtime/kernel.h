@@ -73,6 +73,10 @@ enum { RT_OPS_DEF_HEAD = -1, /* keeps the enum non-empty and its trailing comma 
   _Static_assert((code) == RT_BUILTIN_##op, #op ": the builtin code differs from runtime_ops.def");     \
   const rt_kernel_t rt_kernel_##op = {#op, RT_BUILTIN_##op, kflags, prep, ev, rst}
 
+/* A variant of op's kernel (runtime.h): registry entry rt_kernel_<op>_<variant>, named and coded as op. */
+#define RT_DEFINE_VARIANT(op, variant, prep, ev) \
+  const rt_kernel_t rt_kernel_##op##_##variant = {#op, RT_BUILTIN_##op, 0, prep, ev, 0}
+
 /* Tensors of a node; NULL for an absent optional one or an index past the end. */
 rt_tensor_t *rt_input(rt_interp_t *rt, const rt_node_t *node, unsigned i);
 rt_tensor_t *rt_output(rt_interp_t *rt, const rt_node_t *node, unsigned i);

@@ -63,6 +63,10 @@ extern const runtime_ops_t runtime_all_ops; /* every kernel (host tools, tests) 
 #define RT_OP(op, code) extern const runtime_kernel_t rt_kernel_##op;
 #include "runtime_ops.def"
 #undef RT_OP
+/* Variants: an op's kernel restricted to the shapes of one of its paths, so that only that path is linked
+ * (TFLM's Register_<OP>_INT8 specializations, by shape). hark.format.op_table lists one instead of the whole
+ * kernel when every such op of its models fits it; its prepare refuses any other shape, naming the variant. */
+extern const runtime_kernel_t rt_kernel_DEPTHWISE_CONV_2D_ONE_CHANNEL; /* 1 input channel, out % 4 == 0, dil_w 1 */
 
 /* Per-op profiling: `now` reads a free-running counter, `elapsed` turns two readings into counter units
  * (NULL: plain unsigned difference), `report` receives each op's delta as it completes. The runtime keeps

@@ -17,5 +17,8 @@ typedef struct {
 
 int rt_conv_prepare(rt_interp_t *rt, rt_node_t *node);
 int rt_depthwise_prepare(rt_interp_t *rt, rt_node_t *node);
+/* After prepare: 0 if the node fits DEPTHWISE_CONV_2D_ONE_CHANNEL (one input channel, output channels a
+ * multiple of 4, horizontal dilation 1), else an error naming the variant. */
+int rt_depthwise_one_channel_fits(rt_interp_t *rt, rt_node_t *node);
 
 #endif

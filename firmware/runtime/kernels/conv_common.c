@@ -42,6 +42,13 @@ int rt_conv_prepare(rt_interp_t *rt, rt_node_t *node) {
                             rt_opt_i32(rt, node, 5, 1), rt_opt_i32(rt, node, 4, 1), &d->g);
 }
 
+int rt_depthwise_one_channel_fits(rt_interp_t *rt, rt_node_t *node) {
+  const rt_conv_data_t *d = node->data;
+  if (d->in_depth == 1 && (d->out_depth & 3) == 0 && d->g.dil_w == 1) return 0;
+  return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "this build links only DEPTHWISE_CONV_2D's one-input-channel ",
+                 "variant (its op table came from other models)");
+}
+
 int rt_depthwise_prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_conv_data_t *d = 0;
   int rc = common(rt, node, &d);

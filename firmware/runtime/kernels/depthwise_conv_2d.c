@@ -43,3 +43,12 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
 }
 
 RT_DEFINE_KERNEL(DEPTHWISE_CONV_2D, 4, 0, rt_depthwise_prepare, eval);
+
+/* DEPTHWISE_CONV_2D_ONE_CHANNEL (runtime.h): the same eval; prepare refuses the shapes the DSP twin's variant
+ * does not handle, so both builds accept the same models. */
+static int prepare_one_channel(rt_interp_t *rt, rt_node_t *node) {
+  int rc = rt_depthwise_prepare(rt, node);
+  return rc ? rc : rt_depthwise_one_channel_fits(rt, node);
+}
+
+RT_DEFINE_VARIANT(DEPTHWISE_CONV_2D, ONE_CHANNEL, prepare_one_channel, eval);

@@ -222,6 +222,19 @@ static void specific_cases(void) {
   int rc = runtime_init(&rt, &m, &few, arena, sizeof arena);
   CHECK(rc == RUNTIME_E_UNSUPPORTED && strstr(runtime_error(&rt), "op 0 (RESHAPE"), "unsupported op message: %d %s", rc,
         runtime_error(&rt));
+  /* A variant (runtime.h) runs the shapes it covers and refuses others, naming itself. */
+  static const runtime_kernel_t *const one_channel[] = {
+      &RUNTIME_KERNEL(RESHAPE), &RUNTIME_KERNEL(DEPTHWISE_CONV_2D_ONE_CHANNEL), &RUNTIME_KERNEL(FULLY_CONNECTED),
+      &RUNTIME_KERNEL(SOFTMAX), &RUNTIME_KERNEL(CONV_2D), &RUNTIME_KERNEL(AVERAGE_POOL_2D)};
+  runtime_ops_t variant = {one_channel, 6};
+  rc = runtime_init(&rt, &m, &variant, arena, sizeof arena);
+  CHECK(rc == RUNTIME_OK && runtime_invoke(&rt) == RUNTIME_OK, "micro_speech on the one-channel variant: %s",
+        runtime_error(&rt));
+  runtime_model_t ds;
+  CHECK(runtime_model_open(&ds, ds_cnn_model, ds_cnn_model_len) == RUNTIME_OK, "open ds_cnn");
+  rc = runtime_init(&rt, &ds, &variant, arena, sizeof arena);
+  CHECK(rc == RUNTIME_E_UNSUPPORTED && strstr(runtime_error(&rt), "(DEPTHWISE_CONV_2D): this build links only"),
+        "ds_cnn on the one-channel variant: %d %s", rc, runtime_error(&rt));
   const uint8_t *meta;
   uint32_t meta_len;
   CHECK(runtime_model_metadata(&m, "min_runtime_version", &meta, &meta_len) == RUNTIME_OK && meta_len > 0,

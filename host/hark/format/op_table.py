@@ -5,6 +5,10 @@ an image built for them links those kernels and the linker leaves every other ke
 MicroMutableOpResolver, written by the build instead of by hand). Another model that needs an op outside the
 table is refused at `runtime_init` with the op's name and code. An op the runtime has no kernel for fails the
 build, naming the model and the op.
+
+Where a kernel has a variant restricted to one of its paths (runtime.h: TFLM's Register_<OP>_INT8, by shape) and
+every such op of the models fits it, the table lists the variant: only that path is linked. The variant's prepare
+refuses any other shape, naming itself, so a model outside the set still fails cleanly.
 """
 
 from __future__ import annotations
@@ -28,21 +32,33 @@ def runtime_kernels(ops_def: Path) -> dict[str, int]:
     return {m[1]: int(m[2]) for m in re.finditer(r"^RT_OP\((\w+),\s*(\d+)\)", ops_def.read_text(), re.M)}
 
 
-def model_ops(tflite: bytes) -> list[str]:
-    """The ops `tflite`'s subgraphs run, in order of first use."""
+def _depthwise_one_channel(sg: schema.SubGraphT, op: schema.OperatorT) -> bool:
+    """rt_depthwise_one_channel_fits(): one input channel, output channels a multiple of 4, dilation_w 1."""
+    shape_in, shape_out = sg.tensors[op.inputs[0]].shape, sg.tensors[op.outputs[0]].shape
+    dil_w = getattr(op.builtinOptions, "dilationWFactor", 1) if op.builtinOptions is not None else 1
+    return len(shape_in) == 4 and shape_in[3] == 1 and len(shape_out) == 4 and shape_out[3] % 4 == 0 and dil_w == 1
+
+
+# op -> (variant's kernel name in runtime.h, whether one op instance fits it)
+VARIANTS = {"DEPTHWISE_CONV_2D": ("DEPTHWISE_CONV_2D_ONE_CHANNEL", _depthwise_one_channel)}
+
+
+def model_ops(tflite: bytes) -> dict[str, bool]:
+    """Op name -> whether every instance fits the op's variant (False if it has none), in order of first use."""
     model: schema.ModelT = model_object(tflite)
-    names: list[str] = []
+    ops: dict[str, bool] = {}
     for sg in model.subgraphs or []:
         for op in sg.operators or []:
             name = op_name(model, op)
-            if name not in names:
-                names.append(name)
-    return names
+            fits = name in VARIANTS and VARIANTS[name][1](sg, op)
+            ops[name] = ops.get(name, True) and fits
+    return ops
 
 
-def op_table(models: Sequence[Path], kernels: dict[str, int]) -> list[str]:
-    """The kernels `models` need, in runtime_ops.def's order (so the table does not depend on the models' order)."""
-    needed: set[str] = set()
+def op_table(models: Sequence[Path], kernels: dict[str, int], *, variants: bool = True) -> list[str]:
+    """The kernels `models` need, in runtime_ops.def's order (so the table does not depend on the models' order),
+    each replaced by its variant where every instance of the op fits it (unless `variants` is False)."""
+    needed: dict[str, bool] = {}
     for path in models:
         try:
             ops = model_ops(path.read_bytes())
@@ -53,8 +69,9 @@ def op_table(models: Sequence[Path], kernels: dict[str, int]) -> list[str]:
         missing = [n for n in ops if n not in kernels]
         if missing:
             raise OpTableError(f"{path}: the runtime has no kernel for {', '.join(missing)}")
-        needed.update(ops)
-    return [name for name in kernels if name in needed]
+        for name, fits in ops.items():
+            needed[name] = needed.get(name, True) and fits
+    return [VARIANTS[n][0] if variants and needed[n] else n for n in kernels if n in needed]
 
 
 def write_op_table(models: Sequence[Path], kernels: dict[str, int], symbol: str, out: Path) -> list[str]:

@@ -655,3 +655,18 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
 }
 
 RT_DEFINE_KERNEL(DEPTHWISE_CONV_2D, 4, 0, prepare, eval);
+
+/* DEPTHWISE_CONV_2D_ONE_CHANNEL (runtime.h): single_packed alone, for models like micro_speech. */
+static int prepare_one_channel(rt_interp_t *rt, rt_node_t *node) {
+  int rc = prepare(rt, node);
+  return rc ? rc : rt_depthwise_one_channel_fits(rt, node);
+}
+
+static int eval_one_channel(rt_interp_t *rt, rt_node_t *node) {
+  const rt_tensor_t *bias_t = rt_input(rt, node, 2);
+  single_packed(node->data, rt_input(rt, node, 0)->data, rt_input(rt, node, 1)->data, bias_t ? bias_t->data : 0,
+                rt_output(rt, node, 0)->data);
+  return 0;
+}
+
+RT_DEFINE_VARIANT(DEPTHWISE_CONV_2D, ONE_CHANNEL, prepare_one_channel, eval_one_channel);
