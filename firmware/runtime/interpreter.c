@@ -391,8 +391,11 @@ typedef struct {
   uint32_t size;
   uint32_t offset;
   int32_t first, last;
-  uint8_t region; /* 0: subgraph 0; 1: every other subgraph (may run nested inside subgraph 0's ops) */
+  uint8_t region; /* 0: subgraph 0; 1: every other subgraph (may run nested inside subgraph 0's ops); 2: a member */
   uint8_t placed;
+  uint16_t head;  /* the item whose block holds this one: itself, or the head of its overlap chain */
+  int32_t rel;    /* offset in the head's block, relative to the head's own start (negative below it) */
+  int32_t lo, hi; /* a head's block: its members' lowest start and highest end, relative to its start */
 } plan_item_t;
 
 static int overlaps(const plan_item_t *a, const plan_item_t *b) {
@@ -416,6 +419,7 @@ static uint64_t plan_offsets(plan_item_t *items, uint32_t n, uint16_t *order, ui
   uint64_t peak[2] = {0, 0};
   for (uint32_t i = 0; i < n; i++) {
     plan_item_t *it = &items[order[i]];
+    if (it->region > 1) continue; /* placed with its chain's head */
     uint64_t candidate = 0;
     uint32_t j = 0;
     for (; j < n_placed; j++) {
@@ -449,6 +453,52 @@ static int32_t root_of(const int16_t *alias, int32_t t) {
   return t;
 }
 
+static void new_item(plan_item_t *items, uint32_t *n_items, uint32_t size, int32_t when, uint32_t s) {
+  plan_item_t *n = &items[*n_items];
+  n->size = size;
+  n->first = n->last = when;
+  n->region = s ? 1 : 0;
+  n->head = (uint16_t)*n_items;
+  n->rel = n->lo = 0;
+  n->hi = (int32_t)size; /* a tensor's size is at most RT_MAX_TENSOR_BYTES; scratch is checked below */
+  (*n_items)++;
+}
+
+static int is_graph_io(const rt_subgraph_t *sg, int32_t t) {
+  for (uint32_t k = 0; k < sg->n_inputs; k++)
+    if (sg->inputs[k] == t) return 1;
+  for (uint32_t k = 0; k < sg->n_outputs; k++)
+    if (sg->outputs[k] == t) return 1;
+  return 0;
+}
+
+/* Outputs that may overlap their dying input (rt_kernel_t.overlap) join its chain: one block holds the chain,
+ * each output `overlap` bytes below its input. Only the newest member of a chain is alive when the next joins
+ * (each joins as its input dies), so the block's bytes are never needed twice at once. */
+static void chain_overlaps(const rt_subgraph_t *sg, const int16_t *al, const int32_t *ti, plan_item_t *items,
+                           int32_t time_base) {
+  for (uint32_t i = 0; i < sg->n_nodes; i++) {
+    const rt_node_t *node = &sg->nodes[i];
+    if (!node->kernel->overlap || node->n_inputs < 1 || node->n_outputs < 1 || node->inputs[0] < 0) continue;
+    int32_t a = root_of(al, node->inputs[0]), b = root_of(al, node->outputs[0]), now = time_base + (int32_t)i;
+    if (a == b || ti[a] < 0 || ti[b] < 0 || is_graph_io(sg, a)) continue;
+    plan_item_t *in = &items[ti[a]], *out = &items[ti[b]], *head = &items[in->head];
+    if (in->last != now || out->first != now || out->head != (uint16_t)ti[b]) continue;
+    int32_t shift = node->kernel->overlap(node);
+    if (shift < 0) continue;
+    int64_t rel = in->rel - (int64_t)(((uint64_t)shift + RT_ALIGN - 1u) & ~(uint64_t)(RT_ALIGN - 1u));
+    int64_t lo = rel < head->lo ? rel : head->lo;
+    int64_t hi = rel + (int64_t)out->size > head->hi ? rel + (int64_t)out->size : head->hi;
+    if (hi - lo > (int64_t)RT_MAX_TENSOR_BYTES) continue; /* and so every value below fits 32 bits */
+    out->rel = (int32_t)rel;
+    out->head = in->head;
+    out->region = 2;
+    head->lo = (int32_t)lo;
+    head->hi = (int32_t)hi;
+    if (out->last > head->last) head->last = out->last;
+  }
+}
+
 /* Extends the lifetime of tensor `index` (through its alias root) to cover time `when`. */
 static void touch(const rt_subgraph_t *sg, const int16_t *al, int32_t *ti, plan_item_t *items, uint32_t *n_items,
                   uint32_t s, int32_t index, int32_t when) {
@@ -457,10 +507,7 @@ static void touch(const rt_subgraph_t *sg, const int16_t *al, int32_t *ti, plan_
   if (t->flags & (RT_T_CONST | RT_T_VARIABLE | RT_T_EXTERNAL)) return;
   if (ti[r] < 0) {
     ti[r] = (int32_t)*n_items;
-    plan_item_t *n = &items[(*n_items)++];
-    n->size = rt_bytes(t);
-    n->first = n->last = when;
-    n->region = s ? 1 : 0;
+    new_item(items, n_items, rt_bytes(t), when, s);
   } else {
     plan_item_t *n = &items[ti[r]];
     if (when < n->first) n->first = when;
@@ -540,14 +587,14 @@ static int plan_memory(rt_interp_t *rt) {
       rt_node_t *node = &sg->nodes[i];
       if (!node->scratch_bytes) continue;
       node->scratch = (void *)(uintptr_t)(n_items + 1u); /* the item index until addresses are assigned */
-      plan_item_t *n = &items[n_items++];
-      n->size = node->scratch_bytes;
-      n->first = n->last = time_base + (int32_t)i;
-      n->region = s ? 1 : 0;
+      new_item(items, &n_items, node->scratch_bytes, time_base + (int32_t)i, s);
     }
+    chain_overlaps(sg, al, ti, items, time_base);
     tensor_base += sg->n_tensors;
     time_base = end + 1;
   }
+  for (uint32_t k = 0; k < n_items; k++)
+    if (items[k].head == k) items[k].size = (uint32_t)(items[k].hi - items[k].lo);
 
   uint64_t peak = plan_offsets(items, n_items, order, placed);
   if (peak > rt->arena_size - base) {
@@ -564,7 +611,10 @@ static int plan_memory(rt_interp_t *rt) {
     int16_t *al = alias + tensor_base;
     for (uint32_t t = 0; t < sg->n_tensors; t++) {
       int32_t r = root_of(al, (int32_t)t);
-      if (ti[r] >= 0) sg->tensors[t].data = region + items[ti[r]].offset;
+      if (ti[r] >= 0) {
+        const plan_item_t *it = &items[ti[r]], *h = &items[it->head];
+        sg->tensors[t].data = region + h->offset + (uint32_t)(it->rel - h->lo);
+      }
       if (sg->tensors[r].flags & RT_T_EXTERNAL) {
         uint32_t k = 0;
         while (sg->inputs[k] != r) k++; /* r is an input: only inputs carry the flag */
@@ -574,7 +624,7 @@ static int plan_memory(rt_interp_t *rt) {
     }
     for (uint32_t i = 0; i < sg->n_nodes; i++) {
       rt_node_t *node = &sg->nodes[i];
-      if (node->scratch_bytes) node->scratch = region + items[(uintptr_t)node->scratch - 1u].offset;
+      if (node->scratch_bytes) node->scratch = region + items[(uintptr_t)node->scratch - 1u].offset; /* never chained */
     }
     tensor_base += sg->n_tensors;
   }

@@ -53,6 +53,9 @@ typedef struct rt_kernel {
   int (*prepare)(rt_interp_t *rt, rt_node_t *node);
   int (*eval)(rt_interp_t *rt, rt_node_t *node);
   void (*reset)(rt_interp_t *rt, rt_node_t *node); /* optional: runtime_reset() calls it */
+  /* Optional, after prepare: how many bytes below input 0's start output 0 may start, sharing its memory when
+   * input 0 dies at this node (the planner then overlaps them); -1 if this node cannot share. */
+  int32_t (*overlap)(const rt_node_t *node);
 } rt_kernel_t;
 
 enum {
@@ -71,11 +74,15 @@ enum { RT_OPS_DEF_HEAD = -1, /* keeps the enum non-empty and its trailing comma 
 #define RT_DEFINE_KERNEL(op, code, kflags, prep, ev) RT_DEFINE_KERNEL_WITH_RESET(op, code, kflags, prep, ev, 0)
 #define RT_DEFINE_KERNEL_WITH_RESET(op, code, kflags, prep, ev, rst)                                      \
   _Static_assert((code) == RT_BUILTIN_##op, #op ": the builtin code differs from runtime_ops.def");     \
-  const rt_kernel_t rt_kernel_##op = {#op, RT_BUILTIN_##op, kflags, prep, ev, rst}
+  const rt_kernel_t rt_kernel_##op = {#op, RT_BUILTIN_##op, kflags, prep, ev, rst, 0}
+/* A kernel whose output may overlap its dying input (rt_kernel_t.overlap). */
+#define RT_DEFINE_KERNEL_WITH_OVERLAP(op, code, kflags, prep, ev, ovl)                                     \
+  _Static_assert((code) == RT_BUILTIN_##op, #op ": the builtin code differs from runtime_ops.def");     \
+  const rt_kernel_t rt_kernel_##op = {#op, RT_BUILTIN_##op, kflags, prep, ev, 0, ovl}
 
 /* A variant of op's kernel (runtime.h): registry entry rt_kernel_<op>_<variant>, named and coded as op. */
 #define RT_DEFINE_VARIANT(op, variant, prep, ev) \
-  const rt_kernel_t rt_kernel_##op##_##variant = {#op, RT_BUILTIN_##op, 0, prep, ev, 0}
+  const rt_kernel_t rt_kernel_##op##_##variant = {#op, RT_BUILTIN_##op, 0, prep, ev, 0, 0}
 
 /* Tensors of a node; NULL for an absent optional one or an index past the end. */
 rt_tensor_t *rt_input(rt_interp_t *rt, const rt_node_t *node, unsigned i);

@@ -42,7 +42,10 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   return 0;
 }
 
-RT_DEFINE_KERNEL(DEPTHWISE_CONV_2D, 4, 0, rt_depthwise_prepare, eval);
+/* One pixel at a time, raster order. */
+static int32_t overlap(const rt_node_t *node) { return rt_window_overlap(node->data, 1, 0); }
+
+RT_DEFINE_KERNEL_WITH_OVERLAP(DEPTHWISE_CONV_2D, 4, 0, rt_depthwise_prepare, eval, overlap);
 
 /* DEPTHWISE_CONV_2D_ONE_CHANNEL (runtime.h): the same eval; prepare refuses the shapes the DSP twin's variant
  * does not handle, so both builds accept the same models. */

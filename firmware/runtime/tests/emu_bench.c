@@ -120,12 +120,12 @@ int main(void) {
    * outputs, which the host holds equal to the ones above. */
   if (runtime_init_ex(&rt, &model, OPS, arena, sizeof arena, RUNTIME_INPUTS_EXTERNAL)) return fail("init", runtime_error(&rt));
   emit(put_u(put_s(0, "ARENA_EXTERNAL "), (uint32_t)runtime_arena_used(&rt)));
-  static _Alignas(8) uint8_t app_inputs[4096];
+  static _Alignas(8) uint8_t app_inputs[16384];
   size_t used = 0;
   for (uint32_t i = 0; i < runtime_input_count(&rt); i++) {
     runtime_tensor_info_t in;
     runtime_input(&rt, i, &in);
-    if (in.bytes > sizeof app_inputs - used) return fail("external", "inputs over 4 KB");
+    if (in.bytes > sizeof app_inputs - used) return fail("external", "inputs over 16 KB");
     uint8_t *d = app_inputs + used;
     used += (in.bytes + 7u) & ~7u;
     for (uint32_t k = 0; k < in.bytes; k++) d[k] = (uint8_t)((k * 151u + 7u) & 0xFFu);
