@@ -393,6 +393,7 @@ typedef struct {
   int32_t first, last;
   uint8_t region; /* 0: subgraph 0; 1: every other subgraph (may run nested inside subgraph 0's ops); 2: a member */
   uint8_t placed;
+  uint8_t chained; /* the head of a chain with members */
   uint16_t head;  /* the item whose block holds this one: itself, or the head of its overlap chain */
   int32_t rel;    /* offset in the head's block, relative to the head's own start (negative below it) */
   int32_t lo, hi; /* a head's block: its members' lowest start and highest end, relative to its start */
@@ -403,13 +404,60 @@ static int overlaps(const plan_item_t *a, const plan_item_t *b) {
 }
 
 /* Greedy by size, first fit by offset: the strategy of TFLM's GreedyMemoryPlanner. Offsets are summed in
- * 64 bits: a plan past 4 GB returns UINT64_MAX (an arena error), never a wrapped offset. */
+ * 64 bits: a plan past 4 GB returns UINT64_MAX (an arena error), never a wrapped offset. A chain (see
+ * chain_overlaps) is placed whole, by its span, at the lowest offset where none of its members meets a placed
+ * item; its members then stand as items of their own, so later items fill the chain's bytes each member leaves
+ * free while it is dead. */
+static uint64_t aligned_end(const plan_item_t *p) {
+  return ((uint64_t)p->offset + p->size + RT_ALIGN - 1u) & ~(uint64_t)(RT_ALIGN - 1u);
+}
+
+static uint32_t span(const plan_item_t *p) { return (uint32_t)(p->hi - p->lo); }
+
+static void insert_placed(plan_item_t *items, uint16_t *placed, uint32_t *n_placed, uint16_t k) {
+  uint32_t pos = *n_placed; /* keep `placed` sorted by offset */
+  while (pos > 0 && items[placed[pos - 1]].offset > items[k].offset) {
+    placed[pos] = placed[pos - 1];
+    pos--;
+  }
+  placed[pos] = k;
+  (*n_placed)++;
+  items[k].placed = 1;
+}
+
+/* The lowest base at which chain `h`'s members meet no placed item; passes are capped (a hostile model's
+ * long chains must not make init quadratic many times over): past the cap, above every placed item. */
+static uint64_t chain_base(const plan_item_t *items, uint32_t n, uint16_t h, const uint16_t *placed,
+                           uint32_t n_placed) {
+  uint64_t base = 0;
+  for (int pass = 0; pass < 8; pass++) {
+    int moved = 0;
+    for (uint32_t k = 0; k < n; k++) {
+      if (items[k].head != h) continue;
+      plan_item_t m = items[k];
+      m.region = items[h].region;
+      for (uint32_t j = 0; j < n_placed; j++) {
+        const plan_item_t *p = &items[placed[j]];
+        uint64_t at = base + (uint64_t)(int64_t)(m.rel - items[h].lo);
+        if (!overlaps(p, &m) || p->offset >= at + m.size || aligned_end(p) <= at) continue;
+        base = aligned_end(p) - (uint64_t)(int64_t)(m.rel - items[h].lo);
+        moved = 1;
+      }
+    }
+    if (!moved) return base;
+  }
+  uint64_t top = 0;
+  for (uint32_t j = 0; j < n_placed; j++)
+    if (items[placed[j]].region == items[h].region && aligned_end(&items[placed[j]]) > top) top = aligned_end(&items[placed[j]]);
+  return top;
+}
+
 static uint64_t plan_offsets(plan_item_t *items, uint32_t n, uint16_t *order, uint16_t *placed) {
   for (uint32_t i = 0; i < n; i++) order[i] = (uint16_t)i;
-  for (uint32_t i = 1; i < n; i++) { /* insertion sort by size, descending, stable */
+  for (uint32_t i = 1; i < n; i++) { /* insertion sort by size (a chain: its span), descending, stable */
     uint16_t k = order[i];
     uint32_t j = i;
-    while (j > 0 && items[order[j - 1]].size < items[k].size) {
+    while (j > 0 && span(&items[order[j - 1]]) < span(&items[k])) {
       order[j] = order[j - 1];
       j--;
     }
@@ -419,26 +467,29 @@ static uint64_t plan_offsets(plan_item_t *items, uint32_t n, uint16_t *order, ui
   uint64_t peak[2] = {0, 0};
   for (uint32_t i = 0; i < n; i++) {
     plan_item_t *it = &items[order[i]];
-    if (it->region > 1) continue; /* placed with its chain's head */
+    if (it->placed || it->region > 1) continue; /* a chain member: placed with its head */
+    if (it->chained) {
+      uint64_t base = chain_base(items, n, order[i], placed, n_placed);
+      if (base + span(it) > 0xFFFFFFFFu) return UINT64_MAX;
+      for (uint32_t k = 0; k < n; k++) {
+        if (items[k].head != order[i]) continue;
+        items[k].offset = (uint32_t)(base + (uint64_t)(int64_t)(items[k].rel - it->lo));
+        items[k].region = it->region;
+        insert_placed(items, placed, &n_placed, (uint16_t)k);
+      }
+      if (base + span(it) > peak[it->region]) peak[it->region] = (base + span(it) + RT_ALIGN - 1u) & ~(uint64_t)(RT_ALIGN - 1u);
+      continue;
+    }
     uint64_t candidate = 0;
-    uint32_t j = 0;
-    for (; j < n_placed; j++) {
+    for (uint32_t j = 0; j < n_placed; j++) {
       const plan_item_t *p = &items[placed[j]];
       if (!overlaps(p, it)) continue;
       if (p->offset >= candidate + it->size) break;
-      uint64_t end = ((uint64_t)p->offset + p->size + RT_ALIGN - 1u) & ~(uint64_t)(RT_ALIGN - 1u);
-      if (end > candidate) candidate = end;
+      if (aligned_end(p) > candidate) candidate = aligned_end(p);
     }
     if (candidate > 0xFFFFFFFFu) return UINT64_MAX;
     it->offset = (uint32_t)candidate;
-    /* keep `placed` sorted by offset */
-    uint32_t pos = n_placed;
-    while (pos > 0 && items[placed[pos - 1]].offset > candidate) {
-      placed[pos] = placed[pos - 1];
-      pos--;
-    }
-    placed[pos] = order[i];
-    n_placed++;
+    insert_placed(items, placed, &n_placed, order[i]);
     uint64_t end = (candidate + it->size + RT_ALIGN - 1u) & ~(uint64_t)(RT_ALIGN - 1u);
     if (end > peak[it->region]) peak[it->region] = end;
   }
@@ -458,6 +509,7 @@ static void new_item(plan_item_t *items, uint32_t *n_items, uint32_t size, int32
   n->size = size;
   n->first = n->last = when;
   n->region = s ? 1 : 0;
+  n->placed = n->chained = 0;
   n->head = (uint16_t)*n_items;
   n->rel = n->lo = 0;
   n->hi = (int32_t)size; /* a tensor's size is at most RT_MAX_TENSOR_BYTES; scratch is checked below */
@@ -472,11 +524,11 @@ static int is_graph_io(const rt_subgraph_t *sg, int32_t t) {
   return 0;
 }
 
-/* Outputs that may overlap their dying input (rt_kernel_t.overlap) join its chain: one block holds the chain,
- * each output `overlap` bytes below its input. Only the newest member of a chain is alive when the next joins
- * (each joins as its input dies), so the block's bytes are never needed twice at once. */
+/* Outputs that may overlap their dying input (rt_kernel_t.overlap) join its chain: each output `overlap` bytes
+ * (or more) below its input, in one block placed whole. Only a member and its successor are alive at once (one
+ * joins as the other dies), so each keeps its own lifetime and the planner fills the bytes a dead member leaves. */
 static void chain_overlaps(const rt_subgraph_t *sg, const int16_t *al, const int32_t *ti, plan_item_t *items,
-                           int32_t time_base) {
+                           uint32_t n_items, int32_t time_base) {
   for (uint32_t i = 0; i < sg->n_nodes; i++) {
     const rt_node_t *node = &sg->nodes[i];
     if (!node->kernel->overlap || node->n_inputs < 1 || node->n_outputs < 1 || node->inputs[0] < 0) continue;
@@ -495,7 +547,30 @@ static void chain_overlaps(const rt_subgraph_t *sg, const int16_t *al, const int
     out->region = 2;
     head->lo = (int32_t)lo;
     head->hi = (int32_t)hi;
-    if (out->last > head->last) head->last = out->last;
+    head->chained = 1;
+  }
+  /* A chained node's scratch fits in its chain if the bytes above its input or below its output are free
+   * then: above are the members before it, below the ones after it. Where neither side is wide enough, the
+   * members after it move down by what is missing below: the chain grows by less than the scratch. */
+  for (uint32_t i = 0; i < sg->n_nodes; i++) {
+    const rt_node_t *node = &sg->nodes[i];
+    if (!node->scratch_bytes || !node->kernel->overlap || node->n_inputs < 1 || node->n_outputs < 1 ||
+        node->inputs[0] < 0)
+      continue;
+    int32_t a = root_of(al, node->inputs[0]), b = root_of(al, node->outputs[0]), now = time_base + (int32_t)i;
+    if (a == b || ti[a] < 0 || ti[b] < 0) continue;
+    const plan_item_t *in = &items[ti[a]], *out = &items[ti[b]];
+    if (out->head == (uint16_t)ti[b] || out->head != in->head) continue; /* its output did not join here */
+    uint16_t h = in->head;
+    int64_t need = (int64_t)((items[(uintptr_t)node->scratch - 1u].size + RT_ALIGN - 1u) & ~(uint32_t)(RT_ALIGN - 1u));
+    int64_t in_end = (int64_t)in->rel + in->size, out_end = (int64_t)out->rel + out->size;
+    int64_t above = items[h].hi - (in_end > out_end ? in_end : out_end), below = (int64_t)out->rel - items[h].lo;
+    if (above >= need || below >= need) continue;
+    int64_t more = need - below;
+    if (items[h].hi - (items[h].lo - more) > (int64_t)RT_MAX_TENSOR_BYTES) continue;
+    for (uint32_t k = 0; k < n_items; k++)
+      if (items[k].head == h && k != h && items[k].first > now) items[k].rel -= (int32_t)more;
+    items[h].lo -= (int32_t)more;
   }
 }
 
@@ -589,12 +664,10 @@ static int plan_memory(rt_interp_t *rt) {
       node->scratch = (void *)(uintptr_t)(n_items + 1u); /* the item index until addresses are assigned */
       new_item(items, &n_items, node->scratch_bytes, time_base + (int32_t)i, s);
     }
-    chain_overlaps(sg, al, ti, items, time_base);
+    chain_overlaps(sg, al, ti, items, n_items, time_base);
     tensor_base += sg->n_tensors;
     time_base = end + 1;
   }
-  for (uint32_t k = 0; k < n_items; k++)
-    if (items[k].head == k) items[k].size = (uint32_t)(items[k].hi - items[k].lo);
 
   uint64_t peak = plan_offsets(items, n_items, order, placed);
   if (peak > rt->arena_size - base) {
@@ -611,10 +684,7 @@ static int plan_memory(rt_interp_t *rt) {
     int16_t *al = alias + tensor_base;
     for (uint32_t t = 0; t < sg->n_tensors; t++) {
       int32_t r = root_of(al, (int32_t)t);
-      if (ti[r] >= 0) {
-        const plan_item_t *it = &items[ti[r]], *h = &items[it->head];
-        sg->tensors[t].data = region + h->offset + (uint32_t)(it->rel - h->lo);
-      }
+      if (ti[r] >= 0) sg->tensors[t].data = region + items[ti[r]].offset;
       if (sg->tensors[r].flags & RT_T_EXTERNAL) {
         uint32_t k = 0;
         while (sg->inputs[k] != r) k++; /* r is an input: only inputs carry the flag */
@@ -624,7 +694,7 @@ static int plan_memory(rt_interp_t *rt) {
     }
     for (uint32_t i = 0; i < sg->n_nodes; i++) {
       rt_node_t *node = &sg->nodes[i];
-      if (node->scratch_bytes) node->scratch = region + items[(uintptr_t)node->scratch - 1u].offset; /* never chained */
+      if (node->scratch_bytes) node->scratch = region + items[(uintptr_t)node->scratch - 1u].offset;
     }
     tensor_base += sg->n_tensors;
   }
