@@ -182,9 +182,6 @@ rt_tensor_t *rt_input(rt_interp_t *rt, const rt_node_t *node, unsigned i) {
 rt_tensor_t *rt_output(rt_interp_t *rt, const rt_node_t *node, unsigned i) {
   return i < node->n_outputs ? rt_tensor(rt, node->subgraph, node->outputs[i]) : 0;
 }
-rt_tensor_t *rt_intermediate(rt_interp_t *rt, const rt_node_t *node, unsigned i) {
-  return i < node->n_intermediates ? rt_tensor(rt, node->subgraph, node->intermediates[i]) : 0;
-}
 
 /* The options table is re-validated on every read (prepare only), so nodes keep just its position. */
 static fb_table_t options_of(rt_interp_t *rt, const rt_node_t *node) {
@@ -346,16 +343,12 @@ static int build_subgraph(rt_interp_t *rt, unsigned index) {
     rt_node_t *node = &sg->nodes[i];
     fb_vec_t oin = fb_vector(fb, &op, RT_OP_INPUTS, 4);
     fb_vec_t oout = fb_vector(fb, &op, RT_OP_OUTPUTS, 4);
-    fb_vec_t inter = fb_vector(fb, &op, RT_OP_INTERMEDIATES, 4);
     node->inputs = fb_vec_i32(fb, oin);
     node->n_inputs = (uint16_t)oin.len;
     node->outputs = fb_vec_i32(fb, oout);
     node->n_outputs = (uint16_t)oout.len;
-    node->intermediates = fb_vec_i32(fb, inter);
-    node->n_intermediates = (uint16_t)inter.len;
     node->index = (uint16_t)i;
     node->subgraph = (uint8_t)index;
-    node->options_type = fb_u8(fb, &op, RT_OP_OPTIONS_TYPE, 0);
     node->options = fb_sub(fb, &op, RT_OP_OPTIONS).pos;
     int32_t builtin = opcode_builtin(rt, fb_u32(fb, &op, RT_OP_OPCODE_INDEX, 0));
     if (fb->err) return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "corrupt operator", "", "");
@@ -554,7 +547,7 @@ static void chain_overlaps(const rt_subgraph_t *sg, const int16_t *al, const int
    * members after it move down by what is missing below: the chain grows by less than the scratch. */
   for (uint32_t i = 0; i < sg->n_nodes; i++) {
     const rt_node_t *node = &sg->nodes[i];
-    if (!node->scratch_bytes || !node->kernel->overlap || node->n_inputs < 1 || node->n_outputs < 1 ||
+    if (!node->scratch_item || !node->kernel->overlap || node->n_inputs < 1 || node->n_outputs < 1 ||
         node->inputs[0] < 0)
       continue;
     int32_t a = root_of(al, node->inputs[0]), b = root_of(al, node->outputs[0]), now = time_base + (int32_t)i;
@@ -562,7 +555,7 @@ static void chain_overlaps(const rt_subgraph_t *sg, const int16_t *al, const int
     const plan_item_t *in = &items[ti[a]], *out = &items[ti[b]];
     if (out->head == (uint16_t)ti[b] || out->head != in->head) continue; /* its output did not join here */
     uint16_t h = in->head;
-    int64_t need = (int64_t)((items[(uintptr_t)node->scratch - 1u].size + RT_ALIGN - 1u) & ~(uint32_t)(RT_ALIGN - 1u));
+    int64_t need = (int64_t)((items[node->scratch_item - 1u].size + RT_ALIGN - 1u) & ~(uint32_t)(RT_ALIGN - 1u));
     int64_t in_end = (int64_t)in->rel + in->size, out_end = (int64_t)out->rel + out->size;
     int64_t above = items[h].hi - (in_end > out_end ? in_end : out_end), below = (int64_t)out->rel - items[h].lo;
     if (above >= need || below >= need) continue;
@@ -655,14 +648,14 @@ static int plan_memory(rt_interp_t *rt) {
       for (uint32_t k = 0; k < node->n_inputs; k++)
         if (node->inputs[k] >= 0) touch(sg, al, ti, items, &n_items, s, node->inputs[k], now);
       for (uint32_t k = 0; k < node->n_outputs; k++) touch(sg, al, ti, items, &n_items, s, node->outputs[k], now);
-      for (uint32_t k = 0; k < node->n_intermediates; k++) touch(sg, al, ti, items, &n_items, s, node->intermediates[k], now);
     }
     for (uint32_t k = 0; k < sg->n_outputs; k++) touch(sg, al, ti, items, &n_items, s, sg->outputs[k], end);
     for (uint32_t i = 0; i < sg->n_nodes; i++) {
       rt_node_t *node = &sg->nodes[i];
-      if (!node->scratch_bytes) continue;
-      node->scratch = (void *)(uintptr_t)(n_items + 1u); /* the item index until addresses are assigned */
-      new_item(items, &n_items, node->scratch_bytes, time_base + (int32_t)i, s);
+      uint32_t bytes = node->scratch_bytes;
+      if (!bytes) continue;
+      node->scratch_item = n_items + 1u; /* the item until addresses are assigned */
+      new_item(items, &n_items, bytes, time_base + (int32_t)i, s);
     }
     chain_overlaps(sg, al, ti, items, n_items, time_base);
     tensor_base += sg->n_tensors;
@@ -694,7 +687,7 @@ static int plan_memory(rt_interp_t *rt) {
     }
     for (uint32_t i = 0; i < sg->n_nodes; i++) {
       rt_node_t *node = &sg->nodes[i];
-      if (node->scratch_bytes) node->scratch = region + items[(uintptr_t)node->scratch - 1u].offset;
+      if (node->scratch_item) node->scratch = region + items[node->scratch_item - 1u].offset;
     }
     tensor_base += sg->n_tensors;
   }

@@ -31,14 +31,15 @@ typedef struct rt_node {
   const struct rt_kernel *kernel;
   const int32_t *inputs; /* tensor indices in the model; -1 marks an absent optional input */
   const int32_t *outputs;
-  const int32_t *intermediates;
-  uint16_t n_inputs, n_outputs, n_intermediates;
+  uint16_t n_inputs, n_outputs;
   uint16_t index;        /* op index in its subgraph, for messages and profiling */
-  uint32_t options;      /* position of the builtin_options table (0 if absent); read with rt_opt_* */
-  uint8_t options_type;
   uint8_t subgraph;
-  uint32_t scratch_bytes; /* requested in prepare */
-  void *scratch;          /* valid during eval only */
+  uint32_t options;      /* position of the builtin_options table (0 if absent); read with rt_opt_* */
+  union {                 /* one word per node of arena: each is needed only before the next */
+    uint32_t scratch_bytes; /* requested in prepare */
+    uintptr_t scratch_item; /* the planner's, while it plans */
+    void *scratch;          /* valid during eval only */
+  };
   void *data;             /* the kernel's op data, from rt_persistent() in prepare */
 } rt_node_t;
 
@@ -87,7 +88,6 @@ enum { RT_OPS_DEF_HEAD = -1, /* keeps the enum non-empty and its trailing comma 
 /* Tensors of a node; NULL for an absent optional one or an index past the end. */
 rt_tensor_t *rt_input(rt_interp_t *rt, const rt_node_t *node, unsigned i);
 rt_tensor_t *rt_output(rt_interp_t *rt, const rt_node_t *node, unsigned i);
-rt_tensor_t *rt_intermediate(rt_interp_t *rt, const rt_node_t *node, unsigned i);
 rt_tensor_t *rt_tensor(rt_interp_t *rt, unsigned subgraph, int32_t index);
 
 /* Memory that lives as long as the interpreter (prepare only); NULL and an arena error when full. */
