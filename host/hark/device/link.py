@@ -402,7 +402,7 @@ def emulated_link(
     WAV its semihosting microphone plays) and yields a link whose device has said HELLO."""
     with Emulator(image, transport=transport, ready=None, board=board, mic=mic) as emu:
         assert emu.serial is not None
-        link = DeviceLink(emu.serial, timeout=timeout, context=emu.qemu_log)
+        link = DeviceLink(emu.serial, timeout=timeout, context=emu.diagnostics)
         link.emulator = emu
         try:
             link.wait_hello(hello_timeout)
