@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import serial
+from serial.urlhandler.protocol_socket import Serial as SocketSerial
 
 QEMU_BINARY = "qemu-system-arm"
 # One emulated instruction advances virtual time by 2**7 ns; the board's 25 MHz counter then turns
@@ -62,6 +63,21 @@ MACHINES = {
         probes=((0x40011000, "usart1.sr"), (0x4001100C, "usart1.cr1"), *_NVIC_PROBES),
     ),
 }
+
+
+def read_available(port: serial.SerialBase, wait: float) -> bytes:
+    """What has arrived on `port`, waiting up to `wait` s for the first byte."""
+    if port.timeout != wait:  # setting it reconfigures a tty: only when it changes
+        port.timeout = wait
+    data = port.read(max(1, port.in_waiting))
+    if data and isinstance(port, SocketSerial):
+        # pyserial's socket:// counts at most one waiting byte, so the read above took one. A board that
+        # talks faster than byte-at-a-time reads keep up with (a microphone soak's per-hop reports) then
+        # fills the socket buffers, and a reply waits behind megabytes: take what one non-blocking read
+        # gives (the next call sets the timeout back).
+        port.timeout = 0
+        data += port.read(1 << 16)
+    return data
 
 
 def board_of_image(image: Path) -> str:
@@ -368,9 +384,8 @@ class Emulator:
                     f"timed out after {timeout:.1f} s waiting for {what or 'data'} ({token!r}) on the serial line "
                     f"from {self.image}; received {buf[-200:]!r}; {self.qemu_log()}"
                 )
-            self.serial.timeout = min(left, 0.25)
             try:
-                buf += self.serial.read(max(1, self.serial.in_waiting))
+                buf += read_available(self.serial, min(left, 0.25))
             except serial.SerialException as err:
                 if self.proc is not None:
                     try:
