@@ -423,7 +423,7 @@ static void insert_placed(plan_item_t *items, uint16_t *placed, uint32_t *n_plac
 static uint64_t chain_base(const plan_item_t *items, uint32_t n, uint16_t h, const uint16_t *placed,
                            uint32_t n_placed) {
   uint64_t base = 0;
-  for (int pass = 0; pass < 8; pass++) {
+  for (int pass = 0; pass < 4; pass++) {
     int moved = 0;
     for (uint32_t k = 0; k < n; k++) {
       if (items[k].head != h) continue;
