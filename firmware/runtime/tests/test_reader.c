@@ -257,6 +257,8 @@ int main(int argc, char **argv) {
   fuzz("micro_speech_quantized", micro_speech_model, micro_speech_model_len, flips, 8);
   fuzz("keyword_scrambled", keyword_scrambled_model, keyword_scrambled_model_len, flips, 8);
   fuzz("micro_speech_lstm", micro_speech_lstm_model, micro_speech_lstm_model_len, flips / 2, 64);
+  /* The overlap chains' planning (convolutions), on what of a damaged ds_cnn still builds. */
+  fuzz("ds_cnn_mlperf", ds_cnn_model, ds_cnn_model_len, flips / 4, 16);
   random_buffers();
   printf("%s (%d failures)\n", failures ? "FAILED" : "ok", failures);
   return failures ? 1 : 0;
