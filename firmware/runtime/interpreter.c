@@ -269,8 +269,6 @@ static int build_tensor(rt_interp_t *rt, rt_tensor_t *t, const fb_table_t *ft) {
   t->type = fb_u8(fb, ft, RT_TENSOR_TYPE, 0);
   t->rank = (uint8_t)shape.len;
   t->dims = fb_vec_i32(fb, shape);
-  uint32_t es = 0;
-  (void)es;
   fb_table_t q = fb_sub(fb, ft, RT_TENSOR_QUANTIZATION);
   if (q.pos) {
     fb_vec_t scale = fb_vector(fb, &q, RT_QUANT_SCALE, 4);
@@ -278,13 +276,13 @@ static int build_tensor(rt_interp_t *rt, rt_tensor_t *t, const fb_table_t *ft) {
     if (scale.len) {
       t->scales = (const float *)(const void *)(fb->buf + scale.pos);
       t->num_scales = (uint16_t)scale.len;
-      t->quant_dim = (uint8_t)fb_i32(fb, &q, RT_QUANT_DIM, 0);
     }
     if (zp.len) {
       int64_t z;
       memcpy(&z, fb->buf + zp.pos, 8);
       if (z < INT32_MIN || z > INT32_MAX) return RUNTIME_E_MODEL;
-      t->zero_point = (int32_t)z;
+      if (z < INT16_MIN || z > INT16_MAX) t->flags |= RT_T_ZERO_POINT_RANGE; /* no type allows it */
+      else t->zero_point = (int16_t)z;
     }
   }
   const uint8_t *data;

@@ -12,17 +12,17 @@ enum {
   RT_T_CONST = 1,    /* data points into the model (read-only) */
   RT_T_VARIABLE = 2, /* persistent state, zeroed by init and runtime_reset */
   RT_T_EXTERNAL = 4, /* in the app's buffer (RUNTIME_INPUTS_EXTERNAL): data set by runtime_bind_input() */
+  RT_T_ZERO_POINT_RANGE = 8, /* the model's zero point does not fit int16: the validator refuses the tensor */
 };
 
 typedef struct rt_tensor {
   void *data;
   const int32_t *dims;  /* `rank` dims, in the model; NULL for a scalar */
   const float *scales;  /* quantization scales, in the model (1 per tensor or 1 per channel); NULL if none */
-  int32_t zero_point;   /* zero_point[0] (per-channel zero points must all be equal to it) */
   uint16_t num_scales;
+  int16_t zero_point;   /* zero_point[0] (per-channel zero points must all be equal to it); 20 B a tensor */
   uint8_t rank;
   uint8_t type;         /* runtime_type_t */
-  uint8_t quant_dim;    /* the channel axis of per-channel scales */
   uint8_t flags;        /* RT_T_* */
   uint8_t external;     /* 1 + the subgraph-0 input whose app buffer holds this tensor (itself or an alias), else 0 */
 } rt_tensor_t;
