@@ -128,8 +128,8 @@ static void layout(frontend_t *fe, carver_t *cv, int32_t w, int32_t n, int32_t c
   fe->windowed = carve(cv, (size_t)n * sizeof(int16_t));
   fe->fft_order = carve(cv, (size_t)n / 2 * sizeof(uint16_t));
   fe->band_end = carve(cv, (size_t)(channels + 1) * sizeof(uint16_t));
-  fe->weights = carve(cv, bins * sizeof(int16_t));
-  fe->unweights = carve(cv, bins * sizeof(int16_t));
+  fe->weights = carve(cv, bins * sizeof(int32_t));
+  fe->unweights = carve(cv, bins * sizeof(int32_t));
   fe->pcan_lut = carve(cv, PCAN_LUT_SIZE * sizeof(int16_t));
 }
 
@@ -219,9 +219,9 @@ static int build_filterbank(frontend_t *fe, const frontend_config_t *c) {
     const float below = b == 0 ? mel_low : mel_low + mel_spacing * (float)b;
     while (mel_f <= center) {
       const float weight = (center - mel_f) / (center - below);
-      fe->weights[f - fe->start_index] = (int16_t)floor_to_int((double)(weight * (float)(1 << FILTERBANK_BITS)) + 0.5);
+      fe->weights[f - fe->start_index] = (int32_t)floor_to_int((double)(weight * (float)(1 << FILTERBANK_BITS)) + 0.5);
       fe->unweights[f - fe->start_index] =
-          (int16_t)floor_to_int((1.0 - (double)weight) * (double)(1 << FILTERBANK_BITS) + 0.5);
+          (int32_t)floor_to_int((1.0 - (double)weight) * (double)(1 << FILTERBANK_BITS) + 0.5);
       f++;
       if (f >= spectrum) return FRONTEND_E_BANDS;
       mel_f = freq_to_mel((float)f * hz_per_bin);
@@ -409,51 +409,118 @@ uint32_t frontend_sqrt64(uint64_t x) {
   return (uint32_t)res;
 }
 
-/* frontend_sqrt64's result, fast: a float square root (one instruction on the M4F) gets within a
- * unit or two, integer steps make it the exact floor, then the op's rounding and saturation. Huge
- * inputs, where the float is too coarse, take the op's digit-by-digit loop. */
-uint32_t frontend_sqrt64_fast(uint64_t x) {
-  if (x == 0 || (x >> 48) != 0) return frontend_sqrt64(x);
-  const float f = (float)(uint32_t)(x >> 32) * 4294967296.0f + (float)(uint32_t)x;
-  uint32_t r = (uint32_t)sqrtf(f);
-  /* Walk r to the exact floor with the remainder x - r^2 (one multiply instead of one per step). */
-  int64_t rem = (int64_t)(x - (uint64_t)r * r);
-  for (int32_t guard = 0; rem < 0; guard++) {
-    if (guard > 4) return frontend_sqrt64(x);
-    r--;
-    rem += 2 * (int64_t)r + 1;
-  }
-  for (int32_t guard = 0; rem > 2 * (int64_t)r; guard++) {
-    if (guard > 4) return frontend_sqrt64(x);
-    rem -= 2 * (int64_t)r + 1;
-    r++;
-  }
-  const uint32_t limit = (x >> 32) == 0 ? 0xFFFFu : 0xFFFFFFFFu;
-  if (rem > (int64_t)r && r != limit) r++;
+/* frontend_sqrt64's result for x < 2^32, fast: the op rounds to the nearest integer (x > r^2 + r
+ * sends floor r up; no tie is possible) and saturates at 0xFFFF. A float square root (VSQRT on the
+ * M4F) lands within 0.01 of sqrt(x) (float keeps 24 bits of x), so rounding it is off by at most
+ * one, which one integer comparison against the rounding boundaries r^2 - r and r^2 + r corrects. */
+static inline uint32_t sqrt32_round(uint32_t x) {
+  uint32_t r = (uint32_t)(sqrtf((float)x) + 0.5f);
+  if (r > 0xFFFFu) return 0xFFFFu; /* nearest 0xFFFF or 0x10000: the op gives 0xFFFF for both */
+  const uint32_t sq = r * r;          /* r <= 0xFFFF: sq + r stays below 2^32 */
+  if (x > sq + r) return r < 0xFFFFu ? r + 1 : r;
+  if (x <= sq - r && r != 0) return r - 1; /* r = 0 only for x = 0, whose result is 0 */
   return r;
 }
 
+/* The same for 2^32 <= x < 2^48 (no saturation there): the float seed (x's two halves converted
+ * and summed) is within about two units, and steps of the boundaries r^2 +- r make it exact. */
+static inline uint32_t sqrt48_round(uint64_t x) {
+  const float f = (float)(uint32_t)(x >> 32) * 4294967296.0f + (float)(uint32_t)x;
+  uint32_t r = (uint32_t)(sqrtf(f) + 0.5f);
+  uint64_t sq = (uint64_t)r * r;
+  while (x > sq + r) { /* (r + 1)^2 = r^2 + 2r + 1 */
+    sq += 2 * (uint64_t)r + 1;
+    r++;
+  }
+  while (x <= sq - r) { /* r >= 2^16 here, so r - 1 stays positive */
+    r--;
+    sq -= 2 * (uint64_t)r + 1;
+  }
+  return r;
+}
+
+/* frontend_sqrt64's result for any x: the two cases above, and the op's digit-by-digit loop for
+ * huge inputs, where the float seed is too coarse. */
+uint32_t frontend_sqrt64_fast(uint64_t x) {
+  if ((x >> 32) == 0) return sqrt32_round((uint32_t)x);
+  if ((x >> 48) == 0) return sqrt48_round(x);
+  return frontend_sqrt64(x);
+}
+
+/* One bin's |X|^2 as the op computes it: int32 with its wrap-around (only X = (-32768, -32768)
+ * wraps), then sign-extended by the op's cast to uint64. */
+static inline int64_t bin_energy(const frontend_cpx_t *x) {
+  const uint32_t packed = cpx_load(x);
+  return (int64_t)(int32_t)dsp_smuad(packed, packed);
+}
+
+/* Bins x[0 .. end) two at a time (end - x even, > 0): *wsum += e w, *usum += e uw. On the M4 in
+ * assembly, because GCC spills the four 64-bit accumulators' halves: with the weights as int32 one
+ * LDRD fetches two bins' weights and SMLAL adds e w to 64 bits, 11 instructions per two bins. */
+static inline void accumulate_pairs(const frontend_cpx_t *x, const frontend_cpx_t *end, const int32_t *w,
+                                    const int32_t *uw, uint64_t *wsum, uint64_t *usum) {
+#if defined(__ARM_FEATURE_DSP)
+  uint32_t wl = (uint32_t)*wsum, wh = (uint32_t)(*wsum >> 32), ul = (uint32_t)*usum, uh = (uint32_t)(*usum >> 32);
+  uint32_t e0, e1, c0, c1;
+  __asm__ volatile(
+      "1:\n\t"
+      "ldrd %[e0], %[e1], [%[x]], #8\n\t"
+      "ldrd %[c0], %[c1], [%[w]], #8\n\t"
+      "smuad %[e0], %[e0], %[e0]\n\t"
+      "smuad %[e1], %[e1], %[e1]\n\t"
+      "smlal %[wl], %[wh], %[e0], %[c0]\n\t"
+      "smlal %[wl], %[wh], %[e1], %[c1]\n\t"
+      "ldrd %[c0], %[c1], [%[uw]], #8\n\t"
+      "smlal %[ul], %[uh], %[e0], %[c0]\n\t"
+      "smlal %[ul], %[uh], %[e1], %[c1]\n\t"
+      "cmp %[x], %[end]\n\t"
+      "bne 1b\n\t"
+      : [e0] "=&r"(e0), [e1] "=&r"(e1), [c0] "=&r"(c0), [c1] "=&r"(c1), [x] "+r"(x), [w] "+r"(w), [uw] "+r"(uw),
+        [wl] "+r"(wl), [wh] "+r"(wh), [ul] "+r"(ul), [uh] "+r"(uh)
+      : [end] "r"(end)
+      : "cc", "memory");
+  *wsum = ((uint64_t)wh << 32) | wl;
+  *usum = ((uint64_t)uh << 32) | ul;
+#else
+  for (; x < end; x += 2, w += 2, uw += 2) {
+    const int64_t e0 = bin_energy(x), e1 = bin_energy(x + 1);
+    *wsum += (uint64_t)(e0 * w[0]) + (uint64_t)(e1 * w[1]);
+    *usum += (uint64_t)(e0 * uw[0]) + (uint64_t)(e1 * uw[1]);
+  }
+#endif
+}
+
 void frontend_filterbank(frontend_t *fe, int32_t shift) {
-  /* Each bin's |X|^2 (int32 with the op's wrap, then sign-extended as the op's uint64 cast does)
-   * adds weight*e to the channel below its band and unweight*e to its own band's channel. */
-  const frontend_cpx_t *x = fe->fft;
-  const int16_t *w = fe->weights, *uw = fe->unweights;
-  const int32_t start = fe->start_index, channels = fe->num_channels;
+  /* Each bin's energy adds weight*e to the channel below its band and unweight*e to its own band's
+   * channel. A band's odd bin goes alone, then the rest in pairs. */
+  const frontend_cpx_t *x = fe->fft + fe->start_index;
+  const int32_t *w = fe->weights, *uw = fe->unweights;
+  const int32_t channels = fe->num_channels;
   const uint16_t *band_end = fe->band_end;
   uint32_t *signal = fe->signal; /* locals: the stores through it could otherwise alias *fe */
-  int32_t k = start;
+  const frontend_cpx_t *spectrum = fe->fft;
   uint64_t carry = 0;
   for (int32_t b = 0; b <= channels; b++) {
-    const int32_t end = band_end[b];
+    const frontend_cpx_t *end = spectrum + band_end[b];
     uint64_t wsum = 0, usum = 0;
-    for (; k < end; k++) {
-      const uint32_t packed = cpx_load(x + k);
-      const uint32_t e = dsp_smuad(packed, packed);
-      const int64_t es = (int64_t)(int32_t)e;
-      wsum += (uint64_t)(es * w[k - start]);
-      usum += (uint64_t)(es * uw[k - start]);
+    if ((end - x) & 1) {
+      const int64_t e = bin_energy(x++);
+      wsum = (uint64_t)(e * *w++);
+      usum = (uint64_t)(e * *uw++);
     }
-    if (b > 0) signal[b - 1] = frontend_sqrt64_fast(wsum + carry) >> shift;
+    if (x < end) {
+      accumulate_pairs(x, end, w, uw, &wsum, &usum);
+      w += end - x;
+      uw += end - x;
+      x = end;
+    }
+    if (b > 0) {
+      const uint64_t total = wsum + carry;
+      const uint32_t root = (total >> 32) == 0   ? sqrt32_round((uint32_t)total)
+                            : (total >> 48) == 0 ? sqrt48_round(total)
+                                                 : frontend_sqrt64(total);
+      signal[b - 1] = root >> shift;
+    }
     carry = usum;
   }
 }

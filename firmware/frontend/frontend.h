@@ -94,7 +94,7 @@ typedef struct {
   frontend_cpx_t *super_twiddles;  /* [fft_size/4] */
   uint16_t *fft_order;             /* [fft_size/2]: complex input index for each FFT work slot */
   uint16_t *band_end;              /* [num_channels+1]: end bin of each filterbank band */
-  int16_t *weights, *unweights;    /* [end_index - start_index], Q12 */
+  int32_t *weights, *unweights;    /* [end_index - start_index], Q12; int32 so the filterbank's SMLAL takes them as loaded */
   int16_t *pcan_lut;               /* [125] */
   /* streaming state */
   int16_t *input;                  /* [window_size]: samples not yet consumed by a window */

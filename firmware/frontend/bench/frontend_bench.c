@@ -11,7 +11,7 @@
 #define CLIP_SAMPLES 16000
 
 static int16_t audio[CLIP_SAMPLES];
-static uint64_t memory[8192 / sizeof(uint64_t)];
+static uint64_t memory[12288 / sizeof(uint64_t)];
 static frontend_t fe;
 
 /* Speech-like test signal, integer only so the host can rebuild it exactly (tools/bench_frontend.py):

@@ -158,6 +158,23 @@ static void test_sqrt(void) {
     CHECK(frontend_sqrt64(edges[i]) == sqrt_definition(edges[i]), "op sqrt(%llu)", (unsigned long long)edges[i]);
     CHECK(frontend_sqrt64_fast(edges[i]) == frontend_sqrt64(edges[i]), "fast sqrt(%llu)", (unsigned long long)edges[i]);
   }
+  /* The fast path's rounding boundaries r^2 - r and r^2 + r, each side, for every 32-bit root and
+   * for roots spread over the 48-bit range. */
+  for (uint64_t r = 1; r <= 0x10000u; r++) {
+    for (int32_t d = -1; d <= 1; d++) {
+      const uint64_t lo = r * r - r + (uint64_t)(int64_t)d, hi = r * r + r + (uint64_t)(int64_t)d;
+      CHECK(frontend_sqrt64_fast(lo) == frontend_sqrt64(lo), "fast sqrt(%llu)", (unsigned long long)lo);
+      CHECK(frontend_sqrt64_fast(hi) == frontend_sqrt64(hi), "fast sqrt(%llu)", (unsigned long long)hi);
+    }
+  }
+  for (int32_t i = 0; i < 200000; i++) {
+    const uint64_t r = 0x10000u + (rnd() % 0xFF0000u);
+    for (int32_t d = -1; d <= 1; d++) {
+      const uint64_t lo = r * r - r + (uint64_t)(int64_t)d, hi = r * r + r + (uint64_t)(int64_t)d;
+      CHECK(frontend_sqrt64_fast(lo) == frontend_sqrt64(lo), "fast sqrt(%llu)", (unsigned long long)lo);
+      CHECK(frontend_sqrt64_fast(hi) == frontend_sqrt64(hi), "fast sqrt(%llu)", (unsigned long long)hi);
+    }
+  }
   for (int32_t i = 0; i < 300000; i++) {
     const uint64_t x = (((uint64_t)rnd() << 32) | rnd()) >> (rnd() % 64);
     CHECK(frontend_sqrt64_fast(x) == frontend_sqrt64(x), "fast sqrt(%llu)", (unsigned long long)x);
