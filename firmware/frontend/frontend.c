@@ -342,6 +342,57 @@ static uint32_t window_magnitude_bits(const int16_t *out, int32_t n) {
   return bits;
 }
 
+/* Windowed samples for pairs [0, 2 quads) of `in`, four samples a step, keeping the packed running
+ * max and min. On the M4 in assembly: one LDRD each for the samples and the coefficients, STRD for
+ * the output, 21 instructions per four samples (GCC's loop took 15 per two). */
+static void window_quads(const int16_t *in, const int16_t *w, int16_t *out, int32_t quads, uint32_t *hi,
+                         uint32_t *lo) {
+#if defined(__ARM_FEATURE_DSP)
+  if (quads <= 0) return;
+  uint32_t mx = *hi, mn = *lo, x0, x1, c0, c1, t, u;
+  const int16_t *end = in + 4 * quads;
+  __asm__ volatile(
+      "1:\n\t"
+      "ldrd %[x0], %[x1], [%[in]], #8\n\t"
+      "ldrd %[c0], %[c1], [%[w]], #8\n\t"
+      "smulbb %[t], %[x0], %[c0]\n\t"
+      "smultt %[u], %[x0], %[c0]\n\t"
+      "asr %[t], %[t], #12\n\t"
+      "pkhbt %[x0], %[t], %[u], lsl #4\n\t" /* ((x w) >> 12) per half: bits 12-27 of the high product */
+      "smulbb %[t], %[x1], %[c1]\n\t"
+      "smultt %[u], %[x1], %[c1]\n\t"
+      "asr %[t], %[t], #12\n\t"
+      "pkhbt %[x1], %[t], %[u], lsl #4\n\t"
+      "strd %[x0], %[x1], [%[out]], #8\n\t"
+      "ssub16 %[t], %[x0], %[mx]\n\t" /* max: GE where the new value is >= */
+      "sel %[mx], %[x0], %[mx]\n\t"
+      "ssub16 %[t], %[mn], %[x0]\n\t" /* min: GE where the running min is >= */
+      "sel %[mn], %[x0], %[mn]\n\t"
+      "ssub16 %[t], %[x1], %[mx]\n\t"
+      "sel %[mx], %[x1], %[mx]\n\t"
+      "ssub16 %[t], %[mn], %[x1]\n\t"
+      "sel %[mn], %[x1], %[mn]\n\t"
+      "cmp %[in], %[end]\n\t"
+      "bne 1b\n\t"
+      : [x0] "=&r"(x0), [x1] "=&r"(x1), [c0] "=&r"(c0), [c1] "=&r"(c1), [t] "=&r"(t), [u] "=&r"(u), [in] "+r"(in),
+        [w] "+r"(w), [out] "+r"(out), [mx] "+r"(mx), [mn] "+r"(mn)
+      : [end] "r"(end)
+      : "cc", "memory");
+  *hi = mx;
+  *lo = mn;
+#else
+  for (int32_t i = 0; i < 2 * quads; i++) {
+    uint32_t x, c;
+    memcpy(&x, in + 2 * i, sizeof x);
+    memcpy(&c, w + 2 * i, sizeof c);
+    const uint32_t v = window_pair(x, c);
+    memcpy(out + 2 * i, &v, sizeof v);
+    *hi = dsp_max16(v, *hi);
+    *lo = dsp_min16(v, *lo);
+  }
+#endif
+}
+
 uint32_t frontend_window(const frontend_t *fe, int16_t *out) {
   /* Two samples per step in packed halves: each product is (in * w) >> 12, which always fits int16
    * (|in| <= 32768, 0 <= w <= 4096), and a running packed max and min give the peak magnitude's bit
@@ -349,12 +400,13 @@ uint32_t frontend_window(const frontend_t *fe, int16_t *out) {
   const int16_t *in = fe->input, *w = fe->window;
   const int32_t n = fe->window_size, pairs = n / 2;
   uint32_t hi = 0, lo = 0; /* packed running max and min, both starting at 0 */
-  for (int32_t i = 0; i < pairs; i++) {
+  window_quads(in, w, out, pairs / 2, &hi, &lo);
+  if (pairs & 1) {
     uint32_t x, c;
-    memcpy(&x, in + 2 * i, sizeof x);
-    memcpy(&c, w + 2 * i, sizeof c);
+    memcpy(&x, in + 2 * (pairs - 1), sizeof x);
+    memcpy(&c, w + 2 * (pairs - 1), sizeof c);
     const uint32_t v = window_pair(x, c);
-    memcpy(out + 2 * i, &v, sizeof v);
+    memcpy(out + 2 * (pairs - 1), &v, sizeof v);
     hi = dsp_max16(v, hi);
     lo = dsp_min16(v, lo);
   }
@@ -608,6 +660,32 @@ void frontend_log_scale(const frontend_t *fe, const uint32_t *signal, uint16_t *
 /* ------------------------------------------------------------------------------------------------
  * Streaming and batch */
 
+/* memcpy/memmove for the hop's samples: front to back, so it also serves the window's shift down
+ * (dst below src). On the M4, word-aligned multiples of 32 bytes move eight words per LDM/STM pair
+ * (the library's copies move a word per instruction, about 750 instructions a hop); anything else
+ * takes memmove. */
+static void copy_down(void *dst, const void *src, size_t bytes) {
+#if defined(__ARM_FEATURE_DSP)
+  if ((((uintptr_t)dst | (uintptr_t)src) & 3u) == 0 && (bytes & 31u) == 0 && bytes > 0) {
+    const uint8_t *s = src, *end = s + bytes;
+    uint8_t *d = dst;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldmia %[s]!, {r4, r5, r6, r7}\n\t"
+        "stmia %[d]!, {r4, r5, r6, r7}\n\t"
+        "ldmia %[s]!, {r4, r5, r6, r7}\n\t"
+        "stmia %[d]!, {r4, r5, r6, r7}\n\t"
+        "cmp %[s], %[end]\n\t"
+        "bne 1b\n\t"
+        : [s] "+r"(s), [d] "+r"(d)
+        : [end] "r"(end)
+        : "r4", "r5", "r6", "r7", "cc", "memory");
+    return;
+  }
+#endif
+  memmove(dst, src, bytes);
+}
+
 static void compute_frame(frontend_t *fe, uint16_t *out) {
   const int32_t shift = frontend_fft_shift(frontend_window(fe, fe->windowed));
   fe->last_input_shift = shift;
@@ -625,13 +703,13 @@ int frontend_process(frontend_t *fe, const int16_t *samples, size_t n, size_t *c
   if (fe->enable_dc_notch) {
     frontend_dc_notch(fe, samples, fe->input + fe->input_used, take);
   } else if (take > 0) {
-    memcpy(fe->input + fe->input_used, samples, take * sizeof *samples);
+    copy_down(fe->input + fe->input_used, samples, take * sizeof *samples);
   }
   *consumed = take;
   fe->input_used += (int32_t)take;
   if (fe->input_used < fe->window_size) return 0;
   compute_frame(fe, out);
-  memmove(fe->input, fe->input + fe->step, (size_t)(fe->window_size - fe->step) * sizeof *fe->input);
+  copy_down(fe->input, fe->input + fe->step, (size_t)(fe->window_size - fe->step) * sizeof *fe->input);
   fe->input_used -= fe->step;
   return 1;
 }
