@@ -1,0 +1,138 @@
+/* Board image (ARM only): the frontend's assembly paths against their plain twins on the emulated
+ * M4, where the host build never runs them (tests/test_frontend_device.py boots it). Random,
+ * full-scale, silent and alternating inputs through the window, the FFT (fast against
+ * frontend_fft_reference), the filterbank (against a plain per-bin sum and the op's square root)
+ * and the fast square root. Prints "FRONTEND_TWIN checks=N failures=M" and exits with M != 0. */
+#include <stdint.h>
+#include <string.h>
+
+#include "board.h"
+#include "frontend.h"
+
+static uint64_t memory[12288 / sizeof(uint64_t)];
+static frontend_t fe;
+static int16_t windowed[512];
+static frontend_cpx_t ref[257];
+static uint32_t checks, failures, seed = 2463534242u;
+
+static uint32_t rnd(void) {
+  seed ^= seed << 13;
+  seed ^= seed >> 17;
+  seed ^= seed << 5;
+  return seed;
+}
+
+static void check(int ok) {
+  checks++;
+  if (!ok) failures++;
+}
+
+/* Input sample k of pattern p: random, random at a random level, full scale, silence, alternating
+ * full scale, a constant -32768. */
+static int16_t sample(int32_t p, int32_t k, int32_t level) {
+  switch (p) {
+    case 0: return (int16_t)rnd();
+    case 1: return (int16_t)((int32_t)(int16_t)rnd() >> level);
+    case 2: return (rnd() & 1) ? 32767 : -32768;
+    case 3: return 0;
+    case 4: return (k & 1) ? 32767 : -32768;
+    default: return -32768;
+  }
+}
+
+static void test_window(int32_t p) {
+  const int32_t level = (int32_t)(rnd() % 16);
+  for (int32_t k = 0; k < fe.window_size; k++) fe.input[k] = sample(p, k, level);
+  const uint32_t bits = frontend_window(&fe, windowed);
+  int32_t peak = 0;
+  for (int32_t k = 0; k < fe.window_size; k++) {
+    const int32_t v = ((int32_t)fe.input[k] * fe.window[k]) >> 12;
+    check(windowed[k] == v);
+    if (v != -32768 && (v < 0 ? -v : v) > peak) peak = v < 0 ? -v : v; /* the op's int16 abs skips -32768 */
+  }
+  check(frontend_fft_shift(bits) == frontend_fft_shift((uint32_t)peak));
+}
+
+static void test_fft(int32_t p) {
+  const int32_t level = (int32_t)(rnd() % 16);
+  memset(windowed, 0, sizeof windowed);
+  for (int32_t k = 0; k < fe.window_size; k++) windowed[k] = sample(p, k, level);
+  const int32_t shift = (int32_t)(rnd() % 16);
+  frontend_fft_reference(&fe, windowed, shift);
+  memcpy(ref, fe.fft, sizeof ref);
+  frontend_fft(&fe, windowed, shift);
+  check(memcmp(ref, fe.fft, sizeof ref) == 0);
+}
+
+static void test_filterbank(int32_t p) {
+  const int32_t level = (int32_t)(rnd() % 16);
+  for (int32_t k = 0; k <= 256; k++) {
+    fe.fft[k].r = sample(p, 2 * k, level);
+    fe.fft[k].i = sample(p, 2 * k + 1, level);
+  }
+  const int32_t shift = (int32_t)(rnd() % 8);
+  frontend_filterbank(&fe, shift);
+  /* The op's loop: |X|^2 in int32 (wrapping), sign-extended, times the weights into uint64. */
+  uint64_t carry = 0;
+  int32_t k = fe.start_index;
+  for (int32_t b = 0; b <= fe.num_channels; b++) {
+    uint64_t w = 0, u = 0;
+    for (; k < fe.band_end[b]; k++) {
+      const int32_t e = (int32_t)((uint32_t)(fe.fft[k].r * fe.fft[k].r) + (uint32_t)(fe.fft[k].i * fe.fft[k].i));
+      w += (uint64_t)((int64_t)e * fe.weights[k - fe.start_index]);
+      u += (uint64_t)((int64_t)e * fe.unweights[k - fe.start_index]);
+    }
+    if (b > 0) check(fe.signal[b - 1] == frontend_sqrt64(w + carry) >> shift);
+    carry = u;
+  }
+}
+
+static void test_sqrt(void) {
+  for (int32_t i = 0; i < 3000; i++) {
+    const uint64_t r = i < 1000 ? rnd() % 0x10001u : 0x10000u + rnd() % 0xFF0000u;
+    for (int32_t d = -1; d <= 1; d++) {
+      const uint64_t lo = r * r - r + (uint64_t)(int64_t)d, hi = r * r + r + (uint64_t)(int64_t)d;
+      check(frontend_sqrt64_fast(lo) == frontend_sqrt64(lo));
+      check(frontend_sqrt64_fast(hi) == frontend_sqrt64(hi));
+    }
+    const uint64_t x = (((uint64_t)rnd() << 32) | rnd()) >> (rnd() % 64);
+    check(frontend_sqrt64_fast(x) == frontend_sqrt64(x));
+  }
+}
+
+static size_t put_u32(char *buf, size_t pos, uint32_t v) {
+  char tmp[11];
+  int32_t n = 0;
+  do {
+    tmp[n++] = (char)('0' + v % 10u);
+    v /= 10u;
+  } while (v);
+  while (n > 0) buf[pos++] = tmp[--n];
+  return pos;
+}
+
+int main(void) {
+  board_init();
+  frontend_config_t config;
+  frontend_config_default(&config);
+  if (frontend_init(&fe, &config, memory, sizeof memory) != FRONTEND_OK) {
+    board_debug_write("FRONTEND_TWIN init failed\n");
+    board_exit(2);
+  }
+  for (int32_t trial = 0; trial < 60; trial++) {
+    const int32_t p = trial % 6;
+    test_window(p);
+    test_fft(p);
+    test_filterbank(p);
+  }
+  test_sqrt();
+  char line[80] = "FRONTEND_TWIN checks=";
+  size_t pos = put_u32(line, strlen(line), checks);
+  memcpy(line + pos, " failures=", 10);
+  pos = put_u32(line, pos + 10, failures);
+  line[pos++] = '\n';
+  line[pos] = 0;
+  board_debug_write(line);
+  board_exit(failures != 0);
+  return 0;
+}
