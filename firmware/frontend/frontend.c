@@ -597,9 +597,13 @@ void frontend_noise_reduction(frontend_t *fe, uint32_t *signal) {
 
 int16_t frontend_wide_dynamic(uint32_t x, const int16_t *lut) {
   if (x <= 2) return lut[x];
-  const int32_t interval = bit_length(x);
-  lut += 4 * interval - 6;
-  const int32_t frac = (int32_t)((interval < 11 ? (x << (11 - interval)) : (x >> (interval - 11))) & 0x3FF);
+  /* Interval i = bit_length(x) holds x in [2^(i-1), 2^i); its curve's three coefficients start at
+   * lut[4i - 6] and the op's 10-bit fraction is x's 10 bits below the leading one. Shifting the
+   * leading one to bit 31 (by the CLZ count) puts those bits at 21-30 for every interval, where the
+   * op shifts left below interval 11 and right above it; the bits shifted in are zeros either way. */
+  const uint32_t lz = (uint32_t)__builtin_clz(x);
+  lut += 4 * (32 - (int32_t)lz) - 6;
+  const int32_t frac = (int32_t)(((x << lz) >> 21) & 0x3FFu);
   /* int32 arithmetic of the op, computed unsigned so an overflow wraps instead of being UB. */
   uint32_t r = (uint32_t)(((int32_t)lut[2] * frac) >> 5);
   r += (uint32_t)lut[1] << 5;
@@ -618,6 +622,17 @@ void frontend_pcan(const frontend_t *fe, uint32_t *signal) {
   const int32_t channels = fe->num_channels, snr_shift = fe->snr_shift; /* locals, as in noise reduction */
   const uint32_t *noise = fe->noise_estimate;
   const int16_t *lut = fe->pcan_lut;
+  if (snr_shift < 32) {
+    /* The 64-bit shift of the op as two 32-bit ones (the common case: 6 for the spec's defaults);
+     * hi << 1 << (31 - s) is hi << (32 - s) kept defined at s = 0. */
+    const uint32_t up = 31u - (uint32_t)snr_shift;
+    for (int32_t i = 0; i < channels; i++) {
+      const uint64_t product = (uint64_t)signal[i] * (uint32_t)(int32_t)frontend_wide_dynamic(noise[i], lut);
+      const uint32_t lo = (uint32_t)product, hi = (uint32_t)(product >> 32);
+      signal[i] = pcan_shrink((lo >> snr_shift) | ((hi << 1) << up));
+    }
+    return;
+  }
   for (int32_t i = 0; i < channels; i++) {
     const uint32_t gain = (uint32_t)(int32_t)frontend_wide_dynamic(noise[i], lut);
     const uint32_t snr = (uint32_t)(((uint64_t)signal[i] * gain) >> snr_shift);

@@ -233,6 +233,50 @@ static void test_noise_reduction(void) {
   CHECK(signal[0] == 1000u * 819u >> 14 && signal[1] == 1000u * 819u >> 14, "floor %u", signal[0]);
 }
 
+/* The op's WideDynamicFunction as written (shift left below interval 11, right above it). */
+static int16_t wide_dynamic_op(uint32_t x, const int16_t *lut) {
+  if (x <= 2) return lut[x];
+  const int32_t interval = 32 - __builtin_clz(x);
+  lut += 4 * interval - 6;
+  const int32_t frac = (int32_t)((interval < 11 ? (x << (11 - interval)) : (x >> (interval - 11))) & 0x3FF);
+  uint32_t r = (uint32_t)(((int32_t)lut[2] * frac) >> 5);
+  r += (uint32_t)lut[1] << 5;
+  r *= (uint32_t)frac;
+  return (int16_t)((((int32_t)(r + (1u << 14))) >> 15) + lut[0]);
+}
+
+static void test_pcan_random(void) {
+  /* The fast gain lookup and the split 64-bit shift against the op's code, over every interval,
+   * interval edges, and the shift on both sides of 32. */
+  frontend_t fe;
+  frontend_config_t cfg;
+  init_default(&fe, &cfg);
+  for (int32_t interval = 1; interval <= 32; interval++) {
+    const uint32_t base = 1u << (interval - 1);
+    const uint32_t xs[4] = {base, base + (base - 1), base + (base >> 1), base | (rnd() & (base - 1))};
+    for (int32_t k = 0; k < 4; k++)
+      CHECK(frontend_wide_dynamic(xs[k], fe.pcan_lut) == wide_dynamic_op(xs[k], fe.pcan_lut), "gain at %u", xs[k]);
+  }
+  for (int32_t i = 0; i < 200000; i++) {
+    const uint32_t x = rnd() >> (rnd() % 32);
+    CHECK(frontend_wide_dynamic(x, fe.pcan_lut) == wide_dynamic_op(x, fe.pcan_lut), "gain at %u", x);
+  }
+  static const int32_t shifts[] = {0, 1, 6, 31, 32, 40, 63};
+  for (size_t t = 0; t < sizeof shifts / sizeof shifts[0]; t++) {
+    fe.snr_shift = shifts[t];
+    uint32_t signal[40], want[40];
+    for (int32_t c = 0; c < 40; c++) {
+      fe.noise_estimate[c] = c == 0 ? 0 : rnd() >> (rnd() % 32);
+      signal[c] = c == 1 ? 0xFFFFFFFFu : rnd() >> (rnd() % 32);
+      const uint32_t gain = (uint32_t)(int32_t)wide_dynamic_op(fe.noise_estimate[c], fe.pcan_lut);
+      const uint32_t snr = (uint32_t)(((uint64_t)signal[c] * gain) >> fe.snr_shift);
+      want[c] = snr < 8192 ? (snr * snr) >> 20 : (snr >> 6) - 64;
+    }
+    frontend_pcan(&fe, signal);
+    for (int32_t c = 0; c < 40; c++) CHECK(signal[c] == want[c], "pcan shift %d channel %d", fe.snr_shift, c);
+  }
+}
+
 static void test_pcan(void) {
   frontend_t fe;
   frontend_config_t cfg;
@@ -368,6 +412,7 @@ int main(void) {
   test_filterbank();
   test_noise_reduction();
   test_pcan();
+  test_pcan_random();
   test_log_scale();
   test_dc_notch();
   test_int8();
