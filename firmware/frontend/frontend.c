@@ -577,22 +577,32 @@ void frontend_filterbank(frontend_t *fe, int32_t shift) {
   }
 }
 
+/* One channel of noise reduction: updates *noise and returns the reduced signal. */
+static inline uint32_t reduce_noise(uint32_t signal, uint32_t *noise, uint32_t smoothing, uint32_t one_minus,
+                                    uint32_t floor_q, int32_t bits) {
+  const uint32_t scaled = signal << bits;
+  uint32_t estimate = (uint32_t)(((uint64_t)scaled * smoothing + (uint64_t)*noise * one_minus) >> NOISE_REDUCTION_BITS);
+  *noise = estimate;
+  if (estimate > scaled) estimate = scaled;
+  const uint32_t floor = (uint32_t)(((uint64_t)signal * floor_q) >> NOISE_REDUCTION_BITS);
+  const uint32_t subtracted = (scaled - estimate) >> bits;
+  return subtracted > floor ? subtracted : floor;
+}
+
 void frontend_noise_reduction(frontend_t *fe, uint32_t *signal) {
-  /* Settings in locals: the stores through signal and the estimate could otherwise alias *fe. */
+  /* Settings in locals: the stores through signal and the estimate could otherwise alias *fe.
+   * Channels go in (even, odd) pairs, so each has its smoothing as a constant. */
   const uint32_t even = fe->even_smoothing, odd = fe->odd_smoothing, floor_q = fe->min_signal_remaining;
+  const uint32_t even_rest = (1u << NOISE_REDUCTION_BITS) - even, odd_rest = (1u << NOISE_REDUCTION_BITS) - odd;
   const int32_t bits = fe->smoothing_bits, channels = fe->num_channels;
   uint32_t *noise = fe->noise_estimate;
-  for (int32_t i = 0; i < channels; i++) {
-    const uint32_t smoothing = (i & 1) == 0 ? even : odd;
-    const uint32_t one_minus = (1u << NOISE_REDUCTION_BITS) - smoothing;
-    const uint32_t scaled = signal[i] << bits;
-    uint32_t estimate = (uint32_t)(((uint64_t)scaled * smoothing + (uint64_t)noise[i] * one_minus) >> NOISE_REDUCTION_BITS);
-    noise[i] = estimate;
-    if (estimate > scaled) estimate = scaled;
-    const uint32_t floor = (uint32_t)(((uint64_t)signal[i] * floor_q) >> NOISE_REDUCTION_BITS);
-    const uint32_t subtracted = (scaled - estimate) >> bits;
-    signal[i] = subtracted > floor ? subtracted : floor;
+  int32_t i = 0;
+  for (; i + 1 < channels; i += 2) {
+    const uint32_t s0 = signal[i], s1 = signal[i + 1];
+    signal[i] = reduce_noise(s0, noise + i, even, even_rest, floor_q, bits);
+    signal[i + 1] = reduce_noise(s1, noise + i + 1, odd, odd_rest, floor_q, bits);
   }
+  if (i < channels) signal[i] = reduce_noise(signal[i], noise + i, even, even_rest, floor_q, bits);
 }
 
 int16_t frontend_wide_dynamic(uint32_t x, const int16_t *lut) {

@@ -233,6 +233,39 @@ static void test_noise_reduction(void) {
   CHECK(signal[0] == 1000u * 819u >> 14 && signal[1] == 1000u * 819u >> 14, "floor %u", signal[0]);
 }
 
+static void test_noise_reduction_random(void) {
+  /* Random signals and estimates through the pairwise loop, against the op's per-channel code, with
+   * an odd channel count (the last channel alone) and extreme values. */
+  for (int32_t channels = 39; channels <= 40; channels++) {
+    frontend_t fe;
+    frontend_config_t cfg;
+    frontend_config_default(&cfg);
+    cfg.num_channels = channels;
+    CHECK(frontend_init(&fe, &cfg, memory, sizeof memory) == FRONTEND_OK, "init %d channels", channels);
+    for (int32_t rep = 0; rep < 200; rep++) {
+      uint32_t signal[40], noise[40];
+      for (int32_t c = 0; c < channels; c++) {
+        signal[c] = rep % 4 == 0 ? 0xFFFFFFFFu >> (c % 3) : rnd() >> (rnd() % 32);
+        fe.noise_estimate[c] = noise[c] = rep % 5 == 0 ? 0xFFFFFFFFu : rnd() >> (rnd() % 32);
+      }
+      uint32_t want[40];
+      for (int32_t c = 0; c < channels; c++) {
+        const uint32_t smoothing = (c & 1) ? fe.odd_smoothing : fe.even_smoothing;
+        const uint32_t scaled = signal[c] << fe.smoothing_bits;
+        uint32_t est = (uint32_t)(((uint64_t)scaled * smoothing + (uint64_t)noise[c] * (16384u - smoothing)) >> 14);
+        noise[c] = est;
+        if (est > scaled) est = scaled;
+        const uint32_t floor = (uint32_t)(((uint64_t)signal[c] * fe.min_signal_remaining) >> 14);
+        const uint32_t sub = (scaled - est) >> fe.smoothing_bits;
+        want[c] = sub > floor ? sub : floor;
+      }
+      frontend_noise_reduction(&fe, signal);
+      for (int32_t c = 0; c < channels; c++)
+        CHECK(signal[c] == want[c] && fe.noise_estimate[c] == noise[c], "noise reduction channel %d of %d", c, channels);
+    }
+  }
+}
+
 /* The op's WideDynamicFunction as written (shift left below interval 11, right above it). */
 static int16_t wide_dynamic_op(uint32_t x, const int16_t *lut) {
   if (x <= 2) return lut[x];
@@ -411,6 +444,7 @@ int main(void) {
   test_sqrt();
   test_filterbank();
   test_noise_reduction();
+  test_noise_reduction_random();
   test_pcan();
   test_pcan_random();
   test_log_scale();
