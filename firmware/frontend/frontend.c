@@ -544,20 +544,20 @@ static inline void accumulate_pairs(const frontend_cpx_t *x, const frontend_cpx_
 
 void frontend_filterbank(frontend_t *fe, int32_t shift) {
   /* Each bin's energy adds weight*e to the channel below its band and unweight*e to its own band's
-   * channel. A band's odd bin goes alone, then the rest in pairs. */
+   * channel, so a band's unweighted sum seeds the next band's weighted one. A band's odd bin goes
+   * alone, then the rest in pairs. */
   const frontend_cpx_t *x = fe->fft + fe->start_index;
   const int32_t *w = fe->weights, *uw = fe->unweights;
-  const int32_t channels = fe->num_channels;
-  const uint16_t *band_end = fe->band_end;
+  const uint16_t *band_end = fe->band_end, *last = band_end + fe->num_channels;
   uint32_t *signal = fe->signal; /* locals: the stores through it could otherwise alias *fe */
   const frontend_cpx_t *spectrum = fe->fft;
   uint64_t carry = 0;
-  for (int32_t b = 0; b <= channels; b++) {
-    const frontend_cpx_t *end = spectrum + band_end[b];
-    uint64_t wsum = 0, usum = 0;
+  for (const uint16_t *b = band_end; b <= last; b++) {
+    const frontend_cpx_t *end = spectrum + *b;
+    uint64_t wsum = carry, usum = 0;
     if ((end - x) & 1) {
       const int64_t e = bin_energy(x++);
-      wsum = (uint64_t)(e * *w++);
+      wsum += (uint64_t)(e * *w++);
       usum = (uint64_t)(e * *uw++);
     }
     if (x < end) {
@@ -566,14 +566,12 @@ void frontend_filterbank(frontend_t *fe, int32_t shift) {
       uw += end - x;
       x = end;
     }
-    if (b > 0) {
-      const uint64_t total = wsum + carry;
-      const uint32_t root = (total >> 32) == 0   ? sqrt32_round((uint32_t)total)
-                            : (total >> 48) == 0 ? sqrt48_round(total)
-                                                 : frontend_sqrt64(total);
-      signal[b - 1] = root >> shift;
-    }
     carry = usum;
+    if (b == band_end) continue; /* band 0 only feeds channel 0's unweighted part */
+    const uint32_t root = (wsum >> 32) == 0   ? sqrt32_round((uint32_t)wsum)
+                          : (wsum >> 48) == 0 ? sqrt48_round(wsum)
+                                              : frontend_sqrt64(wsum);
+    *signal++ = root >> shift;
   }
 }
 
