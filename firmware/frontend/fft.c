@@ -147,43 +147,25 @@ static inline void butterfly4_at(frontend_cpx_t *f, int32_t m, uint32_t w1, uint
   cpx_store(f + 3 * m, dsp_sasx(s5, s4));
 }
 
-/* The same at j = 0, where the twiddles are (32767, 0): after C_FIXDIV every component is within
- * +-16383, where that product rounds back to the same value, so the multiplies drop out. */
-static inline void butterfly4_at_j0(frontend_cpx_t *f, int32_t m) {
-  uint32_t a0 = fixdiv_packed(cpx_load(f), DIV4_Q15);
-  const uint32_t s0 = fixdiv_packed(cpx_load(f + m), DIV4_Q15);
-  const uint32_t s1 = fixdiv_packed(cpx_load(f + 2 * m), DIV4_Q15);
-  const uint32_t s2 = fixdiv_packed(cpx_load(f + 3 * m), DIV4_Q15);
-  const uint32_t s5 = dsp_ssub16(a0, s1);
-  a0 = dsp_sadd16(a0, s1);
-  const uint32_t s3 = dsp_sadd16(s0, s2);
-  const uint32_t s4 = dsp_ssub16(s0, s2);
-  cpx_store(f + 2 * m, dsp_ssub16(a0, s3));
-  cpx_store(f, dsp_sadd16(a0, s3));
-  cpx_store(f + m, dsp_ssax(s5, s4));
-  cpx_store(f + 3 * m, dsp_sasx(s5, s4));
-}
-
-/* Butterflies j = 1 .. m-1 of one radix-4 group starting at f, twiddles tw[j fstride], tw[2j fstride],
- * tw[3j fstride]. The butterflies are independent, so the order of j is free: it runs downwards. */
+/* Butterflies j = 0 .. m-1 of one radix-4 group starting at f, with the stage's twiddles st (for each
+ * j: w1 = tw[j fs], w3 = tw[3j fs], w2 = tw[2j fs]). At j = 0 the twiddles are (32767, 0), whose
+ * products are exact on C_FIXDIV's outputs (|components| <= 16383 round back to themselves), so that
+ * butterfly needs no path of its own. */
 #if defined(__ARM_FEATURE_DSP)
-/* On the M4, in assembly: GCC's code spills about ten registers a butterfly here. Nine registers hold
- * the loop (f + j, f + 2m + j, m in bytes, the twiddle pointer, 4 j fstride, its step, and the three
- * rounding constants), five the data. The arithmetic is butterfly4_at's, instruction for instruction
- * (its C twin runs on the host, where the ctest fast-vs-reference FFT test holds it; the board's
- * features are checked against the host's). */
-static void radix4_group_packed(frontend_cpx_t *f, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
-  if (m < 2) return;
-  frontend_cpx_t *lo = f + (m - 1), *hi = f + (m - 1) + 2 * m;
-  const int32_t stepb = 4 * fstride;
-  int32_t jb = (m - 1) * stepb;
-  const frontend_cpx_t *t1 = tw + (m - 1) * fstride;
+/* On the M4, in assembly: GCC's code spills about ten registers a butterfly here. Eight registers hold
+ * the loop (f + j, f + 2m + j, m in bytes, the twiddle pointer, the end, and the three rounding
+ * constants), five the data; one LDRD fetches w1 and w3, 44 instructions a butterfly. The arithmetic
+ * is butterfly4_at's, in its order (the C twin runs on the host, where ctest holds it against the
+ * reference; the board image hark_frontend_twin holds this one). */
+static void radix4_group_packed(frontend_cpx_t *f, const frontend_cpx_t *st, int32_t m) {
+  frontend_cpx_t *lo = f, *hi = f + 2 * m;
+  const frontend_cpx_t *end = f + m;
   const int32_t mb = 4 * m, k = 2 * DIV4_Q15, r15 = 1 << 15, r14 = 1 << 14;
   uint32_t a, b, c, d, e;
   __asm__ volatile(
       "1:\n\t"
-      "ldr %[a], [%[lo], %[mb]]\n\t" /* f[j + m] */
-      "ldr %[b], [%[t1]]\n\t"        /* w1 = tw[j fstride] */
+      "ldrd %[b], %[e], [%[st]], #12\n\t" /* w1, w3 */
+      "ldr %[a], [%[lo], %[mb]]\n\t"      /* f[j + m] */
       "smlabb %[c], %[a], %[k], %[r15]\n\t"
       "smlatb %[a], %[a], %[k], %[r15]\n\t"
       "pkhtb %[a], %[a], %[c], asr #16\n\t"
@@ -192,18 +174,17 @@ static void radix4_group_packed(frontend_cpx_t *f, const frontend_cpx_t *tw, int
       "lsl %[c], %[c], #1\n\t"
       "pkhtb %[d], %[c], %[a], asr #15\n\t" /* s0 */
       "ldr %[a], [%[hi], %[mb]]\n\t"         /* f[j + 3m] */
-      "ldr %[b], [%[t1], %[jb], lsl #1]\n\t" /* w3 = tw[3j fstride] */
       "smlabb %[c], %[a], %[k], %[r15]\n\t"
       "smlatb %[a], %[a], %[k], %[r15]\n\t"
       "pkhtb %[a], %[a], %[c], asr #16\n\t"
-      "smladx %[c], %[a], %[b], %[r14]\n\t"
-      "smlsd %[a], %[a], %[b], %[r14]\n\t"
+      "smladx %[c], %[a], %[e], %[r14]\n\t"
+      "smlsd %[a], %[a], %[e], %[r14]\n\t"
       "lsl %[c], %[c], #1\n\t"
       "pkhtb %[e], %[c], %[a], asr #15\n\t" /* s2 */
       "sadd16 %[a], %[d], %[e]\n\t"         /* s3 */
       "ssub16 %[d], %[d], %[e]\n\t"         /* s4 */
       "ldr %[b], [%[hi]]\n\t"               /* f[j + 2m] */
-      "ldr %[e], [%[t1], %[jb]]\n\t"        /* w2 = tw[2j fstride] */
+      "ldr %[e], [%[st], #-4]\n\t"          /* w2 */
       "smlabb %[c], %[b], %[k], %[r15]\n\t"
       "smlatb %[b], %[b], %[k], %[r15]\n\t"
       "pkhtb %[b], %[b], %[c], asr #16\n\t"
@@ -222,30 +203,25 @@ static void radix4_group_packed(frontend_cpx_t *f, const frontend_cpx_t *tw, int
       "sasx %[b], %[c], %[d]\n\t"
       "str %[b], [%[hi], %[mb]]\n\t"
       "ssub16 %[b], %[e], %[a]\n\t"
-      "str %[b], [%[hi]], #-4\n\t"
+      "str %[b], [%[hi]], #4\n\t"
       "sadd16 %[b], %[e], %[a]\n\t"
-      "str %[b], [%[lo]], #-4\n\t"
-      "sub %[t1], %[t1], %[stepb]\n\t"
-      "subs %[jb], %[jb], %[stepb]\n\t"
+      "str %[b], [%[lo]], #4\n\t"
+      "cmp %[lo], %[end]\n\t"
       "bne 1b\n\t"
       : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d), [e] "=&r"(e), [lo] "+r"(lo), [hi] "+r"(hi),
-        [t1] "+r"(t1), [jb] "+r"(jb)
-      : [mb] "r"(mb), [stepb] "r"(stepb), [k] "r"(k), [r15] "r"(r15), [r14] "r"(r14)
+        [st] "+r"(st)
+      : [mb] "r"(mb), [end] "r"(end), [k] "r"(k), [r15] "r"(r15), [r14] "r"(r14)
       : "cc", "memory");
 }
 #else
-static void radix4_group_packed(frontend_cpx_t *f, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
-  for (int32_t j = m - 1; j >= 1; j--)
-    butterfly4_at(f + j, m, cpx_load(tw + j * fstride), cpx_load(tw + 2 * j * fstride), cpx_load(tw + 3 * j * fstride));
+static void radix4_group_packed(frontend_cpx_t *f, const frontend_cpx_t *st, int32_t m) {
+  for (int32_t j = 0; j < m; j++, st += 3) butterfly4_at(f + j, m, cpx_load(st), cpx_load(st + 2), cpx_load(st + 1));
 }
 #endif
 
 /* A whole radix-4 stage, group by group as kissfft runs it. */
-static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
-  for (frontend_cpx_t *f = buf; f < buf + n; f += 4 * m) {
-    butterfly4_at_j0(f, m);
-    radix4_group_packed(f, tw, fstride, m);
-  }
+static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *st, int32_t m) {
+  for (frontend_cpx_t *f = buf; f < buf + n; f += 4 * m) radix4_group_packed(f, st, m);
 }
 
 /* A radix-2 stage the same way (the j = 0 product is again exact: |components| <= 16383). */
@@ -367,9 +343,11 @@ void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
   const int32_t n = fe->fft_size / 2;
   const uint16_t *order = fe->fft_order;
   int32_t stage = fe->num_factors - 1;
+  const frontend_cpx_t *st = fe->stage_twiddles;
   if (stage >= 0 && fe->factors[2 * stage] == 4 && fe->factors[2 * stage + 1] == 1) {
     first_stage4_packed(buf, n, windowed, order, shift);
     stage--;
+    st += 3; /* its twiddles are all 1 */
   } else {
     for (int32_t s = 0; s < n; s++) {
       uint32_t pair;
@@ -381,7 +359,8 @@ void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
     const int32_t p = fe->factors[2 * stage], m = fe->factors[2 * stage + 1];
     const int32_t fstride = n / (p * m);
     if (p == 4) {
-      stage4_packed(buf, n, fe->twiddles, fstride, m);
+      stage4_packed(buf, n, st, m);
+      st += 3 * m;
     } else {
       stage2_packed(buf, n, fe->twiddles, fstride, m);
     }

@@ -127,6 +127,7 @@ static void layout(frontend_t *fe, carver_t *cv, int32_t w, int32_t n, int32_t c
   fe->input = carve(cv, (size_t)w * sizeof(int16_t));
   fe->windowed = carve(cv, (size_t)n * sizeof(int16_t));
   fe->fft_order = carve(cv, (size_t)n / 2 * sizeof(uint16_t));
+  fe->stage_twiddles = carve(cv, (size_t)n / 2 * sizeof(frontend_cpx_t));
   fe->band_end = carve(cv, (size_t)(channels + 1) * sizeof(uint16_t));
   fe->weights = carve(cv, bins * sizeof(int32_t));
   fe->unweights = carve(cv, bins * sizeof(int32_t));
@@ -196,6 +197,18 @@ static void build_fft(frontend_t *fe) {
       stride *= fe->factors[2 * l];
     }
     fe->fft_order[pos] = (uint16_t)index;
+  }
+  /* The radix-4 stages' twiddles in the order their butterflies read them: 3 m entries a stage,
+   * 3 (n/4 + n/16 + ... + 1) < n in all. */
+  frontend_cpx_t *st = fe->stage_twiddles;
+  for (int32_t l = count - 1; l >= 0; l--) {
+    const int32_t p = fe->factors[2 * l], m = fe->factors[2 * l + 1], fs = n / (p * m);
+    if (p != 4) continue;
+    for (int32_t j = 0; j < m; j++) {
+      *st++ = fe->twiddles[j * fs];
+      *st++ = fe->twiddles[3 * j * fs];
+      *st++ = fe->twiddles[2 * j * fs];
+    }
   }
 }
 

@@ -93,6 +93,8 @@ typedef struct {
   frontend_cpx_t *twiddles;        /* [fft_size/2] */
   frontend_cpx_t *super_twiddles;  /* [fft_size/4] */
   uint16_t *fft_order;             /* [fft_size/2]: complex input index for each FFT work slot */
+  frontend_cpx_t *stage_twiddles;  /* [fft_size/2]: per radix-4 stage, in run order, for
+                                      j = 0..m-1: tw[j fs], tw[3j fs], tw[2j fs] (one LDRD + one LDR) */
   uint16_t *band_end;              /* [num_channels+1]: end bin of each filterbank band */
   int32_t *weights, *unweights;    /* [end_index - start_index], Q12; int32 so the filterbank's SMLAL takes them as loaded */
   int16_t *pcan_lut;               /* [125] */
