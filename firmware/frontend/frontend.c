@@ -661,34 +661,58 @@ void frontend_pcan(const frontend_t *fe, uint32_t *signal) {
   }
 }
 
-uint32_t frontend_log(uint32_t x, int32_t scale_shift) {
-  /* log2 by table-corrected linear interpolation, then ln and the output scale (all Q16). */
-  const uint32_t integer = (uint32_t)bit_length(x) - 1;
-  int32_t frac = (int32_t)((int64_t)x - ((int64_t)1 << integer));
-  if (integer < LOG_SCALE_LOG2) {
-    frac = (int32_t)((uint32_t)frac << (LOG_SCALE_LOG2 - integer));
-  } else {
-    frac >>= integer - LOG_SCALE_LOG2;
-  }
-  const uint32_t seg = (uint32_t)frac >> (LOG_SCALE_LOG2 - LOG_SEGMENTS_LOG2);
-  const uint32_t seg_unit = (1u << LOG_SCALE_LOG2) >> LOG_SEGMENTS_LOG2;
+/* ((a * b) + 2^31) >> 32 for a, b < 2^31: SMMULR on the M4. The twin is signed as SMMULR is, so an
+ * operand reaching 2^31 fails on the host too. */
+static inline uint32_t mul_high_round(uint32_t a, uint32_t b) {
+#if defined(__ARM_FEATURE_DSP)
+  uint32_t out;
+  __asm__("smmulr %0, %1, %2" : "=r"(out) : "r"(a), "r"(b));
+  return out;
+#else
+  return (uint32_t)(int32_t)(((int64_t)(int32_t)a * (int32_t)b + 0x80000000ll) >> 32); /* SMMULR's signed product */
+#endif
+}
+
+/* frontend_log without the x = 0 case (the op's log of 0 is 0 - 1 in Q16 wrapped; callers skip it). */
+static inline uint32_t log_nonzero(uint32_t x, int32_t scale_shift) {
+  /* log2 by table-corrected linear interpolation, then ln and the output scale (all Q16). The op's
+   * fraction (x minus its leading one, shifted to Q16: left below 2^16, right above) is bits 15-30 of
+   * x shifted up by its CLZ count, for every x: what the op shifts in is zeros, what it shifts out
+   * falls below bit 15. Its segment is the top 7 of those bits, its offset in the segment the rest. */
+  const uint32_t lz = (uint32_t)__builtin_clz(x);
+  const uint32_t top = x << lz;
+  const uint32_t frac = (top << 1) >> 16;
+  const uint32_t seg = frac >> (LOG_SCALE_LOG2 - LOG_SEGMENTS_LOG2);
   const int32_t c0 = frontend_log_lut[seg], c1 = frontend_log_lut[seg + 1];
-  const int32_t rel = ((c1 - c0) * (frac - (int32_t)(seg_unit * seg))) >> LOG_SCALE_LOG2;
-  const uint32_t fraction = (uint32_t)(frac + c0 + rel);
-  const uint32_t log2 = (integer << LOG_SCALE_LOG2) + fraction;
+  const int32_t rel = ((c1 - c0) * (int32_t)(frac & ((1u << (LOG_SCALE_LOG2 - LOG_SEGMENTS_LOG2)) - 1))) >> LOG_SCALE_LOG2;
+  const uint32_t log2 = ((31u - lz) << LOG_SCALE_LOG2) + (uint32_t)((int32_t)frac + c0 + rel);
+  /* (LOG_COEFF log2 + 2^15) >> 16 as one rounding high multiply (a signed one on the M4): log2 <
+   * 32 * 2^16 + 2^16 + 5641 < 2^22, so log2 << 9 and LOG_COEFF << 7 stay below 2^31, and their
+   * product is the same one times 2^16. (log2 can pass 2^21: << 10 would turn negative.) */
+  const uint32_t loge = mul_high_round(log2 << 9, (uint32_t)LOG_COEFF << 7);
   const uint32_t round = (1u << LOG_SCALE_LOG2) / 2;
-  const uint32_t loge = (uint32_t)(((uint64_t)LOG_COEFF * log2 + round) >> LOG_SCALE_LOG2);
   return ((loge << scale_shift) + round) >> LOG_SCALE_LOG2;
 }
 
+uint32_t frontend_log(uint32_t x, int32_t scale_shift) {
+  if (x == 0) { /* the op's integer part is then -1, wrapped in its uint32 arithmetic (fraction 0) */
+    const uint32_t log2 = 0xFFFFFFFFu << LOG_SCALE_LOG2;
+    const uint32_t loge = (uint32_t)(((uint64_t)LOG_COEFF * log2 + (1u << 15)) >> LOG_SCALE_LOG2);
+    return ((loge << scale_shift) + (1u << 15)) >> LOG_SCALE_LOG2;
+  }
+  return log_nonzero(x, scale_shift);
+}
+
 void frontend_log_scale(const frontend_t *fe, const uint32_t *signal, uint16_t *out) {
-  const int32_t corr = fe->correction_bits;
-  for (int32_t i = 0; i < fe->num_channels; i++) {
+  const int32_t corr = fe->correction_bits, channels = fe->num_channels, scale_shift = fe->scale_shift;
+  if (!fe->enable_log) {
+    for (int32_t i = 0; i < channels; i++) out[i] = (uint16_t)(signal[i] < 0xFFFFu ? signal[i] : 0xFFFFu);
+    return;
+  }
+  for (int32_t i = 0; i < channels; i++) {
     uint32_t v = signal[i];
-    if (fe->enable_log) {
-      v = corr < 0 ? v >> -corr : v << corr;
-      v = v > 1 ? frontend_log(v, fe->scale_shift) : 0;
-    }
+    v = corr < 0 ? v >> -corr : v << corr;
+    v = v > 1 ? log_nonzero(v, scale_shift) : 0;
     out[i] = (uint16_t)(v < 0xFFFFu ? v : 0xFFFFu);
   }
 }

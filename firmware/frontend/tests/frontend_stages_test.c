@@ -14,6 +14,8 @@
 #endif
 
 static uint64_t memory[8192];
+extern const uint16_t frontend_log_lut[130]; /* frontend.c's table (the tables test checks its entries) */
+
 static uint32_t seed = 7;
 static uint32_t rnd(void) {
   seed = seed * 1664525u + 1013904223u;
@@ -341,6 +343,36 @@ static void test_pcan(void) {
   }
 }
 
+/* The op's Log as written (fraction shifted left below 2^16, right above; 64-bit ln scaling). */
+static uint32_t log_op(uint32_t x, int32_t scale_shift) {
+  const uint32_t integer = 31u - (uint32_t)__builtin_clz(x);
+  int32_t frac = (int32_t)((int64_t)x - ((int64_t)1 << integer));
+  frac = integer < 16 ? (int32_t)((uint32_t)frac << (16 - integer)) : frac >> (integer - 16);
+  const uint32_t seg = (uint32_t)frac >> 9;
+  const int32_t c0 = frontend_log_lut[seg], c1 = frontend_log_lut[seg + 1];
+  const int32_t rel = ((c1 - c0) * (frac - (int32_t)(512u * seg))) >> 16;
+  const uint32_t log2 = (integer << 16) + (uint32_t)(frac + c0 + rel);
+  const uint32_t loge = (uint32_t)(((uint64_t)45426u * log2 + 32768u) >> 16);
+  return ((loge << scale_shift) + 32768u) >> 16;
+}
+
+static void test_log_random(void) {
+  /* The CLZ-shift fraction and the rounding high multiply against the op's code: every x below 2^18,
+   * each power of two and its neighbours, random x, and every scale shift. */
+  for (uint32_t x = 1; x < (1u << 18); x++) CHECK(frontend_log(x, 6) == log_op(x, 6), "log(%u)", x);
+  for (int32_t b = 0; b < 32; b++)
+    for (int32_t d = -1; d <= 1; d++) {
+      const uint32_t x = (1u << b) + (uint32_t)d;
+      if (x != 0) CHECK(frontend_log(x, 6) == log_op(x, 6), "log(%u)", x);
+    }
+  for (int32_t i = 0; i < 300000; i++) {
+    const uint32_t x = rnd() >> (rnd() % 32);
+    const int32_t s = (int32_t)(rnd() % 17);
+    if (x != 0) CHECK(frontend_log(x, s) == log_op(x, s), "log(%u, %d)", x, s);
+  }
+  CHECK(frontend_log(0xFFFFFFFFu, 16) == log_op(0xFFFFFFFFu, 16), "log of the largest input");
+}
+
 static void test_log_scale(void) {
   /* frontend_log(x, s) ~ ln(x) * 2^s, to within one unit. */
   for (int32_t i = 0; i < 100000; i++) {
@@ -447,6 +479,7 @@ int main(void) {
   test_noise_reduction_random();
   test_pcan();
   test_pcan_random();
+  test_log_random();
   test_log_scale();
   test_dc_notch();
   test_int8();

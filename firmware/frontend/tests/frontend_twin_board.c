@@ -1,8 +1,9 @@
 /* Board image (ARM only): the frontend's assembly paths against their plain twins on the emulated
  * M4, where the host build never runs them (tests/test_frontend_device.py boots it). Random,
  * full-scale, silent and alternating inputs through the window, the FFT (fast against
- * frontend_fft_reference), the filterbank (against a plain per-bin sum and the op's square root)
- * and the fast square root. Prints "FRONTEND_TWIN checks=N failures=M" and exits with M != 0. */
+ * frontend_fft_reference), the filterbank (against a plain per-bin sum and the op's square root),
+ * the fast square root and the log (SMMULR scaling) against the op's code. Prints
+ * "FRONTEND_TWIN checks=N failures=M" and exits with M != 0. */
 #include <stdint.h>
 #include <string.h>
 
@@ -101,6 +102,30 @@ static void test_sqrt(void) {
   }
 }
 
+extern const uint16_t frontend_log_lut[130];
+
+/* The op's Log as written (its fraction shifted left or right, 64-bit ln scaling), for the fast one's
+ * CLZ fraction and SMMULR scaling. */
+static uint32_t log_op(uint32_t x, int32_t scale_shift) {
+  const uint32_t integer = 31u - (uint32_t)__builtin_clz(x);
+  int32_t frac = (int32_t)((int64_t)x - ((int64_t)1 << integer));
+  frac = integer < 16 ? (int32_t)((uint32_t)frac << (16 - integer)) : frac >> (integer - 16);
+  const uint32_t seg = (uint32_t)frac >> 9;
+  const int32_t c0 = frontend_log_lut[seg], c1 = frontend_log_lut[seg + 1];
+  const int32_t rel = ((c1 - c0) * (frac - (int32_t)(512u * seg))) >> 16;
+  const uint32_t log2 = (integer << 16) + (uint32_t)(frac + c0 + rel);
+  const uint32_t loge = (uint32_t)(((uint64_t)45426u * log2 + 32768u) >> 16);
+  return ((loge << scale_shift) + 32768u) >> 16;
+}
+
+static void test_log(void) {
+  for (int32_t i = 0; i < 20000; i++) {
+    const uint32_t x = i < 32 ? 0xFFFFFFFFu >> i : rnd() >> (rnd() % 32);
+    const int32_t s = (int32_t)(rnd() % 17);
+    if (x != 0) check(frontend_log(x, s) == log_op(x, s));
+  }
+}
+
 static size_t put_u32(char *buf, size_t pos, uint32_t v) {
   char tmp[11];
   int32_t n = 0;
@@ -127,6 +152,7 @@ int main(void) {
     test_filterbank(p);
   }
   test_sqrt();
+  test_log();
   /* Other FFT sizes (complex points at 16 kHz): 8 ms (64: radix 4 only, the fused first stage's C
    * path), 40 ms (512: a radix-2 stage first, then radix-4 groups with m = 2 .. 128), 10 ms (128:
    * radix 2 first, m = 2 .. 32). */
