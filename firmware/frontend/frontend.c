@@ -129,6 +129,8 @@ static void layout(frontend_t *fe, carver_t *cv, int32_t w, int32_t n, int32_t c
   fe->fft_order = carve(cv, (size_t)n / 2 * sizeof(uint16_t));
   fe->stage_twiddles = carve(cv, (size_t)n / 2 * sizeof(frontend_cpx_t));
   fe->band_end = carve(cv, (size_t)(channels + 1) * sizeof(uint16_t));
+  fe->band_stop = carve(cv, (size_t)(channels + 2) * sizeof(frontend_cpx_t *));
+  fe->band_sums = carve(cv, (size_t)(channels + 1) * sizeof(uint64_t));
   fe->weights = carve(cv, bins * sizeof(int32_t));
   fe->unweights = carve(cv, bins * sizeof(int32_t));
   fe->pcan_lut = carve(cv, PCAN_LUT_SIZE * sizeof(int16_t));
@@ -242,6 +244,8 @@ static int build_filterbank(frontend_t *fe, const frontend_config_t *c) {
     fe->band_end[b] = (uint16_t)f;
   }
   fe->end_index = f;
+  for (int32_t b = 0; b < bands; b++) fe->band_stop[b] = fe->fft + fe->band_end[b];
+  fe->band_stop[bands] = NULL;
   return FRONTEND_OK;
 }
 
@@ -519,16 +523,36 @@ static inline int64_t bin_energy(const frontend_cpx_t *x) {
   return (int64_t)(int32_t)dsp_smuad(packed, packed);
 }
 
-/* Bins x[0 .. end) two at a time (end - x even, > 0): *wsum += e w, *usum += e uw. On the M4 in
- * assembly, because GCC spills the four 64-bit accumulators' halves: with the weights as int32 one
- * LDRD fetches two bins' weights and SMLAL adds e w to 64 bits, 11 instructions per two bins. */
-static inline void accumulate_pairs(const frontend_cpx_t *x, const frontend_cpx_t *end, const int32_t *w,
-                                    const int32_t *uw, uint64_t *wsum, uint64_t *usum) {
+/* Every band's sums in one pass: bands[b] = sum of e w over band b's bins + sum of e uw over band
+ * b - 1's (each bin's energy adds weight*e to the channel below its band and unweight*e to its own
+ * band's channel, so a band's unweighted sum seeds the next band's weighted one). x is the first
+ * bin, stop the bands' end pointers up to a NULL. A band's odd bin goes alone, the rest in pairs. */
+static void band_sums(const frontend_cpx_t *x, const frontend_cpx_t *const *stop, const int32_t *w,
+                      const int32_t *uw, uint64_t *sums) {
 #if defined(__ARM_FEATURE_DSP)
-  uint32_t wl = (uint32_t)*wsum, wh = (uint32_t)(*wsum >> 32), ul = (uint32_t)*usum, uh = (uint32_t)(*usum >> 32);
-  uint32_t e0, e1, c0, c1;
+  /* On the M4 in assembly, all fourteen registers: the four 64-bit accumulator halves, the pointers,
+   * and four data. With the weights as int32, one LDRD fetches two bins' weights and SMLAL adds e w
+   * to 64 bits: 11 instructions per two bins, 14 a band (GCC's C spilled the accumulators). */
+  const frontend_cpx_t *end;
+  uint32_t wl = 0, wh = 0, ul = 0, uh = 0, e0, e1, c0, c1;
   __asm__ volatile(
       "1:\n\t"
+      "ldr %[end], [%[stop]], #4\n\t"
+      "cmp %[end], #0\n\t"
+      "beq 5f\n\t"
+      "sub %[e0], %[end], %[x]\n\t"
+      "tst %[e0], #4\n\t" /* an odd number of bins */
+      "beq 2f\n\t"
+      "ldr %[e0], [%[x]], #4\n\t"
+      "ldr %[c0], [%[w]], #4\n\t"
+      "ldr %[c1], [%[uw]], #4\n\t"
+      "smuad %[e0], %[e0], %[e0]\n\t"
+      "smlal %[wl], %[wh], %[e0], %[c0]\n\t"
+      "smlal %[ul], %[uh], %[e0], %[c1]\n\t"
+      "2:\n\t"
+      "cmp %[x], %[end]\n\t"
+      "beq 4f\n\t"
+      "3:\n\t"
       "ldrd %[e0], %[e1], [%[x]], #8\n\t"
       "ldrd %[c0], %[c1], [%[w]], #8\n\t"
       "smuad %[e0], %[e0], %[e0]\n\t"
@@ -539,52 +563,53 @@ static inline void accumulate_pairs(const frontend_cpx_t *x, const frontend_cpx_
       "smlal %[ul], %[uh], %[e0], %[c0]\n\t"
       "smlal %[ul], %[uh], %[e1], %[c1]\n\t"
       "cmp %[x], %[end]\n\t"
-      "bne 1b\n\t"
-      : [e0] "=&r"(e0), [e1] "=&r"(e1), [c0] "=&r"(c0), [c1] "=&r"(c1), [x] "+r"(x), [w] "+r"(w), [uw] "+r"(uw),
-        [wl] "+r"(wl), [wh] "+r"(wh), [ul] "+r"(ul), [uh] "+r"(uh)
-      : [end] "r"(end)
+      "bne 3b\n\t"
+      "4:\n\t"
+      "strd %[wl], %[wh], [%[sums]], #8\n\t"
+      "mov %[wl], %[ul]\n\t"
+      "mov %[wh], %[uh]\n\t"
+      "mov %[ul], #0\n\t"
+      "mov %[uh], #0\n\t"
+      "b 1b\n\t"
+      "5:\n\t"
+      : [end] "=&r"(end), [e0] "=&r"(e0), [e1] "=&r"(e1), [c0] "=&r"(c0), [c1] "=&r"(c1), [x] "+r"(x),
+        [stop] "+r"(stop), [w] "+r"(w), [uw] "+r"(uw), [sums] "+r"(sums), [wl] "+r"(wl), [wh] "+r"(wh),
+        [ul] "+r"(ul), [uh] "+r"(uh)
+      :
       : "cc", "memory");
-  *wsum = ((uint64_t)wh << 32) | wl;
-  *usum = ((uint64_t)uh << 32) | ul;
 #else
-  for (; x < end; x += 2, w += 2, uw += 2) {
-    const int64_t e0 = bin_energy(x), e1 = bin_energy(x + 1);
-    *wsum += (uint64_t)(e0 * w[0]) + (uint64_t)(e1 * w[1]);
-    *usum += (uint64_t)(e0 * uw[0]) + (uint64_t)(e1 * uw[1]);
+  uint64_t carry = 0;
+  for (; *stop != NULL; stop++) {
+    const frontend_cpx_t *end = *stop;
+    uint64_t wsum = carry, usum = 0;
+    if ((end - x) & 1) {
+      const int64_t e = bin_energy(x++);
+      wsum += (uint64_t)(e * *w++);
+      usum += (uint64_t)(e * *uw++);
+    }
+    for (; x < end; x += 2, w += 2, uw += 2) {
+      const int64_t e0 = bin_energy(x), e1 = bin_energy(x + 1);
+      wsum += (uint64_t)(e0 * w[0]) + (uint64_t)(e1 * w[1]);
+      usum += (uint64_t)(e0 * uw[0]) + (uint64_t)(e1 * uw[1]);
+    }
+    *sums++ = wsum;
+    carry = usum;
   }
 #endif
 }
 
 void frontend_filterbank(frontend_t *fe, int32_t shift) {
-  /* Each bin's energy adds weight*e to the channel below its band and unweight*e to its own band's
-   * channel, so a band's unweighted sum seeds the next band's weighted one. A band's odd bin goes
-   * alone, then the rest in pairs. */
-  const frontend_cpx_t *x = fe->fft + fe->start_index;
-  const int32_t *w = fe->weights, *uw = fe->unweights;
-  const uint16_t *band_end = fe->band_end, *last = band_end + fe->num_channels;
+  band_sums(fe->fft + fe->start_index, fe->band_stop, fe->weights, fe->unweights, fe->band_sums);
+  /* Band 0's weighted sum feeds no channel; channel c takes band c + 1's. */
+  const uint64_t *sums = fe->band_sums + 1;
   uint32_t *signal = fe->signal; /* locals: the stores through it could otherwise alias *fe */
-  const frontend_cpx_t *spectrum = fe->fft;
-  uint64_t carry = 0;
-  for (const uint16_t *b = band_end; b <= last; b++) {
-    const frontend_cpx_t *end = spectrum + *b;
-    uint64_t wsum = carry, usum = 0;
-    if ((end - x) & 1) {
-      const int64_t e = bin_energy(x++);
-      wsum += (uint64_t)(e * *w++);
-      usum = (uint64_t)(e * *uw++);
-    }
-    if (x < end) {
-      accumulate_pairs(x, end, w, uw, &wsum, &usum);
-      w += end - x;
-      uw += end - x;
-      x = end;
-    }
-    carry = usum;
-    if (b == band_end) continue; /* band 0 only feeds channel 0's unweighted part */
-    const uint32_t root = (wsum >> 32) == 0   ? sqrt32_round((uint32_t)wsum)
-                          : (wsum >> 48) == 0 ? sqrt48_round(wsum)
-                                              : frontend_sqrt64(wsum);
-    *signal++ = root >> shift;
+  const int32_t channels = fe->num_channels;
+  for (int32_t c = 0; c < channels; c++) {
+    const uint64_t total = sums[c];
+    const uint32_t root = (total >> 32) == 0   ? sqrt32_round((uint32_t)total)
+                          : (total >> 48) == 0 ? sqrt48_round(total)
+                                               : frontend_sqrt64(total);
+    signal[c] = root >> shift;
   }
 }
 

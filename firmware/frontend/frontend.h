@@ -96,6 +96,8 @@ typedef struct {
   frontend_cpx_t *stage_twiddles;  /* [fft_size/2]: per radix-4 stage, in run order, for
                                       j = 0..m-1: tw[j fs], tw[3j fs], tw[2j fs] (one LDRD + one LDR) */
   uint16_t *band_end;              /* [num_channels+1]: end bin of each filterbank band */
+  const frontend_cpx_t **band_stop; /* [num_channels+2]: &fft[band_end[b]], then NULL (the filterbank's loop) */
+  uint64_t *band_sums;             /* [num_channels+1]: scratch, each band's weighted sum plus the last unweighted */
   int32_t *weights, *unweights;    /* [end_index - start_index], Q12; int32 so the filterbank's SMLAL takes them as loaded */
   int16_t *pcan_lut;               /* [125] */
   /* streaming state */
