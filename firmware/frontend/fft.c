@@ -147,20 +147,21 @@ static inline void butterfly4_at(frontend_cpx_t *f, int32_t m, uint32_t w1, uint
   cpx_store(f + 3 * m, dsp_sasx(s5, s4));
 }
 
-/* Butterflies j = 0 .. m-1 of one radix-4 group starting at f, with the stage's twiddles st (for each
- * j: w1 = tw[j fs], w3 = tw[3j fs], w2 = tw[2j fs]). At j = 0 the twiddles are (32767, 0), whose
- * products are exact on C_FIXDIV's outputs (|components| <= 16383 round back to themselves), so that
- * butterfly needs no path of its own. */
+/* A whole radix-4 stage, group by group as kissfft runs it: in each group starting at f, butterflies
+ * j = 0 .. m-1 with the stage's twiddles st (for each j: w1 = tw[j fs], w3 = tw[3j fs], w2 =
+ * tw[2j fs]). At j = 0 the twiddles are (32767, 0), whose products are exact on C_FIXDIV's outputs
+ * (|components| <= 16383 round back to themselves), so that butterfly needs no path of its own. */
 #if defined(__ARM_FEATURE_DSP)
-/* On the M4, in assembly: GCC's code spills about ten registers a butterfly here. Eight registers hold
- * the loop (f + j, f + 2m + j, m in bytes, the twiddle pointer, the end, and the three rounding
- * constants), five the data; one LDRD fetches w1 and w3, 44 instructions a butterfly. The arithmetic
- * is butterfly4_at's, in its order (the C twin runs on the host, where ctest holds it against the
- * reference; the board image hark_frontend_twin holds this one). */
-static void radix4_group_packed(frontend_cpx_t *f, const frontend_cpx_t *st, int32_t m) {
-  frontend_cpx_t *lo = f, *hi = f + 2 * m;
-  const frontend_cpx_t *end = f + m;
+/* On the M4, in assembly: GCC's code spills about ten registers a butterfly here. Nine registers hold
+ * the loop (f + j, f + 2m + j, m in bytes, the twiddle pointer, the group's end, the buffer's end and
+ * the three rounding constants), five the data; one LDRD fetches w1 and w3, 44 instructions a
+ * butterfly, 9 more a group. The arithmetic is butterfly4_at's, in its order (the C twin runs on the
+ * host, where ctest holds it against the reference; the board image hark_frontend_twin holds this). */
+static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *st, int32_t m) {
+  frontend_cpx_t *lo = buf, *hi = buf + 2 * m;
   const int32_t mb = 4 * m, k = 2 * DIV4_Q15, r15 = 1 << 15, r14 = 1 << 14;
+  const frontend_cpx_t *end = buf + m;
+  const uintptr_t last = (uintptr_t)(buf + n) + (uintptr_t)mb; /* the group end after the last group */
   uint32_t a, b, c, d, e;
   __asm__ volatile(
       "1:\n\t"
@@ -208,21 +209,29 @@ static void radix4_group_packed(frontend_cpx_t *f, const frontend_cpx_t *st, int
       "str %[b], [%[lo]], #4\n\t"
       "cmp %[lo], %[end]\n\t"
       "bne 1b\n\t"
+      /* Next group: f, f + 2m and the group end move 4m on (lo and hi have moved m), the
+       * twiddles restart (3m entries of 4 bytes back). */
+      "add %[lo], %[lo], %[mb], lsl #1\n\t"
+      "add %[lo], %[lo], %[mb]\n\t"
+      "add %[hi], %[hi], %[mb], lsl #1\n\t"
+      "add %[hi], %[hi], %[mb]\n\t"
+      "sub %[st], %[st], %[mb], lsl #1\n\t"
+      "sub %[st], %[st], %[mb]\n\t"
+      "add %[end], %[end], %[mb], lsl #2\n\t"
+      "cmp %[end], %[last]\n\t"
+      "bne 1b\n\t"
       : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d), [e] "=&r"(e), [lo] "+r"(lo), [hi] "+r"(hi),
-        [st] "+r"(st)
-      : [mb] "r"(mb), [end] "r"(end), [k] "r"(k), [r15] "r"(r15), [r14] "r"(r14)
+        [st] "+r"(st), [end] "+r"(end)
+      : [mb] "r"(mb), [last] "r"(last), [k] "r"(k), [r15] "r"(r15), [r14] "r"(r14)
       : "cc", "memory");
 }
 #else
-static void radix4_group_packed(frontend_cpx_t *f, const frontend_cpx_t *st, int32_t m) {
-  for (int32_t j = 0; j < m; j++, st += 3) butterfly4_at(f + j, m, cpx_load(st), cpx_load(st + 2), cpx_load(st + 1));
+static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *st, int32_t m) {
+  for (frontend_cpx_t *f = buf; f < buf + n; f += 4 * m)
+    for (int32_t j = 0; j < m; j++)
+      butterfly4_at(f + j, m, cpx_load(st + 3 * j), cpx_load(st + 3 * j + 2), cpx_load(st + 3 * j + 1));
 }
 #endif
-
-/* A whole radix-4 stage, group by group as kissfft runs it. */
-static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *st, int32_t m) {
-  for (frontend_cpx_t *f = buf; f < buf + n; f += 4 * m) radix4_group_packed(f, st, m);
-}
 
 /* A radix-2 stage the same way (the j = 0 product is again exact: |components| <= 16383). */
 static void stage2_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {

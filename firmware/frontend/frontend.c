@@ -648,7 +648,7 @@ int16_t frontend_wide_dynamic(uint32_t x, const int16_t *lut) {
    * leading one to bit 31 (by the CLZ count) puts those bits at 21-30 for every interval, where the
    * op shifts left below interval 11 and right above it; the bits shifted in are zeros either way. */
   const uint32_t lz = (uint32_t)__builtin_clz(x);
-  lut += 4 * (32 - (int32_t)lz) - 6;
+  lut += (4 * 32 - 6) - 4 * (int32_t)lz; /* 4 bit_length - 6, as one subtraction from a constant base */
   const int32_t frac = (int32_t)(((x << lz) >> 21) & 0x3FFu);
   /* int32 arithmetic of the op, computed unsigned so an overflow wraps instead of being UB. */
   uint32_t r = (uint32_t)(((int32_t)lut[2] * frac) >> 5);
