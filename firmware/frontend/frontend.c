@@ -737,8 +737,8 @@ void frontend_log_scale(const frontend_t *fe, const uint32_t *signal, uint16_t *
   for (int32_t i = 0; i < channels; i++) {
     uint32_t v = signal[i];
     v = corr < 0 ? v >> -corr : v << corr;
-    v = v > 1 ? log_nonzero(v, scale_shift) : 0;
-    out[i] = (uint16_t)(v < 0xFFFFu ? v : 0xFFFFu);
+    /* The op then clamps to 0xFFFF, but its log is a uint32 shifted right by 16, which always fits. */
+    out[i] = (uint16_t)(v > 1 ? log_nonzero(v, scale_shift) : 0);
   }
 }
 
