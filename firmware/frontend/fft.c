@@ -266,7 +266,8 @@ static inline uint32_t fixdiv_shifted_packed(uint32_t w, int32_t shift, uint32_t
  * one STM, 41 instructions a group against GCC's 56. Every register is bound by hand (STM needs
  * r4-r7 in order), so the body is the C twin's arithmetic in the same order: scale and C_FIXDIV
  * each input as fixdiv_shifted_packed does (the high half moved down first), then the butterfly. */
-static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, const uint16_t *order, int32_t shift) {
+static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, const uint16_t *order, int32_t shift,
+                              int32_t window_size) {
   register const uint16_t *ord __asm__("r0") = order;
   register const int16_t *base __asm__("r1") = windowed;
   register frontend_cpx_t *out __asm__("r2") = buf;
@@ -282,32 +283,62 @@ static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, cons
   "smlabb " x ", " x ", r8, r9\n\t"     \
   "smlabb r11, r11, r8, r9\n\t"        \
   "pkhtb " o ", r11, " x ", asr #16\n\t"
-  __asm__ volatile(
-      "1:\n\t"
-      "ldrh lr, [r0], #8\n\t"       /* order[g], g += 4 */
-      "add lr, r1, lr, lsl #2\n\t"  /* &windowed[2 order[g]] */
-      "ldr r10, [lr]\n\t"           /* input q = 0 */
-      FIRST_FD("r10", "r4")          /* a0 */
-      "ldr r10, [lr, #512]\n\t"     /* q = 2 */
-      FIRST_FD("r10", "r7")          /* s1 */
-      "ssub16 r5, r4, r7\n\t"       /* s5 = a0 - s1 */
-      "sadd16 r4, r4, r7\n\t"       /* a0 += s1 */
-      "ldr r10, [lr, #256]\n\t"     /* q = 1 */
-      FIRST_FD("r10", "r6")          /* s0 */
-      "ldr r10, [lr, #768]\n\t"     /* q = 3 */
-      FIRST_FD("r10", "r7")          /* s2 */
-      "sadd16 r10, r6, r7\n\t"      /* s3 */
-      "ssub16 r11, r6, r7\n\t"      /* s4 */
-      "ssub16 r6, r4, r10\n\t"      /* slot 2: a0 - s3 */
-      "sadd16 r4, r4, r10\n\t"      /* slot 0: a0 + s3 */
-      "sasx r7, r5, r11\n\t"        /* slot 3 */
-      "ssax r5, r5, r11\n\t"        /* slot 1 */
-      "stmia r2!, {r4, r5, r6, r7}\n\t"
-      "cmp r2, r3\n\t"
-      "bne 1b\n\t"
-      : "+r"(ord), "+r"(out)
-      : "r"(base), "r"(end), "r"(sh), "r"(k), "r"(r15)
-      : "r4", "r5", "r6", "r7", "r10", "r11", "lr", "cc", "memory");
+/* One group: its four inputs, the butterfly, its four slots by one STM. */
+#define FIRST_GROUP                                  \
+  "ldrh lr, [r0], #8\n\t"      /* order[g], g += 4 */ \
+  "add lr, r1, lr, lsl #2\n\t" /* &windowed[2 order[g]] */ \
+  "ldr r10, [lr]\n\t"          /* input q = 0 */    \
+  FIRST_FD("r10", "r4")         /* a0 */             \
+  "ldr r10, [lr, #512]\n\t"    /* q = 2 */          \
+  FIRST_FD("r10", "r7")         /* s1 */             \
+  "ssub16 r5, r4, r7\n\t"      /* s5 = a0 - s1 */   \
+  "sadd16 r4, r4, r7\n\t"      /* a0 += s1 */       \
+  "ldr r10, [lr, #256]\n\t"    /* q = 1 */          \
+  FIRST_FD("r10", "r6")         /* s0 */             \
+  "ldr r10, [lr, #768]\n\t"    /* q = 3 */          \
+  FIRST_FD("r10", "r7")         /* s2 */             \
+  "sadd16 r10, r6, r7\n\t"     /* s3 */             \
+  "ssub16 r11, r6, r7\n\t"     /* s4 */             \
+  "ssub16 r6, r4, r10\n\t"     /* slot 2: a0 - s3 */ \
+  "sadd16 r4, r4, r10\n\t"     /* slot 0: a0 + s3 */ \
+  "sasx r7, r5, r11\n\t"       /* slot 3 */         \
+  "ssax r5, r5, r11\n\t"       /* slot 1 */         \
+  "stmia r2!, {r4, r5, r6, r7}\n\t"
+/* The same when input q = 3 lies in the zero padding: s2 = 0, so s3 = s4 = s0. */
+#define FIRST_GROUP_ZERO3                            \
+  "ldrh lr, [r0], #8\n\t"                           \
+  "add lr, r1, lr, lsl #2\n\t"                      \
+  "ldr r10, [lr]\n\t"                               \
+  FIRST_FD("r10", "r4")                              \
+  "ldr r10, [lr, #512]\n\t"                         \
+  FIRST_FD("r10", "r7")                              \
+  "ssub16 r5, r4, r7\n\t"                           \
+  "sadd16 r4, r4, r7\n\t"                           \
+  "ldr r10, [lr, #256]\n\t"                         \
+  FIRST_FD("r10", "r11")                             \
+  "ssub16 r6, r4, r11\n\t"                          \
+  "sadd16 r4, r4, r11\n\t"                          \
+  "sasx r7, r5, r11\n\t"                            \
+  "ssax r5, r5, r11\n\t"                            \
+  "stmia r2!, {r4, r5, r6, r7}\n\t"
+  if (window_size <= 480) {
+    /* Slot 4g's input q = 3 is pair order[4g] + 192, and order[4g] = q0 + 4 q1 + 16 (g mod 4) for
+     * n = 256 (build_fft's digit reversal), so in every group g = 3 mod 4 it is pair 240 or later:
+     * sample 480 or later, the zero padding for windows up to 480 samples (30 ms at 16 kHz). */
+    __asm__ volatile("1:\n\t" FIRST_GROUP FIRST_GROUP FIRST_GROUP FIRST_GROUP_ZERO3 "cmp r2, r3\n\t"
+                     "bne 1b\n\t"
+                     : "+r"(ord), "+r"(out)
+                     : "r"(base), "r"(end), "r"(sh), "r"(k), "r"(r15)
+                     : "r4", "r5", "r6", "r7", "r10", "r11", "lr", "cc", "memory");
+  } else {
+    __asm__ volatile("1:\n\t" FIRST_GROUP "cmp r2, r3\n\t"
+                     "bne 1b\n\t"
+                     : "+r"(ord), "+r"(out)
+                     : "r"(base), "r"(end), "r"(sh), "r"(k), "r"(r15)
+                     : "r4", "r5", "r6", "r7", "r10", "r11", "lr", "cc", "memory");
+  }
+#undef FIRST_GROUP_ZERO3
+#undef FIRST_GROUP
 #undef FIRST_FD
 }
 #endif
@@ -316,12 +347,14 @@ static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, cons
  * order[4g] + q n/4 (q = 0..3, the last digit of the digit reversal), so each group loads its four
  * pairs straight from the window, scales them and runs its butterfly (all twiddles are 1). */
 static void first_stage4_packed(frontend_cpx_t *buf, int32_t n, const int16_t *windowed, const uint16_t *order,
-                                int32_t shift) {
+                                int32_t shift, int32_t window_size) {
 #if defined(__ARM_FEATURE_DSP)
   if (n == 256) {
-    first_stage4_n256(buf, windowed, order, shift);
+    first_stage4_n256(buf, windowed, order, shift, window_size);
     return;
   }
+#else
+  (void)window_size; /* the C path computes the padding's zeros too */
 #endif
   const int32_t quarter = 2 * (n / 4); /* int16 samples between the group's inputs */
   for (int32_t g = 0; g < n; g += 4) {
@@ -354,7 +387,7 @@ void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
   int32_t stage = fe->num_factors - 1;
   const frontend_cpx_t *st = fe->stage_twiddles;
   if (stage >= 0 && fe->factors[2 * stage] == 4 && fe->factors[2 * stage + 1] == 1) {
-    first_stage4_packed(buf, n, windowed, order, shift);
+    first_stage4_packed(buf, n, windowed, order, shift, fe->window_size);
     stage--;
     st += 3; /* its twiddles are all 1 */
   } else {
