@@ -379,7 +379,9 @@ static void first_stage4_packed(frontend_cpx_t *buf, int32_t n, const int16_t *w
   }
 }
 
-void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
+/* The transform with kiss_fftr's split only for k = k_from .. n/2 (bins k and n - k), and bins 0 and
+ * n (the split's k = 0) only if k_from is 0. */
+static void fft_from(frontend_t *fe, const int16_t *windowed, int32_t shift, int32_t k_from) {
   /* `windowed` must hold fft_size samples: the window then zeros (the frontend's scratch does). */
   frontend_cpx_t *buf = fe->fft;
   const int32_t n = fe->fft_size / 2;
@@ -407,12 +409,15 @@ void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
       stage2_packed(buf, n, fe->twiddles, fstride, m);
     }
   }
-  const uint32_t dc = fixdiv_packed(cpx_load(buf), DIV2_Q15);
-  cpx_store(buf + n, pack16(lo16(dc) - hi16(dc), 0));
-  cpx_store(buf, pack16(lo16(dc) + hi16(dc), 0));
-  /* Bins k (lo) and n - k (hi) for k = 1 .. n/2; at k = n/2 they are one slot, read before written. */
-  const frontend_cpx_t *super = fe->super_twiddles;
-  for (frontend_cpx_t *lo = buf + 1, *hi = buf + n - 1; lo <= hi; lo++, hi--, super++) {
+  if (k_from == 0) {
+    const uint32_t dc = fixdiv_packed(cpx_load(buf), DIV2_Q15);
+    cpx_store(buf + n, pack16(lo16(dc) - hi16(dc), 0));
+    cpx_store(buf, pack16(lo16(dc) + hi16(dc), 0));
+    k_from = 1;
+  }
+  /* Bins k (lo) and n - k (hi); at k = n/2 they are one slot, read before written. */
+  const frontend_cpx_t *super = fe->super_twiddles + (k_from - 1);
+  for (frontend_cpx_t *lo = buf + k_from, *hi = buf + n - k_from; lo <= hi; lo++, hi--, super++) {
     const uint32_t xk = cpx_load(lo);
     const uint32_t xnk = cpx_load(hi);
     const uint32_t conj = pkhbt(xnk, dsp_ssub16(0, xnk));
@@ -424,4 +429,16 @@ void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
     /* ((f1k.r - tw.r) >> 1, (tw.i - f1k.i) >> 1) as one halving subtraction. */
     cpx_store(hi, dsp_shsub16(pkhbt(f1k, tw), pkhbt(tw, f1k)));
   }
+}
+
+void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) { fft_from(fe, windowed, shift, 0); }
+
+void frontend_fft_for_filterbank(frontend_t *fe, const int16_t *windowed, int32_t shift) {
+  /* The filterbank reads bins start_index .. end_index - 1 (start_index >= 1, end_index <= n): split
+   * steps k below both start_index and n + 1 - end_index make none of them. */
+  const int32_t n = fe->fft_size / 2, tail = n + 1 - fe->end_index;
+  int32_t k_from = fe->start_index < tail ? fe->start_index : tail;
+  if (k_from < 1) k_from = 1;
+  if (k_from > n / 2 + 1) k_from = n / 2 + 1;
+  fft_from(fe, windowed, shift, k_from);
 }

@@ -774,7 +774,7 @@ static void copy_down(void *dst, const void *src, size_t bytes) {
 static void compute_frame(frontend_t *fe, uint16_t *out) {
   const int32_t shift = frontend_fft_shift(frontend_window(fe, fe->windowed));
   fe->last_input_shift = shift;
-  frontend_fft(fe, fe->windowed, shift);
+  frontend_fft_for_filterbank(fe, fe->windowed, shift);
   frontend_filterbank(fe, shift);
   if (fe->enable_noise_reduction) frontend_noise_reduction(fe, fe->signal);
   if (fe->enable_pcan) frontend_pcan(fe, fe->signal);

@@ -150,6 +150,8 @@ int32_t frontend_fft_shift(uint32_t magnitude_bits);
  * fe->fft[0 .. fft_size/2], with kissfft's int16 arithmetic, rounding and wrap-around. `windowed`
  * must hold fft_size samples, zero from window_size on (fe->windowed does). */
 void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift);
+/* The same, but only the bins the filterbank reads are valid after it (the per-hop path's). */
+void frontend_fft_for_filterbank(frontend_t *fe, const int16_t *windowed, int32_t shift);
 /* The same transform written plainly, struct by struct: the oracle of the packed fast path. Its
  * `windowed` needs only window_size samples. */
 void frontend_fft_reference(frontend_t *fe, const int16_t *windowed, int32_t shift);

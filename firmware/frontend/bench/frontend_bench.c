@@ -117,7 +117,7 @@ int main(void) {
     const int32_t shift = frontend_fft_shift(frontend_window(&fe2, fe2.windowed));
     stage[0] = board_counter_elapsed(t0, board_counter());
     t0 = board_counter();
-    frontend_fft(&fe2, fe2.windowed, shift);
+    frontend_fft_for_filterbank(&fe2, fe2.windowed, shift);
     stage[1] = board_counter_elapsed(t0, board_counter());
     t0 = board_counter();
     frontend_filterbank(&fe2, shift);

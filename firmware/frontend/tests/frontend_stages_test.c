@@ -95,6 +95,7 @@ static void test_fft(void) {
   static uint64_t mem[65536];
   static int16_t windowed[8192];
   static frontend_cpx_t ref[4097];
+  int32_t sizes = 0;
   for (int32_t ms = 1; ms <= 256; ms *= 2) {
     frontend_config_t cfg;
     frontend_t fe;
@@ -103,9 +104,12 @@ static void test_fft(void) {
     cfg.window_size_ms = ms;
     cfg.window_step_ms = 1;
     cfg.num_channels = 2;
-    cfg.lower_band_limit = 1000.0f;
-    cfg.upper_band_limit = 7000.0f;
+    /* Band limits from low to high, so the filterbank's first and last bins move (and which split
+     * steps the per-hop FFT skips). */
+    cfg.lower_band_limit = (ms % 3 == 0) ? 20.0f : 1000.0f;
+    cfg.upper_band_limit = (ms % 4 == 0) ? 7990.0f : (ms % 3 == 0) ? 2000.0f : 7000.0f;
     if (frontend_init(&fe, &cfg, mem, sizeof mem) != FRONTEND_OK) continue;
+    sizes++;
     for (int32_t trial = 0; trial < 24; trial++) {
       memset(windowed, 0, sizeof windowed);
       for (int32_t i = 0; i < fe.window_size; i++) {
@@ -122,8 +126,15 @@ static void test_fft(void) {
       frontend_fft(&fe, windowed, shift);
       CHECK(memcmp(ref, fe.fft, (size_t)(fe.fft_size / 2 + 1) * sizeof *ref) == 0, "fast FFT differs, size %d trial %d",
             fe.fft_size, trial);
+      /* The per-hop variant: the filterbank's bins, with the band limits of trial's choice. */
+      memset(fe.fft, 0x55, (size_t)(fe.fft_size / 2 + 1) * sizeof *ref);
+      frontend_fft_for_filterbank(&fe, windowed, shift);
+      CHECK(memcmp(ref + fe.start_index, fe.fft + fe.start_index,
+                   (size_t)(fe.end_index - fe.start_index) * sizeof *ref) == 0,
+            "filterbank bins differ, size %d trial %d", fe.fft_size, trial);
     }
   }
+  CHECK(sizes >= 8, "only %d FFT sizes initialised", sizes);
   /* And it is a Fourier transform: a tone at bin 32 of a 512-point FFT peaks there. */
   frontend_t fe;
   frontend_config_t cfg;

@@ -64,6 +64,10 @@ static void test_fft(int32_t p) {
   memcpy(ref, fe.fft, bytes);
   frontend_fft(&fe, windowed, shift);
   check(memcmp(ref, fe.fft, bytes) == 0);
+  memset(fe.fft, 0x55, bytes);
+  frontend_fft_for_filterbank(&fe, windowed, shift); /* the per-hop variant: the filterbank's bins */
+  check(memcmp(ref + fe.start_index, fe.fft + fe.start_index,
+               (size_t)(fe.end_index - fe.start_index) * sizeof ref[0]) == 0);
 }
 
 static void test_filterbank(int32_t p) {
