@@ -756,15 +756,13 @@ static void copy_down(void *dst, const void *src, size_t bytes) {
     uint8_t *d = dst;
     __asm__ volatile(
         "1:\n\t"
-        "ldmia %[s]!, {r4, r5, r6, r7}\n\t"
-        "stmia %[d]!, {r4, r5, r6, r7}\n\t"
-        "ldmia %[s]!, {r4, r5, r6, r7}\n\t"
-        "stmia %[d]!, {r4, r5, r6, r7}\n\t"
+        "ldmia %[s]!, {r4, r5, r6, r7, r8, r9, r10, r11}\n\t"
+        "stmia %[d]!, {r4, r5, r6, r7, r8, r9, r10, r11}\n\t"
         "cmp %[s], %[end]\n\t"
         "bne 1b\n\t"
         : [s] "+r"(s), [d] "+r"(d)
         : [end] "r"(end)
-        : "r4", "r5", "r6", "r7", "cc", "memory");
+        : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "cc", "memory");
     return;
   }
 #endif
