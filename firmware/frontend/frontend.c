@@ -494,10 +494,12 @@ uint32_t frontend_sqrt64(uint64_t x) {
  * one, which one integer comparison against the rounding boundaries r^2 - r and r^2 + r corrects. */
 static inline uint32_t sqrt32_round(uint32_t x) {
   uint32_t r = (uint32_t)(sqrtf((float)x) + 0.5f);
-  if (r > 0xFFFFu) return 0xFFFFu; /* nearest 0xFFFF or 0x10000: the op gives 0xFFFF for both */
-  const uint32_t sq = r * r;          /* r <= 0xFFFF: sq + r stays below 2^32 */
-  if (x > sq + r) return r < 0xFFFFu ? r + 1 : r;
-  if (x <= sq - r && r != 0) return r - 1; /* r = 0 only for x = 0, whose result is 0 */
+  /* nearest 0xFFFF or 0x10000: the op gives 0xFFFF for both */
+  if (__builtin_expect(r > 0xFFFFu, 0)) return 0xFFFFu;
+  const uint32_t sq = r * r; /* r <= 0xFFFF: sq + r stays below 2^32 */
+  /* The corrections are rare: straight-line code for the common case. */
+  if (__builtin_expect(x > sq + r, 0)) return r < 0xFFFFu ? r + 1 : r;
+  if (__builtin_expect(x <= sq - r && r != 0, 0)) return r - 1; /* r = 0 only for x = 0, whose result is 0 */
   return r;
 }
 
@@ -616,9 +618,12 @@ void frontend_filterbank(frontend_t *fe, int32_t shift) {
   const int32_t channels = fe->num_channels;
   for (int32_t c = 0; c < channels; c++) {
     const uint64_t total = sums[c];
-    const uint32_t root = (total >> 32) == 0   ? sqrt32_round((uint32_t)total)
-                          : (total >> 48) == 0 ? sqrt48_round(total)
-                                               : frontend_sqrt64(total);
+    uint32_t root;
+    if (__builtin_expect((total >> 32) == 0, 1)) {
+      root = sqrt32_round((uint32_t)total);
+    } else {
+      root = (total >> 48) == 0 ? sqrt48_round(total) : frontend_sqrt64(total);
+    }
     signal[c] = root >> shift;
   }
 }
