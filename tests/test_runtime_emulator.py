@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from board_oracle import assert_board_equals_twin
 from runtime_oracle import reference_dir, tflm_interpreter
 
 from hark import paths
@@ -66,25 +67,9 @@ def test_streaming_ds_cnn_board_scores_equal_the_twin() -> None:
     # The int8 streaming ds_cnn (external state) uploaded over serial: every hop's scores and every detection
     # on the board (DSP kernels) equal the host twin's, bit for bit. Speech-like noise with loud and quiet
     # stretches and a low threshold, so recognition has scores to act on.
-    from hark.device.session import open_device
-    from hark.twin import Twin
-
     model = (paths.REPO_ROOT / "models" / "pretrained" / "ds_cnn.tflite").read_bytes()
     rng = np.random.default_rng(13)
     n = 3 * 16000
     envelope = 0.5 + 0.5 * np.sin(np.linspace(0, 4 * np.pi, n))
     audio = np.clip(rng.standard_normal(n) * 3000 * envelope, -32768, 32767).astype(np.int16)
-    twin = Twin(model)
-    twin.set_recognition(detection_threshold=0.05, suppression_ms=300)
-    run = twin.run(audio)
-    with open_device(model=model, timeout=30.0) as link:
-        link.set_param("recognition.detection_threshold", 0.05)
-        link.set_param("recognition.suppression_ms", 300)
-        link.set_param("report.scores_every_hops", 1)
-        result = link.stream_audio(audio, timeout=120.0)
-    board = [(m.hop, m.time_ms, np.asarray(m.scores, np.int8)) for m in result.messages if m.name == "SCORES"]
-    assert len(board) == len(run.scores) >= 100
-    for (bh, bt, bs), (th, tt, ts) in zip(board, run.scores, strict=True):
-        assert (bh, bt) == (th, tt) and np.array_equal(bs, ts), (bh, bs, ts)
-    dets = [(m.label_name, m.time_ms, m.score) for m in result.messages if m.name == "DETECTION"]
-    assert dets == [(d.label, int(d.time_ms), int(d.score)) for d in run.detections] and dets
+    assert_board_equals_twin(model, audio, threshold=0.05, suppression_ms=300, min_hops=100, timeout=120.0)
