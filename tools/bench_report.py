@@ -117,7 +117,8 @@ def frontend_block(fe: dict) -> str:
         f"| TFLM signal-op preprocessor, reference kernels | {TFLM_PREPROCESSOR['reference_kernels']:,} | |",
         f"| TFLM signal-op preprocessor, CMSIS-NN build | {TFLM_PREPROCESSOR['cmsis_nn']:,} | |",
         "",
-        f"Stages: {stages}. Flash {fe['flash_bytes']['frontend_total']:,} B; state {fe['ram_bytes']['state']:,} B.",
+        f"Stages, mean per hop: {stages}. Flash {fe['flash_bytes']['frontend_total']:,} B; "
+        f"state {fe['ram_bytes']['state']:,} B.",
     ])  # fmt: skip
 
 
