@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from hark.device.session import open_device
@@ -9,14 +11,22 @@ from hark.twin import Twin
 
 
 def assert_board_equals_twin(
-    model: bytes, audio: np.ndarray, *, threshold: float, suppression_ms: int, min_hops: int, timeout: float
+    model: bytes,
+    audio: np.ndarray,
+    *,
+    threshold: float,
+    suppression_ms: int,
+    min_hops: int,
+    timeout: float,
+    image: Path | None = None,
 ) -> None:
     """Streams `audio` over serial to an emulated board running `model`; every hop's int8 scores and every
-    detection must equal the host twin's, bit for bit. A low `threshold` gives recognition scores to act on."""
+    detection must equal the host twin's, bit for bit (on `image`, default the
+    app build's). A low `threshold` gives recognition scores to act on."""
     twin = Twin(model)
     twin.set_recognition(detection_threshold=threshold, suppression_ms=suppression_ms)
     run = twin.run(audio)
-    with open_device(model=model, timeout=30.0) as link:
+    with open_device(image=image, model=model, timeout=30.0) as link:
         link.set_param("recognition.detection_threshold", threshold)
         link.set_param("recognition.suppression_ms", suppression_ms)
         link.set_param("report.scores_every_hops", 1)

@@ -18,7 +18,7 @@ tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 ROOT = paths.REPO_ROOT
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 # first-party modules and the test helpers
-LOCAL = {"hark", "__future__", "reference", "reference_clips", "runtime_oracle", "conftest"}
+LOCAL = {"hark", "__future__", "reference", "reference_clips", "runtime_oracle", "board_oracle", "conftest"}
 
 
 def _name(requirement: str) -> str:
