@@ -79,6 +79,16 @@ def test_recipe_augmentation_hits_its_snr_and_masks() -> None:
         assert len(loud) == 0 or inside >= 0.45
         starts.append(loud[0] if len(loud) else -1)
     assert min(starts) <= 100 and max(starts) > 12000  # some ran past the start, some sit late in the window
+    # a cut warm-up: digital silence, then the bed from a uniform point of the warm-up on
+    cut = AugmentSpec(speed_range=(1.0, 1.0), gain_db=(0.0, 0.0), eq_probability=0.0, reverb_probability=0.0,
+                      noise_probability=0.0, floor_dbfs=(-50.0, -50.0), warmup_cut_probability=1.0)  # fmt: skip
+    onsets = []
+    for k in range(20):
+        got = augment_speech(tf.constant(word), tf.constant(False), k, cut, irs, 0, Background([noise]), SR,
+                             8000).numpy()  # fmt: skip
+        onsets.append(int(np.argmax(got != 0)))
+        assert not got[: onsets[-1]].any() and abs(10 * np.log10(np.mean((got[8000:12000] / 32768) ** 2)) + 50) < 1
+    assert min(onsets) < 4000 < max(onsets) <= 8000
     pause = AugmentSpec(silence_dbfs=(-60.0, -60.0))
     quiet = augment_speech(tf.constant(tone), tf.constant(True), 2, pause, irs, 0, Background([noise]), SR).numpy()
     assert abs(10 * np.log10(np.mean((quiet.astype(np.float64) / 32768) ** 2)) + 60.0) < 0.5
