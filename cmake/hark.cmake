@@ -45,6 +45,20 @@ function(hark_embed_file out_c symbol file)
     COMMENT "Embedding ${file} as ${symbol}")
 endfunction()
 
+# hark_runtime_ops(OUT_C SYMBOL MODEL...): generates OUT_C defining `const runtime_ops_t SYMBOL`, the runtime's
+# kernels that the models' graphs use and no others (python -m hark.format.op_table reads each .tflite). An image
+# that passes it to runtime_init instead of runtime_all_ops links only those kernels; a model needing another op
+# is refused at init, naming the op. An op the runtime lacks fails the build, naming model and op.
+set(HARK_RUNTIME_OPS_DEF ${CMAKE_CURRENT_LIST_DIR}/../firmware/runtime/runtime_ops.def)
+set(HARK_OP_TABLE_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/../host/hark/format/op_table.py)
+function(hark_runtime_ops out_c symbol)
+  add_custom_command(OUTPUT ${out_c}
+    COMMAND ${HARK_PYTHON} -m hark.format.op_table ${ARGN} --ops-def ${HARK_RUNTIME_OPS_DEF} --symbol ${symbol}
+            --out ${out_c}
+    DEPENDS ${ARGN} ${HARK_RUNTIME_OPS_DEF} ${HARK_OP_TABLE_SCRIPT}
+    COMMENT "Op table ${symbol}: the kernels of ${ARGN}")
+endfunction()
+
 # Where TFLM's reference models live (docs/reference.md: reference/ from tools/fetch_reference.py, or
 # ../shared/reference); empty if absent. The same order as hark.paths.reference_dir().
 if(NOT DEFINED HARK_REFERENCE_DIR)

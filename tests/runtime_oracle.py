@@ -3,6 +3,8 @@ models converted to int8 with TensorFlow's converter."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from reference import reference_dir  # noqa: F401  (re-exported for the runtime tests)
@@ -64,14 +66,29 @@ def convert_int8(  # noqa: ANN201
 VARIANTS = [False, True]  # portable kernels, DSP twins
 
 
-def compare_with_tflm(model: bytes, cases: int, seed: int, *, stateful: bool = False) -> int:
-    """Runs `cases` inputs through tflite-micro and both builds of ours; returns the number compared."""
+def compare_with_tflm(
+    model: bytes,
+    cases: int,
+    seed: int,
+    *,
+    stateful: bool = False,
+    reset_at: tuple[int, ...] = (),
+    kind: Callable[[int], int] = lambda case: case % 13,
+) -> int:
+    """Runs `cases` inputs through tflite-micro and both builds of ours; returns the number compared.
+
+    Stateless models are reset every 50 cases; a `stateful` model's state carries over, reset on both sides
+    before each case in `reset_at`. `kind(case)` picks random_input's kind."""
     ours = [Interpreter(model, dsp=v) for v in VARIANTS]
     ref = tflm_interpreter(model)
     rng = np.random.default_rng(seed)
     shapes = [(t.dtype, t.shape) for t in ours[0].inputs]
     for case in range(cases):
-        xs = [random_input(rng, dt, sh, case % 13) for dt, sh in shapes]
+        if case in reset_at:
+            ref.reset()
+            for it in ours:
+                it.reset()
+        xs = [random_input(rng, dt, sh, kind(case)) for dt, sh in shapes]
         for i, x in enumerate(xs):
             ref.set_input(x, i)
         ref.invoke()
@@ -84,7 +101,8 @@ def compare_with_tflm(model: bytes, cases: int, seed: int, *, stateful: bool = F
                 got = it.get_output(i)
                 assert got.dtype == w.dtype and got.shape == w.shape
                 if not np.array_equal(got, w):
-                    pytest.fail(f"case {case} (dsp={dsp}) output {i}: ours {got.ravel()[:16]} vs tflm {w.ravel()[:16]}")
+                    pytest.fail(f"case {case} (dsp={dsp}) output {i}: {int(np.sum(got != w))} of {w.size} differ; "
+                                f"ours {got.ravel()[:16]} vs tflm {w.ravel()[:16]}")  # fmt: skip
         if not stateful and case % 50 == 49:
             for it in ours:
                 it.reset()

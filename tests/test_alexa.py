@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from board_oracle import assert_board_equals_twin
 from runtime_oracle import tflm_interpreter
 
 from hark.cli.main import main as hark_main
@@ -119,21 +120,6 @@ def test_alexa_twin_int8_features_equal_the_oracle(alexa_model, alexa_dataset):
 
 @pytest.mark.emulator
 def test_alexa_board_detections_equal_the_twin(alexa_model, alexa_dataset):
-    from hark.device.session import open_device
-
-    audio = _stream(alexa_dataset)
-    twin = Twin(alexa_model)
     # An untrained model hovers near 0.5: a low threshold gives detections to compare.
-    twin.set_recognition(detection_threshold=0.3, suppression_ms=500)
-    run = twin.run(audio)
-    with open_device(model=alexa_model, timeout=30.0) as link:
-        link.set_param("recognition.detection_threshold", 0.3)
-        link.set_param("recognition.suppression_ms", 500)
-        link.set_param("report.scores_every_hops", 1)
-        result = link.stream_audio(audio, timeout=300.0)
-    board = [(m.hop, m.time_ms, np.asarray(m.scores, np.int8)) for m in result.messages if m.name == "SCORES"]
-    assert len(board) == len(run.scores) >= 30
-    for (bh, bt, bs), (th, tt, ts) in zip(board, run.scores, strict=True):
-        assert (bh, bt) == (th, tt) and np.array_equal(bs, ts), (bh, bs, ts)
-    dets = [(m.label_name, m.time_ms, m.score) for m in result.messages if m.name == "DETECTION"]
-    assert dets == [(d.label, int(d.time_ms), int(d.score)) for d in run.detections] and dets
+    assert_board_equals_twin(alexa_model, _stream(alexa_dataset), threshold=0.3, suppression_ms=500, min_hops=30,
+                             timeout=300.0)  # fmt: skip

@@ -10,42 +10,16 @@ import zlib
 
 import numpy as np
 import pytest
-from runtime_oracle import random_input, reference_dir, tflm_interpreter
+from runtime_oracle import compare_with_tflm, reference_dir, tflm_interpreter
 
 from hark.native.runtime import Interpreter
-
-VARIANTS = [False, True]  # portable kernels, DSP twins
 
 
 def _compare_sequence(model: bytes, steps: int, seed: int, reset_at: tuple[int, ...] = ()) -> int:
     """Feeds `steps` inputs in sequence (state carries over), resetting both sides at `reset_at`; every
     output must match tflite-micro bit for bit. Returns the number of invokes compared."""
-    ours = [Interpreter(model, dsp=v) for v in VARIANTS]
-    ref = tflm_interpreter(model)
-    rng = np.random.default_rng(seed)
-    shapes = [(t.dtype, t.shape) for t in ours[0].inputs]
-    for step in range(steps):
-        if step in reset_at:
-            ref.reset()
-            for it in ours:
-                it.reset()
-        xs = [random_input(rng, dt, sh, 4 + step % 9 if step % 9 else step % 4) for dt, sh in shapes]
-        for i, x in enumerate(xs):
-            ref.set_input(x, i)
-        ref.invoke()
-        want = [ref.get_output(i) for i in range(len(ours[0].outputs))]
-        for it, dsp in zip(ours, VARIANTS, strict=True):
-            for i, x in enumerate(xs):
-                it.set_input(i, x)
-            it.invoke()
-            for i, w in enumerate(want):
-                got = it.get_output(i)
-                assert got.dtype == w.dtype and got.shape == w.shape
-                if not np.array_equal(got, w):
-                    bad = int(np.sum(got != w))
-                    pytest.fail(f"step {step} (dsp={dsp}) output {i}: {bad} of {w.size} differ; "
-                                f"ours {got.ravel()[:12]} vs tflm {w.ravel()[:12]}")  # fmt: skip
-    return steps
+    return compare_with_tflm(model, steps, seed, stateful=True, reset_at=reset_at,
+                             kind=lambda step: 4 + step % 9 if step % 9 else step % 4)  # fmt: skip
 
 
 def _convert(fn_or_model, rep, *, variables: bool = False) -> bytes:  # noqa: ANN001

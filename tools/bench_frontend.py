@@ -3,7 +3,8 @@
 
 Runs build/arm/firmware/frontend/hark_frontend_bench.elf under QEMU (mps2-an386): 1 s of built-in
 audio through the frontend one 20 ms hop at a time (30 ms window, 40 channels, noise reduction and
-PCAN on). Under QEMU the board counter counts instructions, not cycles. Also reports the frontend's
+PCAN on). Under QEMU the board counter counts instructions, not cycles. The per-stage figures are
+means over the same hops, from a second pass that runs each hop's stages one by one. Also reports the frontend's
 flash and RAM (from the linker map and the device) and checks the device computed exactly the
 features the host library computes for the same signal.
 

@@ -64,12 +64,13 @@ def bench(name: str, ref: Path) -> dict:
         sys.exit(f"{image} is missing: build the ARM tree first (see this script's docstring)")
     run = run_bench(image)
     want = expected_outputs((ref / BENCH_MODELS[name]).read_bytes())
-    if run.outputs != want:
+    if run.outputs != want or run.outputs_external != want:
         sys.exit(f"{name}: the board's outputs {run.outputs} differ from tflite-micro's {want}")
     result = {
         "instructions_per_inference": run.invoke_instructions,
         "init_instructions": run.init_instructions,
         "arena_bytes": run.arena_bytes,
+        "arena_external_bytes": run.arena_external_bytes,  # the inputs in the app's buffers
         "stack_peak_bytes": run.stack_bytes,
         "per_op_instructions": [{"index": i, "op": n, "instructions": d} for i, n, d in run.ops],
         "outputs_match_tflite_micro": True,

@@ -12,7 +12,8 @@ For every hop the board reports HOP_COUNTS: a hop misses its deadline when its i
 hop's budget at the board's clock (under QEMU a count is instructions, taken as 1 cycle each: an estimate).
 Every --block seconds of audio the tool reads STATS and IDENTITY and prints one JSON row:
 - lost audio: receive overruns, lost samples (gaps, microphone overruns), hops that did not run;
-- the stack high-water mark, which must stay flat after the first row;
+- the stack high-water mark, which may rise after the first row by at most one interrupt's entry (see
+  INTERRUPT_STACK_BYTES): a serial byte's interrupt can land at the main path's deepest point at any time;
 - the detections so far, which must equal the twin's on the same hops.
 
     python tools/soak.py --model M.tflite --wav negatives.wav keywords_20db.wav --minutes 60   # the one-hour soak
@@ -78,6 +79,14 @@ def detections(messages: list[Message]) -> list[tuple[str, int, int]]:
     return [(m.label_name, int(m.time_ms), int(m.score)) for m in messages if m.name == "DETECTION"]
 
 
+# How far the stack high-water may rise after the first row without being growth. The main path's depth is
+# the same every hop, but the UART's receive interrupt lands wherever the app is when a request byte
+# arrives: an ARMv7-M exception entry pushes 8 words (26 with FP context) plus one alignment word, and
+# the receive handler pushes 5 registers (boards/mps2-an386/uart.c). The first landing at the deepest
+# point can come in any minute; a rise beyond one such entry is growth.
+INTERRUPT_STACK_BYTES = (26 + 1) * 4 + 5 * 4
+
+
 class Soak:
     """The running totals and the rows of one soak."""
 
@@ -108,11 +117,12 @@ class Soak:
     def finish(self) -> dict:
         s = self.summary
         peaks = s["stack_peaks"]
-        s["stack_flat"] = len(set(peaks[1:])) <= 1 and (not peaks or max(peaks) == peaks[-1])
+        s["stack_rise_bytes"] = max(peaks) - peaks[0] if peaks else 0
+        s["stack_bounded"] = s["stack_rise_bytes"] <= INTERRUPT_STACK_BYTES
         s["wall_s"] = round(time.monotonic() - self.started, 1)
         s["ok"] = (s["hops"] == s["hops_expected"] and not s["deadline_misses"] and not s["errors"]
                    and not s["rx_overruns"] and not s["lost_samples"] and s["detections_equal"]
-                   and s["stack_flat"])  # fmt: skip
+                   and s["stack_bounded"])  # fmt: skip
         return s
 
 

@@ -19,6 +19,13 @@
 static kws_t kws;
 static int active;
 static uint8_t arena[HARK_ARENA_BYTES] __attribute__((aligned(16)));
+
+#ifdef HARK_APP_OPS /* generated from HARK_APP_OPS_MODELS: only their kernels are linked */
+extern const runtime_ops_t HARK_APP_OPS;
+#define APP_OPS (&HARK_APP_OPS)
+#else
+#define APP_OPS (&runtime_all_ops)
+#endif
 static char model_name[48], model_hash[24], label_name[48];
 static char error_text[128];
 static uint32_t model_size;
@@ -105,7 +112,7 @@ int pipeline_switch_model(const uint8_t *model, uint32_t size) {
   active = 0;
   model_size = 0;
   model_name[0] = model_hash[0] = '\0';
-  int rc = kws_init(&kws, model, size, &runtime_all_ops, arena, sizeof arena, &board_clock);
+  int rc = kws_init(&kws, model, size, APP_OPS, arena, sizeof arena, &board_clock);
   copy_str(error_text, sizeof error_text, kws_error(&kws), strlen(kws_error(&kws)));
   if (rc) return to_hark_err(rc);
   if ((rc = check_limits())) return rc;

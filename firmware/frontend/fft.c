@@ -147,43 +147,26 @@ static inline void butterfly4_at(frontend_cpx_t *f, int32_t m, uint32_t w1, uint
   cpx_store(f + 3 * m, dsp_sasx(s5, s4));
 }
 
-/* The same at j = 0, where the twiddles are (32767, 0): after C_FIXDIV every component is within
- * +-16383, where that product rounds back to the same value, so the multiplies drop out. */
-static inline void butterfly4_at_j0(frontend_cpx_t *f, int32_t m) {
-  uint32_t a0 = fixdiv_packed(cpx_load(f), DIV4_Q15);
-  const uint32_t s0 = fixdiv_packed(cpx_load(f + m), DIV4_Q15);
-  const uint32_t s1 = fixdiv_packed(cpx_load(f + 2 * m), DIV4_Q15);
-  const uint32_t s2 = fixdiv_packed(cpx_load(f + 3 * m), DIV4_Q15);
-  const uint32_t s5 = dsp_ssub16(a0, s1);
-  a0 = dsp_sadd16(a0, s1);
-  const uint32_t s3 = dsp_sadd16(s0, s2);
-  const uint32_t s4 = dsp_ssub16(s0, s2);
-  cpx_store(f + 2 * m, dsp_ssub16(a0, s3));
-  cpx_store(f, dsp_sadd16(a0, s3));
-  cpx_store(f + m, dsp_ssax(s5, s4));
-  cpx_store(f + 3 * m, dsp_sasx(s5, s4));
-}
-
-/* Butterflies j = 1 .. m-1 of one radix-4 group starting at f, twiddles tw[j fstride], tw[2j fstride],
- * tw[3j fstride]. The butterflies are independent, so the order of j is free: it runs downwards. */
+/* A whole radix-4 stage, group by group as kissfft runs it: in each group starting at f, butterflies
+ * j = 0 .. m-1 with the stage's twiddles st (for each j: w1 = tw[j fs], w3 = tw[3j fs], w2 =
+ * tw[2j fs]). At j = 0 the twiddles are (32767, 0), whose products are exact on C_FIXDIV's outputs
+ * (|components| <= 16383 round back to themselves), so that butterfly needs no path of its own. */
 #if defined(__ARM_FEATURE_DSP)
 /* On the M4, in assembly: GCC's code spills about ten registers a butterfly here. Nine registers hold
- * the loop (f + j, f + 2m + j, m in bytes, the twiddle pointer, 4 j fstride, its step, and the three
- * rounding constants), five the data. The arithmetic is butterfly4_at's, instruction for instruction
- * (its C twin runs on the host, where the ctest fast-vs-reference FFT test holds it; the board's
- * features are checked against the host's). */
-static void radix4_group_packed(frontend_cpx_t *f, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
-  if (m < 2) return;
-  frontend_cpx_t *lo = f + (m - 1), *hi = f + (m - 1) + 2 * m;
-  const int32_t stepb = 4 * fstride;
-  int32_t jb = (m - 1) * stepb;
-  const frontend_cpx_t *t1 = tw + (m - 1) * fstride;
+ * the loop (f + j, f + 2m + j, m in bytes, the twiddle pointer, the group's end, the buffer's end and
+ * the three rounding constants), five the data; one LDRD fetches w1 and w3, 44 instructions a
+ * butterfly, 9 more a group. The arithmetic is butterfly4_at's, in its order (the C twin runs on the
+ * host, where ctest holds it against the reference; the board image hark_frontend_twin holds this). */
+static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *st, int32_t m) {
+  frontend_cpx_t *lo = buf, *hi = buf + 2 * m;
   const int32_t mb = 4 * m, k = 2 * DIV4_Q15, r15 = 1 << 15, r14 = 1 << 14;
+  const frontend_cpx_t *end = buf + m;
+  const uintptr_t last = (uintptr_t)(buf + n) + (uintptr_t)mb; /* the group end after the last group */
   uint32_t a, b, c, d, e;
   __asm__ volatile(
       "1:\n\t"
-      "ldr %[a], [%[lo], %[mb]]\n\t" /* f[j + m] */
-      "ldr %[b], [%[t1]]\n\t"        /* w1 = tw[j fstride] */
+      "ldrd %[b], %[e], [%[st]], #12\n\t" /* w1, w3 */
+      "ldr %[a], [%[lo], %[mb]]\n\t"      /* f[j + m] */
       "smlabb %[c], %[a], %[k], %[r15]\n\t"
       "smlatb %[a], %[a], %[k], %[r15]\n\t"
       "pkhtb %[a], %[a], %[c], asr #16\n\t"
@@ -192,18 +175,17 @@ static void radix4_group_packed(frontend_cpx_t *f, const frontend_cpx_t *tw, int
       "lsl %[c], %[c], #1\n\t"
       "pkhtb %[d], %[c], %[a], asr #15\n\t" /* s0 */
       "ldr %[a], [%[hi], %[mb]]\n\t"         /* f[j + 3m] */
-      "ldr %[b], [%[t1], %[jb], lsl #1]\n\t" /* w3 = tw[3j fstride] */
       "smlabb %[c], %[a], %[k], %[r15]\n\t"
       "smlatb %[a], %[a], %[k], %[r15]\n\t"
       "pkhtb %[a], %[a], %[c], asr #16\n\t"
-      "smladx %[c], %[a], %[b], %[r14]\n\t"
-      "smlsd %[a], %[a], %[b], %[r14]\n\t"
+      "smladx %[c], %[a], %[e], %[r14]\n\t"
+      "smlsd %[a], %[a], %[e], %[r14]\n\t"
       "lsl %[c], %[c], #1\n\t"
       "pkhtb %[e], %[c], %[a], asr #15\n\t" /* s2 */
       "sadd16 %[a], %[d], %[e]\n\t"         /* s3 */
       "ssub16 %[d], %[d], %[e]\n\t"         /* s4 */
       "ldr %[b], [%[hi]]\n\t"               /* f[j + 2m] */
-      "ldr %[e], [%[t1], %[jb]]\n\t"        /* w2 = tw[2j fstride] */
+      "ldr %[e], [%[st], #-4]\n\t"          /* w2 */
       "smlabb %[c], %[b], %[k], %[r15]\n\t"
       "smlatb %[b], %[b], %[k], %[r15]\n\t"
       "pkhtb %[b], %[b], %[c], asr #16\n\t"
@@ -222,31 +204,34 @@ static void radix4_group_packed(frontend_cpx_t *f, const frontend_cpx_t *tw, int
       "sasx %[b], %[c], %[d]\n\t"
       "str %[b], [%[hi], %[mb]]\n\t"
       "ssub16 %[b], %[e], %[a]\n\t"
-      "str %[b], [%[hi]], #-4\n\t"
+      "str %[b], [%[hi]], #4\n\t"
       "sadd16 %[b], %[e], %[a]\n\t"
-      "str %[b], [%[lo]], #-4\n\t"
-      "sub %[t1], %[t1], %[stepb]\n\t"
-      "subs %[jb], %[jb], %[stepb]\n\t"
+      "str %[b], [%[lo]], #4\n\t"
+      "cmp %[lo], %[end]\n\t"
+      "bne 1b\n\t"
+      /* Next group: f, f + 2m and the group end move 4m on (lo and hi have moved m), the
+       * twiddles restart (3m entries of 4 bytes back). */
+      "add %[lo], %[lo], %[mb], lsl #1\n\t"
+      "add %[lo], %[lo], %[mb]\n\t"
+      "add %[hi], %[hi], %[mb], lsl #1\n\t"
+      "add %[hi], %[hi], %[mb]\n\t"
+      "sub %[st], %[st], %[mb], lsl #1\n\t"
+      "sub %[st], %[st], %[mb]\n\t"
+      "add %[end], %[end], %[mb], lsl #2\n\t"
+      "cmp %[end], %[last]\n\t"
       "bne 1b\n\t"
       : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d), [e] "=&r"(e), [lo] "+r"(lo), [hi] "+r"(hi),
-        [t1] "+r"(t1), [jb] "+r"(jb)
-      : [mb] "r"(mb), [stepb] "r"(stepb), [k] "r"(k), [r15] "r"(r15), [r14] "r"(r14)
+        [st] "+r"(st), [end] "+r"(end)
+      : [mb] "r"(mb), [last] "r"(last), [k] "r"(k), [r15] "r"(r15), [r14] "r"(r14)
       : "cc", "memory");
 }
 #else
-static void radix4_group_packed(frontend_cpx_t *f, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
-  for (int32_t j = m - 1; j >= 1; j--)
-    butterfly4_at(f + j, m, cpx_load(tw + j * fstride), cpx_load(tw + 2 * j * fstride), cpx_load(tw + 3 * j * fstride));
+static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *st, int32_t m) {
+  for (frontend_cpx_t *f = buf; f < buf + n; f += 4 * m)
+    for (int32_t j = 0; j < m; j++)
+      butterfly4_at(f + j, m, cpx_load(st + 3 * j), cpx_load(st + 3 * j + 2), cpx_load(st + 3 * j + 1));
 }
 #endif
-
-/* A whole radix-4 stage, group by group as kissfft runs it. */
-static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
-  for (frontend_cpx_t *f = buf; f < buf + n; f += 4 * m) {
-    butterfly4_at_j0(f, m);
-    radix4_group_packed(f, tw, fstride, m);
-  }
-}
 
 /* A radix-2 stage the same way (the j = 0 product is again exact: |components| <= 16383). */
 static void stage2_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
@@ -275,11 +260,102 @@ static inline uint32_t fixdiv_shifted_packed(uint32_t w, int32_t shift, uint32_t
   return pack_top16(dsp_smlabb(w << shift, 2 * q15, 1 << 15), dsp_smlatb((w & 0xFFFF0000u) << shift, 2 * q15, 1 << 15));
 }
 
+#if defined(__ARM_FEATURE_DSP)
+/* first_stage4_packed for n = 256 (the 512-point FFT of 30 and 32 ms windows at 16 kHz) on the M4:
+ * the quarter-length offsets are immediates and the group's four outputs, adjacent slots, leave by
+ * one STM, 41 instructions a group against GCC's 56. Every register is bound by hand (STM needs
+ * r4-r7 in order), so the body is the C twin's arithmetic in the same order: scale and C_FIXDIV
+ * each input as fixdiv_shifted_packed does (the high half moved down first), then the butterfly. */
+static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, const uint16_t *order, int32_t shift,
+                              int32_t window_size) {
+  register const uint16_t *ord __asm__("r0") = order;
+  register const int16_t *base __asm__("r1") = windowed;
+  register frontend_cpx_t *out __asm__("r2") = buf;
+  register frontend_cpx_t *end __asm__("r3") = buf + 256;
+  register int32_t sh __asm__("r12") = shift;
+  register int32_t k __asm__("r8") = 2 * DIV4_Q15;
+  register int32_t r15 __asm__("r9") = 1 << 15;
+/* FD(x, out): out = C_FIXDIV((int16)(x.lo << sh), (int16)(x.hi << sh)) by 4, x and r11 destroyed. */
+#define FIRST_FD(x, o)                  \
+  "lsr r11, " x ", #16\n\t"            \
+  "lsl r11, r11, r12\n\t"              \
+  "lsl " x ", " x ", r12\n\t"           \
+  "smlabb " x ", " x ", r8, r9\n\t"     \
+  "smlabb r11, r11, r8, r9\n\t"        \
+  "pkhtb " o ", r11, " x ", asr #16\n\t"
+/* One group: its four inputs, the butterfly, its four slots by one STM. */
+#define FIRST_GROUP                                  \
+  "ldrh lr, [r0], #8\n\t"      /* order[g], g += 4 */ \
+  "add lr, r1, lr, lsl #2\n\t" /* &windowed[2 order[g]] */ \
+  "ldr r10, [lr]\n\t"          /* input q = 0 */    \
+  FIRST_FD("r10", "r4")         /* a0 */             \
+  "ldr r10, [lr, #512]\n\t"    /* q = 2 */          \
+  FIRST_FD("r10", "r7")         /* s1 */             \
+  "ssub16 r5, r4, r7\n\t"      /* s5 = a0 - s1 */   \
+  "sadd16 r4, r4, r7\n\t"      /* a0 += s1 */       \
+  "ldr r10, [lr, #256]\n\t"    /* q = 1 */          \
+  FIRST_FD("r10", "r6")         /* s0 */             \
+  "ldr r10, [lr, #768]\n\t"    /* q = 3 */          \
+  FIRST_FD("r10", "r7")         /* s2 */             \
+  "sadd16 r10, r6, r7\n\t"     /* s3 */             \
+  "ssub16 r11, r6, r7\n\t"     /* s4 */             \
+  "ssub16 r6, r4, r10\n\t"     /* slot 2: a0 - s3 */ \
+  "sadd16 r4, r4, r10\n\t"     /* slot 0: a0 + s3 */ \
+  "sasx r7, r5, r11\n\t"       /* slot 3 */         \
+  "ssax r5, r5, r11\n\t"       /* slot 1 */         \
+  "stmia r2!, {r4, r5, r6, r7}\n\t"
+/* The same when input q = 3 lies in the zero padding: s2 = 0, so s3 = s4 = s0. */
+#define FIRST_GROUP_ZERO3                            \
+  "ldrh lr, [r0], #8\n\t"                           \
+  "add lr, r1, lr, lsl #2\n\t"                      \
+  "ldr r10, [lr]\n\t"                               \
+  FIRST_FD("r10", "r4")                              \
+  "ldr r10, [lr, #512]\n\t"                         \
+  FIRST_FD("r10", "r7")                              \
+  "ssub16 r5, r4, r7\n\t"                           \
+  "sadd16 r4, r4, r7\n\t"                           \
+  "ldr r10, [lr, #256]\n\t"                         \
+  FIRST_FD("r10", "r11")                             \
+  "ssub16 r6, r4, r11\n\t"                          \
+  "sadd16 r4, r4, r11\n\t"                          \
+  "sasx r7, r5, r11\n\t"                            \
+  "ssax r5, r5, r11\n\t"                            \
+  "stmia r2!, {r4, r5, r6, r7}\n\t"
+  if (window_size <= 480) {
+    /* Slot 4g's input q = 3 is pair order[4g] + 192, and order[4g] = q0 + 4 q1 + 16 (g mod 4) for
+     * n = 256 (build_fft's digit reversal), so in every group g = 3 mod 4 it is pair 240 or later:
+     * sample 480 or later, the zero padding for windows up to 480 samples (30 ms at 16 kHz). */
+    __asm__ volatile("1:\n\t" FIRST_GROUP FIRST_GROUP FIRST_GROUP FIRST_GROUP_ZERO3 "cmp r2, r3\n\t"
+                     "bne 1b\n\t"
+                     : "+r"(ord), "+r"(out)
+                     : "r"(base), "r"(end), "r"(sh), "r"(k), "r"(r15)
+                     : "r4", "r5", "r6", "r7", "r10", "r11", "lr", "cc", "memory");
+  } else {
+    __asm__ volatile("1:\n\t" FIRST_GROUP "cmp r2, r3\n\t"
+                     "bne 1b\n\t"
+                     : "+r"(ord), "+r"(out)
+                     : "r"(base), "r"(end), "r"(sh), "r"(k), "r"(r15)
+                     : "r4", "r5", "r6", "r7", "r10", "r11", "lr", "cc", "memory");
+  }
+#undef FIRST_GROUP_ZERO3
+#undef FIRST_GROUP
+#undef FIRST_FD
+}
+#endif
+
 /* kissfft's first radix-4 stage (m = 1) fused with the load: slots 4g..4g+3 hold inputs
  * order[4g] + q n/4 (q = 0..3, the last digit of the digit reversal), so each group loads its four
  * pairs straight from the window, scales them and runs its butterfly (all twiddles are 1). */
 static void first_stage4_packed(frontend_cpx_t *buf, int32_t n, const int16_t *windowed, const uint16_t *order,
-                                int32_t shift) {
+                                int32_t shift, int32_t window_size) {
+#if defined(__ARM_FEATURE_DSP)
+  if (n == 256) {
+    first_stage4_n256(buf, windowed, order, shift, window_size);
+    return;
+  }
+#else
+  (void)window_size; /* the C path computes the padding's zeros too */
+#endif
   const int32_t quarter = 2 * (n / 4); /* int16 samples between the group's inputs */
   for (int32_t g = 0; g < n; g += 4) {
     const int16_t *in = windowed + 2 * order[g];
@@ -303,15 +379,19 @@ static void first_stage4_packed(frontend_cpx_t *buf, int32_t n, const int16_t *w
   }
 }
 
-void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
+/* The transform with kiss_fftr's split only for k = k_from .. n/2 (bins k and n - k), and bins 0 and
+ * n (the split's k = 0) only if k_from is 0. */
+static void fft_from(frontend_t *fe, const int16_t *windowed, int32_t shift, int32_t k_from) {
   /* `windowed` must hold fft_size samples: the window then zeros (the frontend's scratch does). */
   frontend_cpx_t *buf = fe->fft;
   const int32_t n = fe->fft_size / 2;
   const uint16_t *order = fe->fft_order;
   int32_t stage = fe->num_factors - 1;
+  const frontend_cpx_t *st = fe->stage_twiddles;
   if (stage >= 0 && fe->factors[2 * stage] == 4 && fe->factors[2 * stage + 1] == 1) {
-    first_stage4_packed(buf, n, windowed, order, shift);
+    first_stage4_packed(buf, n, windowed, order, shift, fe->window_size);
     stage--;
+    st += 3; /* its twiddles are all 1 */
   } else {
     for (int32_t s = 0; s < n; s++) {
       uint32_t pair;
@@ -323,17 +403,21 @@ void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
     const int32_t p = fe->factors[2 * stage], m = fe->factors[2 * stage + 1];
     const int32_t fstride = n / (p * m);
     if (p == 4) {
-      stage4_packed(buf, n, fe->twiddles, fstride, m);
+      stage4_packed(buf, n, st, m);
+      st += 3 * m;
     } else {
       stage2_packed(buf, n, fe->twiddles, fstride, m);
     }
   }
-  const uint32_t dc = fixdiv_packed(cpx_load(buf), DIV2_Q15);
-  cpx_store(buf + n, pack16(lo16(dc) - hi16(dc), 0));
-  cpx_store(buf, pack16(lo16(dc) + hi16(dc), 0));
-  /* Bins k (lo) and n - k (hi) for k = 1 .. n/2; at k = n/2 they are one slot, read before written. */
-  const frontend_cpx_t *super = fe->super_twiddles;
-  for (frontend_cpx_t *lo = buf + 1, *hi = buf + n - 1; lo <= hi; lo++, hi--, super++) {
+  if (k_from == 0) {
+    const uint32_t dc = fixdiv_packed(cpx_load(buf), DIV2_Q15);
+    cpx_store(buf + n, pack16(lo16(dc) - hi16(dc), 0));
+    cpx_store(buf, pack16(lo16(dc) + hi16(dc), 0));
+    k_from = 1;
+  }
+  /* Bins k (lo) and n - k (hi); at k = n/2 they are one slot, read before written. */
+  const frontend_cpx_t *super = fe->super_twiddles + (k_from - 1);
+  for (frontend_cpx_t *lo = buf + k_from, *hi = buf + n - k_from; lo <= hi; lo++, hi--, super++) {
     const uint32_t xk = cpx_load(lo);
     const uint32_t xnk = cpx_load(hi);
     const uint32_t conj = pkhbt(xnk, dsp_ssub16(0, xnk));
@@ -345,4 +429,16 @@ void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) {
     /* ((f1k.r - tw.r) >> 1, (tw.i - f1k.i) >> 1) as one halving subtraction. */
     cpx_store(hi, dsp_shsub16(pkhbt(f1k, tw), pkhbt(tw, f1k)));
   }
+}
+
+void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) { fft_from(fe, windowed, shift, 0); }
+
+void frontend_fft_for_filterbank(frontend_t *fe, const int16_t *windowed, int32_t shift) {
+  /* The filterbank reads bins start_index .. end_index - 1 (start_index >= 1, end_index <= n): split
+   * steps k below both start_index and n + 1 - end_index make none of them. */
+  const int32_t n = fe->fft_size / 2, tail = n + 1 - fe->end_index;
+  int32_t k_from = fe->start_index < tail ? fe->start_index : tail;
+  if (k_from < 1) k_from = 1;
+  if (k_from > n / 2 + 1) k_from = n / 2 + 1;
+  fft_from(fe, windowed, shift, k_from);
 }

@@ -127,9 +127,12 @@ static void layout(frontend_t *fe, carver_t *cv, int32_t w, int32_t n, int32_t c
   fe->input = carve(cv, (size_t)w * sizeof(int16_t));
   fe->windowed = carve(cv, (size_t)n * sizeof(int16_t));
   fe->fft_order = carve(cv, (size_t)n / 2 * sizeof(uint16_t));
+  fe->stage_twiddles = carve(cv, (size_t)n / 2 * sizeof(frontend_cpx_t));
   fe->band_end = carve(cv, (size_t)(channels + 1) * sizeof(uint16_t));
-  fe->weights = carve(cv, bins * sizeof(int16_t));
-  fe->unweights = carve(cv, bins * sizeof(int16_t));
+  fe->band_stop = carve(cv, (size_t)(channels + 2) * sizeof(frontend_cpx_t *));
+  fe->band_sums = carve(cv, (size_t)(channels + 1) * sizeof(uint64_t));
+  fe->weights = carve(cv, bins * sizeof(int32_t));
+  fe->unweights = carve(cv, bins * sizeof(int32_t));
   fe->pcan_lut = carve(cv, PCAN_LUT_SIZE * sizeof(int16_t));
 }
 
@@ -197,6 +200,18 @@ static void build_fft(frontend_t *fe) {
     }
     fe->fft_order[pos] = (uint16_t)index;
   }
+  /* The radix-4 stages' twiddles in the order their butterflies read them: 3 m entries a stage,
+   * 3 (n/4 + n/16 + ... + 1) < n in all. */
+  frontend_cpx_t *st = fe->stage_twiddles;
+  for (int32_t l = count - 1; l >= 0; l--) {
+    const int32_t p = fe->factors[2 * l], m = fe->factors[2 * l + 1], fs = n / (p * m);
+    if (p != 4) continue;
+    for (int32_t j = 0; j < m; j++) {
+      *st++ = fe->twiddles[j * fs];
+      *st++ = fe->twiddles[3 * j * fs];
+      *st++ = fe->twiddles[2 * j * fs];
+    }
+  }
 }
 
 static float freq_to_mel(float freq) { return (float)(1127.0 * frontend_math_log1p((double)freq / 700.0)); }
@@ -219,9 +234,9 @@ static int build_filterbank(frontend_t *fe, const frontend_config_t *c) {
     const float below = b == 0 ? mel_low : mel_low + mel_spacing * (float)b;
     while (mel_f <= center) {
       const float weight = (center - mel_f) / (center - below);
-      fe->weights[f - fe->start_index] = (int16_t)floor_to_int((double)(weight * (float)(1 << FILTERBANK_BITS)) + 0.5);
+      fe->weights[f - fe->start_index] = (int32_t)floor_to_int((double)(weight * (float)(1 << FILTERBANK_BITS)) + 0.5);
       fe->unweights[f - fe->start_index] =
-          (int16_t)floor_to_int((1.0 - (double)weight) * (double)(1 << FILTERBANK_BITS) + 0.5);
+          (int32_t)floor_to_int((1.0 - (double)weight) * (double)(1 << FILTERBANK_BITS) + 0.5);
       f++;
       if (f >= spectrum) return FRONTEND_E_BANDS;
       mel_f = freq_to_mel((float)f * hz_per_bin);
@@ -229,6 +244,8 @@ static int build_filterbank(frontend_t *fe, const frontend_config_t *c) {
     fe->band_end[b] = (uint16_t)f;
   }
   fe->end_index = f;
+  for (int32_t b = 0; b < bands; b++) fe->band_stop[b] = fe->fft + fe->band_end[b];
+  fe->band_stop[bands] = NULL;
   return FRONTEND_OK;
 }
 
@@ -342,6 +359,67 @@ static uint32_t window_magnitude_bits(const int16_t *out, int32_t n) {
   return bits;
 }
 
+/* Windowed samples for pairs [0, 2 quads) of `in`, four samples a step, keeping the packed running
+ * max and min. On the M4 in assembly: one LDRD each for the samples and the coefficients, STRD for
+ * the output, one SSUB16 comparing the two new words for both their max and min (SEL twice), 19
+ * instructions per four samples, eight samples a loop step (GCC's loop took 15 per two). An odd
+ * count of fours takes one first. */
+static void window_quads(const int16_t *in, const int16_t *w, int16_t *out, int32_t quads, uint32_t *hi,
+                         uint32_t *lo) {
+#if defined(__ARM_FEATURE_DSP)
+  if (quads <= 0) return;
+  uint32_t mx = *hi, mn = *lo, x0, x1, c0, c1, t, u;
+  const int16_t *end = in + 4 * quads;
+#define WINDOW_QUAD                                                                                   \
+  "ldrd %[x0], %[x1], [%[in]], #8\n\t"                                                                \
+  "ldrd %[c0], %[c1], [%[w]], #8\n\t"                                                                 \
+  "smulbb %[t], %[x0], %[c0]\n\t"                                                                     \
+  "smultt %[u], %[x0], %[c0]\n\t"                                                                     \
+  "asr %[t], %[t], #12\n\t"                                                                           \
+  "pkhbt %[x0], %[t], %[u], lsl #4\n\t" /* ((x w) >> 12) per half: bits 12-27 of the high product */ \
+  "smulbb %[t], %[x1], %[c1]\n\t"                                                                     \
+  "smultt %[u], %[x1], %[c1]\n\t"                                                                     \
+  "asr %[t], %[t], #12\n\t"                                                                           \
+  "pkhbt %[x1], %[t], %[u], lsl #4\n\t"                                                               \
+  "strd %[x0], %[x1], [%[out]], #8\n\t"                                                               \
+  "ssub16 %[t], %[x0], %[x1]\n\t" /* GE where x0 >= x1: one comparison for both */                   \
+  "sel %[u], %[x0], %[x1]\n\t"    /* max(x0, x1) */                                                  \
+  "sel %[t], %[x1], %[x0]\n\t"    /* min(x0, x1) */                                                  \
+  "ssub16 %[x0], %[u], %[mx]\n\t"                                                                     \
+  "sel %[mx], %[u], %[mx]\n\t"                                                                        \
+  "ssub16 %[x0], %[mn], %[t]\n\t"                                                                     \
+  "sel %[mn], %[t], %[mn]\n\t"
+  if (quads & 1) {
+    __asm__ volatile(WINDOW_QUAD
+                     : [x0] "=&r"(x0), [x1] "=&r"(x1), [c0] "=&r"(c0), [c1] "=&r"(c1), [t] "=&r"(t), [u] "=&r"(u),
+                       [in] "+r"(in), [w] "+r"(w), [out] "+r"(out), [mx] "+r"(mx), [mn] "+r"(mn)
+                     :
+                     : "cc", "memory");
+  }
+  if (in != end) { /* the rest, two quads a step */
+    __asm__ volatile("1:\n\t" WINDOW_QUAD WINDOW_QUAD "cmp %[in], %[end]\n\t"
+                     "bne 1b\n\t"
+                     : [x0] "=&r"(x0), [x1] "=&r"(x1), [c0] "=&r"(c0), [c1] "=&r"(c1), [t] "=&r"(t), [u] "=&r"(u),
+                       [in] "+r"(in), [w] "+r"(w), [out] "+r"(out), [mx] "+r"(mx), [mn] "+r"(mn)
+                     : [end] "r"(end)
+                     : "cc", "memory");
+  }
+#undef WINDOW_QUAD
+  *hi = mx;
+  *lo = mn;
+#else
+  for (int32_t i = 0; i < 2 * quads; i++) {
+    uint32_t x, c;
+    memcpy(&x, in + 2 * i, sizeof x);
+    memcpy(&c, w + 2 * i, sizeof c);
+    const uint32_t v = window_pair(x, c);
+    memcpy(out + 2 * i, &v, sizeof v);
+    *hi = dsp_max16(v, *hi);
+    *lo = dsp_min16(v, *lo);
+  }
+#endif
+}
+
 uint32_t frontend_window(const frontend_t *fe, int16_t *out) {
   /* Two samples per step in packed halves: each product is (in * w) >> 12, which always fits int16
    * (|in| <= 32768, 0 <= w <= 4096), and a running packed max and min give the peak magnitude's bit
@@ -349,12 +427,13 @@ uint32_t frontend_window(const frontend_t *fe, int16_t *out) {
   const int16_t *in = fe->input, *w = fe->window;
   const int32_t n = fe->window_size, pairs = n / 2;
   uint32_t hi = 0, lo = 0; /* packed running max and min, both starting at 0 */
-  for (int32_t i = 0; i < pairs; i++) {
+  window_quads(in, w, out, pairs / 2, &hi, &lo);
+  if (pairs & 1) {
     uint32_t x, c;
-    memcpy(&x, in + 2 * i, sizeof x);
-    memcpy(&c, w + 2 * i, sizeof c);
+    memcpy(&x, in + 2 * (pairs - 1), sizeof x);
+    memcpy(&c, w + 2 * (pairs - 1), sizeof c);
     const uint32_t v = window_pair(x, c);
-    memcpy(out + 2 * i, &v, sizeof v);
+    memcpy(out + 2 * (pairs - 1), &v, sizeof v);
     hi = dsp_max16(v, hi);
     lo = dsp_min16(v, lo);
   }
@@ -409,78 +488,183 @@ uint32_t frontend_sqrt64(uint64_t x) {
   return (uint32_t)res;
 }
 
-/* frontend_sqrt64's result, fast: a float square root (one instruction on the M4F) gets within a
- * unit or two, integer steps make it the exact floor, then the op's rounding and saturation. Huge
- * inputs, where the float is too coarse, take the op's digit-by-digit loop. */
-uint32_t frontend_sqrt64_fast(uint64_t x) {
-  if (x == 0 || (x >> 48) != 0) return frontend_sqrt64(x);
-  const float f = (float)(uint32_t)(x >> 32) * 4294967296.0f + (float)(uint32_t)x;
-  uint32_t r = (uint32_t)sqrtf(f);
-  /* Walk r to the exact floor with the remainder x - r^2 (one multiply instead of one per step). */
-  int64_t rem = (int64_t)(x - (uint64_t)r * r);
-  for (int32_t guard = 0; rem < 0; guard++) {
-    if (guard > 4) return frontend_sqrt64(x);
-    r--;
-    rem += 2 * (int64_t)r + 1;
-  }
-  for (int32_t guard = 0; rem > 2 * (int64_t)r; guard++) {
-    if (guard > 4) return frontend_sqrt64(x);
-    rem -= 2 * (int64_t)r + 1;
-    r++;
-  }
-  const uint32_t limit = (x >> 32) == 0 ? 0xFFFFu : 0xFFFFFFFFu;
-  if (rem > (int64_t)r && r != limit) r++;
+/* frontend_sqrt64's result for x < 2^32, fast: the op rounds to the nearest integer (x > r^2 + r
+ * sends floor r up; no tie is possible) and saturates at 0xFFFF. A float square root (VSQRT on the
+ * M4F) lands within 0.01 of sqrt(x) (float keeps 24 bits of x), so rounding it is off by at most
+ * one, which one integer comparison against the rounding boundaries r^2 - r and r^2 + r corrects. */
+static inline uint32_t sqrt32_round(uint32_t x) {
+  uint32_t r = (uint32_t)(sqrtf((float)x) + 0.5f);
+  /* nearest 0xFFFF or 0x10000: the op gives 0xFFFF for both */
+  if (__builtin_expect(r > 0xFFFFu, 0)) return 0xFFFFu;
+  const uint32_t sq = r * r; /* r <= 0xFFFF: sq + r stays below 2^32 */
+  /* The corrections are rare: straight-line code for the common case. */
+  if (__builtin_expect(x > sq + r, 0)) return r < 0xFFFFu ? r + 1 : r;
+  if (__builtin_expect(x <= sq - r && r != 0, 0)) return r - 1; /* r = 0 only for x = 0, whose result is 0 */
   return r;
 }
 
-void frontend_filterbank(frontend_t *fe, int32_t shift) {
-  /* Each bin's |X|^2 (int32 with the op's wrap, then sign-extended as the op's uint64 cast does)
-   * adds weight*e to the channel below its band and unweight*e to its own band's channel. */
-  const frontend_cpx_t *x = fe->fft;
-  const int16_t *w = fe->weights, *uw = fe->unweights;
-  const int32_t start = fe->start_index, channels = fe->num_channels;
-  const uint16_t *band_end = fe->band_end;
-  uint32_t *signal = fe->signal; /* locals: the stores through it could otherwise alias *fe */
-  int32_t k = start;
+/* The same for 2^32 <= x < 2^48 (no saturation there): the float seed (x's two halves converted
+ * and summed) is within about two units, and steps of the boundaries r^2 +- r make it exact. */
+static inline uint32_t sqrt48_round(uint64_t x) {
+  const float f = (float)(uint32_t)(x >> 32) * 4294967296.0f + (float)(uint32_t)x;
+  uint32_t r = (uint32_t)(sqrtf(f) + 0.5f);
+  uint64_t sq = (uint64_t)r * r;
+  while (x > sq + r) { /* (r + 1)^2 = r^2 + 2r + 1 */
+    sq += 2 * (uint64_t)r + 1;
+    r++;
+  }
+  while (x <= sq - r) { /* r >= 2^16 here, so r - 1 stays positive */
+    r--;
+    sq -= 2 * (uint64_t)r + 1;
+  }
+  return r;
+}
+
+/* frontend_sqrt64's result for any x: the two cases above, and the op's digit-by-digit loop for
+ * huge inputs, where the float seed is too coarse. */
+uint32_t frontend_sqrt64_fast(uint64_t x) {
+  if ((x >> 32) == 0) return sqrt32_round((uint32_t)x);
+  if ((x >> 48) == 0) return sqrt48_round(x);
+  return frontend_sqrt64(x);
+}
+
+/* One bin's |X|^2 as the op computes it: int32 with its wrap-around (only X = (-32768, -32768)
+ * wraps), then sign-extended by the op's cast to uint64. */
+static inline int64_t bin_energy(const frontend_cpx_t *x) {
+  const uint32_t packed = cpx_load(x);
+  return (int64_t)(int32_t)dsp_smuad(packed, packed);
+}
+
+/* Every band's sums in one pass: bands[b] = sum of e w over band b's bins + sum of e uw over band
+ * b - 1's (each bin's energy adds weight*e to the channel below its band and unweight*e to its own
+ * band's channel, so a band's unweighted sum seeds the next band's weighted one). x is the first
+ * bin, stop the bands' end pointers up to a NULL. A band's odd bin goes alone, the rest in pairs. */
+static void band_sums(const frontend_cpx_t *x, const frontend_cpx_t *const *stop, const int32_t *w,
+                      const int32_t *uw, uint64_t *sums) {
+#if defined(__ARM_FEATURE_DSP)
+  /* On the M4 in assembly, all fourteen registers: the four 64-bit accumulator halves, the pointers,
+   * and four data. With the weights as int32, one LDRD fetches two bins' weights and SMLAL adds e w
+   * to 64 bits: 11 instructions per two bins, 14 a band (GCC's C spilled the accumulators). */
+  const frontend_cpx_t *end;
+  uint32_t wl = 0, wh = 0, ul = 0, uh = 0, e0, e1, c0, c1;
+  __asm__ volatile(
+      "1:\n\t"
+      "ldr %[end], [%[stop]], #4\n\t"
+      "cmp %[end], #0\n\t"
+      "beq 5f\n\t"
+      "sub %[e0], %[end], %[x]\n\t"
+      "tst %[e0], #4\n\t" /* an odd number of bins */
+      "beq 2f\n\t"
+      "ldr %[e0], [%[x]], #4\n\t"
+      "ldr %[c0], [%[w]], #4\n\t"
+      "ldr %[c1], [%[uw]], #4\n\t"
+      "smuad %[e0], %[e0], %[e0]\n\t"
+      "smlal %[wl], %[wh], %[e0], %[c0]\n\t"
+      "smlal %[ul], %[uh], %[e0], %[c1]\n\t"
+      "2:\n\t"
+      "cmp %[x], %[end]\n\t"
+      "beq 4f\n\t"
+      "3:\n\t"
+      "ldrd %[e0], %[e1], [%[x]], #8\n\t"
+      "ldrd %[c0], %[c1], [%[w]], #8\n\t"
+      "smuad %[e0], %[e0], %[e0]\n\t"
+      "smuad %[e1], %[e1], %[e1]\n\t"
+      "smlal %[wl], %[wh], %[e0], %[c0]\n\t"
+      "smlal %[wl], %[wh], %[e1], %[c1]\n\t"
+      "ldrd %[c0], %[c1], [%[uw]], #8\n\t"
+      "smlal %[ul], %[uh], %[e0], %[c0]\n\t"
+      "smlal %[ul], %[uh], %[e1], %[c1]\n\t"
+      "cmp %[x], %[end]\n\t"
+      "bne 3b\n\t"
+      "4:\n\t"
+      "strd %[wl], %[wh], [%[sums]], #8\n\t"
+      "mov %[wl], %[ul]\n\t"
+      "mov %[wh], %[uh]\n\t"
+      "mov %[ul], #0\n\t"
+      "mov %[uh], #0\n\t"
+      "b 1b\n\t"
+      "5:\n\t"
+      : [end] "=&r"(end), [e0] "=&r"(e0), [e1] "=&r"(e1), [c0] "=&r"(c0), [c1] "=&r"(c1), [x] "+r"(x),
+        [stop] "+r"(stop), [w] "+r"(w), [uw] "+r"(uw), [sums] "+r"(sums), [wl] "+r"(wl), [wh] "+r"(wh),
+        [ul] "+r"(ul), [uh] "+r"(uh)
+      :
+      : "cc", "memory");
+#else
   uint64_t carry = 0;
-  for (int32_t b = 0; b <= channels; b++) {
-    const int32_t end = band_end[b];
-    uint64_t wsum = 0, usum = 0;
-    for (; k < end; k++) {
-      const uint32_t packed = cpx_load(x + k);
-      const uint32_t e = dsp_smuad(packed, packed);
-      const int64_t es = (int64_t)(int32_t)e;
-      wsum += (uint64_t)(es * w[k - start]);
-      usum += (uint64_t)(es * uw[k - start]);
+  for (; *stop != NULL; stop++) {
+    const frontend_cpx_t *end = *stop;
+    uint64_t wsum = carry, usum = 0;
+    if ((end - x) & 1) {
+      const int64_t e = bin_energy(x++);
+      wsum += (uint64_t)(e * *w++);
+      usum += (uint64_t)(e * *uw++);
     }
-    if (b > 0) signal[b - 1] = frontend_sqrt64_fast(wsum + carry) >> shift;
+    for (; x < end; x += 2, w += 2, uw += 2) {
+      const int64_t e0 = bin_energy(x), e1 = bin_energy(x + 1);
+      wsum += (uint64_t)(e0 * w[0]) + (uint64_t)(e1 * w[1]);
+      usum += (uint64_t)(e0 * uw[0]) + (uint64_t)(e1 * uw[1]);
+    }
+    *sums++ = wsum;
     carry = usum;
+  }
+#endif
+}
+
+void frontend_filterbank(frontend_t *fe, int32_t shift) {
+  band_sums(fe->fft + fe->start_index, fe->band_stop, fe->weights, fe->unweights, fe->band_sums);
+  /* Band 0's weighted sum feeds no channel; channel c takes band c + 1's. */
+  const uint64_t *sums = fe->band_sums + 1;
+  uint32_t *signal = fe->signal; /* locals: the stores through it could otherwise alias *fe */
+  const int32_t channels = fe->num_channels;
+  for (int32_t c = 0; c < channels; c++) {
+    const uint64_t total = sums[c];
+    uint32_t root;
+    if (__builtin_expect((total >> 32) == 0, 1)) {
+      root = sqrt32_round((uint32_t)total);
+    } else {
+      root = (total >> 48) == 0 ? sqrt48_round(total) : frontend_sqrt64(total);
+    }
+    signal[c] = root >> shift;
   }
 }
 
+/* One channel of noise reduction: updates *noise and returns the reduced signal. */
+static inline uint32_t reduce_noise(uint32_t signal, uint32_t *noise, uint32_t smoothing, uint32_t one_minus,
+                                    uint32_t floor_q, int32_t bits) {
+  const uint32_t scaled = signal << bits;
+  uint32_t estimate = (uint32_t)(((uint64_t)scaled * smoothing + (uint64_t)*noise * one_minus) >> NOISE_REDUCTION_BITS);
+  *noise = estimate;
+  if (estimate > scaled) estimate = scaled;
+  const uint32_t floor = (uint32_t)(((uint64_t)signal * floor_q) >> NOISE_REDUCTION_BITS);
+  const uint32_t subtracted = (scaled - estimate) >> bits;
+  return subtracted > floor ? subtracted : floor;
+}
+
 void frontend_noise_reduction(frontend_t *fe, uint32_t *signal) {
-  /* Settings in locals: the stores through signal and the estimate could otherwise alias *fe. */
+  /* Settings in locals: the stores through signal and the estimate could otherwise alias *fe.
+   * Channels go in (even, odd) pairs, so each has its smoothing as a constant. */
   const uint32_t even = fe->even_smoothing, odd = fe->odd_smoothing, floor_q = fe->min_signal_remaining;
+  const uint32_t even_rest = (1u << NOISE_REDUCTION_BITS) - even, odd_rest = (1u << NOISE_REDUCTION_BITS) - odd;
   const int32_t bits = fe->smoothing_bits, channels = fe->num_channels;
   uint32_t *noise = fe->noise_estimate;
-  for (int32_t i = 0; i < channels; i++) {
-    const uint32_t smoothing = (i & 1) == 0 ? even : odd;
-    const uint32_t one_minus = (1u << NOISE_REDUCTION_BITS) - smoothing;
-    const uint32_t scaled = signal[i] << bits;
-    uint32_t estimate = (uint32_t)(((uint64_t)scaled * smoothing + (uint64_t)noise[i] * one_minus) >> NOISE_REDUCTION_BITS);
-    noise[i] = estimate;
-    if (estimate > scaled) estimate = scaled;
-    const uint32_t floor = (uint32_t)(((uint64_t)signal[i] * floor_q) >> NOISE_REDUCTION_BITS);
-    const uint32_t subtracted = (scaled - estimate) >> bits;
-    signal[i] = subtracted > floor ? subtracted : floor;
+  int32_t i = 0;
+  for (; i + 1 < channels; i += 2) {
+    const uint32_t s0 = signal[i], s1 = signal[i + 1];
+    signal[i] = reduce_noise(s0, noise + i, even, even_rest, floor_q, bits);
+    signal[i + 1] = reduce_noise(s1, noise + i + 1, odd, odd_rest, floor_q, bits);
   }
+  if (i < channels) signal[i] = reduce_noise(signal[i], noise + i, even, even_rest, floor_q, bits);
 }
 
 int16_t frontend_wide_dynamic(uint32_t x, const int16_t *lut) {
   if (x <= 2) return lut[x];
-  const int32_t interval = bit_length(x);
-  lut += 4 * interval - 6;
-  const int32_t frac = (int32_t)((interval < 11 ? (x << (11 - interval)) : (x >> (interval - 11))) & 0x3FF);
+  /* Interval i = bit_length(x) holds x in [2^(i-1), 2^i); its curve's three coefficients start at
+   * lut[4i - 6] and the op's 10-bit fraction is x's 10 bits below the leading one. Shifting the
+   * leading one to bit 31 (by the CLZ count) puts those bits at 21-30 for every interval, where the
+   * op shifts left below interval 11 and right above it; the bits shifted in are zeros either way. */
+  const uint32_t lz = (uint32_t)__builtin_clz(x);
+  lut += (4 * 32 - 6) - 4 * (int32_t)lz; /* 4 bit_length - 6, as one subtraction from a constant base */
+  const int32_t frac = (int32_t)(((x << lz) >> 21) & 0x3FFu);
   /* int32 arithmetic of the op, computed unsigned so an overflow wraps instead of being UB. */
   uint32_t r = (uint32_t)(((int32_t)lut[2] * frac) >> 5);
   r += (uint32_t)lut[1] << 5;
@@ -499,6 +683,17 @@ void frontend_pcan(const frontend_t *fe, uint32_t *signal) {
   const int32_t channels = fe->num_channels, snr_shift = fe->snr_shift; /* locals, as in noise reduction */
   const uint32_t *noise = fe->noise_estimate;
   const int16_t *lut = fe->pcan_lut;
+  if (snr_shift < 32) {
+    /* The 64-bit shift of the op as two 32-bit ones (the common case: 6 for the spec's defaults);
+     * hi << 1 << (31 - s) is hi << (32 - s) kept defined at s = 0. */
+    const uint32_t up = 31u - (uint32_t)snr_shift;
+    for (int32_t i = 0; i < channels; i++) {
+      const uint64_t product = (uint64_t)signal[i] * (uint32_t)(int32_t)frontend_wide_dynamic(noise[i], lut);
+      const uint32_t lo = (uint32_t)product, hi = (uint32_t)(product >> 32);
+      signal[i] = pcan_shrink((lo >> snr_shift) | ((hi << 1) << up));
+    }
+    return;
+  }
   for (int32_t i = 0; i < channels; i++) {
     const uint32_t gain = (uint32_t)(int32_t)frontend_wide_dynamic(noise[i], lut);
     const uint32_t snr = (uint32_t)(((uint64_t)signal[i] * gain) >> snr_shift);
@@ -506,45 +701,93 @@ void frontend_pcan(const frontend_t *fe, uint32_t *signal) {
   }
 }
 
-uint32_t frontend_log(uint32_t x, int32_t scale_shift) {
-  /* log2 by table-corrected linear interpolation, then ln and the output scale (all Q16). */
-  const uint32_t integer = (uint32_t)bit_length(x) - 1;
-  int32_t frac = (int32_t)((int64_t)x - ((int64_t)1 << integer));
-  if (integer < LOG_SCALE_LOG2) {
-    frac = (int32_t)((uint32_t)frac << (LOG_SCALE_LOG2 - integer));
-  } else {
-    frac >>= integer - LOG_SCALE_LOG2;
-  }
-  const uint32_t seg = (uint32_t)frac >> (LOG_SCALE_LOG2 - LOG_SEGMENTS_LOG2);
-  const uint32_t seg_unit = (1u << LOG_SCALE_LOG2) >> LOG_SEGMENTS_LOG2;
+/* ((a * b) + 2^31) >> 32 for a, b < 2^31: SMMULR on the M4. The twin is signed as SMMULR is, so an
+ * operand reaching 2^31 fails on the host too. */
+static inline uint32_t mul_high_round(uint32_t a, uint32_t b) {
+#if defined(__ARM_FEATURE_DSP)
+  uint32_t out;
+  __asm__("smmulr %0, %1, %2" : "=r"(out) : "r"(a), "r"(b));
+  return out;
+#else
+  return (uint32_t)(int32_t)(((int64_t)(int32_t)a * (int32_t)b + 0x80000000ll) >> 32); /* SMMULR's signed product */
+#endif
+}
+
+/* frontend_log without the x = 0 case (the op's log of 0 is 0 - 1 in Q16 wrapped; callers skip it). */
+static inline uint32_t log_nonzero(uint32_t x, int32_t scale_shift) {
+  /* log2 by table-corrected linear interpolation, then ln and the output scale (all Q16). The op's
+   * fraction (x minus its leading one, shifted to Q16: left below 2^16, right above) is bits 15-30 of
+   * x shifted up by its CLZ count, for every x: what the op shifts in is zeros, what it shifts out
+   * falls below bit 15. Its segment is the top 7 of those bits, its offset in the segment the rest. */
+  const uint32_t lz = (uint32_t)__builtin_clz(x);
+  const uint32_t top = x << lz;
+  const uint32_t frac = (top << 1) >> 16;
+  const uint32_t seg = frac >> (LOG_SCALE_LOG2 - LOG_SEGMENTS_LOG2);
   const int32_t c0 = frontend_log_lut[seg], c1 = frontend_log_lut[seg + 1];
-  const int32_t rel = ((c1 - c0) * (frac - (int32_t)(seg_unit * seg))) >> LOG_SCALE_LOG2;
-  const uint32_t fraction = (uint32_t)(frac + c0 + rel);
-  const uint32_t log2 = (integer << LOG_SCALE_LOG2) + fraction;
+  const int32_t rel = ((c1 - c0) * (int32_t)(frac & ((1u << (LOG_SCALE_LOG2 - LOG_SEGMENTS_LOG2)) - 1))) >> LOG_SCALE_LOG2;
+  const uint32_t log2 = ((31u - lz) << LOG_SCALE_LOG2) + (uint32_t)((int32_t)frac + c0 + rel);
+  /* (LOG_COEFF log2 + 2^15) >> 16 as one rounding high multiply (a signed one on the M4): log2 <
+   * 32 * 2^16 + 2^16 + 5641 < 2^22, so log2 << 9 and LOG_COEFF << 7 stay below 2^31, and their
+   * product is the same one times 2^16. (log2 can pass 2^21: << 10 would turn negative.) */
+  const uint32_t loge = mul_high_round(log2 << 9, (uint32_t)LOG_COEFF << 7);
   const uint32_t round = (1u << LOG_SCALE_LOG2) / 2;
-  const uint32_t loge = (uint32_t)(((uint64_t)LOG_COEFF * log2 + round) >> LOG_SCALE_LOG2);
   return ((loge << scale_shift) + round) >> LOG_SCALE_LOG2;
 }
 
+uint32_t frontend_log(uint32_t x, int32_t scale_shift) {
+  if (x == 0) { /* the op's integer part is then -1, wrapped in its uint32 arithmetic (fraction 0) */
+    const uint32_t log2 = 0xFFFFFFFFu << LOG_SCALE_LOG2;
+    const uint32_t loge = (uint32_t)(((uint64_t)LOG_COEFF * log2 + (1u << 15)) >> LOG_SCALE_LOG2);
+    return ((loge << scale_shift) + (1u << 15)) >> LOG_SCALE_LOG2;
+  }
+  return log_nonzero(x, scale_shift);
+}
+
 void frontend_log_scale(const frontend_t *fe, const uint32_t *signal, uint16_t *out) {
-  const int32_t corr = fe->correction_bits;
-  for (int32_t i = 0; i < fe->num_channels; i++) {
+  const int32_t corr = fe->correction_bits, channels = fe->num_channels, scale_shift = fe->scale_shift;
+  if (!fe->enable_log) {
+    for (int32_t i = 0; i < channels; i++) out[i] = (uint16_t)(signal[i] < 0xFFFFu ? signal[i] : 0xFFFFu);
+    return;
+  }
+  for (int32_t i = 0; i < channels; i++) {
     uint32_t v = signal[i];
-    if (fe->enable_log) {
-      v = corr < 0 ? v >> -corr : v << corr;
-      v = v > 1 ? frontend_log(v, fe->scale_shift) : 0;
-    }
-    out[i] = (uint16_t)(v < 0xFFFFu ? v : 0xFFFFu);
+    v = corr < 0 ? v >> -corr : v << corr;
+    /* The op then clamps to 0xFFFF, but its log is a uint32 shifted right by 16, which always fits. */
+    out[i] = (uint16_t)(v > 1 ? log_nonzero(v, scale_shift) : 0);
   }
 }
 
 /* ------------------------------------------------------------------------------------------------
  * Streaming and batch */
 
+/* memcpy/memmove for the hop's samples: front to back, so it also serves the window's shift down
+ * (dst below src). On the M4, word-aligned multiples of 32 bytes move eight words per LDM/STM pair
+ * (the library's copies move a word per instruction, about 750 instructions a hop); anything else
+ * takes memmove. */
+static void copy_down(void *dst, const void *src, size_t bytes) {
+#if defined(__ARM_FEATURE_DSP)
+  if ((((uintptr_t)dst | (uintptr_t)src) & 3u) == 0 && (bytes & 31u) == 0 && bytes > 0) {
+    const uint8_t *s = src, *end = s + bytes;
+    uint8_t *d = dst;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldmia %[s]!, {r4, r5, r6, r7, r8, r9, r10, r11}\n\t"
+        "stmia %[d]!, {r4, r5, r6, r7, r8, r9, r10, r11}\n\t"
+        "cmp %[s], %[end]\n\t"
+        "bne 1b\n\t"
+        : [s] "+r"(s), [d] "+r"(d)
+        : [end] "r"(end)
+        : "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "cc", "memory");
+    return;
+  }
+#endif
+  memmove(dst, src, bytes);
+}
+
 static void compute_frame(frontend_t *fe, uint16_t *out) {
   const int32_t shift = frontend_fft_shift(frontend_window(fe, fe->windowed));
   fe->last_input_shift = shift;
-  frontend_fft(fe, fe->windowed, shift);
+  frontend_fft_for_filterbank(fe, fe->windowed, shift);
   frontend_filterbank(fe, shift);
   if (fe->enable_noise_reduction) frontend_noise_reduction(fe, fe->signal);
   if (fe->enable_pcan) frontend_pcan(fe, fe->signal);
@@ -558,13 +801,13 @@ int frontend_process(frontend_t *fe, const int16_t *samples, size_t n, size_t *c
   if (fe->enable_dc_notch) {
     frontend_dc_notch(fe, samples, fe->input + fe->input_used, take);
   } else if (take > 0) {
-    memcpy(fe->input + fe->input_used, samples, take * sizeof *samples);
+    copy_down(fe->input + fe->input_used, samples, take * sizeof *samples);
   }
   *consumed = take;
   fe->input_used += (int32_t)take;
   if (fe->input_used < fe->window_size) return 0;
   compute_frame(fe, out);
-  memmove(fe->input, fe->input + fe->step, (size_t)(fe->window_size - fe->step) * sizeof *fe->input);
+  copy_down(fe->input, fe->input + fe->step, (size_t)(fe->window_size - fe->step) * sizeof *fe->input);
   fe->input_used -= fe->step;
   return 1;
 }

@@ -93,8 +93,12 @@ typedef struct {
   frontend_cpx_t *twiddles;        /* [fft_size/2] */
   frontend_cpx_t *super_twiddles;  /* [fft_size/4] */
   uint16_t *fft_order;             /* [fft_size/2]: complex input index for each FFT work slot */
+  frontend_cpx_t *stage_twiddles;  /* [fft_size/2]: per radix-4 stage, in run order, for
+                                      j = 0..m-1: tw[j fs], tw[3j fs], tw[2j fs] (one LDRD + one LDR) */
   uint16_t *band_end;              /* [num_channels+1]: end bin of each filterbank band */
-  int16_t *weights, *unweights;    /* [end_index - start_index], Q12 */
+  const frontend_cpx_t **band_stop; /* [num_channels+2]: &fft[band_end[b]], then NULL (the filterbank's loop) */
+  uint64_t *band_sums;             /* [num_channels+1]: scratch, each band's weighted sum plus the last unweighted */
+  int32_t *weights, *unweights;    /* [end_index - start_index], Q12; int32 so the filterbank's SMLAL takes them as loaded */
   int16_t *pcan_lut;               /* [125] */
   /* streaming state */
   int16_t *input;                  /* [window_size]: samples not yet consumed by a window */
@@ -146,6 +150,8 @@ int32_t frontend_fft_shift(uint32_t magnitude_bits);
  * fe->fft[0 .. fft_size/2], with kissfft's int16 arithmetic, rounding and wrap-around. `windowed`
  * must hold fft_size samples, zero from window_size on (fe->windowed does). */
 void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift);
+/* The same, but only the bins the filterbank reads are valid after it (the per-hop path's). */
+void frontend_fft_for_filterbank(frontend_t *fe, const int16_t *windowed, int32_t shift);
 /* The same transform written plainly, struct by struct: the oracle of the packed fast path. Its
  * `windowed` needs only window_size samples. */
 void frontend_fft_reference(frontend_t *fe, const int16_t *windowed, int32_t shift);

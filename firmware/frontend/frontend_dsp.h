@@ -101,30 +101,28 @@ static inline uint32_t window_pair(uint32_t x, uint32_t c) {
 #endif
 }
 
+/* PKHTB(hi, lo, ASR #n): hi's top half over the low half of lo >> n (n = 15 or 16, an immediate in
+ * the instruction, so each value has its own asm; inlined with a constant n, one remains). */
+static inline uint32_t pkhtb_asr(uint32_t hi, int32_t lo, int n) {
+#if defined(__ARM_FEATURE_DSP)
+  uint32_t out;
+  if (n == 15) {
+    __asm__("pkhtb %0, %1, %2, asr #15" : "=r"(out) : "r"(hi), "r"(lo));
+  } else {
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(out) : "r"(hi), "r"(lo));
+  }
+  return out;
+#else
+  return (hi & 0xFFFF0000u) | ((uint32_t)(lo >> n) & 0xFFFFu);
+#endif
+}
+
 /* Two Q15 results (32-bit, before >> 15) back into one packed word: (lo >> 15) in the low half,
  * (hi >> 15) in the high half, i.e. PKHTB(hi << 1, lo, ASR #15), which GCC does not find itself. */
-static inline uint32_t pack_q15(int32_t lo, int32_t hi) {
-#if defined(__ARM_FEATURE_DSP)
-  uint32_t out;
-  __asm__("pkhtb %0, %1, %2, asr #15" : "=r"(out) : "r"((uint32_t)hi << 1), "r"(lo));
-  return out;
-#else
-  return (((uint32_t)hi << 1) & 0xFFFF0000u) | ((uint32_t)(lo >> 15) & 0xFFFFu);
-#endif
-}
+static inline uint32_t pack_q15(int32_t lo, int32_t hi) { return pkhtb_asr((uint32_t)hi << 1, lo, 15); }
 
-/* The top halves of two 32-bit values as one packed word, (lo >> 16) low and (hi >> 16) high:
- * PKHTB(hi, lo, ASR #16). */
-static inline uint32_t pack_top16(int32_t lo, int32_t hi) {
-#if defined(__ARM_FEATURE_DSP)
-  uint32_t out;
-  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(out) : "r"(hi), "r"(lo));
-  return out;
-#else
-  return ((uint32_t)hi & 0xFFFF0000u) | (((uint32_t)lo >> 16) & 0xFFFFu);
-#endif
-}
-
+/* The top halves of two 32-bit values as one packed word, (lo >> 16) low and (hi >> 16) high. */
+static inline uint32_t pack_top16(int32_t lo, int32_t hi) { return pkhtb_asr((uint32_t)hi, lo, 16); }
 
 /* The low half of lo with the high half of hi: PKHBT. */
 static inline uint32_t pkhbt(uint32_t lo, uint32_t hi) {

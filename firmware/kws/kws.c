@@ -348,7 +348,12 @@ int kws_init(kws_t *k, const uint8_t *model, uint32_t size, const runtime_ops_t 
   /* The runtime takes the rest; the state copies are sized by its tensors, so build it once to learn
    * them, carve them, and build it again on what remains. */
   size_t fixed = c.used;
-  if ((rc = runtime_init(&k->rt, &k->model, ops, c.base + align_up(fixed), arena_size - align_up(fixed))))
+  /* A window model reads its input straight from the window this pipeline slides anyway: the runtime plans no
+   * copy of it (its bytes and a copy per invoke saved). */
+  uint32_t flags = k->mode == KWS_MODE_WINDOW && !k->dynamic_range && !((uintptr_t)k->window & (sizeof(void *) - 1u))
+                       ? RUNTIME_INPUTS_EXTERNAL
+                       : 0u;
+  if ((rc = runtime_init_ex(&k->rt, &k->model, ops, c.base + align_up(fixed), arena_size - align_up(fixed), flags)))
     return fail(k, rc == RUNTIME_E_ARENA ? KWS_E_ARENA : rc == RUNTIME_E_UNSUPPORTED ? KWS_E_UNSUPPORTED : KWS_E_MODEL,
                 runtime_error(&k->rt), NULL);
   if ((rc = check_tensors(k))) return rc;
@@ -359,9 +364,11 @@ int kws_init(kws_t *k, const uint8_t *model, uint32_t size, const runtime_ops_t 
   k->own_bytes = align_up(c.used);
   if (k->state_count) {
     if (k->own_bytes > arena_size) return fail(k, KWS_E_ARENA, "arena too small for the streaming state", NULL);
-    if ((rc = runtime_init(&k->rt, &k->model, ops, c.base + k->own_bytes, arena_size - k->own_bytes)))
+    if ((rc = runtime_init_ex(&k->rt, &k->model, ops, c.base + k->own_bytes, arena_size - k->own_bytes, flags)))
       return fail(k, rc == RUNTIME_E_ARENA ? KWS_E_ARENA : KWS_E_MODEL, runtime_error(&k->rt), NULL);
   }
+  if (flags && runtime_bind_input(&k->rt, k->feature_input, k->window, (size_t)k->window_frames * k->channels))
+    return fail(k, KWS_E_MODEL, runtime_error(&k->rt), NULL);
   if ((rc = configure_recognition(k, &k->params))) return rc;
   kws_reset(k);
   return KWS_OK;
@@ -468,7 +475,7 @@ static int model_step(kws_t *k) {
       frontend_to_int8_dynamic(k->raw_window, rows * row, k->dynamic_range, q);
       for (size_t i = 0; i < rows * row; i++) q[i] = to_input(k, q[i]);
     } else {
-      memcpy(in.data, k->window, rows * row);
+      if (in.data != k->window) memcpy(in.data, k->window, rows * row); /* else the input is the window */
     }
   } else {
     memcpy(in.data, k->frame, k->channels);

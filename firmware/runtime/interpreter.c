@@ -36,7 +36,8 @@ struct rt_interp {
   uint32_t n_subgraphs;
   const runtime_ops_t *ops;
   const runtime_profiler_t *profiler; /* the caller's, NULL when off */
-  int ready;
+  uint8_t ready; /* built, and every external input bound */
+  uint8_t flags; /* runtime_init_ex's RUNTIME_* flags */
   void *resources; /* resource variables (kernels/resource.h) */
 };
 
@@ -181,9 +182,6 @@ rt_tensor_t *rt_input(rt_interp_t *rt, const rt_node_t *node, unsigned i) {
 rt_tensor_t *rt_output(rt_interp_t *rt, const rt_node_t *node, unsigned i) {
   return i < node->n_outputs ? rt_tensor(rt, node->subgraph, node->outputs[i]) : 0;
 }
-rt_tensor_t *rt_intermediate(rt_interp_t *rt, const rt_node_t *node, unsigned i) {
-  return i < node->n_intermediates ? rt_tensor(rt, node->subgraph, node->intermediates[i]) : 0;
-}
 
 /* The options table is re-validated on every read (prepare only), so nodes keep just its position. */
 static fb_table_t options_of(rt_interp_t *rt, const rt_node_t *node) {
@@ -271,8 +269,6 @@ static int build_tensor(rt_interp_t *rt, rt_tensor_t *t, const fb_table_t *ft) {
   t->type = fb_u8(fb, ft, RT_TENSOR_TYPE, 0);
   t->rank = (uint8_t)shape.len;
   t->dims = fb_vec_i32(fb, shape);
-  uint32_t es = 0;
-  (void)es;
   fb_table_t q = fb_sub(fb, ft, RT_TENSOR_QUANTIZATION);
   if (q.pos) {
     fb_vec_t scale = fb_vector(fb, &q, RT_QUANT_SCALE, 4);
@@ -280,13 +276,13 @@ static int build_tensor(rt_interp_t *rt, rt_tensor_t *t, const fb_table_t *ft) {
     if (scale.len) {
       t->scales = (const float *)(const void *)(fb->buf + scale.pos);
       t->num_scales = (uint16_t)scale.len;
-      t->quant_dim = (uint8_t)fb_i32(fb, &q, RT_QUANT_DIM, 0);
     }
     if (zp.len) {
       int64_t z;
       memcpy(&z, fb->buf + zp.pos, 8);
       if (z < INT32_MIN || z > INT32_MAX) return RUNTIME_E_MODEL;
-      t->zero_point = (int32_t)z;
+      if (z < INT16_MIN || z > INT16_MAX) t->flags |= RT_T_ZERO_POINT_RANGE; /* no type allows it */
+      else t->zero_point = (int16_t)z;
     }
   }
   const uint8_t *data;
@@ -345,16 +341,12 @@ static int build_subgraph(rt_interp_t *rt, unsigned index) {
     rt_node_t *node = &sg->nodes[i];
     fb_vec_t oin = fb_vector(fb, &op, RT_OP_INPUTS, 4);
     fb_vec_t oout = fb_vector(fb, &op, RT_OP_OUTPUTS, 4);
-    fb_vec_t inter = fb_vector(fb, &op, RT_OP_INTERMEDIATES, 4);
     node->inputs = fb_vec_i32(fb, oin);
     node->n_inputs = (uint16_t)oin.len;
     node->outputs = fb_vec_i32(fb, oout);
     node->n_outputs = (uint16_t)oout.len;
-    node->intermediates = fb_vec_i32(fb, inter);
-    node->n_intermediates = (uint16_t)inter.len;
     node->index = (uint16_t)i;
     node->subgraph = (uint8_t)index;
-    node->options_type = fb_u8(fb, &op, RT_OP_OPTIONS_TYPE, 0);
     node->options = fb_sub(fb, &op, RT_OP_OPTIONS).pos;
     int32_t builtin = opcode_builtin(rt, fb_u32(fb, &op, RT_OP_OPCODE_INDEX, 0));
     if (fb->err) return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "corrupt operator", "", "");
@@ -390,8 +382,12 @@ typedef struct {
   uint32_t size;
   uint32_t offset;
   int32_t first, last;
-  uint8_t region; /* 0: subgraph 0; 1: every other subgraph (may run nested inside subgraph 0's ops) */
+  uint8_t region; /* 0: subgraph 0; 1: every other subgraph (may run nested inside subgraph 0's ops); 2: a member */
   uint8_t placed;
+  uint8_t chained; /* the head of a chain with members */
+  uint16_t head;  /* the item whose block holds this one: itself, or the head of its overlap chain */
+  int32_t rel;    /* offset in the head's block, relative to the head's own start (negative below it) */
+  int32_t lo, hi; /* a head's block: its members' lowest start and highest end, relative to its start */
 } plan_item_t;
 
 static int overlaps(const plan_item_t *a, const plan_item_t *b) {
@@ -399,13 +395,60 @@ static int overlaps(const plan_item_t *a, const plan_item_t *b) {
 }
 
 /* Greedy by size, first fit by offset: the strategy of TFLM's GreedyMemoryPlanner. Offsets are summed in
- * 64 bits: a plan past 4 GB returns UINT64_MAX (an arena error), never a wrapped offset. */
+ * 64 bits: a plan past 4 GB returns UINT64_MAX (an arena error), never a wrapped offset. A chain (see
+ * chain_overlaps) is placed whole, by its span, at the lowest offset where none of its members meets a placed
+ * item; its members then stand as items of their own, so later items fill the chain's bytes each member leaves
+ * free while it is dead. */
+static uint64_t aligned_end(const plan_item_t *p) {
+  return ((uint64_t)p->offset + p->size + RT_ALIGN - 1u) & ~(uint64_t)(RT_ALIGN - 1u);
+}
+
+static uint32_t span(const plan_item_t *p) { return (uint32_t)(p->hi - p->lo); }
+
+static void insert_placed(plan_item_t *items, uint16_t *placed, uint32_t *n_placed, uint16_t k) {
+  uint32_t pos = *n_placed; /* keep `placed` sorted by offset */
+  while (pos > 0 && items[placed[pos - 1]].offset > items[k].offset) {
+    placed[pos] = placed[pos - 1];
+    pos--;
+  }
+  placed[pos] = k;
+  (*n_placed)++;
+  items[k].placed = 1;
+}
+
+/* The lowest base at which chain `h`'s members meet no placed item; passes are capped (a hostile model's
+ * long chains must not make init quadratic many times over): past the cap, above every placed item. */
+static uint64_t chain_base(const plan_item_t *items, uint32_t n, uint16_t h, const uint16_t *placed,
+                           uint32_t n_placed) {
+  uint64_t base = 0;
+  for (int pass = 0; pass < 4; pass++) {
+    int moved = 0;
+    for (uint32_t k = 0; k < n; k++) {
+      if (items[k].head != h) continue;
+      plan_item_t m = items[k];
+      m.region = items[h].region;
+      for (uint32_t j = 0; j < n_placed; j++) {
+        const plan_item_t *p = &items[placed[j]];
+        uint64_t at = base + (uint64_t)(int64_t)(m.rel - items[h].lo);
+        if (!overlaps(p, &m) || p->offset >= at + m.size || aligned_end(p) <= at) continue;
+        base = aligned_end(p) - (uint64_t)(int64_t)(m.rel - items[h].lo);
+        moved = 1;
+      }
+    }
+    if (!moved) return base;
+  }
+  uint64_t top = 0;
+  for (uint32_t j = 0; j < n_placed; j++)
+    if (items[placed[j]].region == items[h].region && aligned_end(&items[placed[j]]) > top) top = aligned_end(&items[placed[j]]);
+  return top;
+}
+
 static uint64_t plan_offsets(plan_item_t *items, uint32_t n, uint16_t *order, uint16_t *placed) {
   for (uint32_t i = 0; i < n; i++) order[i] = (uint16_t)i;
-  for (uint32_t i = 1; i < n; i++) { /* insertion sort by size, descending, stable */
+  for (uint32_t i = 1; i < n; i++) { /* insertion sort by size (a chain: its span), descending, stable */
     uint16_t k = order[i];
     uint32_t j = i;
-    while (j > 0 && items[order[j - 1]].size < items[k].size) {
+    while (j > 0 && span(&items[order[j - 1]]) < span(&items[k])) {
       order[j] = order[j - 1];
       j--;
     }
@@ -415,25 +458,29 @@ static uint64_t plan_offsets(plan_item_t *items, uint32_t n, uint16_t *order, ui
   uint64_t peak[2] = {0, 0};
   for (uint32_t i = 0; i < n; i++) {
     plan_item_t *it = &items[order[i]];
+    if (it->placed || it->region > 1) continue; /* a chain member: placed with its head */
+    if (it->chained) {
+      uint64_t base = chain_base(items, n, order[i], placed, n_placed);
+      if (base + span(it) > 0xFFFFFFFFu) return UINT64_MAX;
+      for (uint32_t k = 0; k < n; k++) {
+        if (items[k].head != order[i]) continue;
+        items[k].offset = (uint32_t)(base + (uint64_t)(int64_t)(items[k].rel - it->lo));
+        items[k].region = it->region;
+        insert_placed(items, placed, &n_placed, (uint16_t)k);
+      }
+      if (base + span(it) > peak[it->region]) peak[it->region] = (base + span(it) + RT_ALIGN - 1u) & ~(uint64_t)(RT_ALIGN - 1u);
+      continue;
+    }
     uint64_t candidate = 0;
-    uint32_t j = 0;
-    for (; j < n_placed; j++) {
+    for (uint32_t j = 0; j < n_placed; j++) {
       const plan_item_t *p = &items[placed[j]];
       if (!overlaps(p, it)) continue;
       if (p->offset >= candidate + it->size) break;
-      uint64_t end = ((uint64_t)p->offset + p->size + RT_ALIGN - 1u) & ~(uint64_t)(RT_ALIGN - 1u);
-      if (end > candidate) candidate = end;
+      if (aligned_end(p) > candidate) candidate = aligned_end(p);
     }
     if (candidate > 0xFFFFFFFFu) return UINT64_MAX;
     it->offset = (uint32_t)candidate;
-    /* keep `placed` sorted by offset */
-    uint32_t pos = n_placed;
-    while (pos > 0 && items[placed[pos - 1]].offset > candidate) {
-      placed[pos] = placed[pos - 1];
-      pos--;
-    }
-    placed[pos] = order[i];
-    n_placed++;
+    insert_placed(items, placed, &n_placed, order[i]);
     uint64_t end = (candidate + it->size + RT_ALIGN - 1u) & ~(uint64_t)(RT_ALIGN - 1u);
     if (end > peak[it->region]) peak[it->region] = end;
   }
@@ -448,18 +495,85 @@ static int32_t root_of(const int16_t *alias, int32_t t) {
   return t;
 }
 
+static void new_item(plan_item_t *items, uint32_t *n_items, uint32_t size, int32_t when, uint32_t s) {
+  plan_item_t *n = &items[*n_items];
+  n->size = size;
+  n->first = n->last = when;
+  n->region = s ? 1 : 0;
+  n->placed = n->chained = 0;
+  n->head = (uint16_t)*n_items;
+  n->rel = n->lo = 0;
+  n->hi = (int32_t)size; /* a tensor's size is at most RT_MAX_TENSOR_BYTES; scratch is checked below */
+  (*n_items)++;
+}
+
+static int is_graph_io(const rt_subgraph_t *sg, int32_t t) {
+  for (uint32_t k = 0; k < sg->n_inputs; k++)
+    if (sg->inputs[k] == t) return 1;
+  for (uint32_t k = 0; k < sg->n_outputs; k++)
+    if (sg->outputs[k] == t) return 1;
+  return 0;
+}
+
+/* Outputs that may overlap their dying input (rt_kernel_t.overlap) join its chain: each output `overlap` bytes
+ * (or more) below its input, in one block placed whole. Only a member and its successor are alive at once (one
+ * joins as the other dies), so each keeps its own lifetime and the planner fills the bytes a dead member leaves. */
+static void chain_overlaps(const rt_subgraph_t *sg, const int16_t *al, const int32_t *ti, plan_item_t *items,
+                           uint32_t n_items, int32_t time_base) {
+  for (uint32_t i = 0; i < sg->n_nodes; i++) {
+    const rt_node_t *node = &sg->nodes[i];
+    if (!node->kernel->overlap || node->n_inputs < 1 || node->n_outputs < 1 || node->inputs[0] < 0) continue;
+    int32_t a = root_of(al, node->inputs[0]), b = root_of(al, node->outputs[0]), now = time_base + (int32_t)i;
+    if (a == b || ti[a] < 0 || ti[b] < 0 || is_graph_io(sg, a)) continue;
+    plan_item_t *in = &items[ti[a]], *out = &items[ti[b]], *head = &items[in->head];
+    if (in->last != now || out->first != now || out->head != (uint16_t)ti[b]) continue;
+    int32_t shift = node->kernel->overlap(node);
+    if (shift < 0) continue;
+    int64_t rel = in->rel - (int64_t)(((uint64_t)shift + RT_ALIGN - 1u) & ~(uint64_t)(RT_ALIGN - 1u));
+    int64_t lo = rel < head->lo ? rel : head->lo;
+    int64_t hi = rel + (int64_t)out->size > head->hi ? rel + (int64_t)out->size : head->hi;
+    if (hi - lo > (int64_t)RT_MAX_TENSOR_BYTES) continue; /* and so every value below fits 32 bits */
+    out->rel = (int32_t)rel;
+    out->head = in->head;
+    out->region = 2;
+    head->lo = (int32_t)lo;
+    head->hi = (int32_t)hi;
+    head->chained = 1;
+  }
+  /* A chained node's scratch fits in its chain if the bytes above its input or below its output are free
+   * then: above are the members before it, below the ones after it. Where neither side is wide enough, the
+   * members after it move down by what is missing below: the chain grows by less than the scratch. */
+  for (uint32_t i = 0; i < sg->n_nodes; i++) {
+    const rt_node_t *node = &sg->nodes[i];
+    if (!node->scratch_item || !node->kernel->overlap || node->n_inputs < 1 || node->n_outputs < 1 ||
+        node->inputs[0] < 0)
+      continue;
+    int32_t a = root_of(al, node->inputs[0]), b = root_of(al, node->outputs[0]), now = time_base + (int32_t)i;
+    if (a == b || ti[a] < 0 || ti[b] < 0) continue;
+    const plan_item_t *in = &items[ti[a]], *out = &items[ti[b]];
+    if (out->head == (uint16_t)ti[b] || out->head != in->head) continue; /* its output did not join here */
+    uint16_t h = in->head;
+    int64_t need = (int64_t)((items[node->scratch_item - 1u].size + RT_ALIGN - 1u) & ~(uint32_t)(RT_ALIGN - 1u));
+    int64_t in_end = (int64_t)in->rel + in->size, out_end = (int64_t)out->rel + out->size;
+    int64_t above = items[h].hi - (in_end > out_end ? in_end : out_end), below = (int64_t)out->rel - items[h].lo;
+    if (above >= need || below >= need) continue;
+    int64_t more = need - below;
+    if (items[h].hi - (items[h].lo - more) > (int64_t)RT_MAX_TENSOR_BYTES) continue;
+    for (uint32_t k = 0; k < n_items; k++)
+      if (items[k].head == h && k != h && items[k].first > now) items[k].rel -= (int32_t)more;
+    items[h].lo -= (int32_t)more;
+  }
+}
+
 /* Extends the lifetime of tensor `index` (through its alias root) to cover time `when`. */
 static void touch(const rt_subgraph_t *sg, const int16_t *al, int32_t *ti, plan_item_t *items, uint32_t *n_items,
                   uint32_t s, int32_t index, int32_t when) {
   int32_t r = root_of(al, index);
   const rt_tensor_t *t = &sg->tensors[r];
-  if (t->flags & (RT_T_CONST | RT_T_VARIABLE)) return;
+  if (t->flags & (RT_T_CONST | RT_T_VARIABLE | RT_T_EXTERNAL)) return;
   if (ti[r] < 0) {
     ti[r] = (int32_t)*n_items;
-    plan_item_t *n = &items[(*n_items)++];
-    n->size = rt_bytes(t);
-    n->first = n->last = when;
-    n->region = s ? 1 : 0;
+    new_item(items, n_items, rt_bytes(t), when, s);
   } else {
     plan_item_t *n = &items[ti[r]];
     if (when < n->first) n->first = when;
@@ -510,6 +624,19 @@ static int plan_memory(rt_interp_t *rt) {
       if (root_of(al, a) == b) continue;
       al[b] = (int16_t)root_of(al, a);
     }
+    /* The app's buffers hold subgraph 0's inputs (and, through the aliases above, e.g. a RESHAPE of one). */
+    if (s == 0 && (rt->flags & RUNTIME_INPUTS_EXTERNAL))
+      for (uint32_t k = 0; k < sg->n_inputs; k++) {
+        rt_tensor_t *t = &sg->tensors[sg->inputs[k]];
+        if (!(t->flags & (RT_T_CONST | RT_T_VARIABLE))) t->flags |= RT_T_EXTERNAL;
+      }
+    /* The runtime only reads the app's buffers: an op that writes an input (legal, but no converter emits it)
+     * is refused in this mode. */
+    for (uint32_t i = 0; s == 0 && i < sg->n_nodes; i++)
+      for (uint32_t k = 0; k < sg->nodes[i].n_outputs; k++)
+        if (sg->tensors[sg->nodes[i].outputs[k]].flags & RT_T_EXTERNAL)
+          return rt_fail(rt, &sg->nodes[i], RUNTIME_E_UNSUPPORTED, "writes a model input, which ",
+                         "RUNTIME_INPUTS_EXTERNAL keeps in the app's buffer");
     /* Lifetimes, on a timeline where op i of this subgraph is time time_base + i. */
     int32_t end = time_base + (int32_t)(sg->n_nodes ? sg->n_nodes - 1 : 0);
     for (uint32_t k = 0; k < sg->n_inputs; k++) touch(sg, al, ti, items, &n_items, s, sg->inputs[k], time_base);
@@ -519,18 +646,16 @@ static int plan_memory(rt_interp_t *rt) {
       for (uint32_t k = 0; k < node->n_inputs; k++)
         if (node->inputs[k] >= 0) touch(sg, al, ti, items, &n_items, s, node->inputs[k], now);
       for (uint32_t k = 0; k < node->n_outputs; k++) touch(sg, al, ti, items, &n_items, s, node->outputs[k], now);
-      for (uint32_t k = 0; k < node->n_intermediates; k++) touch(sg, al, ti, items, &n_items, s, node->intermediates[k], now);
     }
     for (uint32_t k = 0; k < sg->n_outputs; k++) touch(sg, al, ti, items, &n_items, s, sg->outputs[k], end);
     for (uint32_t i = 0; i < sg->n_nodes; i++) {
       rt_node_t *node = &sg->nodes[i];
-      if (!node->scratch_bytes) continue;
-      node->scratch = (void *)(uintptr_t)(n_items + 1u); /* the item index until addresses are assigned */
-      plan_item_t *n = &items[n_items++];
-      n->size = node->scratch_bytes;
-      n->first = n->last = time_base + (int32_t)i;
-      n->region = s ? 1 : 0;
+      uint32_t bytes = node->scratch_bytes;
+      if (!bytes) continue;
+      node->scratch_item = n_items + 1u; /* the item until addresses are assigned */
+      new_item(items, &n_items, bytes, time_base + (int32_t)i, s);
     }
+    chain_overlaps(sg, al, ti, items, n_items, time_base);
     tensor_base += sg->n_tensors;
     time_base = end + 1;
   }
@@ -551,10 +676,16 @@ static int plan_memory(rt_interp_t *rt) {
     for (uint32_t t = 0; t < sg->n_tensors; t++) {
       int32_t r = root_of(al, (int32_t)t);
       if (ti[r] >= 0) sg->tensors[t].data = region + items[ti[r]].offset;
+      if (sg->tensors[r].flags & RT_T_EXTERNAL) {
+        uint32_t k = 0;
+        while (sg->inputs[k] != r) k++; /* r is an input: only inputs carry the flag */
+        sg->tensors[t].external = (uint8_t)(k + 1u);
+        sg->tensors[t].data = 0;
+      }
     }
     for (uint32_t i = 0; i < sg->n_nodes; i++) {
       rt_node_t *node = &sg->nodes[i];
-      if (node->scratch_bytes) node->scratch = region + items[(uintptr_t)node->scratch - 1u].offset;
+      if (node->scratch_item) node->scratch = region + items[node->scratch_item - 1u].offset;
     }
     tensor_base += sg->n_tensors;
   }
@@ -579,6 +710,11 @@ static void zero_variables(rt_interp_t *rt) {
 
 int runtime_init(runtime_t *r, const runtime_model_t *model, const runtime_ops_t *ops, void *arena,
                  size_t arena_size) {
+  return runtime_init_ex(r, model, ops, arena, arena_size, 0);
+}
+
+int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_ops_t *ops, void *arena,
+                    size_t arena_size, uint32_t flags) {
   if (!r) return RUNTIME_E_ARG;
   r->impl = 0;
   r->error[0] = 0;
@@ -600,6 +736,7 @@ int runtime_init(runtime_t *r, const runtime_model_t *model, const runtime_ops_t
   rt->error = r->error;
   rt->error_size = sizeof r->error;
   rt->ops = ops;
+  rt->flags = (uint8_t)flags;
   rt->fb.buf = model->data;
   rt->fb.size = model->size;
   rt->model = fb_table_at(&rt->fb, model->root);
@@ -612,6 +749,8 @@ int runtime_init(runtime_t *r, const runtime_model_t *model, const runtime_ops_t
   for (uint32_t s = 0; s < rt->n_subgraphs; s++)
     if ((rc = build_subgraph(rt, s))) return rc;
   if ((rc = rt_validate(rt))) return rc;
+  if ((flags & RUNTIME_INPUTS_EXTERNAL) && rt->subgraphs[0].n_inputs > 255u)
+    return set_error(r->error, sizeof r->error, RUNTIME_E_UNSUPPORTED, "external inputs: over 255 inputs", "", "");
   for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
     rt_subgraph_t *sg = &rt->subgraphs[s];
     for (uint32_t i = 0; i < sg->n_nodes; i++) {
@@ -625,8 +764,36 @@ int runtime_init(runtime_t *r, const runtime_model_t *model, const runtime_ops_t
   }
   if ((rc = plan_memory(rt))) return rc;
   zero_variables(rt);
-  rt->ready = 1;
+  rt->ready = !(flags & RUNTIME_INPUTS_EXTERNAL);
   r->impl = rt;
+  return RUNTIME_OK;
+}
+
+/* The first external input not yet bound, or -1. */
+static int32_t unbound_input(const rt_interp_t *rt) {
+  const rt_subgraph_t *sg = &rt->subgraphs[0];
+  for (uint32_t k = 0; k < sg->n_inputs; k++)
+    if ((sg->tensors[sg->inputs[k]].flags & RT_T_EXTERNAL) && !sg->tensors[sg->inputs[k]].data) return (int32_t)k;
+  return -1;
+}
+
+int runtime_bind_input(runtime_t *r, uint32_t index, void *data, size_t bytes) {
+  if (!r || !r->impl) return RUNTIME_E_ARG;
+  rt_interp_t *rt = r->impl;
+  rt_subgraph_t *sg = &rt->subgraphs[0];
+  const char *why = 0;
+  if (index >= sg->n_inputs) why = ": no such input";
+  else if (!(sg->tensors[sg->inputs[index]].flags & RT_T_EXTERNAL)) why = ": not external (see RUNTIME_INPUTS_EXTERNAL)";
+  else if (!data || ((uintptr_t)data & (RT_ALIGN - 1u))) why = ": NULL or misaligned buffer";
+  else if (bytes != rt_bytes(&sg->tensors[sg->inputs[index]])) why = ": the buffer's size differs from the tensor's";
+  if (why) {
+    char num[12];
+    put_u32(num, 0, sizeof num, index);
+    return set_error(r->error, sizeof r->error, RUNTIME_E_ARG, "bind input ", num, why);
+  }
+  for (uint32_t t = 0; t < sg->n_tensors; t++)
+    if (sg->tensors[t].external == index + 1u) sg->tensors[t].data = data;
+  rt->ready = unbound_input(rt) < 0;
   return RUNTIME_OK;
 }
 
@@ -652,8 +819,16 @@ int rt_invoke_subgraph(rt_interp_t *rt, unsigned index) {
   return RUNTIME_OK;
 }
 
+/* Out of line: the refusal costs the invoke path nothing. */
+static __attribute__((noinline)) int invoke_refused(runtime_t *r) {
+  if (!r || !r->impl) return RUNTIME_E_ARG;
+  char num[12];
+  put_u32(num, 0, sizeof num, (uint32_t)unbound_input(r->impl));
+  return set_error(r->error, sizeof r->error, RUNTIME_E_ARG, "input ", num, " is not bound (runtime_bind_input)");
+}
+
 int runtime_invoke(runtime_t *r) {
-  if (!r || !r->impl || !r->impl->ready) return RUNTIME_E_ARG;
+  if (!r || !r->impl || !r->impl->ready) return invoke_refused(r);
   r->error[0] = 0;
   return rt_invoke_subgraph(r->impl, 0);
 }

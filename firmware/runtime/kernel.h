@@ -11,32 +11,35 @@
 enum {
   RT_T_CONST = 1,    /* data points into the model (read-only) */
   RT_T_VARIABLE = 2, /* persistent state, zeroed by init and runtime_reset */
+  RT_T_EXTERNAL = 4, /* in the app's buffer (RUNTIME_INPUTS_EXTERNAL): data set by runtime_bind_input() */
+  RT_T_ZERO_POINT_RANGE = 8, /* the model's zero point does not fit int16: the validator refuses the tensor */
 };
 
 typedef struct rt_tensor {
   void *data;
   const int32_t *dims;  /* `rank` dims, in the model; NULL for a scalar */
   const float *scales;  /* quantization scales, in the model (1 per tensor or 1 per channel); NULL if none */
-  int32_t zero_point;   /* zero_point[0] (per-channel zero points must all be equal to it) */
   uint16_t num_scales;
+  int16_t zero_point;   /* zero_point[0] (per-channel zero points must all be equal to it); 20 B a tensor */
   uint8_t rank;
   uint8_t type;         /* runtime_type_t */
-  uint8_t quant_dim;    /* the channel axis of per-channel scales */
   uint8_t flags;        /* RT_T_* */
+  uint8_t external;     /* 1 + the subgraph-0 input whose app buffer holds this tensor (itself or an alias), else 0 */
 } rt_tensor_t;
 
 typedef struct rt_node {
   const struct rt_kernel *kernel;
   const int32_t *inputs; /* tensor indices in the model; -1 marks an absent optional input */
   const int32_t *outputs;
-  const int32_t *intermediates;
-  uint16_t n_inputs, n_outputs, n_intermediates;
+  uint16_t n_inputs, n_outputs;
   uint16_t index;        /* op index in its subgraph, for messages and profiling */
-  uint32_t options;      /* position of the builtin_options table (0 if absent); read with rt_opt_* */
-  uint8_t options_type;
   uint8_t subgraph;
-  uint32_t scratch_bytes; /* requested in prepare */
-  void *scratch;          /* valid during eval only */
+  uint32_t options;      /* position of the builtin_options table (0 if absent); read with rt_opt_* */
+  union {                 /* one word per node of arena: each is needed only before the next */
+    uint32_t scratch_bytes; /* requested in prepare */
+    uintptr_t scratch_item; /* the planner's, while it plans */
+    void *scratch;          /* valid during eval only */
+  };
   void *data;             /* the kernel's op data, from rt_persistent() in prepare */
 } rt_node_t;
 
@@ -51,6 +54,9 @@ typedef struct rt_kernel {
   int (*prepare)(rt_interp_t *rt, rt_node_t *node);
   int (*eval)(rt_interp_t *rt, rt_node_t *node);
   void (*reset)(rt_interp_t *rt, rt_node_t *node); /* optional: runtime_reset() calls it */
+  /* Optional, after prepare: how many bytes below input 0's start output 0 may start, sharing its memory when
+   * input 0 dies at this node (the planner then overlaps them); -1 if this node cannot share. */
+  int32_t (*overlap)(const rt_node_t *node);
 } rt_kernel_t;
 
 enum {
@@ -69,12 +75,19 @@ enum { RT_OPS_DEF_HEAD = -1, /* keeps the enum non-empty and its trailing comma 
 #define RT_DEFINE_KERNEL(op, code, kflags, prep, ev) RT_DEFINE_KERNEL_WITH_RESET(op, code, kflags, prep, ev, 0)
 #define RT_DEFINE_KERNEL_WITH_RESET(op, code, kflags, prep, ev, rst)                                      \
   _Static_assert((code) == RT_BUILTIN_##op, #op ": the builtin code differs from runtime_ops.def");     \
-  const rt_kernel_t rt_kernel_##op = {#op, RT_BUILTIN_##op, kflags, prep, ev, rst}
+  const rt_kernel_t rt_kernel_##op = {#op, RT_BUILTIN_##op, kflags, prep, ev, rst, 0}
+/* A kernel whose output may overlap its dying input (rt_kernel_t.overlap). */
+#define RT_DEFINE_KERNEL_WITH_OVERLAP(op, code, kflags, prep, ev, ovl)                                     \
+  _Static_assert((code) == RT_BUILTIN_##op, #op ": the builtin code differs from runtime_ops.def");     \
+  const rt_kernel_t rt_kernel_##op = {#op, RT_BUILTIN_##op, kflags, prep, ev, 0, ovl}
+
+/* A variant of op's kernel (runtime.h): registry entry rt_kernel_<op>_<variant>, named and coded as op. */
+#define RT_DEFINE_VARIANT(op, variant, prep, ev) \
+  const rt_kernel_t rt_kernel_##op##_##variant = {#op, RT_BUILTIN_##op, 0, prep, ev, 0, 0}
 
 /* Tensors of a node; NULL for an absent optional one or an index past the end. */
 rt_tensor_t *rt_input(rt_interp_t *rt, const rt_node_t *node, unsigned i);
 rt_tensor_t *rt_output(rt_interp_t *rt, const rt_node_t *node, unsigned i);
-rt_tensor_t *rt_intermediate(rt_interp_t *rt, const rt_node_t *node, unsigned i);
 rt_tensor_t *rt_tensor(rt_interp_t *rt, unsigned subgraph, int32_t index);
 
 /* Memory that lives as long as the interpreter (prepare only); NULL and an arena error when full. */

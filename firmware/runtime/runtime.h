@@ -63,6 +63,10 @@ extern const runtime_ops_t runtime_all_ops; /* every kernel (host tools, tests) 
 #define RT_OP(op, code) extern const runtime_kernel_t rt_kernel_##op;
 #include "runtime_ops.def"
 #undef RT_OP
+/* Variants: an op's kernel restricted to the shapes of one of its paths, so that only that path is linked
+ * (TFLM's Register_<OP>_INT8 specializations, by shape). hark.format.op_table lists one instead of the whole
+ * kernel when every such op of its models fits it; its prepare refuses any other shape, naming the variant. */
+extern const runtime_kernel_t rt_kernel_DEPTHWISE_CONV_2D_ONE_CHANNEL; /* 1 input channel, out % 4 == 0, dil_w 1 */
 
 /* Per-op profiling: `now` reads a free-running counter, `elapsed` turns two readings into counter units
  * (NULL: plain unsigned difference), `report` receives each op's delta as it completes. The runtime keeps
@@ -84,6 +88,15 @@ typedef struct {
  * RUNTIME_E_ARENA the error names the bytes needed. */
 int runtime_init(runtime_t *rt, const runtime_model_t *model, const runtime_ops_t *ops, void *arena,
                  size_t arena_size);
+/* runtime_init with flags. RUNTIME_INPUTS_EXTERNAL: the model's inputs live in the app's own buffers, not in
+ * the arena (an app that already holds the input, e.g. a feature window, saves its bytes and the copy). Their
+ * data is NULL until runtime_bind_input(); runtime_invoke() refuses, naming the input, until all are bound. */
+#define RUNTIME_INPUTS_EXTERNAL 1u
+int runtime_init_ex(runtime_t *rt, const runtime_model_t *model, const runtime_ops_t *ops, void *arena,
+                    size_t arena_size, uint32_t flags);
+/* Points input `index` at `data` (`bytes` must be the tensor's size; aligned to a pointer's size). The
+ * buffer must outlive the runtime; the runtime only reads it. */
+int runtime_bind_input(runtime_t *rt, uint32_t index, void *data, size_t bytes);
 int runtime_invoke(runtime_t *rt);
 /* Resets the streaming state as TFLM does: variable tensors to 0 (int8 ones to their zero point),
  * resource variables to their fill; CALL_ONCE does not run again. */

@@ -14,6 +14,8 @@
 #endif
 
 static uint64_t memory[8192];
+extern const uint16_t frontend_log_lut[130]; /* frontend.c's table (the tables test checks its entries) */
+
 static uint32_t seed = 7;
 static uint32_t rnd(void) {
   seed = seed * 1664525u + 1013904223u;
@@ -93,6 +95,7 @@ static void test_fft(void) {
   static uint64_t mem[65536];
   static int16_t windowed[8192];
   static frontend_cpx_t ref[4097];
+  int32_t sizes = 0;
   for (int32_t ms = 1; ms <= 256; ms *= 2) {
     frontend_config_t cfg;
     frontend_t fe;
@@ -101,9 +104,12 @@ static void test_fft(void) {
     cfg.window_size_ms = ms;
     cfg.window_step_ms = 1;
     cfg.num_channels = 2;
-    cfg.lower_band_limit = 1000.0f;
-    cfg.upper_band_limit = 7000.0f;
+    /* Band limits from low to high, so the filterbank's first and last bins move (and which split
+     * steps the per-hop FFT skips). */
+    cfg.lower_band_limit = (ms % 3 == 0) ? 20.0f : 1000.0f;
+    cfg.upper_band_limit = (ms % 4 == 0) ? 7990.0f : (ms % 3 == 0) ? 2000.0f : 7000.0f;
     if (frontend_init(&fe, &cfg, mem, sizeof mem) != FRONTEND_OK) continue;
+    sizes++;
     for (int32_t trial = 0; trial < 24; trial++) {
       memset(windowed, 0, sizeof windowed);
       for (int32_t i = 0; i < fe.window_size; i++) {
@@ -120,8 +126,15 @@ static void test_fft(void) {
       frontend_fft(&fe, windowed, shift);
       CHECK(memcmp(ref, fe.fft, (size_t)(fe.fft_size / 2 + 1) * sizeof *ref) == 0, "fast FFT differs, size %d trial %d",
             fe.fft_size, trial);
+      /* The per-hop variant: the filterbank's bins, with the band limits of trial's choice. */
+      memset(fe.fft, 0x55, (size_t)(fe.fft_size / 2 + 1) * sizeof *ref);
+      frontend_fft_for_filterbank(&fe, windowed, shift);
+      CHECK(memcmp(ref + fe.start_index, fe.fft + fe.start_index,
+                   (size_t)(fe.end_index - fe.start_index) * sizeof *ref) == 0,
+            "filterbank bins differ, size %d trial %d", fe.fft_size, trial);
     }
   }
+  CHECK(sizes >= 8, "only %d FFT sizes initialised", sizes);
   /* And it is a Fourier transform: a tone at bin 32 of a 512-point FFT peaks there. */
   frontend_t fe;
   frontend_config_t cfg;
@@ -157,6 +170,23 @@ static void test_sqrt(void) {
   for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
     CHECK(frontend_sqrt64(edges[i]) == sqrt_definition(edges[i]), "op sqrt(%llu)", (unsigned long long)edges[i]);
     CHECK(frontend_sqrt64_fast(edges[i]) == frontend_sqrt64(edges[i]), "fast sqrt(%llu)", (unsigned long long)edges[i]);
+  }
+  /* The fast path's rounding boundaries r^2 - r and r^2 + r, each side, for every 32-bit root and
+   * for roots spread over the 48-bit range. */
+  for (uint64_t r = 1; r <= 0x10000u; r++) {
+    for (int32_t d = -1; d <= 1; d++) {
+      const uint64_t lo = r * r - r + (uint64_t)(int64_t)d, hi = r * r + r + (uint64_t)(int64_t)d;
+      CHECK(frontend_sqrt64_fast(lo) == frontend_sqrt64(lo), "fast sqrt(%llu)", (unsigned long long)lo);
+      CHECK(frontend_sqrt64_fast(hi) == frontend_sqrt64(hi), "fast sqrt(%llu)", (unsigned long long)hi);
+    }
+  }
+  for (int32_t i = 0; i < 200000; i++) {
+    const uint64_t r = 0x10000u + (rnd() % 0xFF0000u);
+    for (int32_t d = -1; d <= 1; d++) {
+      const uint64_t lo = r * r - r + (uint64_t)(int64_t)d, hi = r * r + r + (uint64_t)(int64_t)d;
+      CHECK(frontend_sqrt64_fast(lo) == frontend_sqrt64(lo), "fast sqrt(%llu)", (unsigned long long)lo);
+      CHECK(frontend_sqrt64_fast(hi) == frontend_sqrt64(hi), "fast sqrt(%llu)", (unsigned long long)hi);
+    }
   }
   for (int32_t i = 0; i < 300000; i++) {
     const uint64_t x = (((uint64_t)rnd() << 32) | rnd()) >> (rnd() % 64);
@@ -216,6 +246,83 @@ static void test_noise_reduction(void) {
   CHECK(signal[0] == 1000u * 819u >> 14 && signal[1] == 1000u * 819u >> 14, "floor %u", signal[0]);
 }
 
+static void test_noise_reduction_random(void) {
+  /* Random signals and estimates through the pairwise loop, against the op's per-channel code, with
+   * an odd channel count (the last channel alone) and extreme values. */
+  for (int32_t channels = 39; channels <= 40; channels++) {
+    frontend_t fe;
+    frontend_config_t cfg;
+    frontend_config_default(&cfg);
+    cfg.num_channels = channels;
+    CHECK(frontend_init(&fe, &cfg, memory, sizeof memory) == FRONTEND_OK, "init %d channels", channels);
+    for (int32_t rep = 0; rep < 200; rep++) {
+      uint32_t signal[40], noise[40];
+      for (int32_t c = 0; c < channels; c++) {
+        signal[c] = rep % 4 == 0 ? 0xFFFFFFFFu >> (c % 3) : rnd() >> (rnd() % 32);
+        fe.noise_estimate[c] = noise[c] = rep % 5 == 0 ? 0xFFFFFFFFu : rnd() >> (rnd() % 32);
+      }
+      uint32_t want[40];
+      for (int32_t c = 0; c < channels; c++) {
+        const uint32_t smoothing = (c & 1) ? fe.odd_smoothing : fe.even_smoothing;
+        const uint32_t scaled = signal[c] << fe.smoothing_bits;
+        uint32_t est = (uint32_t)(((uint64_t)scaled * smoothing + (uint64_t)noise[c] * (16384u - smoothing)) >> 14);
+        noise[c] = est;
+        if (est > scaled) est = scaled;
+        const uint32_t floor = (uint32_t)(((uint64_t)signal[c] * fe.min_signal_remaining) >> 14);
+        const uint32_t sub = (scaled - est) >> fe.smoothing_bits;
+        want[c] = sub > floor ? sub : floor;
+      }
+      frontend_noise_reduction(&fe, signal);
+      for (int32_t c = 0; c < channels; c++)
+        CHECK(signal[c] == want[c] && fe.noise_estimate[c] == noise[c], "noise reduction channel %d of %d", c, channels);
+    }
+  }
+}
+
+/* The op's WideDynamicFunction as written (shift left below interval 11, right above it). */
+static int16_t wide_dynamic_op(uint32_t x, const int16_t *lut) {
+  if (x <= 2) return lut[x];
+  const int32_t interval = 32 - __builtin_clz(x);
+  lut += 4 * interval - 6;
+  const int32_t frac = (int32_t)((interval < 11 ? (x << (11 - interval)) : (x >> (interval - 11))) & 0x3FF);
+  uint32_t r = (uint32_t)(((int32_t)lut[2] * frac) >> 5);
+  r += (uint32_t)lut[1] << 5;
+  r *= (uint32_t)frac;
+  return (int16_t)((((int32_t)(r + (1u << 14))) >> 15) + lut[0]);
+}
+
+static void test_pcan_random(void) {
+  /* The fast gain lookup and the split 64-bit shift against the op's code, over every interval,
+   * interval edges, and the shift on both sides of 32. */
+  frontend_t fe;
+  frontend_config_t cfg;
+  init_default(&fe, &cfg);
+  for (int32_t interval = 1; interval <= 32; interval++) {
+    const uint32_t base = 1u << (interval - 1);
+    const uint32_t xs[4] = {base, base + (base - 1), base + (base >> 1), base | (rnd() & (base - 1))};
+    for (int32_t k = 0; k < 4; k++)
+      CHECK(frontend_wide_dynamic(xs[k], fe.pcan_lut) == wide_dynamic_op(xs[k], fe.pcan_lut), "gain at %u", xs[k]);
+  }
+  for (int32_t i = 0; i < 200000; i++) {
+    const uint32_t x = rnd() >> (rnd() % 32);
+    CHECK(frontend_wide_dynamic(x, fe.pcan_lut) == wide_dynamic_op(x, fe.pcan_lut), "gain at %u", x);
+  }
+  static const int32_t shifts[] = {0, 1, 6, 31, 32, 40, 63};
+  for (size_t t = 0; t < sizeof shifts / sizeof shifts[0]; t++) {
+    fe.snr_shift = shifts[t];
+    uint32_t signal[40], want[40];
+    for (int32_t c = 0; c < 40; c++) {
+      fe.noise_estimate[c] = c == 0 ? 0 : rnd() >> (rnd() % 32);
+      signal[c] = c == 1 ? 0xFFFFFFFFu : rnd() >> (rnd() % 32);
+      const uint32_t gain = (uint32_t)(int32_t)wide_dynamic_op(fe.noise_estimate[c], fe.pcan_lut);
+      const uint32_t snr = (uint32_t)(((uint64_t)signal[c] * gain) >> fe.snr_shift);
+      want[c] = snr < 8192 ? (snr * snr) >> 20 : (snr >> 6) - 64;
+    }
+    frontend_pcan(&fe, signal);
+    for (int32_t c = 0; c < 40; c++) CHECK(signal[c] == want[c], "pcan shift %d channel %d", fe.snr_shift, c);
+  }
+}
+
 static void test_pcan(void) {
   frontend_t fe;
   frontend_config_t cfg;
@@ -245,6 +352,36 @@ static void test_pcan(void) {
     const uint32_t want = snr < 8192 ? (snr * snr) >> 20 : (snr >> 6) - 64;
     CHECK(signal[i] == want, "pcan channel %d: %u != %u", i, signal[i], want);
   }
+}
+
+/* The op's Log as written (fraction shifted left below 2^16, right above; 64-bit ln scaling). */
+static uint32_t log_op(uint32_t x, int32_t scale_shift) {
+  const uint32_t integer = 31u - (uint32_t)__builtin_clz(x);
+  int32_t frac = (int32_t)((int64_t)x - ((int64_t)1 << integer));
+  frac = integer < 16 ? (int32_t)((uint32_t)frac << (16 - integer)) : frac >> (integer - 16);
+  const uint32_t seg = (uint32_t)frac >> 9;
+  const int32_t c0 = frontend_log_lut[seg], c1 = frontend_log_lut[seg + 1];
+  const int32_t rel = ((c1 - c0) * (frac - (int32_t)(512u * seg))) >> 16;
+  const uint32_t log2 = (integer << 16) + (uint32_t)(frac + c0 + rel);
+  const uint32_t loge = (uint32_t)(((uint64_t)45426u * log2 + 32768u) >> 16);
+  return ((loge << scale_shift) + 32768u) >> 16;
+}
+
+static void test_log_random(void) {
+  /* The CLZ-shift fraction and the rounding high multiply against the op's code: every x below 2^18,
+   * each power of two and its neighbours, random x, and every scale shift. */
+  for (uint32_t x = 1; x < (1u << 18); x++) CHECK(frontend_log(x, 6) == log_op(x, 6), "log(%u)", x);
+  for (int32_t b = 0; b < 32; b++)
+    for (int32_t d = -1; d <= 1; d++) {
+      const uint32_t x = (1u << b) + (uint32_t)d;
+      if (x != 0) CHECK(frontend_log(x, 6) == log_op(x, 6), "log(%u)", x);
+    }
+  for (int32_t i = 0; i < 300000; i++) {
+    const uint32_t x = rnd() >> (rnd() % 32);
+    const int32_t s = (int32_t)(rnd() % 17);
+    if (x != 0) CHECK(frontend_log(x, s) == log_op(x, s), "log(%u, %d)", x, s);
+  }
+  CHECK(frontend_log(0xFFFFFFFFu, 16) == log_op(0xFFFFFFFFu, 16), "log of the largest input");
 }
 
 static void test_log_scale(void) {
@@ -350,7 +487,10 @@ int main(void) {
   test_sqrt();
   test_filterbank();
   test_noise_reduction();
+  test_noise_reduction_random();
   test_pcan();
+  test_pcan_random();
+  test_log_random();
   test_log_scale();
   test_dc_notch();
   test_int8();

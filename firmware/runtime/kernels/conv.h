@@ -17,5 +17,14 @@ typedef struct {
 
 int rt_conv_prepare(rt_interp_t *rt, rt_node_t *node);
 int rt_depthwise_prepare(rt_interp_t *rt, rt_node_t *node);
+/* After prepare: 0 if the node fits DEPTHWISE_CONV_2D_ONE_CHANNEL (one input channel, output channels a
+ * multiple of 4, horizontal dilation 1), else an error naming the variant. */
+int rt_depthwise_one_channel_fits(rt_interp_t *rt, rt_node_t *node);
+/* rt_kernel_t.overlap for a kernel that writes output pixels in raster order, in passes of at most `group`
+ * pixels, and reads the input only inside the windows: the least distance by which the output may start below
+ * the input without a write reaching an input byte that a pixel not yet done still reads (from the geometry,
+ * every pixel checked). `gathered`: each pass copies its pixels' windows to scratch before its first write, so
+ * only later passes' reads count (a 1x1 convolution with as many output channels as input channels: 0). */
+int32_t rt_window_overlap(const rt_conv_data_t *d, int32_t group, int gathered);
 
 #endif

@@ -41,4 +41,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   return 0;
 }
 
-RT_DEFINE_KERNEL(CONV_2D, 3, 0, rt_conv_prepare, eval);
+/* One pixel at a time, raster order. */
+static int32_t overlap(const rt_node_t *node) { return rt_window_overlap(node->data, 1, 0); }
+
+RT_DEFINE_KERNEL_WITH_OVERLAP(CONV_2D, 3, 0, rt_conv_prepare, eval, overlap);

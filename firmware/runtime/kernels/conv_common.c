@@ -42,6 +42,41 @@ int rt_conv_prepare(rt_interp_t *rt, rt_node_t *node) {
                             rt_opt_i32(rt, node, 5, 1), rt_opt_i32(rt, node, 4, 1), &d->g);
 }
 
+/* The first of `taps` taps from `origin` (step `dil`) inside [0, size), or -1. */
+static int32_t first_tap(int32_t origin, int32_t dil, int32_t taps, int32_t size) {
+  for (int32_t t = 0; t < taps; t++)
+    if (origin + dil * t >= 0 && origin + dil * t < size) return t;
+  return -1;
+}
+
+int32_t rt_window_overlap(const rt_conv_data_t *d, int32_t group, int gathered) {
+  const rt_window_t *g = &d->g;
+  const int64_t pixels = (int64_t)g->batches * g->out_h * g->out_w;
+  int64_t lowest = INT64_MAX, need = 0; /* the lowest input byte pixel p or a later one reads */
+  for (int64_t p = pixels - 1; p >= 0; p--) {
+    const int32_t ox = (int32_t)(p % g->out_w), oy = (int32_t)(p / g->out_w % g->out_h);
+    const int64_t b = p / ((int64_t)g->out_w * g->out_h);
+    const int32_t iy0 = oy * g->stride_h - g->pad_h, ix0 = ox * g->stride_w - g->pad_w;
+    const int32_t fy = first_tap(iy0, g->dil_h, g->k_h, g->in_h), fx = first_tap(ix0, g->dil_w, g->k_w, g->in_w);
+    if (fy >= 0 && fx >= 0) {
+      int64_t low = ((b * g->in_h + iy0 + g->dil_h * fy) * g->in_w + ix0 + g->dil_w * fx) * d->in_depth;
+      if (low < lowest) lowest = low;
+    }
+    if (lowest == INT64_MAX) continue;
+    /* A pass ending at p (gathered), or one holding p that still reads p's window as it writes (not gathered). */
+    const int64_t end = gathered ? p * d->out_depth : (p + group < pixels ? p + group : pixels) * d->out_depth;
+    if (end - lowest > need) need = end - lowest;
+  }
+  return need > 0x7FFFFFFF ? -1 : (int32_t)need;
+}
+
+int rt_depthwise_one_channel_fits(rt_interp_t *rt, rt_node_t *node) {
+  const rt_conv_data_t *d = node->data;
+  if (d->in_depth == 1 && (d->out_depth & 3) == 0 && d->g.dil_w == 1) return 0;
+  return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "this build links only DEPTHWISE_CONV_2D's one-input-channel ",
+                 "variant (its op table came from other models)");
+}
+
 int rt_depthwise_prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_conv_data_t *d = 0;
   int rc = common(rt, node, &d);

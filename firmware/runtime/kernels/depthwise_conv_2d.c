@@ -42,4 +42,16 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   return 0;
 }
 
-RT_DEFINE_KERNEL(DEPTHWISE_CONV_2D, 4, 0, rt_depthwise_prepare, eval);
+/* One pixel at a time, raster order. */
+static int32_t overlap(const rt_node_t *node) { return rt_window_overlap(node->data, 1, 0); }
+
+RT_DEFINE_KERNEL_WITH_OVERLAP(DEPTHWISE_CONV_2D, 4, 0, rt_depthwise_prepare, eval, overlap);
+
+/* DEPTHWISE_CONV_2D_ONE_CHANNEL (runtime.h): the same eval; prepare refuses the shapes the DSP twin's variant
+ * does not handle, so both builds accept the same models. */
+static int prepare_one_channel(rt_interp_t *rt, rt_node_t *node) {
+  int rc = rt_depthwise_prepare(rt, node);
+  return rc ? rc : rt_depthwise_one_channel_fits(rt, node);
+}
+
+RT_DEFINE_VARIANT(DEPTHWISE_CONV_2D, ONE_CHANNEL, prepare_one_channel, eval);

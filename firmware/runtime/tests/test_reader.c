@@ -22,6 +22,7 @@ static uint32_t rnd(void) {
 
 static _Alignas(16) uint8_t arena[160 * 1024];
 static _Alignas(16) uint8_t work[160 * 1024];
+static _Alignas(16) uint8_t app_input[16 * 1024]; /* the app's buffer for RUNTIME_INPUTS_EXTERNAL */
 static int failures;
 static unsigned counts[4]; /* open failed, init failed, invoked, invoke failed */
 
@@ -52,7 +53,9 @@ static void exercise(const uint8_t *data, uint32_t size, int invoke) {
   CHECK(rc == RUNTIME_OK || rc == RUNTIME_E_NOT_FOUND || rc == RUNTIME_E_MODEL, "metadata returned %d", rc);
   if (rc == RUNTIME_OK) CHECK(meta >= data && meta + meta_len <= data + size, "metadata outside the model");
   runtime_t rt;
-  rc = runtime_init(&rt, &m, &runtime_all_ops, arena, sizeof arena);
+  /* Every other model keeps its inputs in the app's buffer (one buffer, bound to the first input that fits). */
+  uint32_t flags = rnd() & 1 ? RUNTIME_INPUTS_EXTERNAL : 0;
+  rc = runtime_init_ex(&rt, &m, &runtime_all_ops, arena, sizeof arena, flags);
   CHECK(known_code(rc), "init returned %d", rc);
   if (rc) {
     CHECK(runtime_error(&rt)[0] != 0, "init failed (%d) without a message", rc);
@@ -61,14 +64,77 @@ static void exercise(const uint8_t *data, uint32_t size, int invoke) {
   }
   CHECK(runtime_arena_used(&rt) <= sizeof arena, "arena used beyond the arena");
   if (!invoke) return;
+  int bound = 0;
   for (uint32_t i = 0; i < runtime_input_count(&rt); i++) {
     runtime_tensor_info_t info;
-    if (runtime_input(&rt, i, &info) == RUNTIME_OK && info.data) memset(info.data, (int)(rnd() & 0xFF), info.bytes);
+    if (runtime_input(&rt, i, &info) != RUNTIME_OK) continue;
+    if (!info.data && !bound && info.bytes <= sizeof app_input) {
+      bound = 1;
+      CHECK(runtime_bind_input(&rt, i, app_input, info.bytes) == RUNTIME_OK, "bind: %s", runtime_error(&rt));
+      runtime_input(&rt, i, &info);
+    }
+    if (info.data) memset(info.data, (int)(rnd() & 0xFF), info.bytes);
   }
   counts[2]++;
   rc = runtime_invoke(&rt);
   CHECK(known_code(rc), "invoke returned %d", rc);
+  CHECK(!rc || runtime_error(&rt)[0] || rc != RUNTIME_E_ARG, "invoke refused without a message");
   if (rc) counts[3]++;
+}
+
+/* RUNTIME_INPUTS_EXTERNAL: the same outputs with the inputs in the app's buffers, no more arena, and clean
+ * refusals of an invoke before every input is bound and of a wrong buffer. */
+static void check_external(const char *name, const runtime_model_t *m) {
+  runtime_t rt;
+  static _Alignas(16) uint8_t expected[4][64];
+  uint32_t n_out = 0, out_bytes[4] = {0};
+  CHECK(runtime_init(&rt, m, &runtime_all_ops, arena, sizeof arena) == RUNTIME_OK, "%s: init", name);
+  size_t planned_inside = runtime_arena_used(&rt);
+  uint32_t n_in = runtime_input_count(&rt);
+  CHECK(n_in >= 1 && n_in <= 4, "%s: inputs", name);
+  size_t at = 0;
+  for (uint32_t i = 0; i < n_in; i++) {
+    runtime_tensor_info_t info;
+    runtime_input(&rt, i, &info);
+    CHECK(at + info.bytes <= sizeof app_input, "%s: inputs too large for the test buffer", name);
+    for (uint32_t k = 0; k < info.bytes; k++) ((uint8_t *)info.data)[k] = app_input[at + k] = (uint8_t)(k * 151u + 7u);
+    at += (info.bytes + 15u) & ~15u;
+  }
+  CHECK(runtime_invoke(&rt) == RUNTIME_OK, "%s: invoke", name);
+  for (; n_out < runtime_output_count(&rt) && n_out < 4; n_out++) {
+    runtime_tensor_info_t info;
+    runtime_output(&rt, n_out, &info);
+    out_bytes[n_out] = info.bytes < 64 ? info.bytes : 64;
+    memcpy(expected[n_out], info.data, out_bytes[n_out]);
+  }
+  CHECK(runtime_init_ex(&rt, m, &runtime_all_ops, arena, sizeof arena, RUNTIME_INPUTS_EXTERNAL) == RUNTIME_OK,
+        "%s: init external: %s", name, runtime_error(&rt));
+  CHECK(runtime_arena_used(&rt) <= planned_inside, "%s: external inputs grew the arena", name);
+  int rc = runtime_invoke(&rt);
+  CHECK(rc == RUNTIME_E_ARG && strstr(runtime_error(&rt), "input 0 is not bound"), "%s: unbound invoke: %d %s", name,
+        rc, runtime_error(&rt));
+  runtime_tensor_info_t first;
+  runtime_input(&rt, 0, &first);
+  CHECK(first.data == NULL, "%s: an external input has arena memory", name);
+  CHECK(runtime_bind_input(&rt, n_in, app_input, first.bytes) == RUNTIME_E_ARG, "%s: bind past the inputs", name);
+  CHECK(runtime_bind_input(&rt, 0, app_input, first.bytes + 1) == RUNTIME_E_ARG &&
+            strstr(runtime_error(&rt), "size"), "%s: bind of a wrong size: %s", name, runtime_error(&rt));
+  CHECK(runtime_bind_input(&rt, 0, app_input + 1, first.bytes) == RUNTIME_E_ARG, "%s: misaligned bind", name);
+  at = 0;
+  for (uint32_t i = 0; i < n_in; i++) {
+    runtime_tensor_info_t info;
+    runtime_input(&rt, i, &info);
+    CHECK(runtime_bind_input(&rt, i, app_input + at, info.bytes) == RUNTIME_OK, "%s: bind %u: %s", name, i,
+          runtime_error(&rt));
+    at += (info.bytes + 15u) & ~15u;
+  }
+  CHECK(runtime_invoke(&rt) == RUNTIME_OK, "%s: external invoke: %s", name, runtime_error(&rt));
+  for (uint32_t i = 0; i < n_out; i++) {
+    runtime_tensor_info_t info;
+    runtime_output(&rt, i, &info);
+    CHECK(memcmp(info.data, expected[i], out_bytes[i]) == 0, "%s: output %u differs with external inputs", name, i);
+  }
+  printf("%s: arena %zu bytes with the inputs in the app's buffer\n", name, runtime_arena_used(&rt));
 }
 
 static void expect_runs(const char *name, const uint8_t *data, uint32_t size, size_t max_arena) {
@@ -88,6 +154,7 @@ static void expect_runs(const char *name, const uint8_t *data, uint32_t size, si
   CHECK(rc == RUNTIME_E_ARENA, "%s: arena of used-1 bytes gave %d", name, rc);
   CHECK(strstr(runtime_error(&rt), "arena") != NULL, "%s: arena error message: %s", name, runtime_error(&rt));
   printf("%s: %u bytes, arena %zu bytes, %u ops\n", name, size, used, ops);
+  check_external(name, &m);
 }
 
 static void fuzz(const char *name, const uint8_t *model, uint32_t size, unsigned flips, unsigned invoke_every) {
@@ -155,6 +222,19 @@ static void specific_cases(void) {
   int rc = runtime_init(&rt, &m, &few, arena, sizeof arena);
   CHECK(rc == RUNTIME_E_UNSUPPORTED && strstr(runtime_error(&rt), "op 0 (RESHAPE"), "unsupported op message: %d %s", rc,
         runtime_error(&rt));
+  /* A variant (runtime.h) runs the shapes it covers and refuses others, naming itself. */
+  static const runtime_kernel_t *const one_channel[] = {
+      &RUNTIME_KERNEL(RESHAPE), &RUNTIME_KERNEL(DEPTHWISE_CONV_2D_ONE_CHANNEL), &RUNTIME_KERNEL(FULLY_CONNECTED),
+      &RUNTIME_KERNEL(SOFTMAX), &RUNTIME_KERNEL(CONV_2D), &RUNTIME_KERNEL(AVERAGE_POOL_2D)};
+  runtime_ops_t variant = {one_channel, 6};
+  rc = runtime_init(&rt, &m, &variant, arena, sizeof arena);
+  CHECK(rc == RUNTIME_OK && runtime_invoke(&rt) == RUNTIME_OK, "micro_speech on the one-channel variant: %s",
+        runtime_error(&rt));
+  runtime_model_t ds;
+  CHECK(runtime_model_open(&ds, ds_cnn_model, ds_cnn_model_len) == RUNTIME_OK, "open ds_cnn");
+  rc = runtime_init(&rt, &ds, &variant, arena, sizeof arena);
+  CHECK(rc == RUNTIME_E_UNSUPPORTED && strstr(runtime_error(&rt), "(DEPTHWISE_CONV_2D): this build links only"),
+        "ds_cnn on the one-channel variant: %d %s", rc, runtime_error(&rt));
   const uint8_t *meta;
   uint32_t meta_len;
   CHECK(runtime_model_metadata(&m, "min_runtime_version", &meta, &meta_len) == RUNTIME_OK && meta_len > 0,
@@ -177,6 +257,8 @@ int main(int argc, char **argv) {
   fuzz("micro_speech_quantized", micro_speech_model, micro_speech_model_len, flips, 8);
   fuzz("keyword_scrambled", keyword_scrambled_model, keyword_scrambled_model_len, flips, 8);
   fuzz("micro_speech_lstm", micro_speech_lstm_model, micro_speech_lstm_model_len, flips / 2, 64);
+  /* The overlap chains' planning (convolutions), on what of a damaged ds_cnn still builds. */
+  fuzz("ds_cnn_mlperf", ds_cnn_model, ds_cnn_model_len, flips / 4, 16);
   random_buffers();
   printf("%s (%d failures)\n", failures ? "FAILED" : "ok", failures);
   return failures ? 1 : 0;

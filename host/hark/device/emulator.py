@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import serial
+from serial.urlhandler.protocol_socket import Serial as SocketSerial
 
 QEMU_BINARY = "qemu-system-arm"
 # One emulated instruction advances virtual time by 2**7 ns; the board's 25 MHz counter then turns
@@ -28,6 +29,11 @@ QEMU_BINARY = "qemu-system-arm"
 ICOUNT_ARGS = ("-icount", "shift=7,align=off,sleep=off")
 
 _live: set[subprocess.Popen] = set()
+
+# Registers read without side effects when a board goes silent: whether the NVIC has an interrupt
+# enabled, pending or active, and (per board, below) whether the console UART holds a byte.
+_NVIC_PROBES = ((0xE000E100, "nvic.iser0"), (0xE000E200, "nvic.ispr0"), (0xE000E300, "nvic.iabr0"),
+                (0xE000ED04, "scb.icsr"))  # fmt: skip
 
 
 class EmulatorError(RuntimeError):
@@ -42,13 +48,36 @@ class QemuMachine:
     machine: str
     cpu: str | None = None
     extra: tuple[str, ...] = field(default_factory=tuple)
+    probes: tuple[tuple[int, str], ...] = _NVIC_PROBES  # (address, name) read by Emulator.guest_state()
 
 
 MACHINES = {
-    "mps2-an386": QemuMachine(board="mps2-an386", machine="mps2-an386"),
+    "mps2-an386": QemuMachine(
+        board="mps2-an386", machine="mps2-an386",
+        probes=((0x40004004, "uart0.state"), (0x40004008, "uart0.ctrl"), (0x4000400C, "uart0.intstatus"),
+                *_NVIC_PROBES),
+    ),
     # STM32F405: the first -serial is USART1, the app's console on this board (boards/stm32f4).
-    "netduinoplus2": QemuMachine(board="netduinoplus2", machine="netduinoplus2"),
+    "netduinoplus2": QemuMachine(
+        board="netduinoplus2", machine="netduinoplus2",
+        probes=((0x40011000, "usart1.sr"), (0x4001100C, "usart1.cr1"), *_NVIC_PROBES),
+    ),
 }
+
+
+def read_available(port: serial.SerialBase, wait: float) -> bytes:
+    """What has arrived on `port`, waiting up to `wait` s for the first byte."""
+    if port.timeout != wait:  # setting it reconfigures a tty: only when it changes
+        port.timeout = wait
+    data = port.read(max(1, port.in_waiting))
+    if data and isinstance(port, SocketSerial):
+        # pyserial's socket:// counts at most one waiting byte, so the read above took one. A board that
+        # talks faster than byte-at-a-time reads keep up with (a microphone soak's per-hop reports) then
+        # fills the socket buffers, and a reply waits behind megabytes: take what one non-blocking read
+        # gives (the next call sets the timeout back).
+        port.timeout = 0
+        data += port.read(1 << 16)
+    return data
 
 
 def board_of_image(image: Path) -> str:
@@ -125,12 +154,6 @@ def _check_image(image: Path) -> Path:
     return image
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def qemu_command(image: Path, machine: QemuMachine, serial_arg: str, qemu: str, mic: Path | None = None) -> list[str]:
     return [
         qemu,
@@ -190,6 +213,8 @@ class Emulator:
         self.ready_line: bytes = b""
         self._pending = b""
         self._stderr = tempfile.TemporaryFile()
+        self._workdir = tempfile.TemporaryDirectory(prefix="hark-qemu-")
+        self._monitor_path: Path | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
     def __enter__(self) -> Emulator:
@@ -220,26 +245,37 @@ class Emulator:
         return proc
 
     def _start_tcp(self, qemu: str, image: Path) -> None:
-        port = _free_port()
+        # QEMU binds port 0 itself and names the port it got: a port picked here and closed before
+        # QEMU binds it could be handed to a concurrent run, which would then talk to this board.
         # nodelay on both ends: the UART sends byte by byte, and Nagle's algorithm against the peer's
         # delayed ACK would hold each reply back by about 40 ms.
-        cmd = qemu_command(image, self.machine, f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on", qemu,
-                           self.mic)
-        proc = self._spawn([*cmd, "-monitor", "none"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 5.0
+        self._monitor_path = Path(self._workdir.name) / "monitor.sock"
+        cmd = qemu_command(image, self.machine, "tcp:127.0.0.1:0,server=on,wait=on,nodelay=on", qemu, self.mic)
+        proc = self._spawn(
+            [*cmd, "-monitor", f"unix:{self._monitor_path},server=on,wait=off"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+        )
+        port = self._listening_port(proc)
+        try:
+            self.serial = serial.serial_for_url(f"socket://127.0.0.1:{port}", timeout=self.read_timeout)
+            self.serial._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except serial.SerialException as err:
+            raise EmulatorError(f"could not connect to QEMU's serial port 127.0.0.1:{port}: {err}") from err
+
+    def _listening_port(self, proc: subprocess.Popen) -> int:
+        """The port QEMU reports on stderr once it listens for the serial line's client."""
+        pattern = re.compile(rb"waiting for connection on: disconnected:tcp:127\.0\.0\.1:(\d+)")
+        deadline = time.monotonic() + 10.0
         while True:
-            try:
-                self.serial = serial.serial_for_url(f"socket://127.0.0.1:{port}", timeout=self.read_timeout)
-                self.serial._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                return
-            except serial.SerialException as err:
-                if proc.poll() is not None:
-                    raise EmulatorError(
-                        f"QEMU exited with code {proc.returncode} before listening: {self.qemu_log()}"
-                    ) from err
-                if time.monotonic() > deadline:
-                    raise EmulatorError(f"could not connect to QEMU's serial port 127.0.0.1:{port}: {err}") from err
-                time.sleep(0.02)
+            self._stderr.seek(0)
+            if m := pattern.search(self._stderr.read()):
+                return int(m.group(1))
+            if proc.poll() is not None:
+                raise EmulatorError(f"QEMU exited with code {proc.returncode} before listening: {self.qemu_log()}")
+            if time.monotonic() > deadline:
+                raise EmulatorError(f"QEMU did not report its serial port within 10 s: {self.qemu_log()}")
+            time.sleep(0.01)
 
     def _start_pty(self, qemu: str, image: Path) -> None:
         cmd = qemu_command(image, self.machine, "pty", qemu, self.mic)
@@ -273,6 +309,8 @@ class Emulator:
             for stream in (self.proc.stdin, self.proc.stdout):
                 if stream is not None:
                     stream.close()
+        self._monitor_path = None
+        self._workdir.cleanup()
 
     # -- I/O -------------------------------------------------------------------------------------
     def qemu_log(self) -> str:
@@ -280,6 +318,41 @@ class Emulator:
         self._stderr.seek(0)
         text = self._stderr.read().decode(errors="replace").strip()
         return f"QEMU stderr: {text!r}" if text else "QEMU stderr is empty"
+
+    def monitor(self, command: str, timeout: float = 2.0) -> str:
+        """Runs one QEMU monitor command (tcp transport) and returns its output."""
+        if self._monitor_path is None or self.proc is None or self.proc.poll() is not None:
+            raise EmulatorError("QEMU's monitor is not available (not running, or the pty transport)")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            s.connect(str(self._monitor_path))
+            out = b""
+            for send in (None, command):
+                if send is not None:
+                    s.sendall(send.encode() + b"\n")
+                    out = b""
+                while not out.rstrip().endswith(b"(qemu)"):
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    out += chunk
+        text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", out.decode(errors="replace")).replace("\r", "")
+        # The first line is the monitor's echo of the command; the last is its next prompt.
+        return "\n".join(ln for ln in text.splitlines()[1:] if ln.strip() and not ln.startswith("(qemu)"))
+
+    def guest_state(self) -> str:
+        """The CPU's registers and the UART/NVIC state, for a timeout's message: where a silent board is."""
+        try:
+            regs = " ".join(self.monitor("info registers").split()).split(" s00=")[0]  # core registers only
+            words = [self.monitor(f"xp /1wx {addr:#x}").split(":")[-1].strip() for addr, _ in self.machine.probes]
+        except (OSError, EmulatorError) as err:
+            return f"guest state unavailable ({err})"
+        probes = ", ".join(f"{name}={w}" for (_, name), w in zip(self.machine.probes, words, strict=True))
+        return f"guest: {regs}; {probes}"
+
+    def diagnostics(self) -> str:
+        """qemu_log() plus where the guest is: what a link names when a reply does not come."""
+        return f"{self.qemu_log()}; {self.guest_state()}"
 
     def write(self, data: bytes) -> None:
         assert self.serial is not None, "emulator is not running"
@@ -311,9 +384,8 @@ class Emulator:
                     f"timed out after {timeout:.1f} s waiting for {what or 'data'} ({token!r}) on the serial line "
                     f"from {self.image}; received {buf[-200:]!r}; {self.qemu_log()}"
                 )
-            self.serial.timeout = min(left, 0.25)
             try:
-                buf += self.serial.read(max(1, self.serial.in_waiting))
+                buf += read_available(self.serial, min(left, 0.25))
             except serial.SerialException as err:
                 if self.proc is not None:
                     try:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import serial
 
-from hark.device.emulator import Emulator
+from hark.device.emulator import Emulator, read_available
 from hark.device.identity import BoardIdentity
 from hark.device.protocol import (
     MAX_PACKED_SAMPLES,
@@ -96,6 +96,7 @@ class DeviceLink:
         self.frame_errors: list[FrameError] = []  # bad frames from the device (should stay empty)
         self.undecodable: list[str] = []  # good frames whose payload did not match its layout
         self.stale_replies = 0
+        self.bytes_received = 0
         self.credits = 0
         self.chunks_done = 0
         self.hello: Message | None = None
@@ -122,10 +123,8 @@ class DeviceLink:
     def _read_some(self, wait: float) -> None:
         """Reads what has arrived (waiting up to `wait` s for the first byte) and sorts the messages."""
         try:
-            wait = max(0.0, min(wait, 0.2))
-            if self.port.timeout != wait:  # setting it reconfigures a tty: only when it changes
-                self.port.timeout = wait
-            data = self.port.read(max(1, self.port.in_waiting))
+            data = read_available(self.port, max(0.0, min(wait, 0.2)))
+            self.bytes_received += len(data)
         except (serial.SerialException, OSError) as err:
             raise DeviceError(f"serial link failed: {err}{self._where()}") from err
         for item in self._decoder.feed(data):
@@ -149,13 +148,19 @@ class DeviceLink:
 
     def _wait(self, until: Callable[[], Message | bool | None], timeout: float, what: str) -> Any:  # noqa: ANN401
         deadline = time.monotonic() + timeout
+        received = self.bytes_received
         while True:
             got = until()
             if got:
                 return got
             left = deadline - time.monotonic()
             if left <= 0:
-                raise DeviceTimeout(f"timed out after {timeout:.1f} s waiting for {what}{self._where()}")
+                # The bytes that did arrive tell a silent board from a reply stuck behind a backlog.
+                got_bytes = self.bytes_received - received
+                raise DeviceTimeout(
+                    f"timed out after {timeout:.1f} s waiting for {what} ({got_bytes} bytes arrived meanwhile)"
+                    f"{self._where()}"
+                )
             self._read_some(left)
 
     def wait_until(self, predicate: Callable[[], bool], timeout: float, what: str) -> None:
@@ -402,7 +407,7 @@ def emulated_link(
     WAV its semihosting microphone plays) and yields a link whose device has said HELLO."""
     with Emulator(image, transport=transport, ready=None, board=board, mic=mic) as emu:
         assert emu.serial is not None
-        link = DeviceLink(emu.serial, timeout=timeout, context=emu.qemu_log)
+        link = DeviceLink(emu.serial, timeout=timeout, context=emu.diagnostics)
         link.emulator = emu
         try:
             link.wait_hello(hello_timeout)

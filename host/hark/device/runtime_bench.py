@@ -28,6 +28,9 @@ class BenchRun:
     stack_bytes: int
     ops: list[tuple[int, str, int]] = field(default_factory=list)  # (index, name, instructions)
     outputs: list[bytes] = field(default_factory=list)
+    # the same model with its inputs in the app's buffers (RUNTIME_INPUTS_EXTERNAL)
+    arena_external_bytes: int = 0
+    outputs_external: list[bytes] = field(default_factory=list)
 
 
 def bench_image(name: str) -> Path:
@@ -55,6 +58,8 @@ def run_bench(image: Path, *, timeout: float = 120.0) -> BenchRun:
     run = BenchRun(num("ARENA"), num("INIT"), num("INVOKE"), num("STACK"))
     run.ops = [(int(i), n, int(d)) for i, n, d in re.findall(r"^OP (\d+) (\S+) (\d+)$", text, re.M)]
     run.outputs = [bytes.fromhex(h) for _, h in re.findall(r"^OUT (\d+) ([0-9a-f]*)$", text, re.M)]
+    run.arena_external_bytes = num("ARENA_EXTERNAL")
+    run.outputs_external = [bytes.fromhex(h) for _, h in re.findall(r"^OUTX (\d+) ([0-9a-f]*)$", text, re.M)]
     return run
 
 

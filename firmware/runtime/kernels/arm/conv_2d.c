@@ -471,4 +471,11 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   return 0;
 }
 
-RT_DEFINE_KERNEL(CONV_2D, 3, 0, prepare, eval);
+/* Passes of up to four pixels (quads, pairs, a single one), each gathered into scratch before it writes;
+ * grouped() reads the input as it writes, one pixel at a time. */
+static int32_t overlap(const rt_node_t *node) {
+  const rt_conv_data_t *d = node->data;
+  return rt_window_overlap(d, d->groups == 1 ? 4 : 1, d->groups == 1);
+}
+
+RT_DEFINE_KERNEL_WITH_OVERLAP(CONV_2D, 3, 0, prepare, eval, overlap);

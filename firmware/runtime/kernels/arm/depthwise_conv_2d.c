@@ -73,6 +73,18 @@ static inline void dm1_store4(int8_t *o, int32_t a0, int32_t a1, int32_t a2, int
   store4_inline(o, a0, a1, a2, a3, m, sh, step, short_rq, zp, lo, hi);
 }
 
+/* The accumulators' start for channels c .. c+3: their bias, or 0 without one. */
+static inline __attribute__((always_inline)) void bias4(const int32_t *bias, int32_t c, int32_t *a0, int32_t *a1,
+                                                        int32_t *a2, int32_t *a3) {
+  *a0 = *a1 = *a2 = *a3 = 0;
+  if (bias) {
+    *a0 = bias[c];
+    *a1 = bias[c + 1];
+    *a2 = bias[c + 2];
+    *a3 = bias[c + 3];
+  }
+}
+
 /* One tap for one group of four channels; advances the filter pointer past its word pair. */
 static inline void dw_tap(const int8_t *px, int32_t off_pair, const int32_t **pw, int32_t *s0, int32_t *s1,
                           int32_t *s2, int32_t *s3) {
@@ -329,13 +341,8 @@ static void dm1(const rt_conv_data_t *d, const int8_t *in, const int8_t *filter,
         }
 #endif
         for (int32_t c = 0; c < depth; c += 4, wg += 2 * taps) {
-          int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-          if (bias) {
-            a0 = bias[c];
-            a1 = bias[c + 1];
-            a2 = bias[c + 2];
-            a3 = bias[c + 3];
-          }
+          int32_t a0, a1, a2, a3;
+          bias4(bias, c, &a0, &a1, &a2, &a3);
           const int8_t *px = x0 + c;
           if (whole) {
             dw3x3(px, tap_step, row_step, off_pair, wg, &a0, &a1, &a2, &a3);
@@ -453,13 +460,8 @@ static inline __attribute__((always_inline)) void single4(const rt_conv_data_t *
                     const int32_t *bias, int32_t c, int8_t *o) {
   const rt_window_t *g = &d->g;
   const int32_t od = d->out_depth, off = d->input_offset, step = (int32_t)d->mult_step;
-  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  if (bias) {
-    a0 = bias[c];
-    a1 = bias[c + 1];
-    a2 = bias[c + 2];
-    a3 = bias[c + 3];
-  }
+  int32_t a0, a1, a2, a3;
+  bias4(bias, c, &a0, &a1, &a2, &a3);
   const int32_t row_step = g->dil_h * g->in_w, w_row = g->k_w * od, dil = g->dil_w;
   for (int32_t fy = 0; fy < nfy; fy++, px += row_step, pw += w_row) {
     for (int32_t fx = 0; fx < nfx; fx++) {
@@ -499,13 +501,8 @@ __attribute__((noinline)) static void single_packed(const rt_conv_data_t *d, con
           p[0] = (int32_t)pack_pair(w[0], w[2]);
           p[1] = (int32_t)pack_pair(w[1], w[3]);
         }
-    int32_t b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-    if (bias) {
-      b0 = bias[c];
-      b1 = bias[c + 1];
-      b2 = bias[c + 2];
-      b3 = bias[c + 3];
-    }
+    int32_t b0, b1, b2, b3;
+    bias4(bias, c, &b0, &b1, &b2, &b3);
     for (int32_t r = 0; r < fast_rows; r++) {
       const int32_t oy = r % g.out_h;
       const int8_t *in_b = in + (r / g.out_h) * g.in_h * g.in_w;
@@ -654,4 +651,27 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
   return 0;
 }
 
-RT_DEFINE_KERNEL(DEPTHWISE_CONV_2D, 4, 0, prepare, eval);
+/* dm1 and the general loops write one pixel at a time in raster order; single_packed keeps its packed filter
+ * at the end of the output, so its output cannot share the input's memory. */
+static int32_t overlap(const rt_node_t *node) {
+  const rt_conv_data_t *d = node->data;
+  if (d->in_depth == 1 && (d->out_depth & 3) == 0 && d->g.dil_w == 1) return -1;
+  return rt_window_overlap(d, 1, 0);
+}
+
+RT_DEFINE_KERNEL_WITH_OVERLAP(DEPTHWISE_CONV_2D, 4, 0, prepare, eval, overlap);
+
+/* DEPTHWISE_CONV_2D_ONE_CHANNEL (runtime.h): single_packed alone, for models like micro_speech. */
+static int prepare_one_channel(rt_interp_t *rt, rt_node_t *node) {
+  int rc = prepare(rt, node);
+  return rc ? rc : rt_depthwise_one_channel_fits(rt, node);
+}
+
+static int eval_one_channel(rt_interp_t *rt, rt_node_t *node) {
+  const rt_tensor_t *bias_t = rt_input(rt, node, 2);
+  single_packed(node->data, rt_input(rt, node, 0)->data, rt_input(rt, node, 1)->data, bias_t ? bias_t->data : 0,
+                rt_output(rt, node, 0)->data);
+  return 0;
+}
+
+RT_DEFINE_VARIANT(DEPTHWISE_CONV_2D, ONE_CHANNEL, prepare_one_channel, eval_one_channel);
