@@ -79,6 +79,16 @@ def test_recipe_augmentation_hits_its_snr_and_masks() -> None:
         assert len(loud) == 0 or inside >= 0.45
         starts.append(loud[0] if len(loud) else -1)
     assert min(starts) <= 100 and max(starts) > 12000  # some ran past the start, some sit late in the window
+    # a cut warm-up: digital silence, then the bed from a uniform point of the warm-up on
+    cut = AugmentSpec(speed_range=(1.0, 1.0), gain_db=(0.0, 0.0), eq_probability=0.0, reverb_probability=0.0,
+                      noise_probability=0.0, floor_dbfs=(-50.0, -50.0), warmup_cut_probability=1.0)  # fmt: skip
+    onsets = []
+    for k in range(8):
+        got = augment_speech(tf.constant(word), tf.constant(False), k, cut, irs, 0, Background([noise]), SR,
+                             8000).numpy()  # fmt: skip
+        onsets.append(int(np.argmax(got != 0)))
+        assert not got[: onsets[-1]].any() and abs(10 * np.log10(np.mean((got[8000:12000] / 32768) ** 2)) + 50) < 1
+    assert min(onsets) < 4000 < max(onsets) <= 8000
     pause = AugmentSpec(silence_dbfs=(-60.0, -60.0))
     quiet = augment_speech(tf.constant(tone), tf.constant(True), 2, pause, irs, 0, Background([noise]), SR).numpy()
     assert abs(10 * np.log10(np.mean((quiet.astype(np.float64) / 32768) ** 2)) + 60.0) < 0.5
@@ -243,3 +253,31 @@ def test_reverse_direction_reports_the_held_out_engine(tmp_path: Path) -> None:
     assert out["corpus"] == {"train_engine": "flite", "train_voices": 5, "held_out": {"espeak": 2}}
     assert set(out) == {"corpus", "espeak"} and out["espeak"]["per_label"]["yes"] == "3/3"
     assert heldout_report(spec, scorer, _fake_heldout(tmp_path / "plain"), real=False) == {}
+
+
+def test_stream_windows_come_from_training_voices_and_grow_the_pool(tmp_path: Path) -> None:
+    from hark.data import load_dataset
+    from hark.train.pipeline import make_tf_dataset
+    from hark.train.pooled import _POOLS
+    from hark.train.stream_windows import negative_stream, stream_windows, training_voice_clips, windows_per_pass
+
+    folder = _fake_heldout(tmp_path / "data")
+    (folder / "partial_keyword").mkdir()
+    write_wav(folder / "partial_keyword" / "abcd0000_nohash_9.wav", np.zeros(SR, np.int16), SR)
+    base = load_spec("micro_speech").replace(augment={"precomputed_passes": 2, "impulse_responses": 4},
+                                             dataset={"validation_percentage": 0.0, "testing_percentage": 0.0})
+    spec = base.replace(augment={"stream_windows": 50.0})
+    assert "stream_windows" not in base.to_dict()["augment"] and spec.hash != base.hash
+    ds = load_dataset(spec, folder)
+    clips = training_voice_clips(ds, ("yes", "no"))
+    assert {p.parent.name for ps in clips.values() for p in ps} == {"cat", "tree"}  # no keyword, no partial
+    audio, voiced = negative_stream(clips, ds.background_audio(), 20.0, SR, seed=1)
+    assert len(audio) == 20 * SR and 0.05 < voiced.mean() < 0.9 and np.abs(audio).max() <= 1.0
+    x, y = stream_windows(ds, spec, 40, seed=2)
+    assert x.shape == (40, 49, 40) and x.dtype == np.uint16 and set(y) == {0, 1}  # _silence_ and _unknown_
+    assert np.array_equal(stream_windows(ds, spec, 40, seed=2)[0], x)
+    windows = windows_per_pass(ds, spec, "training")
+    n = len(ds.split("training"))
+    list(make_tf_dataset(ds, "training", spec, batch_size=4, augment=True, shuffle=True, seed=3))
+    pool_y = next(v for k, v in _POOLS.items() if k[0] == str(folder) and k[2] == spec.hash)[1]
+    assert windows == 3 and len(pool_y) == 3 * n + 2 * windows

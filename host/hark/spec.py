@@ -154,9 +154,17 @@ class AugmentSpec:
     edge_probability: float = 0.0
     edge_fraction: float = 0.25
     silence_dbfs: tuple[float, ...] = ()  # `_silence_` entries: noise at an RMS level uniform in this range (dBFS)
+    # Windows cut from continuous negative streams of training voices (hark.train.stream_windows), this percent of
+    # the keyword entries per precomputed pass, labelled `_unknown_` (a word in it) or `_silence_`.
+    stream_windows: float = 0.0
+    # The share of augmented clips whose dataset.warmup_ms of noise starts at a uniform later point (digital silence
+    # before it), so that the frontend has adapted for anything from none of the warm-up to all of it, as for a
+    # recording scored from a fresh frontend (TFLM's real clips) or the start of a stream.
+    warmup_cut_probability: float = 0.0
 
 
-LATER_AUGMENT_FIELDS = ("floor_dbfs", "clean_pass", "edge_probability", "edge_fraction", "silence_dbfs")
+LATER_AUGMENT_FIELDS = ("floor_dbfs", "clean_pass", "edge_probability", "edge_fraction", "silence_dbfs",
+                        "stream_windows", "warmup_cut_probability")
 
 
 @dataclass(frozen=True)

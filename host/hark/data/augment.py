@@ -21,7 +21,9 @@ Stream-like windows (the device's sliding window over a microphone's stream, not
 - `silence_dbfs`: `_silence_` entries' noise at a uniform RMS level in that range (dBFS), so that quiet noise-only
   windows, like a stream's pauses, are silence too;
 - warm-up (`dataset.warmup_ms`): the clip is preceded by that much of its noise (bed and background), which the
-  frontend runs through and the features drop, so noise reduction has adapted as on a running device.
+  frontend runs through and the features drop, so noise reduction has adapted as on a running device;
+  `warmup_cut_probability`: the share of clips whose warm-up noise starts at a uniform point inside it (digital
+  silence before), so that some windows come from a frontend that has adapted little or not at all.
 """
 
 from __future__ import annotations
@@ -165,11 +167,16 @@ def augment_speech(
             level = tf.pow(10.0, _draw(seed, 19, minval=aug.silence_dbfs[0], maxval=aug.silence_dbfs[-1]) / 20.0)
             quiet = level / tf.sqrt(noise_power)
         volume = tf.where(is_silence, quiet, tf.where(on, at_snr, 0.0))
-        audio = audio + noise * volume
+        onset = tf.ones([total], tf.float32)
+        if warmup and aug.warmup_cut_probability > 0:  # the noise starts somewhere in the warm-up, not before it
+            cut = _draw(seed, 26) < aug.warmup_cut_probability
+            start = tf.where(cut, _draw(seed, 27, minval=0, maxval=warmup + 1, dtype=tf.int32), 0)
+            onset = tf.cast(tf.range(total) >= start, tf.float32)
+        audio = audio + noise * volume * onset
         if aug.floor_dbfs:
             bed = _slice_of(background, seed, 16, total)
             level = tf.pow(10.0, _draw(seed, 18, minval=aug.floor_dbfs[0], maxval=aug.floor_dbfs[-1]) / 20.0)
-            audio = audio + bed * level / tf.sqrt(tf.reduce_mean(tf.square(bed)) + 1e-12)
+            audio = audio + bed * level / tf.sqrt(tf.reduce_mean(tf.square(bed)) + 1e-12) * onset
     audio = tf.clip_by_value(audio, -1.0, 1.0)
     return tf.ensure_shape(tf.cast(tf.clip_by_value(audio * 32768.0, -32768.0, 32767.0), tf.int16), [total])
 

@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from hark.data.augment import spec_augment
 from hark.spec import FEATURE_SCALE
+from hark.train.stream_windows import stream_windows, windows_per_pass
 
 _POOLS: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -24,7 +25,8 @@ def pooled_dataset(
     clean: Callable[[], tuple[np.ndarray, np.ndarray]], online: Callable[[int], Any],
 ) -> Any:
     """Training batches from a pool made once: the split's clean features and `precomputed_passes` augmented
-    passes (each pass a different draw of every clip), shuffled, with fresh SpecAugment masks per element.
+    passes (each pass a different draw of every clip; with `augment.stream_windows`, each with windows of its own
+    negative stream, hark.train.stream_windows), shuffled, with fresh SpecAugment masks per element.
 
     Augmenting every clip anew for every step costs more CPU than the model on two cores; a few fixed passes plus
     random masks keep most of the variety at a fraction of the cost. The pool lives for the process.
@@ -43,6 +45,11 @@ def pooled_dataset(
             for x, y in online(aug.seed * 1000 + p + 1):
                 xs.append(np.round(np.asarray(x) / scale).astype(np.float32))
                 ys.append(np.asarray(y))
+        windows = windows_per_pass(ds, spec, split)
+        for p in range(aug.precomputed_passes if windows else 0):  # a fresh negative stream per pass
+            x, y = stream_windows(ds, spec, windows, aug.seed * 1000 + p + 1)
+            xs.append(x.astype(np.float32))
+            ys.append(y)
         _POOLS[key] = (np.concatenate(xs).astype(np.uint16 if scale != 1.0 else np.float32), np.concatenate(ys))
     pool_x, pool_y = _POOLS[key]
     out = tf.data.Dataset.from_tensor_slices((pool_x, pool_y))
