@@ -148,6 +148,20 @@ def many_ops_model() -> bytes:
     return _convert(keras.Model(inp, x), _rep([(6, 6, 2)]), float_io=True)
 
 
+def conv_chain_model() -> bytes:
+    """Convolutions in a row whose inputs die at them: the planner lets each output overlap its input
+    (overlap chains), which single-op seeds, whose input is the graph's, never reach."""
+    import keras
+
+    inp = keras.Input((7, 6, 2), batch_size=1)
+    x = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(inp)
+    x = keras.layers.DepthwiseConv2D(3, strides=2, padding="same")(x)
+    x = keras.layers.Conv2D(6, 1)(x)
+    x = keras.layers.DepthwiseConv2D((3, 1), padding="valid", depth_multiplier=1)(x)
+    x = keras.layers.Conv2D(3, 2, strides=(1, 2), padding="valid")(x)
+    return _convert(keras.Model(inp, x), _rep([(7, 6, 2)]), float_io=False)
+
+
 def padv2_model() -> bytes:
     import keras
     import tensorflow as tf
@@ -227,6 +241,7 @@ def kernel_seeds() -> dict[str, bytes]:
                 if name == "UNIDIRECTIONAL_SEQUENCE_LSTM":
                     seeds[name] = shrink_lstm(seeds[name])
     seeds["VAR_HANDLE+CALL_ONCE"] = variable_model()
+    seeds["CONV_CHAIN"] = conv_chain_model()
     return seeds
 
 
