@@ -17,7 +17,7 @@ from hark.device import DeviceError, Emulator, EmulatorError, emulated_link, pro
 pytestmark = pytest.mark.emulator
 
 
-@pytest.mark.parametrize("transport", ["tcp", "pty"])
+@pytest.mark.parametrize("transport", ["unix", "tcp", "pty"])
 def test_identity_round_trip(app_image: Path, transport: str) -> None:
     with emulated_link(app_image, transport=transport) as link:
         assert link.hello is not None and link.hello.protocol == protocol.VERSION

@@ -1,7 +1,7 @@
 """Serial link figures on the emulated board, as JSON: request round trip, host-to-device
 throughput, and audio streaming speed under credit flow control, raw and packed.
 
-    python tools/bench_serial.py [--image ELF] [--transport tcp|pty] [--wav FILE.wav]
+    python tools/bench_serial.py [--image ELF] [--transport unix|tcp|pty] [--wav FILE.wav]
 
 The audio is a 16 kHz mono int16 WAV (default: TFLM's yes/no/noise/silence clips, if found), echoed
 back by the app's loopback, so the figures hold without a model.
@@ -45,7 +45,7 @@ def _read_wav(path: Path) -> np.ndarray:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--image", default=str(paths.firmware_image()))
-    ap.add_argument("--transport", choices=("tcp", "pty"), default="tcp")
+    ap.add_argument("--transport", choices=("unix", "tcp", "pty"), default="unix")
     ap.add_argument("--wav", type=Path, help="16 kHz mono int16 audio to stream")
     args = ap.parse_args(argv)
     audio = _read_wav(args.wav) if args.wav else _default_audio()

@@ -65,12 +65,36 @@ MACHINES = {
 }
 
 
+class UnixSocketSerial(SocketSerial):
+    """pyserial's socket transport over a Unix socket: QEMU's serial line at a path in the emulator's own
+    folder, which no other process can reach by accident (a loopback TCP port can be: a client retrying a
+    port that was freed, e.g. another job's gRPC peer, may be accepted first and take the board's HELLO)."""
+
+    def open(self) -> None:
+        self.logger = None  # the base class logs only for its socket:// URL options
+        if self.is_open:
+            raise serial.SerialException("Port is already open.")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(2.0)
+            sock.connect(self.portstr)
+        except OSError as err:
+            sock.close()
+            raise serial.SerialException(f"Could not open port {self.portstr}: {err}") from err
+        sock.setblocking(False)  # the base class reads and writes with select
+        self._socket = sock
+        self.is_open = True
+
+    def from_url(self, url: str) -> str:  # the "URL" is the socket's path
+        return url
+
+
 def read_available(port: serial.SerialBase, wait: float) -> bytes:
     """What has arrived on `port`, waiting up to `wait` s for the first byte."""
     if port.timeout != wait:  # setting it reconfigures a tty: only when it changes
         port.timeout = wait
     data = port.read(max(1, port.in_waiting))
-    if data and isinstance(port, SocketSerial):
+    if data and isinstance(port, SocketSerial):  # also UnixSocketSerial
         # pyserial's socket:// counts at most one waiting byte, so the read above took one. A board that
         # talks faster than byte-at-a-time reads keep up with (a microphone soak's per-hop reports) then
         # fills the socket buffers, and a reply waits behind megabytes: take what one non-blocking read
@@ -171,8 +195,10 @@ def qemu_command(image: Path, machine: QemuMachine, serial_arg: str, qemu: str, 
 class Emulator:
     """A QEMU-emulated board with a pyserial connection to its first UART.
 
-    transport="tcp" (default) uses a loopback socket on which QEMU waits for us before it starts the
-    CPU, so no early byte is lost. transport="pty" uses a pseudo-terminal, as a real board's serial
+    transport="unix" (default) uses a Unix socket in the emulator's own folder on which QEMU waits for us
+    before it starts the CPU, so no early byte is lost and no other process can connect first.
+    transport="tcp" does the same on a loopback port (reachable by any local process: a client retrying a
+    freed port can be accepted first). transport="pty" uses a pseudo-terminal, as a real board's serial
     device would appear; QEMU is started paused and resumed once the pty is open.
 
     `board` picks the QEMU machine (default: the one the image was linked for); `mic` names a WAV file the
@@ -187,7 +213,7 @@ class Emulator:
         image: Path | str,
         *,
         board: str | None = None,
-        transport: str = "tcp",
+        transport: str = "unix",
         mic: Path | str | None = None,
         ready: bytes | None = None,
         ready_timeout: float = 10.0,
@@ -198,8 +224,8 @@ class Emulator:
             board = board_of_image(_check_image(Path(image)))
         if board not in MACHINES:
             raise EmulatorError(f"unknown emulated board '{board}'; known: {', '.join(MACHINES)}")
-        if transport not in ("tcp", "pty"):
-            raise EmulatorError(f"unknown transport '{transport}': use 'tcp' or 'pty'")
+        if transport not in ("unix", "tcp", "pty"):
+            raise EmulatorError(f"unknown transport '{transport}': use 'unix', 'tcp' or 'pty'")
         self.image = Path(image)
         self.machine = MACHINES[board]
         self.transport = transport
@@ -231,7 +257,9 @@ class Emulator:
     def start(self) -> None:
         qemu = find_qemu(self.qemu)
         image = _check_image(self.image)
-        if self.transport == "tcp":
+        if self.transport == "unix":
+            self._start_unix(qemu, image)
+        elif self.transport == "tcp":
             self._start_tcp(qemu, image)
         else:
             self._start_pty(qemu, image)
@@ -243,6 +271,29 @@ class Emulator:
         _live.add(proc)
         self.proc = proc
         return proc
+
+    def _start_unix(self, qemu: str, image: Path) -> None:
+        path = Path(self._workdir.name) / "serial.sock"
+        self._monitor_path = Path(self._workdir.name) / "monitor.sock"
+        cmd = qemu_command(image, self.machine, f"unix:{path},server=on,wait=on", qemu, self.mic)
+        proc = self._spawn(
+            [*cmd, "-monitor", f"unix:{self._monitor_path},server=on,wait=off"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10.0
+        while True:  # QEMU waits for us before it starts the CPU: no early byte is lost
+            try:
+                self.serial = UnixSocketSerial(str(path), timeout=self.read_timeout)
+                return
+            except serial.SerialException as err:
+                if proc.poll() is not None:
+                    raise EmulatorError(
+                        f"QEMU exited with code {proc.returncode} before listening: {self.qemu_log()}"
+                    ) from err
+                if time.monotonic() > deadline:
+                    raise EmulatorError(f"could not connect to QEMU's serial socket {path}: {err}") from err
+                time.sleep(0.01)
 
     def _start_tcp(self, qemu: str, image: Path) -> None:
         # QEMU binds port 0 itself and names the port it got: a port picked here and closed before

@@ -397,7 +397,7 @@ def _audio_frames(piece: np.ndarray, first_sample: int, packed: bool) -> list[by
 def emulated_link(
     image: Path | str,
     *,
-    transport: str = "tcp",
+    transport: str = "unix",
     hello_timeout: float = 30.0,  # a boot takes well under 1 s; two CI boots under heavy load missed 10 s
     timeout: float = 5.0,
     board: str | None = None,
