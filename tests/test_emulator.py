@@ -128,3 +128,12 @@ def _alive(pid: int) -> bool:
 
 def test_qemu_on_path() -> None:
     assert shutil.which("qemu-system-arm"), "bootstrap should have installed qemu-system-arm"
+
+
+def test_a_timeout_names_where_the_guest_is(app_image: Path) -> None:
+    # A reply to a request never sent cannot come: the timeout names the bytes that arrived meanwhile, the
+    # guest's registers, its UART and NVIC words, and QEMU's side of the serial line.
+    with emulated_link(app_image, timeout=0.5) as link:
+        with pytest.raises(DeviceError, match=r"\(0 bytes arrived meanwhile\).*R15=.*uart0\.state=.*serial0: "
+                           r"filename=unix:"):  # fmt: skip
+            link.reply(99, "nothing", "nothing")

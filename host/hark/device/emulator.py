@@ -396,10 +396,12 @@ class Emulator:
         try:
             regs = " ".join(self.monitor("info registers").split()).split(" s00=")[0]  # core registers only
             words = [self.monitor(f"xp /1wx {addr:#x}").split(":")[-1].strip() for addr, _ in self.machine.probes]
+            # QEMU's side of the line: its filename starts "disconnected:" when no client is attached.
+            line = [ln for ln in self.monitor("info chardev").splitlines() if ln.startswith("serial0:")]
         except (OSError, EmulatorError) as err:
             return f"guest state unavailable ({err})"
         probes = ", ".join(f"{name}={w}" for (_, name), w in zip(self.machine.probes, words, strict=True))
-        return f"guest: {regs}; {probes}"
+        return f"guest: {regs}; {probes}; {line[0] if line else 'serial0: not listed'}"
 
     def diagnostics(self) -> str:
         """qemu_log() plus where the guest is: what a link names when a reply does not come."""
