@@ -9,6 +9,7 @@
 
 #include "board.h"
 #include "frontend.h"
+#include "log_op.h"
 
 static uint64_t memory[24576 / sizeof(uint64_t)];
 static frontend_t fe;
@@ -106,21 +107,6 @@ static void test_sqrt(void) {
   }
 }
 
-extern const uint16_t frontend_log_lut[130];
-
-/* The op's Log as written (its fraction shifted left or right, 64-bit ln scaling), for the fast one's
- * CLZ fraction and SMMULR scaling. */
-static uint32_t log_op(uint32_t x, int32_t scale_shift) {
-  const uint32_t integer = 31u - (uint32_t)__builtin_clz(x);
-  int32_t frac = (int32_t)((int64_t)x - ((int64_t)1 << integer));
-  frac = integer < 16 ? (int32_t)((uint32_t)frac << (16 - integer)) : frac >> (integer - 16);
-  const uint32_t seg = (uint32_t)frac >> 9;
-  const int32_t c0 = frontend_log_lut[seg], c1 = frontend_log_lut[seg + 1];
-  const int32_t rel = ((c1 - c0) * (frac - (int32_t)(512u * seg))) >> 16;
-  const uint32_t log2 = (integer << 16) + (uint32_t)(frac + c0 + rel);
-  const uint32_t loge = (uint32_t)(((uint64_t)45426u * log2 + 32768u) >> 16);
-  return ((loge << scale_shift) + 32768u) >> 16;
-}
 
 static void test_log(void) {
   for (int32_t i = 0; i < 20000; i++) {
