@@ -281,3 +281,38 @@ def test_stream_windows_come_from_training_voices_and_grow_the_pool(tmp_path: Pa
     list(make_tf_dataset(ds, "training", spec, batch_size=4, augment=True, shuffle=True, seed=3))
     pool_y = next(v for k, v in _POOLS.items() if k[0] == str(folder) and k[2] == spec.hash)[1]
     assert windows == 3 and len(pool_y) == 3 * n + 2 * windows
+
+
+def test_freq_warp_moves_a_tone_as_a_stretched_spectrum_would() -> None:
+    """VTLP on features against the frontend itself: a tone at f, warped by alpha, peaks in the channel where the
+    frontend puts a tone at alpha f (below the knee); alpha 1 changes nothing; the spec hash ignores the default.
+    Noise reduction and PCAN are off here: both flatten a steady tone's peak."""
+    import dataclasses
+
+    import tensorflow as tf
+
+    from hark.data.augment import channel_centers, freq_warp
+    from hark.features.extract import compute_features
+
+    fe = dataclasses.replace(load_spec("micro_speech").frontend, enable_noise_reduction=False, enable_pcan=False)
+    lo, hi = fe.lower_band_limit, fe.upper_band_limit
+    centers = channel_centers(fe.num_channels, lo, hi)
+    t = np.arange(SR) / SR
+
+    def peak(features: np.ndarray) -> int:
+        return int(np.argmax(features[10:40].mean(axis=0)))
+
+    def tone(hz: float) -> np.ndarray:
+        return compute_features((np.sin(2 * np.pi * hz * t) * 8000).astype(np.int16), fe).astype(np.float32)
+
+    for hz, alpha in ((500.0, 1.3), (1500.0, 0.8), (2500.0, 1.2), (4000.0, 0.85)):
+        source, target = tone(hz), tone(hz * alpha)
+        warped = freq_warp(tf.constant(source), tf.constant(alpha), centers, lo, hi).numpy()
+        assert abs(peak(warped) - peak(target)) <= 1, (hz, alpha, peak(source), peak(warped), peak(target))
+        assert abs(peak(source) - peak(target)) >= 2
+    same = freq_warp(tf.constant(tone(1000.0)), tf.constant(1.0), centers, lo, hi).numpy()
+    np.testing.assert_allclose(same, tone(1000.0), atol=1e-3)
+    assert abs(centers[np.argmax(tone(1000.0)[10:40].mean(axis=0))] - 1000.0) < 80.0
+    spec = load_spec("models/pretrained/micro_speech.py")
+    warped_spec = spec.replace(augment={"freq_warp": (0.9, 1.1)})
+    assert spec.replace(augment={"freq_warp": ()}).hash == spec.hash != warped_spec.hash

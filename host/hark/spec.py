@@ -161,10 +161,14 @@ class AugmentSpec:
     # before it), so that the frontend has adapted for anything from none of the warm-up to all of it, as for a
     # recording scored from a fresh frontend (TFLM's real clips) or the start of a stream.
     warmup_cut_probability: float = 0.0
+    # Vocal tract length perturbation on the features (hark.data.augment.freq_warp): every element's channels are
+    # resampled as if its spectrum were stretched by a factor uniform in this range (formants move, pitch and tempo
+    # stay), drawn afresh each time the element is used. () is off.
+    freq_warp: tuple[float, ...] = ()
 
 
 LATER_AUGMENT_FIELDS = ("floor_dbfs", "clean_pass", "edge_probability", "edge_fraction", "silence_dbfs",
-                        "stream_windows", "warmup_cut_probability")
+                        "stream_windows", "warmup_cut_probability", "freq_warp")
 
 
 @dataclass(frozen=True)
