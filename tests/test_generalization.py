@@ -62,6 +62,16 @@ def test_recipe_augmentation_hits_its_snr_and_masks() -> None:
     reverb = AugmentSpec(speed_range=(1.0, 1.0), eq_probability=1.0, reverb_probability=1.0, noise_probability=0.0)
     wet = augment_speech(tf.constant(tone), tf.constant(False), 3, reverb, irs, 0, Background([noise]), SR).numpy()
     assert wet.shape == (16000,) and wet.dtype == np.int16 and not np.array_equal(wet, out)
+    # narrowband: nothing left above the cutoff (3.5 kHz here) of white noise, everything below it kept
+    white = (rng.standard_normal(16000) * 0.1).astype(np.float32)
+    narrow = AugmentSpec(speed_range=(1.0, 1.0), gain_db=(0.0, 0.0), eq_probability=0.0, reverb_probability=0.0,
+                         noise_probability=0.0, narrowband_probability=1.0, narrowband_hz=(3500.0, 3500.0))  # fmt: skip
+    cut = augment_speech(tf.constant(white), tf.constant(False), 3, narrow, irs, 0, Background([noise]), SR).numpy()
+    power = np.abs(np.fft.rfft(cut.astype(np.float64) / 32768)) ** 2
+    hz = np.fft.rfftfreq(16000, 1 / SR)
+    ref = np.abs(np.fft.rfft(white.astype(np.float64))) ** 2
+    assert power[hz > 3600].sum() < 1e-4 * power[hz < 3400].sum()
+    assert abs(power[hz < 3400].sum() / ref[hz < 3400].sum() - 1.0) < 0.05
     # stream-like windows: a noise bed at its level under a clip without other noise, a warm-up in front, and
     # the voiced span moved across the window's edges by at most its stated share
     word = np.zeros(16000, np.float32)

@@ -165,10 +165,15 @@ class AugmentSpec:
     # resampled as if its spectrum were stretched by a factor uniform in this range (formants move, pitch and tempo
     # stay), drawn afresh each time the element is used. () is off.
     freq_warp: tuple[float, ...] = ()
+    # The share of clips made narrowband, as 8 kHz audio played at 16 kHz is (telephone-band recordings, 8 kHz
+    # voices): a brick-wall low-pass at a cutoff uniform in narrowband_hz, in the same FFT as the EQ and reverb.
+    narrowband_probability: float = 0.0
+    narrowband_hz: tuple[float, ...] = (3400.0, 4000.0)
 
 
 LATER_AUGMENT_FIELDS = ("floor_dbfs", "clean_pass", "edge_probability", "edge_fraction", "silence_dbfs",
-                        "stream_windows", "warmup_cut_probability", "freq_warp")
+                        "stream_windows", "warmup_cut_probability", "freq_warp", "narrowband_probability",
+                        "narrowband_hz")
 
 
 @dataclass(frozen=True)

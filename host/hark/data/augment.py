@@ -7,7 +7,8 @@ augmentation (`hark.train.pipeline.augment_clip`). Per training clip, in this or
 2. gain: `gain_db` range;
 3. microphone and room: with `eq_probability` a random band limit (high-pass 50-400 Hz, low-pass 3-8 kHz, second
    order) and spectral tilt; with `reverb_probability` a room impulse response from a bank simulated by
-   pyroomacoustics (shoebox rooms, RT60 0.15-0.8 s); both applied in one FFT;
+   pyroomacoustics (shoebox rooms, RT60 0.15-0.8 s); with `narrowband_probability` a brick-wall low-pass at a
+   cutoff in `narrowband_hz`, as 8 kHz audio played at 16 kHz has; all applied in one FFT;
 4. time shift, as TF's (`dataset.time_shift_ms`);
 5. noise: with `noise_probability` a background slice (white, pink, brown, hum or babble) at an SNR uniform in
    `snr_db` (speech power over the whole clip); `_silence_` entries get the noise alone at a uniform volume;
@@ -83,9 +84,11 @@ def _speed(audio: Any, factor: Any, n: int) -> Any:
 
 
 def _filter(audio: Any, seed: Any, aug: AugmentSpec, ir_spectra: Any, sample_rate: int, n: int) -> Any:
-    """Random band limits and tilt, and a room impulse response, in one FFT (skipped when neither is drawn)."""
+    """Random band limits and tilt, a room impulse response and a narrowband cut, in one FFT (skipped when none is
+    drawn)."""
     use_eq = _draw(seed, 20) < aug.eq_probability
     use_ir = _draw(seed, 24) < aug.reverb_probability
+    use_nb = _draw(seed, 28) < aug.narrowband_probability
 
     def filtered() -> Any:
         spec = tf.signal.rfft(audio, fft_length=[_FFT])
@@ -96,11 +99,13 @@ def _filter(audio: Any, seed: Any, aug: AugmentSpec, ir_spectra: Any, sample_rat
         eq = (1.0 / tf.sqrt(1.0 + (lo / f) ** 4)) * (1.0 / tf.sqrt(1.0 + (f / hi) ** 4))
         eq = eq * tf.pow(10.0, tilt * tf.math.log(f / 1000.0) / tf.math.log(2.0) / 20.0)
         gain = tf.where(use_eq, eq, tf.ones_like(eq))
+        cutoff = _draw(seed, 29, minval=aug.narrowband_hz[0], maxval=aug.narrowband_hz[-1])
+        gain = gain * tf.where(use_nb & (f > cutoff), 0.0, 1.0)
         index = _draw(seed, 25, minval=0, maxval=int(ir_spectra.shape[0]), dtype=tf.int32)
         ir = tf.where(use_ir, ir_spectra[index], tf.ones_like(ir_spectra[0]))
         return tf.signal.irfft(spec * tf.cast(gain, tf.complex64) * ir, fft_length=[_FFT])[:n]
 
-    return tf.cond(use_eq | use_ir, filtered, lambda: audio)
+    return tf.cond(use_eq | use_ir | use_nb, filtered, lambda: audio)
 
 
 def tf_voiced_span(audio: Any, sample_rate: int, floor_db: float = 40.0) -> tuple[Any, Any]:
