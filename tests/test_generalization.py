@@ -262,6 +262,11 @@ def test_reverse_direction_reports_the_held_out_engine(tmp_path: Path) -> None:
     out = heldout_report(spec, scorer, root / "train", real=False)
     assert out["corpus"] == {"train_engine": "flite", "train_voices": 5, "held_out": {"espeak": 2}}
     assert set(out) == {"corpus", "espeak"} and out["espeak"]["per_label"]["yes"] == "3/3"
+    # three voices (abcd0000-2) each say yes, no and unknown words (as many as the split's share takes): only
+    # their yes is right
+    per_voice = out["espeak"]["per_voice"]
+    assert set(per_voice) == {f"abcd000{k}" for k in range(3)} and all(v.startswith("1/") for v in per_voice.values())
+    assert out["espeak"]["keyword_tokens"] == "3/6"
     assert heldout_report(spec, scorer, _fake_heldout(tmp_path / "plain"), real=False) == {}
 
 
