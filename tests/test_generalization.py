@@ -134,6 +134,25 @@ def test_streams_hold_no_keyword_and_their_snr(tmp_path: Path) -> None:
     assert kw.words >= 5
     truth = [line.split(",")[0] for line in kw.path.with_suffix(".txt").read_text().splitlines()]
     assert set(truth) <= {"yes", "no"}
+    # the logs: every negative segment with its kind and source, every keyword with the clip it came from
+    from hark.evaluate.far import detections_by_origin, false_alarm_sources, load_log
+    from hark.evaluate.stream_test import Detection, load_truth
+
+    log = load_log(neg.path)
+    assert log is not None and sum(1 for seg in log if seg[2] == "words") == neg.segments["words"]
+    assert all(seg[3].startswith("held:abcd000") for seg in log if seg[2] == "words")
+    word = next(seg for seg in log if seg[2] == "words")
+    silence = next(seg for seg in log if seg[2] == "silence")
+    dets = [Detection("yes", word[0] + 300.0, 200.0), Detection("_unknown_", word[0] + 400.0, 200.0),
+            Detection("no", silence[0] + 100.0, 200.0)]  # fmt: skip
+    sources = false_alarm_sources(dets, log)
+    assert sources == {"by_kind": {"words": 1, "silence": 1}, "by_origin": {"held": 1, "silence": 1}}
+    klog, ktruth = load_log(kw.path), load_truth(kw.path.with_suffix(".txt"))
+    assert klog is not None and [e[1] for e in klog] == truth and all(e[2].startswith("held:") for e in klog)
+    first = Detection(ktruth[0].label, ktruth[0].time_ms + 500.0, 200.0)
+    assert detections_by_origin(ktruth, [first], klog) == {"held": f"1/{len(ktruth)}"}
+    with pytest.raises(ValueError, match="regenerate"):
+        detections_by_origin(ktruth, [first], klog[:-1])
 
 
 def test_replay_matches_the_c_recognizer_and_tune_writes_metadata() -> None:

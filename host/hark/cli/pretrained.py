@@ -83,6 +83,12 @@ def markdown(name: str, r: dict) -> str:
                      f"{snr} | {s[snr]['false_alarms_per_hour']:.2f} / h; {s[snr]['detection_rate']:.1%} "
                      f"({s[snr]['keyword_stream_matched']}/{s[snr]['keyword_stream_words']}, "
                      f"{s[snr]['keyword_stream_wrong']} wrong) |")  # fmt: skip
+        if by := s[snr].get("detected_by_origin"):  # streams with logs (hark streams writes <stream>.log.json)
+            lines.append(f"| keywords detected at {snr}, by held-out set | "
+                         f"{', '.join(f'{k} {v}' for k, v in by.items())} |")  # fmt: skip
+    if fa := s.get("false_alarm_sources"):
+        fired = f"{json.dumps(fa['by_kind'])}; {json.dumps(fa['by_origin'])}"
+        lines.append(f"| false alarms by what they fired on (kind; origin) | {fired} |")
     lines += ["", f"Recognition settings (from `hark tune`, target {TARGET_FA} / h on the validation streams): "
               f"`{json.dumps(s['settings'])}`", "", f"![DET]({name}_det.png)", "", f"![timeline]({name}_timeline.png)", ""]  # noqa: E501
     return "\n".join(lines)

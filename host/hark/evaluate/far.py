@@ -10,6 +10,7 @@ the C code on the chosen settings (`check_replay`), so that a sweep of hundreds 
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from hark.data.wav import read_wav
-from hark.evaluate.stream_test import Detection, StreamingStats, Utterance, load_truth, score
+from hark.evaluate.stream_test import Detection, StreamingStats, Utterance, load_truth, match, score
 from hark.format.metadata import read_metadata
 from hark.format.micro import MicroModel
 from hark.native.recognize import RecognizeCommands, RecognizeConfig, history_for
@@ -189,6 +190,52 @@ def det_curve(
         out.append({"threshold": float(thr), "false_alarms_per_hour": round(op.false_alarms_per_hour, 3),
                     "false_reject_rate": round(op.false_reject_rate, 4)})  # fmt: skip
     return out
+
+
+def _origin(source: str) -> str:
+    """The engine or held-out folder of a stream log's source ("flite:kal" -> "flite", "accent:1a2b3c4d" ->
+    "accent", "babble" -> "babble")."""
+    return source.split(":", 1)[0] if source else "silence"
+
+
+def false_alarm_sources(detections: list[Detection], log: list[list]) -> dict[str, dict[str, int]]:
+    """Where a negative stream's false alarms fired: each keyword detection is charged to the last segment of the
+    stream's log (`hark streams` writes <stream>.log.json: start ms, end ms, kind, source) that began before it, and
+    counted by the segment's kind (words, phrases, babble, noise, silence) and origin (held-out folder or engine)."""
+    starts = np.array([seg[0] for seg in log], np.float64)
+    kinds: dict[str, int] = {}
+    origins: dict[str, int] = {}
+    for d in detections:
+        if d.label in IGNORED:
+            continue
+        i = int(np.searchsorted(starts, d.time_ms, side="right")) - 1
+        kind, origin = (log[i][2], _origin(log[i][3])) if i >= 0 else ("bed", "bed")
+        kinds[kind] = kinds.get(kind, 0) + 1
+        origins[origin] = origins.get(origin, 0) + 1
+    return {"by_kind": kinds, "by_origin": origins}
+
+
+def detections_by_origin(truth: list[Utterance], detections: list[Detection], log: list[list]) -> dict[str, str]:
+    """Keywords matched out of keywords spoken, per held-out folder (from the keyword stream's log, one entry per
+    word of its truth, in time order)."""
+    truth = sorted(truth, key=lambda u: u.time_ms)
+    if len(log) != len(truth):
+        raise ValueError(f"the stream's log has {len(log)} words and its truth {len(truth)}: regenerate the streams")
+    got, _ = match(truth, detections)
+    tally: dict[str, list[int]] = {}
+    for u, d, entry in zip(truth, got, sorted(log, key=lambda e: e[0]), strict=True):
+        if u.label in IGNORED:
+            continue
+        t = tally.setdefault(_origin(entry[2]), [0, 0])
+        t[0] += int(d is not None and d.label == u.label)
+        t[1] += 1
+    return {k: f"{m}/{n}" for k, (m, n) in sorted(tally.items())}
+
+
+def load_log(wav: str | Path) -> list[list] | None:
+    """A stream's log (<stream>.log.json), or None for streams written before logs existed."""
+    path = Path(wav).with_suffix(".log.json")
+    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def load_stream(path: str | Path, sample_rate: int) -> tuple[np.ndarray, list[Utterance]]:

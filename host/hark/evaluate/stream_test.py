@@ -138,6 +138,33 @@ def load_truth(path: Path | str) -> list[Utterance]:
     return out
 
 
+def match(
+    truth: list[Utterance], detections: list[Detection], *, tolerance_ms: float = 1500.0,
+    ignore_labels: tuple[str, ...] = ("_silence_", "_unknown_"),
+) -> tuple[list[Detection | None], list[Detection]]:
+    """Each word of `truth` (in time order) with the detection matched to it (None: none), and the false alarms.
+
+    A detection goes to the latest unmatched word that started at most `tolerance_ms` before it; each word can be
+    matched once. Detections of `ignore_labels` are dropped."""
+    truth = sorted(truth, key=lambda u: u.time_ms)
+    got: list[Detection | None] = [None] * len(truth)
+    false_alarms: list[Detection] = []
+    for det in sorted(detections, key=lambda d: d.time_ms):
+        if det.label in ignore_labels:
+            continue
+        best = None
+        for i, u in enumerate(truth):
+            if u.time_ms > det.time_ms:
+                break
+            if got[i] is None and det.time_ms - u.time_ms <= tolerance_ms:
+                best = i  # the latest unmatched word before the detection
+        if best is None:
+            false_alarms.append(det)
+        else:
+            got[best] = det
+    return got, false_alarms
+
+
 def score(
     truth: list[Utterance],
     detections: list[Detection],
@@ -146,35 +173,20 @@ def score(
     tolerance_ms: float = 1500.0,
     ignore_labels: tuple[str, ...] = ("_silence_", "_unknown_"),
 ) -> StreamingStats:
-    """Matches detections to the words that started at most `tolerance_ms` before them.
+    """Matches detections to the words that started at most `tolerance_ms` before them (`match`).
 
-    Each word can be matched once; words whose labels are in `ignore_labels` (unknown words placed as
-    distractors) are not expected to be detected, and a detection on one counts as wrong.
+    Words whose labels are in `ignore_labels` (unknown words placed as distractors) are not expected to be
+    detected, and a detection on one counts as wrong.
     """
     truth = sorted(truth, key=lambda u: u.time_ms)
-    used = [False] * len(truth)
-    matched = wrong = false_alarms = 0
-    latencies: list[float] = []
-    for det in sorted(detections, key=lambda d: d.time_ms):
-        if det.label in ignore_labels:
-            continue
-        best = None
-        for i, u in enumerate(truth):
-            if u.time_ms > det.time_ms:
-                break
-            if not used[i] and det.time_ms - u.time_ms <= tolerance_ms:
-                best = i  # the latest unmatched word before the detection
-        if best is None:
-            false_alarms += 1
-            continue
-        used[best] = True
-        if truth[best].label == det.label:
-            matched += 1
-            latencies.append(det.time_ms - truth[best].time_ms)
-        else:
-            wrong += 1
+    got, extra = match(truth, detections, tolerance_ms=tolerance_ms, ignore_labels=ignore_labels)
+    hits = [(u, d) for u, d in zip(truth, got, strict=True) if d is not None]
+    matched = sum(1 for u, d in hits if u.label == d.label)
+    wrong = len(hits) - matched
+    false_alarms = len(extra)
+    latencies = [d.time_ms - u.time_ms for u, d in hits if u.label == d.label]
     expected = [i for i, u in enumerate(truth) if u.label not in ignore_labels]
-    missed = sum(1 for i in expected if not used[i])
+    missed = sum(1 for i in expected if got[i] is None)
     return StreamingStats(
         words=len(expected),
         matched=matched,

@@ -62,6 +62,15 @@ def _slice(noise: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     return np.tile(noise, n // len(noise) + 1)[:n]
 
 
+def clip_source(path: Path) -> str:
+    """A held-out clip's origin: "<held-out folder>:<voice id>" (the folder names the engine or accent)."""
+    return f"{path.parent.parent.name}:{path.name.split('_nohash_')[0]}"
+
+
+def voice_source(voice: Voice) -> str:
+    return f"{voice.engine}:{voice.name}"
+
+
 def _speech(path: Path, rate: int) -> np.ndarray:
     clip = read_wav(path, rate).astype(np.float64) / 32768.0
     start, end = voiced_span(clip, rate)
@@ -92,27 +101,31 @@ def negative_stream(
     bed = _slice(backgrounds.get("pink_noise", next(iter(backgrounds.values()))), total, rng)
     audio = bed / max(np.sqrt(np.mean(bed**2)), 1e-9) * 10 ** (bed_db / 20)
     counts = {"words": 0, "phrases": 0, "babble": 0, "noise": 0, "silence": 0}
+    log = []  # [start ms, end ms, kind, source]: what a false alarm fired on
     t = int(0.5 * sample_rate)
     while t < total:
         shares = [0.45 - phrase_fraction / 2, phrase_fraction, 0.1, 0.1, 0.35 - phrase_fraction / 2]
         kind = rng.choice(["words", "phrases", "babble", "noise", "silence"], p=shares)
         if kind == "words":
             label = vocab[int(rng.integers(len(vocab)))]
-            seg = _speech(words[label][int(rng.integers(len(words[label])))], sample_rate)
+            path = words[label][int(rng.integers(len(words[label])))]
+            seg, source = _speech(path, sample_rate), clip_source(path)
         elif kind == "phrases":
             voice = voices[int(rng.integers(len(voices)))]
             said = rng.integers(0, len(vocab), size=int(rng.integers(3, 12)))
-            seg = _phrase(voice, [vocab[int(i)] for i in said], rng, sample_rate)
+            seg, source = _phrase(voice, [vocab[int(i)] for i in said], rng, sample_rate), voice_source(voice)
         elif kind in ("babble", "noise"):
             name = "babble" if kind == "babble" else NOISES[int(rng.integers(len(NOISES)))]
             src = backgrounds.get(name, next(iter(backgrounds.values())))
             seg = _slice(src, int(rng.uniform(1.0, 6.0) * sample_rate), rng)
             seg = seg / max(np.sqrt(np.mean(seg**2)), 1e-9) * 10 ** (rng.uniform(-45, -20) / 20)
+            source = name
         else:
-            seg = np.zeros(int(rng.uniform(0.5, 4.0) * sample_rate))
+            seg, source = np.zeros(int(rng.uniform(0.5, 4.0) * sample_rate)), ""
         seg = seg[: total - t]
         audio[t : t + len(seg)] += seg
         counts[str(kind)] += 1
+        log.append([round(t * 1000 / sample_rate, 1), round((t + len(seg)) * 1000 / sample_rate, 1), str(kind), source])
         t += len(seg) + int(rng.uniform(0.2, 1.5) * sample_rate)
     out = Path(out)
     write_wav(out, np.clip(np.round(audio * 32767), -32768, 32767).astype(np.int16), sample_rate)
@@ -120,6 +133,7 @@ def negative_stream(
     info = StreamInfo(out, seconds, 0, counts)
     meta = {"seconds": seconds, "segments": counts, "seed": seed, "folders": [str(f) for f in folders]}
     out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n")
+    out.with_suffix(".log.json").write_text(json.dumps(log) + "\n")
     return info
 
 
@@ -141,23 +155,28 @@ def keyword_stream(
     level = 10 ** (-30 / 20)  # speech is placed at -30 dB RMS below full scale + its SNR above the noise
     audio = noise * level / 10 ** (snr_db / 20)
     truth: list[Utterance] = []
+    sources: list[list] = []  # [time ms, label, source] per word of the truth
     labels = sorted(kw_clips)
     t = 1.0
     while True:
         label = labels[int(rng.integers(len(labels)))]
-        speech = _speech(kw_clips[label][int(rng.integers(len(kw_clips[label])))], sample_rate)
+        path = kw_clips[label][int(rng.integers(len(kw_clips[label])))]
+        speech = _speech(path, sample_rate)
         start = int((t + rng.uniform(-0.3, 0.3)) * sample_rate)
         if start + len(speech) + sample_rate > total:
             break
         audio[start : start + len(speech)] += speech / max(np.sqrt(np.mean(speech**2)), 1e-9) * level
         truth.append(Utterance(label, round(start * 1000 / sample_rate, 1)))
+        sources.append([truth[-1].time_ms, label, clip_source(path)])
         if others and rng.uniform() < distractor_rate:
             word = sorted(others)[int(rng.integers(len(others)))]
-            d = _speech(others[word][int(rng.integers(len(others[word])))], sample_rate)
+            d_path = others[word][int(rng.integers(len(others[word])))]
+            d = _speech(d_path, sample_rate)
             d_start = start + int((gap_s / 2) * sample_rate)
             if d_start + len(d) < total:
                 audio[d_start : d_start + len(d)] += d / max(np.sqrt(np.mean(d**2)), 1e-9) * level
                 truth.append(Utterance("_unknown_", round(d_start * 1000 / sample_rate, 1)))
+                sources.append([truth[-1].time_ms, "_unknown_", clip_source(d_path)])
         t += gap_s
     out = Path(out)
     peak = max(np.abs(audio).max(), 1e-9)
@@ -168,6 +187,7 @@ def keyword_stream(
     out.with_suffix(".json").write_text(json.dumps({"seconds": seconds, "snr_db": snr_db, "keywords": n_kw,
                                                     "seed": seed, "folders": [str(f) for f in folders]},
                                                    indent=1) + "\n")  # fmt: skip
+    out.with_suffix(".log.json").write_text(json.dumps(sources) + "\n")
     return StreamInfo(out, seconds, n_kw, {"keywords": n_kw})
 
 

@@ -23,6 +23,9 @@ from hark.evaluate.far import (
     _averages,
     check_replay,
     det_curve,
+    detections_by_origin,
+    false_alarm_sources,
+    load_log,
     load_stream,
     operating_point,
     replay,
@@ -127,11 +130,17 @@ def stream_report(tflite: bytes, streams: Path, prefix: str, make_twin: MakeTwin
         keywords[snr] = (scores_of(tflite, audio, make_twin), truth)
     settings = current_settings(tflite)
     out = {"settings": settings.__dict__, "negative_hours": round(negatives[0].duration_s / 3600, 3)}
+    if (log := load_log(streams / "negatives.wav")) is not None:
+        out["false_alarm_sources"] = false_alarm_sources(replay(negatives[0], settings), log)
     for snr, pair in keywords.items():
         op = operating_point(settings, negatives, [pair])
         kw = {f"keyword_stream_{k}": v for k, v in op.keyword_stats.items()}
         out[f"{snr}db"] = {"false_alarms": op.false_alarms, "false_alarms_per_hour": round(op.false_alarms_per_hour, 3),
                            "detection_rate": round(op.detection_rate, 4), **kw}  # fmt: skip
+        if (log := load_log(streams / f"{prefix}_{snr}db.wav")) is not None:
+            scores, truth = pair
+            truth = [u if u.label in scores.labels else Utterance("_unknown_", u.time_ms) for u in truth]
+            out[f"{snr}db"]["detected_by_origin"] = detections_by_origin(truth, replay(scores, settings), log)
     out["det"] = det_curve(settings, negatives, list(keywords.values()))
     return out
 
