@@ -27,7 +27,7 @@ from hark.data.synth import SynthConfig, synthesize
 from hark.data.wav import read_wav, write_wav
 from hark.device.link import DeviceError
 from hark.device.session import open_device
-from hark.evaluate.stream_test import Detection, generate, save_truth, score
+from hark.evaluate.stream_test import Detection, Utterance, generate, save_truth, score
 from hark.evaluate.streams import heldout_clips
 from hark.export.pipeline import export_run
 from hark.format.metadata import read_metadata
@@ -46,19 +46,27 @@ DEMO_DATASET = {"unknown_percentage": 30.0}
 DEMO_RECOGNITION = {"average_window_ms": 500}
 
 
+STREAM_SEED = 7  # the demo's stream; never used to choose a setting (tools/demo_seeds.py scores others)
 PRETRAINED = paths.REPO_ROOT / "models" / "pretrained" / "micro_speech.tflite"
 
 
-def heldout_test_wav(data_dir: Path, seconds: float, out: Path) -> tuple[np.ndarray, list]:
-    """The streamed WAV: yes, no and unknown words spoken by voices no shipped model trained on (flite and
-    espeak-ng's held-out accent), over the dataset's background noise, as TF's generate_streaming_test_wav."""
+def heldout_stream(data_dir: Path, seconds: float, seed: int = STREAM_SEED) -> tuple[np.ndarray, list[Utterance]]:
+    """The streamed audio: yes, no and unknown words spoken by voices no shipped model trained on (flite and
+    espeak-ng's held-out accent), over the dataset's background noise, as TF's generate_streaming_test_wav. The demo
+    streams `STREAM_SEED`'s; other seeds draw other words and clips from the same voices (tools/demo_seeds.py)."""
     rate = int(json.loads((data_dir / "synth.json").read_text())["config"]["sample_rate"])
     clips = heldout_clips(data_dir, DEMO_WORDS)
     unknown = heldout_clips(data_dir, UNKNOWN_WORDS)
     clips["_unknown_"] = [p for ps in unknown.values() for p in ps]
     noise = sorted((data_dir / "_background_noise_").glob("*.wav"))
     background = read_wav(noise[0], rate) if noise else None
-    audio, truth = generate(clips, seconds, sample_rate=rate, background=background, background_volume=0.05, seed=7)
+    return generate(clips, seconds, sample_rate=rate, background=background, background_volume=0.05, seed=seed)
+
+
+def heldout_test_wav(data_dir: Path, seconds: float, out: Path) -> tuple[np.ndarray, list[Utterance]]:
+    """The demo's stream, written to `out` with its ground truth beside it."""
+    audio, truth = heldout_stream(data_dir, seconds)
+    rate = int(json.loads((data_dir / "synth.json").read_text())["config"]["sample_rate"])
     write_wav(out, audio, rate)
     save_truth(out.with_suffix(".txt"), truth)
     return audio, truth
