@@ -281,3 +281,24 @@ def test_stream_windows_come_from_training_voices_and_grow_the_pool(tmp_path: Pa
     list(make_tf_dataset(ds, "training", spec, batch_size=4, augment=True, shuffle=True, seed=3))
     pool_y = next(v for k, v in _POOLS.items() if k[0] == str(folder) and k[2] == spec.hash)[1]
     assert windows == 3 and len(pool_y) == 3 * n + 2 * windows
+
+
+def test_stream_keywords_label_whole_keywords_and_skip_partial_ones(tmp_path: Path) -> None:
+    from hark.data import load_dataset
+    from hark.train.stream_windows import stream_windows, training_stream, training_voice_clips
+
+    folder = _fake_heldout(tmp_path / "data")
+    base = load_spec("micro_speech").replace(augment={"stream_windows": 50.0},
+                                             dataset={"validation_percentage": 0.0, "testing_percentage": 0.0})
+    spec = base.replace(augment={"stream_keywords": 0.5})
+    assert "stream_keywords" not in base.to_dict()["augment"] and spec.hash != base.hash
+    ds = load_dataset(spec, folder)
+    keywords = training_voice_clips(ds, ("yes", "no"), keywords=True)
+    assert {p.parent.name for ps in keywords.values() for p in ps} == {"yes", "no"}
+    clips = training_voice_clips(ds, ("yes", "no"))
+    audio, voiced, spans = training_stream(clips, ds.background_audio(), 30.0, SR, 1, keywords=keywords,
+                                           keyword_share=0.5)  # fmt: skip
+    assert spans and {w for w, _, _ in spans} <= {"yes", "no"} and not any(voiced[a:b].any() for _, a, b in spans)
+    x, y = stream_windows(ds, spec, 200, seed=2)
+    assert set(y) == {0, 1, 2, 3} and x.shape == (200, 49, 40)
+    assert np.array_equal(stream_windows(ds, spec, 200, seed=2)[1], y)  # seeded

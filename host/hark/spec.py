@@ -161,10 +161,13 @@ class AugmentSpec:
     # before it), so that the frontend has adapted for anything from none of the warm-up to all of it, as for a
     # recording scored from a fresh frontend (TFLM's real clips) or the start of a stream.
     warmup_cut_probability: float = 0.0
+    # > 0: those streams hold single words only, this share of them keywords of training voices; a window holding a
+    # keyword's whole voiced span takes the keyword's label, one holding part of it is not drawn.
+    stream_keywords: float = 0.0
 
 
 LATER_AUGMENT_FIELDS = ("floor_dbfs", "clean_pass", "edge_probability", "edge_fraction", "silence_dbfs",
-                        "stream_windows", "warmup_cut_probability")
+                        "stream_windows", "warmup_cut_probability", "stream_keywords")
 
 
 @dataclass(frozen=True)
