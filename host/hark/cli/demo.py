@@ -32,7 +32,7 @@ from hark.device.session import open_device
 from hark.evaluate.far import check_replay
 from hark.evaluate.stream_test import Detection, Utterance, generate, save_truth, score
 from hark.evaluate.streams import heldout_clips, validation_clips
-from hark.evaluate.tuning import TuneError, pick_by_errors, scores_of, write_settings
+from hark.evaluate.tuning import TuneError, current_settings, pick_by_errors, scores_of, write_settings
 from hark.export.pipeline import export_run
 from hark.format.c_array import write_c_array
 from hark.format.metadata import read_metadata
@@ -250,6 +250,7 @@ def run(args: argparse.Namespace) -> int:
             "inference": int(np.median(inv)) if inv else 0,
             "recognize": int(np.median([c.recognize for c in counts if c.invoked])) if inv else 0,
         },
+        "recognition": asdict(current_settings(model)),
         "stream_wall_s": round(stream_s, 1),
         "profile": report.to_dict(),
         "demo_wall_s": round(time.monotonic() - started, 1),
