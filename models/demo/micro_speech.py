@@ -1,11 +1,11 @@
 """The model `hark demo` trains: micro_speech (models/micro_speech.py) on the demo's small yes/no dataset, with the
 generalizing recipe's acoustics (models/pretrained/_recipe.py) and stream-like training windows, sized to train
-in about a minute and a half on two cores. The demo sets `dataset.data_dir` (default data/demo) and picks the
+in about a minute on two cores (57 s measured). The demo sets `dataset.data_dir` (default data/demo) and picks the
 recognition settings on a validation stream (hark.cli.demo), writing them into the exported model's metadata.
 
-Measured choices (docs/generalization.md, "The demo"): on other seeds of the demo's stream generator, the recipe's
-acoustics alone lost detections; the stream-like windows (noise bed, warm-up with cut starts, quiet silence) and
-keywords moved past the window's edges gained them.
+Measured choices (docs/generalization.md, "The demo", on development seeds of the demo's stream generator, never
+the demo's own): the recipe's acoustics alone lost detections; the stream-like windows (noise bed, warm-up with cut
+starts, quiet silence) and keywords moved past the window's edges gained them.
 """
 
 import importlib.util
