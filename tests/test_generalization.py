@@ -62,6 +62,16 @@ def test_recipe_augmentation_hits_its_snr_and_masks() -> None:
     reverb = AugmentSpec(speed_range=(1.0, 1.0), eq_probability=1.0, reverb_probability=1.0, noise_probability=0.0)
     wet = augment_speech(tf.constant(tone), tf.constant(False), 3, reverb, irs, 0, Background([noise]), SR).numpy()
     assert wet.shape == (16000,) and wet.dtype == np.int16 and not np.array_equal(wet, out)
+    # narrowband: nothing left above the cutoff (3.5 kHz here) of white noise, everything below it kept
+    white = (rng.standard_normal(16000) * 0.1).astype(np.float32)
+    narrow = AugmentSpec(speed_range=(1.0, 1.0), gain_db=(0.0, 0.0), eq_probability=0.0, reverb_probability=0.0,
+                         noise_probability=0.0, narrowband_probability=1.0, narrowband_hz=(3500.0, 3500.0))  # fmt: skip
+    cut = augment_speech(tf.constant(white), tf.constant(False), 3, narrow, irs, 0, Background([noise]), SR).numpy()
+    power = np.abs(np.fft.rfft(cut.astype(np.float64) / 32768)) ** 2
+    hz = np.fft.rfftfreq(16000, 1 / SR)
+    ref = np.abs(np.fft.rfft(white.astype(np.float64))) ** 2
+    assert power[hz > 3600].sum() < 1e-4 * power[hz < 3400].sum()
+    assert abs(power[hz < 3400].sum() / ref[hz < 3400].sum() - 1.0) < 0.05
     # stream-like windows: a noise bed at its level under a clip without other noise, a warm-up in front, and
     # the voiced span moved across the window's edges by at most its stated share
     word = np.zeros(16000, np.float32)
@@ -294,6 +304,11 @@ def test_reverse_direction_reports_the_held_out_engine(tmp_path: Path) -> None:
     out = heldout_report(spec, scorer, root / "train", real=False)
     assert out["corpus"] == {"train_engine": "flite", "train_voices": 5, "held_out": {"espeak": 2}}
     assert set(out) == {"corpus", "espeak"} and out["espeak"]["per_label"]["yes"] == "3/3"
+    # three voices (abcd0000-2) each say yes, no and unknown words (as many as the split's share takes): only
+    # their yes is right
+    per_voice = out["espeak"]["per_voice"]
+    assert set(per_voice) == {f"abcd000{k}" for k in range(3)} and all(v.startswith("1/") for v in per_voice.values())
+    assert out["espeak"]["keyword_tokens"] == "3/6"
     assert heldout_report(spec, scorer, _fake_heldout(tmp_path / "plain"), real=False) == {}
 
 
@@ -344,3 +359,38 @@ def test_stream_keywords_label_whole_keywords_and_skip_partial_ones(tmp_path: Pa
     x, y = stream_windows(ds, spec, 200, seed=2)
     assert set(y) == {0, 1, 2, 3} and x.shape == (200, 49, 40)
     assert np.array_equal(stream_windows(ds, spec, 200, seed=2)[1], y)  # seeded
+
+
+def test_freq_warp_moves_a_tone_as_a_stretched_spectrum_would() -> None:
+    """VTLP on features against the frontend itself: a tone at f, warped by alpha, peaks in the channel where the
+    frontend puts a tone at alpha f (below the knee); alpha 1 changes nothing; the spec hash ignores the default.
+    Noise reduction and PCAN are off here: both flatten a steady tone's peak."""
+    import dataclasses
+
+    import tensorflow as tf
+
+    from hark.data.augment import channel_centers, freq_warp
+    from hark.features.extract import compute_features
+
+    fe = dataclasses.replace(load_spec("micro_speech").frontend, enable_noise_reduction=False, enable_pcan=False)
+    lo, hi = fe.lower_band_limit, fe.upper_band_limit
+    centers = channel_centers(fe.num_channels, lo, hi)
+    t = np.arange(SR) / SR
+
+    def peak(features: np.ndarray) -> int:
+        return int(np.argmax(features[10:40].mean(axis=0)))
+
+    def tone(hz: float) -> np.ndarray:
+        return compute_features((np.sin(2 * np.pi * hz * t) * 8000).astype(np.int16), fe).astype(np.float32)
+
+    for hz, alpha in ((500.0, 1.3), (1500.0, 0.8), (2500.0, 1.2), (4000.0, 0.85)):
+        source, target = tone(hz), tone(hz * alpha)
+        warped = freq_warp(tf.constant(source), tf.constant(alpha), centers, lo, hi).numpy()
+        assert abs(peak(warped) - peak(target)) <= 1, (hz, alpha, peak(source), peak(warped), peak(target))
+        assert abs(peak(source) - peak(target)) >= 2
+    same = freq_warp(tf.constant(tone(1000.0)), tf.constant(1.0), centers, lo, hi).numpy()
+    np.testing.assert_allclose(same, tone(1000.0), atol=1e-3)
+    assert abs(centers[np.argmax(tone(1000.0)[10:40].mean(axis=0))] - 1000.0) < 80.0
+    spec = load_spec("models/pretrained/micro_speech.py")
+    warped_spec = spec.replace(augment={"freq_warp": (0.9, 1.1)})
+    assert spec.replace(augment={"freq_warp": ()}).hash == spec.hash != warped_spec.hash

@@ -22,12 +22,24 @@ WORKER = Path(__file__).resolve().parent / "multiworker_worker.py"
 
 
 def _free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in socks]
-    for s in socks:
-        s.close()
+    """Ports free now, from below the kernel's ephemeral range: a port from bind(0) is closed again before the
+    workers bind it, and in that gap any local bind(0) or outgoing connection could take it; ports below the range
+    are only ever taken by an explicit bind."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    rng = np.random.default_rng()
+    ports: list[int] = []
+    while len(ports) < n:
+        port = int(rng.integers(10000, max(low, 10001)))
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        if port not in ports:
+            ports.append(port)
     return ports
 
 

@@ -701,18 +701,6 @@ void frontend_pcan(const frontend_t *fe, uint32_t *signal) {
   }
 }
 
-/* ((a * b) + 2^31) >> 32 for a, b < 2^31: SMMULR on the M4. The twin is signed as SMMULR is, so an
- * operand reaching 2^31 fails on the host too. */
-static inline uint32_t mul_high_round(uint32_t a, uint32_t b) {
-#if defined(__ARM_FEATURE_DSP)
-  uint32_t out;
-  __asm__("smmulr %0, %1, %2" : "=r"(out) : "r"(a), "r"(b));
-  return out;
-#else
-  return (uint32_t)(int32_t)(((int64_t)(int32_t)a * (int32_t)b + 0x80000000ll) >> 32); /* SMMULR's signed product */
-#endif
-}
-
 /* frontend_log without the x = 0 case (the op's log of 0 is 0 - 1 in Q16 wrapped; callers skip it). */
 static inline uint32_t log_nonzero(uint32_t x, int32_t scale_shift) {
   /* log2 by table-corrected linear interpolation, then ln and the output scale (all Q16). The op's
@@ -729,7 +717,7 @@ static inline uint32_t log_nonzero(uint32_t x, int32_t scale_shift) {
   /* (LOG_COEFF log2 + 2^15) >> 16 as one rounding high multiply (a signed one on the M4): log2 <
    * 32 * 2^16 + 2^16 + 5641 < 2^22, so log2 << 9 and LOG_COEFF << 7 stay below 2^31, and their
    * product is the same one times 2^16. (log2 can pass 2^21: << 10 would turn negative.) */
-  const uint32_t loge = mul_high_round(log2 << 9, (uint32_t)LOG_COEFF << 7);
+  const uint32_t loge = dsp_smmulr(log2 << 9, (uint32_t)LOG_COEFF << 7);
   const uint32_t round = (1u << LOG_SCALE_LOG2) / 2;
   return ((loge << scale_shift) + round) >> LOG_SCALE_LOG2;
 }

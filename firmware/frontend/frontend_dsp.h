@@ -66,6 +66,18 @@ static inline uint32_t dsp_smuad(uint32_t a, uint32_t b) {
 }
 #endif
 
+/* ((a * b) + 2^31) >> 32 for a, b < 2^31: SMMULR on the M4. The twin is signed as SMMULR is, so an
+ * operand reaching 2^31 fails on the host too. */
+static inline uint32_t dsp_smmulr(uint32_t a, uint32_t b) {
+#if defined(__ARM_FEATURE_DSP)
+  uint32_t out;
+  __asm__("smmulr %0, %1, %2" : "=r"(out) : "r"(a), "r"(b));
+  return out;
+#else
+  return (uint32_t)(int32_t)(((int64_t)(int32_t)a * (int32_t)b + 0x80000000ll) >> 32); /* SMMULR's signed product */
+#endif
+}
+
 /* Packed signed 16-bit max and min (SSUB16 sets the GE flags per half, SEL picks by them; one asm
  * block, so nothing can come between the two). */
 static inline uint32_t dsp_max16(uint32_t a, uint32_t b) {

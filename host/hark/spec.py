@@ -164,10 +164,19 @@ class AugmentSpec:
     # > 0: those streams hold single words only, this share of them keywords of training voices; a window holding a
     # keyword's whole voiced span takes the keyword's label, one holding part of it is not drawn.
     stream_keywords: float = 0.0
+    # Vocal tract length perturbation on the features (hark.data.augment.freq_warp): every element's channels are
+    # resampled as if its spectrum were stretched by a factor uniform in this range (formants move, pitch and tempo
+    # stay), drawn afresh each time the element is used. () is off.
+    freq_warp: tuple[float, ...] = ()
+    # The share of clips made narrowband, as 8 kHz audio played at 16 kHz is (telephone-band recordings, 8 kHz
+    # voices): a brick-wall low-pass at a cutoff uniform in narrowband_hz, in the same FFT as the EQ and reverb.
+    narrowband_probability: float = 0.0
+    narrowband_hz: tuple[float, ...] = (3400.0, 4000.0)
 
 
 LATER_AUGMENT_FIELDS = ("floor_dbfs", "clean_pass", "edge_probability", "edge_fraction", "silence_dbfs",
-                        "stream_windows", "warmup_cut_probability", "stream_keywords")
+                        "stream_windows", "warmup_cut_probability", "stream_keywords", "freq_warp",
+                        "narrowband_probability", "narrowband_hz")
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,9 @@ def markdown(name: str, r: dict) -> str:
              f"| held-in (int8, tflite-micro) | {r['held_in_int8']:.1%} |"]  # fmt: skip
     for k in ("flite", "accent", "espeak"):
         if k in h:
-            lines.append(f"| held-out {k} (int8) | {h[k]['accuracy']:.1%} of {h[k]['clips']} clips |")
+            tokens = h[k].get("keyword_tokens")
+            tokens = f"; keyword tokens (voice, word) right: {tokens}" if tokens else ""
+            lines.append(f"| held-out {k} (int8) | {h[k]['accuracy']:.1%} of {h[k]['clips']} clips{tokens} |")
     real = h.get("real_clips", {})
     if "right" in real:
         lines.append(f"| TFLM real clips | {real['right']}/{real['clips']} ({', '.join(f'{k}: {v}' for k, v in real['predicted'].items())}) |")  # noqa: E501

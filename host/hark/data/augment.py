@@ -7,12 +7,14 @@ augmentation (`hark.train.pipeline.augment_clip`). Per training clip, in this or
 2. gain: `gain_db` range;
 3. microphone and room: with `eq_probability` a random band limit (high-pass 50-400 Hz, low-pass 3-8 kHz, second
    order) and spectral tilt; with `reverb_probability` a room impulse response from a bank simulated by
-   pyroomacoustics (shoebox rooms, RT60 0.15-0.8 s); both applied in one FFT;
+   pyroomacoustics (shoebox rooms, RT60 0.15-0.8 s); with `narrowband_probability` a brick-wall low-pass at a
+   cutoff in `narrowband_hz`, as 8 kHz audio played at 16 kHz has; all applied in one FFT;
 4. time shift, as TF's (`dataset.time_shift_ms`);
 5. noise: with `noise_probability` a background slice (white, pink, brown, hum or babble) at an SNR uniform in
    `snr_db` (speech power over the whole clip); `_silence_` entries get the noise alone at a uniform volume;
 6. SpecAugment on the features: `time_masks` masks of up to `time_mask_frames` frames and `freq_masks` masks of
-   up to `freq_mask_channels` channels, set to the clip's mean feature.
+   up to `freq_mask_channels` channels, set to the clip's mean feature; with `freq_warp`, first a vocal tract length
+   perturbation (VTLP, Jaitly and Hinton 2013) of the channels: formants move by a factor, pitch and tempo do not.
 
 Stream-like windows (the device's sliding window over a microphone's stream, not a clip in digital silence):
 - `edge_probability`: instead of the time shift, the clip's voiced span (10 ms frames within 40 dB of the loudest)
@@ -82,9 +84,11 @@ def _speed(audio: Any, factor: Any, n: int) -> Any:
 
 
 def _filter(audio: Any, seed: Any, aug: AugmentSpec, ir_spectra: Any, sample_rate: int, n: int) -> Any:
-    """Random band limits and tilt, and a room impulse response, in one FFT (skipped when neither is drawn)."""
+    """Random band limits and tilt, a room impulse response and a narrowband cut, in one FFT (skipped when none is
+    drawn)."""
     use_eq = _draw(seed, 20) < aug.eq_probability
     use_ir = _draw(seed, 24) < aug.reverb_probability
+    use_nb = _draw(seed, 28) < aug.narrowband_probability
 
     def filtered() -> Any:
         spec = tf.signal.rfft(audio, fft_length=[_FFT])
@@ -95,11 +99,13 @@ def _filter(audio: Any, seed: Any, aug: AugmentSpec, ir_spectra: Any, sample_rat
         eq = (1.0 / tf.sqrt(1.0 + (lo / f) ** 4)) * (1.0 / tf.sqrt(1.0 + (f / hi) ** 4))
         eq = eq * tf.pow(10.0, tilt * tf.math.log(f / 1000.0) / tf.math.log(2.0) / 20.0)
         gain = tf.where(use_eq, eq, tf.ones_like(eq))
+        cutoff = _draw(seed, 29, minval=aug.narrowband_hz[0], maxval=aug.narrowband_hz[-1])
+        gain = gain * tf.where(use_nb & (f > cutoff), 0.0, 1.0)
         index = _draw(seed, 25, minval=0, maxval=int(ir_spectra.shape[0]), dtype=tf.int32)
         ir = tf.where(use_ir, ir_spectra[index], tf.ones_like(ir_spectra[0]))
         return tf.signal.irfft(spec * tf.cast(gain, tf.complex64) * ir, fft_length=[_FFT])[:n]
 
-    return tf.cond(use_eq | use_ir, filtered, lambda: audio)
+    return tf.cond(use_eq | use_ir | use_nb, filtered, lambda: audio)
 
 
 def tf_voiced_span(audio: Any, sample_rate: int, floor_db: float = 40.0) -> tuple[Any, Any]:
@@ -181,10 +187,51 @@ def augment_speech(
     return tf.ensure_shape(tf.cast(tf.clip_by_value(audio * 32768.0, -32768.0, 32767.0), tf.int16), [total])
 
 
-def spec_augment(features: Any, seed: Any, aug: AugmentSpec) -> Any:
-    """Time and frequency masks set to the clip's mean feature."""
+def _mel(hz: Any) -> Any:
+    return 1127.0 * np.log1p(np.asarray(hz, np.float64) / 700.0)
+
+
+def channel_centers(channels: int, lower_hz: float, upper_hz: float) -> np.ndarray:
+    """The filterbank channels' centre frequencies (Hz): the microfrontend spaces channels + 1 band edges evenly
+    in mel from `lower_hz` to `upper_hz`, and channel c peaks at edge c + 1."""
+    mel = _mel(lower_hz) + (_mel(upper_hz) - _mel(lower_hz)) * np.arange(1, channels + 1) / (channels + 1)
+    return 700.0 * np.expm1(mel / 1127.0)
+
+
+def warp_positions(alpha: Any, centers: np.ndarray, lower_hz: float, upper_hz: float) -> Any:
+    """For each channel, the fractional channel whose frequency a spectrum stretched by `alpha` moves there.
+
+    VTLP's piecewise-linear warp: f -> alpha f up to a knee (0.8 of the top, scaled so the knee stays below it),
+    then linear to the top, so the band edges stay put. Inverted here: output channel c reads the source spectrum at
+    the frequency that lands on its centre."""
+    knee = 0.8 * upper_hz * tf.minimum(alpha, 1.0) / alpha  # source frequency of the knee
+    knee_out = knee * alpha
+    f = tf.constant(centers, tf.float32)
+    above = knee + (f - knee_out) * (upper_hz - knee) / (upper_hz - knee_out)
+    src = tf.where(f <= knee_out, f / alpha, above)
+    mel_lo, mel_hi = float(_mel(lower_hz)), float(_mel(upper_hz))
+    src_mel = 1127.0 * tf.math.log1p(tf.maximum(src, 0.0) / 700.0)
+    pos = (src_mel - mel_lo) / ((mel_hi - mel_lo) / (len(centers) + 1)) - 1.0
+    return tf.clip_by_value(pos, 0.0, float(len(centers) - 1))
+
+
+def freq_warp(features: Any, alpha: Any, centers: np.ndarray, lower_hz: float, upper_hz: float) -> Any:
+    """[frames, channels] features with their channel axis resampled (linear interpolation) by `warp_positions`."""
+    pos = warp_positions(alpha, centers, lower_hz, upper_hz)
+    i0 = tf.cast(tf.floor(pos), tf.int32)
+    i1 = tf.minimum(i0 + 1, len(centers) - 1)
+    frac = pos - tf.cast(i0, tf.float32)
+    return tf.gather(features, i0, axis=1) * (1.0 - frac) + tf.gather(features, i1, axis=1) * frac
+
+
+def spec_augment(features: Any, seed: Any, aug: AugmentSpec, bands: tuple[float, float] = (125.0, 7500.0)) -> Any:
+    """Time and frequency masks set to the clip's mean feature; first, with `aug.freq_warp`, a VTLP of the
+    channels (`bands`: the filterbank's lower and upper limits, Hz)."""
     seed = tf.cast(seed, tf.int64)
     frames, channels = int(features.shape[0]), int(features.shape[1])
+    if aug.freq_warp:
+        alpha = _draw(seed, 70, minval=aug.freq_warp[0], maxval=aug.freq_warp[-1])
+        features = freq_warp(features, alpha, channel_centers(channels, *bands), *bands)
     mean = tf.reduce_mean(features)
     keep = tf.ones([frames, channels], tf.bool)
     t_idx = tf.range(frames)[:, None]

@@ -272,15 +272,16 @@ class Emulator:
         self.proc = proc
         return proc
 
+    def _spawn_with_monitor(self, qemu: str, image: Path, serial_spec: str) -> subprocess.Popen:
+        """QEMU with its serial line at `serial_spec` and its monitor on a Unix socket in our folder."""
+        self._monitor_path = Path(self._workdir.name) / "monitor.sock"
+        cmd = qemu_command(image, self.machine, serial_spec, qemu, self.mic)
+        return self._spawn([*cmd, "-monitor", f"unix:{self._monitor_path},server=on,wait=off"],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)  # fmt: skip
+
     def _start_unix(self, qemu: str, image: Path) -> None:
         path = Path(self._workdir.name) / "serial.sock"
-        self._monitor_path = Path(self._workdir.name) / "monitor.sock"
-        cmd = qemu_command(image, self.machine, f"unix:{path},server=on,wait=on", qemu, self.mic)
-        proc = self._spawn(
-            [*cmd, "-monitor", f"unix:{self._monitor_path},server=on,wait=off"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-        )
+        proc = self._spawn_with_monitor(qemu, image, f"unix:{path},server=on,wait=on")
         deadline = time.monotonic() + 10.0
         while True:  # QEMU waits for us before it starts the CPU: no early byte is lost
             try:
@@ -300,13 +301,7 @@ class Emulator:
         # QEMU binds it could be handed to a concurrent run, which would then talk to this board.
         # nodelay on both ends: the UART sends byte by byte, and Nagle's algorithm against the peer's
         # delayed ACK would hold each reply back by about 40 ms.
-        self._monitor_path = Path(self._workdir.name) / "monitor.sock"
-        cmd = qemu_command(image, self.machine, "tcp:127.0.0.1:0,server=on,wait=on,nodelay=on", qemu, self.mic)
-        proc = self._spawn(
-            [*cmd, "-monitor", f"unix:{self._monitor_path},server=on,wait=off"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-        )
+        proc = self._spawn_with_monitor(qemu, image, "tcp:127.0.0.1:0,server=on,wait=on,nodelay=on")
         port = self._listening_port(proc)
         try:
             self.serial = serial.serial_for_url(f"socket://127.0.0.1:{port}", timeout=self.read_timeout)

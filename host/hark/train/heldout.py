@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from hark.data import load_dataset
+from hark.data.synth import SynthError, available_voices
 from hark.data.wav import DatasetError, read_wav
 from hark.format.metadata import read_metadata
 from hark.format.micro import ClipRunner, MicroModel
@@ -82,6 +83,45 @@ def folder_features(spec: ModelSpec, folder: str | Path) -> tuple[np.ndarray, np
     return np.concatenate(xs), np.concatenate(ys)
 
 
+def folder_voices(spec: ModelSpec, folder: str | Path) -> list[str]:
+    """The voice id (the `<voiceid>_nohash_` part of the file name) of every entry `folder_features` scores, in its
+    order; "" for `_silence_` entries."""
+    ds = load_dataset(spec, folder)
+    return [("" if label == ds.silence_index else Path(path).name.split("_nohash_")[0])
+            for split in ("training", "validation", "testing") for path, label in ds.split(split)]  # fmt: skip
+
+
+def voice_names() -> dict[str, str]:
+    """Voice id -> "engine:name" for every voice `hark.data.synth` can speak with (ids are hashes of the names);
+    empty when espeak-ng is missing (the report then names voices by id)."""
+    try:
+        return {v.id: f"{v.engine}:{v.name}" for v in available_voices()}
+    except SynthError:
+        return {}
+
+
+def voice_report(pred: np.ndarray, labels: np.ndarray, voices: list[str], keywords: set[int],
+                 names: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    """Accuracy per voice, and per keyword token: a TTS voice says a word nearly the same way in every take, so a
+    held-out set of V voices and K keywords holds about V x K distinct keyword utterances however many clips it
+    has. A token (voice, keyword) counts as right when most of its takes are."""
+    per_voice: dict[str, list[int]] = {}
+    tokens: dict[tuple[str, int], list[int]] = {}
+    for p, y, v in zip(pred, labels, voices, strict=True):
+        if not v:
+            continue
+        tally = per_voice.setdefault(names.get(v, v), [0, 0])
+        tally[0] += int(p == y)
+        tally[1] += 1
+        if int(y) in keywords:
+            tok = tokens.setdefault((v, int(y)), [0, 0])
+            tok[0] += int(p == y)
+            tok[1] += 1
+    right = sum(1 for r, n in tokens.values() if 2 * r > n)
+    return {"per_voice": {k: f"{r}/{n}" for k, (r, n) in sorted(per_voice.items())},
+            "keyword_tokens": f"{right}/{len(tokens)}"}  # fmt: skip
+
+
 def real_clip_features(spec: ModelSpec) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """TFLM's four real recordings as float features, their labels in `spec.labels` and their names."""
     folder = reference_dir() / "tflite-micro" / "testdata"
@@ -138,9 +178,13 @@ def tflite_scorer(tflite: bytes) -> Scorer:
 def evaluate(spec: ModelSpec, scorer: Scorer, sets: dict[str, Path], *, real: bool = True) -> dict[str, Any]:
     """Accuracy on each held-out folder and on the real recordings (skipped, with a note, if absent)."""
     out: dict[str, Any] = {}
+    names = voice_names() if sets else {}
+    keywords = {i for i, label in enumerate(spec.labels) if label not in (SILENCE_LABEL, UNKNOWN_LABEL)}
     for name, folder in sets.items():
         x, y = folder_features(spec, folder)
-        out[name] = accuracy_report(scorer(x), y, spec.labels)
+        scores = scorer(x)
+        out[name] = accuracy_report(scores, y, spec.labels)
+        out[name].update(voice_report(np.argmax(scores, axis=1), y, folder_voices(spec, folder), keywords, names))
         log.info("held-out %s: %.4f on %d clips", name, out[name]["accuracy"], len(y))
     if real:
         try:

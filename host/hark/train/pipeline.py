@@ -273,12 +273,13 @@ def make_tf_dataset(
     if spec.augment is not None:
         aug = spec.augment
         irs = tf.constant(ir_spectra(impulse_responses(aug.impulse_responses, aug.seed, spec.frontend.sample_rate)))
+        bands = (spec.frontend.lower_band_limit, spec.frontend.upper_band_limit)
 
         def recipe_element(audio: Any, label: Any, elem_seed: Any) -> Any:
             is_sil = tf.equal(label, silence)
             wav = augment_speech(audio, is_sil, elem_seed, aug, irs, params.time_shift_samples, background,
                                  spec.frontend.sample_rate, params.warmup_samples)  # fmt: skip
-            return spec_augment(_graph_features(wav, spec, backend), elem_seed, aug), label
+            return spec_augment(_graph_features(wav, spec, backend), elem_seed, aug, bands), label
 
     out = tf.data.Dataset.zip((out, seeds)).map(element, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return out.batch(batch_size).prefetch(tf.data.AUTOTUNE)

@@ -35,6 +35,7 @@ def pooled_dataset(
     caller (hark.train.pipeline) passes both, so this module does not import it back."""
     aug = spec.augment
     scale = FEATURE_SCALE if spec.frontend.kind == "microfrontend" else 1.0
+    bands = (spec.frontend.lower_band_limit, spec.frontend.upper_band_limit)
     key = (str(ds.data_dir), split, spec.hash)
     if key not in _POOLS:
         xs, ys = [], []
@@ -59,7 +60,7 @@ def pooled_dataset(
 
     def element(pair: Any, elem_seed: Any) -> Any:
         x, y = pair
-        return spec_augment(tf.cast(x, tf.float32) * scale, elem_seed, aug), y
+        return spec_augment(tf.cast(x, tf.float32) * scale, elem_seed, aug, bands), y
 
     out = tf.data.Dataset.zip((out, seeds)).map(element, num_parallel_calls=tf.data.AUTOTUNE)
     return out.batch(batch_size).prefetch(tf.data.AUTOTUNE)
