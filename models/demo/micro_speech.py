@@ -1,6 +1,6 @@
 """The model `hark demo` trains: micro_speech (models/micro_speech.py) on the demo's small yes/no dataset, with the
 generalizing recipe's acoustics (models/pretrained/_recipe.py) and stream-like training windows, sized to train
-in about a minute on two cores (57 s measured). The demo sets `dataset.data_dir` (default data/demo) and picks the
+in about a minute on two cores (57-77 s measured). The demo sets `dataset.data_dir` (default data/demo) and picks the
 recognition settings on a validation stream (hark.cli.demo), writing them into the exported model's metadata.
 
 Measured choices (docs/generalization.md, "The demo", on development seeds of the demo's stream generator, never

@@ -130,7 +130,10 @@ def ensure_model(run_dir: Path, data_dir: Path) -> Path:
     tflite = run_dir / "export" / "micro_speech.tflite"
     stamp = run_dir / "export" / "spec.hash"
     if tflite.is_file() and stamp.is_file() and stamp.read_text() == spec.hash:
-        print(f"  reusing {tflite}")
+        s = current_settings(tflite.read_bytes())
+        print(f"  reusing {tflite} (recognition settings picked on the validation stream: average "
+              f"{s.average_window_ms} ms, threshold {s.detection_threshold:.2f}, minimum count {s.minimum_count}, "
+              f"suppression {s.suppression_ms} ms)")  # fmt: skip
         return tflite
     t0 = time.monotonic()
     outcome = train(spec, run_dir, verbose=False)
