@@ -49,11 +49,16 @@ def test_demo_detects_on_the_board_exactly_as_the_twin(demo: dict) -> None:
     assert f["twin_equals_device"] is True
     acc = f["streaming_accuracy"]
     assert acc["words"] >= 8 and acc["duration_s"] >= 30
-    # A trained model finds a fair share of its words; an untrained or broken pipeline finds none.
-    assert acc["matched"] >= 0.3 * acc["words"], acc
+    # The demo's model finds most of its words with few false alarms (README: 10 of 12, none, on this machine); an
+    # untrained or broken pipeline finds none. The margin is for TensorFlow's numerics on other CPUs.
+    assert acc["matched"] >= 0.7 * acc["words"] and acc["false_alarms"] <= 2, acc
     hop = f["instructions_per_hop"]
     assert 0 < hop["frontend"] < 60_000 and hop["inference"] > 0
-    for line in ("[7/7] results", "host twin: identical detections", "counts are instructions"):
+    # the recognition settings the demo picked on its validation stream are the deployed model's
+    assert f["recognition"] == {k.split(".")[1]: v for k, v in read_metadata(demo["model"].read_bytes()).entries.items()
+                                if k.startswith("recognition.")}  # fmt: skip
+    for line in ("[7/7] results", "host twin: identical detections", "counts are instructions",
+                 "recognition settings picked on a"):  # fmt: skip
         assert line in demo["stdout"]
     # Quiet by default: no TensorFlow banner, absl line or converter warning in either stream.
     for noise in ("oneDNN", "absl::InitializeLog", "cpu_feature_guard", "TFLiteConverter", "W0000", "fully_quantize"):

@@ -186,6 +186,48 @@ def test_replay_matches_the_c_recognizer_and_tune_writes_metadata() -> None:
     assert read_metadata(tuned).entries["spec.hash"] == spec.hash
 
 
+def test_pick_by_errors_takes_the_most_matches_less_errors() -> None:
+    from hark.evaluate.far import Settings, StreamScores, operating_point
+    from hark.evaluate.tuning import pick_by_errors
+
+    n = 1500  # 30 s of hops: "yes" clearly at 2 s, "no" weakly at 10 s, a strong "yes" on an unknown word at 20 s
+    scores = np.full((n, 4), -128, np.int16)
+    scores[:, 0] = 100
+    for at, label, level in ((100, 2, 100), (500, 3, 40), (1000, 2, 90)):  # 0.89, 0.66 and 0.85 of full scale
+        scores[at + 10 : at + 40, label], scores[at + 10 : at + 40, 0] = level, -128
+    s = StreamScores(["_silence_", "_unknown_", "yes", "no"], np.arange(1, n + 1, dtype=np.int32) * 20,
+                     scores.astype(np.int8), n * 0.02, 1 / 256, -128)  # fmt: skip
+    truth = [Utterance("yes", 2000.0), Utterance("no", 10000.0), Utterance("_unknown_", 20000.0)]
+    tried = [Settings(300, t, 1000, 3) for t in (0.5, 0.6, 0.7, 0.86, 0.95)]
+    stats = {t.detection_threshold: operating_point(t, [], [(s, truth)]).keyword_stats for t in tried}
+    assert stats[0.5]["matched"] == 2 and stats[0.5]["wrong"] == 1  # the weak "no" too, and the unknown word
+    assert (stats[0.86]["matched"], stats[0.86]["wrong"]) == (1, 0) and stats[0.95]["matched"] == 0
+    # 2 - 1 at 0.5 and 0.6 ties 1 - 0 at 0.86: the higher threshold wins; at cost 0.5 the lower ones do
+    assert pick_by_errors([(s, truth)], settings=tried).settings.detection_threshold == 0.86
+    assert pick_by_errors([(s, truth)], error_cost=0.5, settings=tried).settings.detection_threshold == 0.6
+
+
+def test_validation_clips_share_no_voice_with_training_or_held_out_clips(tmp_path: Path) -> None:
+    import json
+
+    from hark.evaluate.streams import heldout_clips, validation_clips
+
+    voices = {"aaaa0001": ("espeak", "en-us+m1"), "bbbb0002": ("espeak", "en-029+f2"), "cccc0003": ("flite", "kal"),
+              "dddd0004": ("espeak", "en-gb+m3"), "eeee0005": ("espeak", "en-029+m4")}  # fmt: skip
+    (tmp_path / "synth.json").write_text(json.dumps({"voices": {v: {"engine": e, "name": n}
+                                                                for v, (e, n) in voices.items()}}))  # fmt: skip
+    for word in ("yes", "cat"):
+        (tmp_path / word).mkdir()
+        for vid in voices:
+            write_wav(tmp_path / word / f"{vid}_nohash_0.wav", np.zeros(SR, np.int16), SR)
+    (tmp_path / "validation_list.txt").write_text("yes/dddd0004_nohash_0.wav\nyes/eeee0005_nohash_0.wav\n"
+                                                  "cat/dddd0004_nohash_0.wav\n")  # fmt: skip
+    val = validation_clips(tmp_path, ("yes",))
+    assert {w: [p.name for p in ps] for w, ps in val.items()} == {"yes": ["dddd0004_nohash_0.wav"]}
+    held = heldout_clips(tmp_path, ("yes",))
+    assert [p.name[:4] for p in held["yes"]] == ["bbbb", "cccc", "eeee"]
+
+
 def test_heldout_scorer_gets_tflm_real_clips_right() -> None:
     from hark.format.metadata import StreamInfo, write_metadata
     from hark.train.heldout import evaluate, tflite_scorer
@@ -315,6 +357,27 @@ def test_stream_windows_come_from_training_voices_and_grow_the_pool(tmp_path: Pa
     list(make_tf_dataset(ds, "training", spec, batch_size=4, augment=True, shuffle=True, seed=3))
     pool_y = next(v for k, v in _POOLS.items() if k[0] == str(folder) and k[2] == spec.hash)[1]
     assert windows == 3 and len(pool_y) == 3 * n + 2 * windows
+
+
+def test_stream_keywords_label_whole_keywords_and_skip_partial_ones(tmp_path: Path) -> None:
+    from hark.data import load_dataset
+    from hark.train.stream_windows import stream_windows, training_stream, training_voice_clips
+
+    folder = _fake_heldout(tmp_path / "data")
+    base = load_spec("micro_speech").replace(augment={"stream_windows": 50.0},
+                                             dataset={"validation_percentage": 0.0, "testing_percentage": 0.0})
+    spec = base.replace(augment={"stream_keywords": 0.5})
+    assert "stream_keywords" not in base.to_dict()["augment"] and spec.hash != base.hash
+    ds = load_dataset(spec, folder)
+    keywords = training_voice_clips(ds, ("yes", "no"), keywords=True)
+    assert {p.parent.name for ps in keywords.values() for p in ps} == {"yes", "no"}
+    clips = training_voice_clips(ds, ("yes", "no"))
+    audio, voiced, spans = training_stream(clips, ds.background_audio(), 30.0, SR, 1, keywords=keywords,
+                                           keyword_share=0.5)  # fmt: skip
+    assert spans and {w for w, _, _ in spans} <= {"yes", "no"} and not any(voiced[a:b].any() for _, a, b in spans)
+    x, y = stream_windows(ds, spec, 200, seed=2)
+    assert set(y) == {0, 1, 2, 3} and x.shape == (200, 49, 40)
+    assert np.array_equal(stream_windows(ds, spec, 200, seed=2)[1], y)  # seeded
 
 
 def test_freq_warp_moves_a_tone_as_a_stretched_spectrum_would() -> None:

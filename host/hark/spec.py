@@ -161,6 +161,9 @@ class AugmentSpec:
     # before it), so that the frontend has adapted for anything from none of the warm-up to all of it, as for a
     # recording scored from a fresh frontend (TFLM's real clips) or the start of a stream.
     warmup_cut_probability: float = 0.0
+    # > 0: those streams hold single words only, this share of them keywords of training voices; a window holding a
+    # keyword's whole voiced span takes the keyword's label, one holding part of it is not drawn.
+    stream_keywords: float = 0.0
     # Vocal tract length perturbation on the features (hark.data.augment.freq_warp): every element's channels are
     # resampled as if its spectrum were stretched by a factor uniform in this range (formants move, pitch and tempo
     # stay), drawn afresh each time the element is used. () is off.
@@ -172,8 +175,8 @@ class AugmentSpec:
 
 
 LATER_AUGMENT_FIELDS = ("floor_dbfs", "clean_pass", "edge_probability", "edge_fraction", "silence_dbfs",
-                        "stream_windows", "warmup_cut_probability", "freq_warp", "narrowband_probability",
-                        "narrowband_hz")
+                        "stream_windows", "warmup_cut_probability", "stream_keywords", "freq_warp",
+                        "narrowband_probability", "narrowband_hz")
 
 
 @dataclass(frozen=True)

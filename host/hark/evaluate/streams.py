@@ -207,15 +207,34 @@ def heldout_clips(data_dir: str | Path, words: tuple[str, ...], held_out: tuple[
     """A synthesized dataset's clips of `words` whose voices are held out of the pre-trained models' training (flite,
     espeak-ng's held-out accent), found through its synth.json."""
     data_dir = Path(data_dir)
-    manifest = json.loads((data_dir / "synth.json").read_text())
-    keep = {vid for vid, v in manifest["voices"].items()
-            if v["engine"] in held_out or v["name"].partition("+")[0] in held_out}  # fmt: skip
+    keep = _held_out_ids(data_dir, held_out)
     out: dict[str, list[Path]] = {}
     for word in words:
         clips = [p for p in sorted((data_dir / word).glob("*.wav")) if p.name.split("_nohash_")[0] in keep]
         if clips:
             out[word] = clips
     return out
+
+
+def validation_clips(data_dir: str | Path, words: tuple[str, ...], held_out: tuple[str, ...] = ("flite", "en-029")
+                     ) -> dict[str, list[Path]]:  # fmt: skip
+    """A synthesized dataset's clips of `words` in its validation split (validation_list.txt: the hash rule keeps a
+    voice in one split, so no training voice) whose voices are not held out: material for a tuning stream that
+    shares no voice with the training split or with `heldout_clips`."""
+    data_dir = Path(data_dir)
+    skip = _held_out_ids(data_dir, held_out)
+    out: dict[str, list[Path]] = {}
+    for rel in (data_dir / "validation_list.txt").read_text().split():
+        word, _, name = rel.partition("/")
+        if word in words and name.split("_nohash_")[0] not in skip:
+            out.setdefault(word, []).append(data_dir / rel)
+    return {w: sorted(ps) for w, ps in out.items()}
+
+
+def _held_out_ids(data_dir: Path, held_out: tuple[str, ...]) -> set[str]:
+    manifest = json.loads((data_dir / "synth.json").read_text())
+    return {vid for vid, v in manifest["voices"].items()
+            if v["engine"] in held_out or v["name"].partition("+")[0] in held_out}  # fmt: skip
 
 
 def write_streams(

@@ -78,6 +78,26 @@ def pick(
     return best, met
 
 
+def pick_by_errors(
+    keywords: list[tuple[StreamScores, list[Utterance]]], error_cost: float = 1.0,
+    settings: list[Settings] | None = None,
+) -> Operating:
+    """For a short keyword stream with unknown words between the keywords (the demo's kind) and no negative stream:
+    the setting with the most matched keywords less `error_cost` per error (a wrong label or a false alarm) on
+    `keywords` (ties: the higher threshold). Its figures are in `keyword_stats` (no negative stream: no FA/h)."""
+    caches: dict[int, dict] = {}
+    best: tuple[tuple[float, float], Operating] | None = None
+    for s in settings or candidates():
+        op = operating_point(s, [], keywords, caches)
+        k = op.keyword_stats
+        key = (k["matched"] - error_cost * (k["wrong"] + k["false_alarms"]), s.detection_threshold)
+        if best is None or key > best[0]:
+            best = (key, op)
+    if best is None:
+        raise TuneError("no settings to try")
+    return best[1]
+
+
 def write_settings(tflite: bytes, settings: Settings) -> bytes:
     """The model with its metadata's recognition.* entries replaced (every other entry kept)."""
     entries = dict(decode_blob(extract_blob(tflite)))

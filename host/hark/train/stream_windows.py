@@ -10,6 +10,12 @@ held-out folder, never partial keywords) as single words and as continuous phras
 whose kind changes every second, with noise and babble segments and quiet pauses. The frontend runs once over the
 whole stream (its state carried), and windows at random hops become `_unknown_` when they hold at least
 `MIN_VOICED_MS` of a word, else `_silence_`.
+
+With `augment.stream_keywords`, the stream holds single words only (a keyword stream, as a device hears one), and
+that share of them are keyword clips of training-split voices:
+a window holding a keyword's whole voiced span takes its label (a keyword heard in context: neighbours' tails,
+babble, an adapted frontend), and a window holding only part of one is not drawn, since whether a device should
+fire there is the recognizer's business, not the label's.
 """
 
 from __future__ import annotations
@@ -35,14 +41,17 @@ def _voice(path: str) -> str:
     return Path(path).name.split("_nohash_")[0]
 
 
-def training_voice_clips(ds: KeywordDataset, wanted: tuple[str, ...]) -> dict[str, list[Path]]:
-    """Non-keyword clips of the voices in the training split and in no other split, by voice."""
+def training_voice_clips(ds: KeywordDataset, wanted: tuple[str, ...], keywords: bool = False) -> dict[str, list[Path]]:
+    """Non-keyword clips (or with `keywords`, the clips of the `wanted` words) of the voices in the training split
+    and in no other split, by voice."""
     train = {_voice(p) for p, _ in ds.split("training")}
     others = {_voice(p) for part in ("validation", "testing") for p, _ in ds.split(part)}
     voices = train - others
     out: dict[str, list[Path]] = defaultdict(list)
     for sub in sorted(p for p in ds.data_dir.iterdir() if p.is_dir()):
-        if sub.name in wanted or sub.name == BACKGROUND_DIR or sub.name in EXCLUDED_FOLDERS or sub.name.startswith("."):
+        if keywords != (sub.name in wanted):
+            continue
+        if sub.name == BACKGROUND_DIR or sub.name in EXCLUDED_FOLDERS or sub.name.startswith("."):
             continue
         for clip in sorted(sub.glob("*.wav")):
             if _voice(str(clip)) in voices:
@@ -67,7 +76,20 @@ def negative_stream(
 ) -> tuple[np.ndarray, np.ndarray]:
     """float64 audio of `seconds` and a per-sample voiced mask: words and one-voice phrases, babble and noise
     segments, and pauses, over a bed whose noise kind and level change every second."""
+    audio, voiced, _ = training_stream(clips, backgrounds, seconds, sample_rate, seed, floor_dbfs)
+    return audio, voiced
+
+
+def training_stream(
+    clips: dict[str, list[Path]], backgrounds: list[np.ndarray], seconds: float, sample_rate: int, seed: int,
+    floor_dbfs: tuple[float, float] = (-70.0, -40.0), keywords: dict[str, list[Path]] | None = None,
+    keyword_share: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray, list[tuple[str, int, int]]]:
+    """As `negative_stream`; with `keywords` (clips by voice), single words only, `keyword_share` of them keywords:
+    those are not in the voiced mask but listed as (word, first sample, end sample) of their voiced span."""
     rng = np.random.default_rng([seed, 41])
+    spans: list[tuple[str, int, int]] = []
+    kw_voices = sorted(keywords or {})
     total = int(seconds * sample_rate)
     noises = [_unit(b.astype(np.float64)) for b in backgrounds]
     second = sample_rate
@@ -78,8 +100,19 @@ def negative_stream(
     voices = sorted(clips)
     t = int(rng.uniform(0.0, 1.0) * sample_rate)
     while t < total:
-        kind = rng.choice(["words", "phrases", "noise", "silence"], p=[0.3, 0.35, 0.2, 0.15])
-        if kind in ("words", "phrases"):
+        # with keywords: single words only, as a keyword stream has them (a word every 1.5-3 s or so)
+        kind = "words" if kw_voices else rng.choice(["words", "phrases", "noise", "silence"], p=[0.3, 0.35, 0.2, 0.15])
+        if kind == "words" and kw_voices and rng.uniform() < keyword_share:
+            assert keywords is not None
+            pool = keywords[kw_voices[int(rng.integers(len(kw_voices)))]]
+            path = pool[int(rng.integers(len(pool)))]
+            clip = read_wav(path, sample_rate).astype(np.float64) / 32768.0
+            start, end = voiced_span(clip, sample_rate)
+            word = _unit(clip[start:end])[: total - t] * 10 ** (rng.uniform(-40.0, -15.0) / 20)
+            audio[t : t + len(word)] += word
+            spans.append((path.parent.name, t, t + len(word)))
+            t += len(word)
+        elif kind in ("words", "phrases"):
             pool = clips[voices[int(rng.integers(len(voices)))]]
             count = 1 if kind == "words" else int(rng.integers(3, 12))
             level = 10 ** (rng.uniform(-40.0, -15.0) / 20)
@@ -100,7 +133,7 @@ def negative_stream(
         else:
             t += int(rng.uniform(0.5, 4.0) * sample_rate)
         t += int(rng.uniform(0.2, 1.5) * sample_rate)
-    return np.clip(audio, -1.0, 1.0), voiced
+    return np.clip(audio, -1.0, 1.0), voiced, spans
 
 
 def stream_windows(
@@ -119,9 +152,11 @@ def stream_windows(
         raise SpecError(f"{ds.data_dir}: augment.stream_windows needs non-keyword clips of training voices and "
                         f"background noise")  # fmt: skip
     floor = spec.augment.floor_dbfs if spec.augment and spec.augment.floor_dbfs else (-70.0, -40.0)
+    share = spec.augment.stream_keywords if spec.augment else 0.0
+    keywords = training_voice_clips(ds, tuple(w.lower() for w in spec.dataset.wanted_words), True) if share else {}
     seconds = max(60.0, count * SECONDS_PER_WINDOW)
-    audio, voiced = negative_stream(clips, ds.background_audio(), seconds, fe.sample_rate, seed,
-                                    (floor[0], floor[-1]))  # fmt: skip
+    audio, voiced, spans = training_stream(clips, ds.background_audio(), seconds, fe.sample_rate, seed,
+                                           (floor[0], floor[-1]), keywords, share)  # fmt: skip
     frames = (backend or get_backend()).uint16(np.round(audio * 32767).astype(np.int16), fe)
     width, step = fe.num_frames, fe.step_samples
     # voiced samples per frame hop, summed over a window's frames: how much of a word the window holds
@@ -130,10 +165,19 @@ def stream_windows(
                               np.arange(0, hops * step, step))  # fmt: skip
     csum = np.concatenate([[0], np.cumsum(per_hop)])
     rng = np.random.default_rng([seed, 42])
-    ends = rng.choice(np.arange(width - 1, hops), size=min(count, hops - width + 1), replace=False)
-    held = csum[ends + 1] - csum[ends + 1 - width]
+    candidates = np.arange(width - 1, hops)
+    held = csum[candidates + 1] - csum[candidates + 1 - width]
     min_voiced = MIN_VOICED_MS * fe.sample_rate // 1000
     y = np.where(held >= min_voiced, labels.index(UNKNOWN_LABEL), labels.index(SILENCE_LABEL)).astype(np.int32)
+    first = (candidates - width + 1) * step  # the samples a window's frames cover
+    last = candidates * step + fe.window_samples
+    drawable = np.ones(len(candidates), bool)
+    for word, start, end in spans:
+        whole = (first <= start) & (end <= last)
+        y[whole] = labels.index(word)
+        drawable &= whole | (last <= start) | (end <= first)  # never a window with part of a keyword
+    pick = rng.choice(np.nonzero(drawable)[0], size=min(count, int(drawable.sum())), replace=False)
+    ends, y = candidates[pick], y[pick]
     x = np.stack([frames[e - width + 1 : e + 1] for e in ends])
     return x, y
 
