@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -43,7 +44,8 @@ from hark.twin import Twin
 
 DEMO_WORDS = ("yes", "no")
 UNKNOWN_WORDS = ("up", "down", "left", "zero", "one", "two", "cat", "dog", "bird", "tree")
-DEMO_SPEC = paths.REPO_ROOT / "models" / "demo" / "micro_speech.py"  # every training and recognition setting
+DEMO_SPEC = paths.REPO_ROOT / "models" / "demo" / "micro_speech.py"
+DEFAULT_DATA_DIR = paths.REPO_ROOT / "data" / "demo"  # every training and recognition setting
 CLIPS_PER_WORD = 400
 # The recognition settings are picked (hark.evaluate.tuning.pick_by_errors) on this much of a stream made as the
 # test stream is, from the validation split's voices that are not held out: no voice of the training or of the
@@ -115,11 +117,17 @@ def ensure_dataset(data_dir: Path, clips_per_word: int) -> None:
                          background_seconds=30.0)  # fmt: skip
     if (data_dir / "testing_list.txt").is_file():
         made = json.loads((data_dir / "synth.json").read_text())["config"]["clips_per_word"]
-        if made != clips_per_word:
-            raise DemoError(f"{data_dir} holds a dataset of {made} clips per word, not {clips_per_word}: remove it, "
-                            f"or pass --clips-per-word {made} or another --data-dir")  # fmt: skip
-        print(f"  reusing {data_dir}")
-        return
+        if made != clips_per_word and data_dir.resolve() == DEFAULT_DATA_DIR.resolve():
+            # The demo's own folder, from an older demo or another --clips-per-word: it is generated, and
+            # synthesizing it again takes seconds.
+            print(f"  {data_dir} holds {made} clips per word, the demo needs {clips_per_word}: synthesizing it again")
+            shutil.rmtree(data_dir)
+        elif made != clips_per_word:
+            raise DemoError(f"{data_dir} holds a dataset of {made} clips per word, not {clips_per_word}: pass "
+                            f"--clips-per-word {made}, or another --data-dir")  # fmt: skip
+        else:
+            print(f"  reusing {data_dir}")
+            return
     t0 = time.monotonic()
     report = synthesize(data_dir, config, progress=False)
     print(f"  {report.clips_total} clips in {time.monotonic() - t0:.0f} s -> {data_dir}")
@@ -173,7 +181,7 @@ def build_image(model: Path, build: Path) -> Path:
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("--data-dir", type=Path, default=paths.REPO_ROOT / "data" / "demo")
+    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     ap.add_argument("--run-dir", type=Path, default=paths.REPO_ROOT / "runs" / "demo")
     ap.add_argument("--clips-per-word", type=int, default=CLIPS_PER_WORD)
     ap.add_argument("--seconds", type=float, default=30.0, help="length of the streamed test WAV")
