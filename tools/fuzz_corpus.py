@@ -487,6 +487,10 @@ def hostile_kws() -> dict[str, bytes]:
             b.offset, b.size, b.data = (1 << 64) - 512, 1024, None
 
     out["metadata_offset_wrap"] = _edit(embed_metadata(base, encode_blob(metadata_entries())), meta_wrap)
+    # An unused setting out of range: the dc notch is off, its coefficient far past int16 in Q15 (found by the kws
+    # harness once the seeds carried the frontend's dc-notch entries).
+    out["dc_notch_off_coefficient_1e6"] = embed_metadata(base, encode_blob(metadata_entries(
+        **{"frontend.enable_dc_notch": 0, "frontend.dc_notch_coefficient": 1e6})))  # fmt: skip
     return out
 
 

@@ -304,7 +304,9 @@ int frontend_init(frontend_t *fe, const frontend_config_t *c, void *memory, size
   fe->enable_log = c->enable_log != 0;
   fe->scale_shift = c->scale_shift;
   fe->enable_dc_notch = c->enable_dc_notch != 0;
-  fe->dc_notch_coef = (int16_t)(c->dc_notch_coefficient * (float)(1 << 15));
+  /* Converted only when on: frontend_config_check bounds it only then, and a model may carry any value for an
+   * unused setting (a float outside int16's range would be undefined behaviour to convert). */
+  fe->dc_notch_coef = fe->enable_dc_notch ? (int16_t)(c->dc_notch_coefficient * (float)(1 << 15)) : 0;
 
   frontend_window_table(fe->window, fe->window_size);
   build_fft(fe);
