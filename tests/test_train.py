@@ -146,6 +146,23 @@ def test_mirrored_strategy_trains_on_one_cpu_with_class_weights(kws_dataset, tmp
     assert sorted(w) == [0, 1, 2, 3] and min(w[0], w[1]) > max(w[2], w[3])
 
 
+def test_label_smoothing_trains_on_integer_labels(kws_dataset, tmp_path):
+    """training.label_smoothing used to crash the first step (a one-hot loss on the pipelines' integer labels)."""
+    import keras
+    import tensorflow as tf
+
+    from hark.train.loop import smoothed_sparse_crossentropy
+
+    probs = tf.constant([[0.7, 0.1, 0.1, 0.1], [0.2, 0.5, 0.2, 0.1]])
+    want = keras.losses.categorical_crossentropy(tf.one_hot([0, 2], 4), probs, label_smoothing=0.2)
+    np.testing.assert_allclose(smoothed_sparse_crossentropy(0.2)(tf.constant([[0], [2]]), probs), want, rtol=1e-6)
+    spec_file = tmp_path / "smoothed.py"
+    spec_file.write_text(Path(load_spec("micro_speech").source).read_text()
+                         + "\nSPEC['training'] = {**SPEC['training'], 'label_smoothing': 0.1}\n")
+    metrics = _dry_run(str(spec_file), tmp_path / "smoothed", kws_dataset, "--steps", "4")
+    assert metrics["finished"] and metrics["steps_done"] == 4
+
+
 def test_unknown_model_name_is_a_clear_error(capsys):
     assert hark_main(["train", "no_such_model", "--dry-run"]) == 2
     err = capsys.readouterr().err

@@ -53,16 +53,24 @@ class FitResult:
     seconds: float = 0.0
 
 
+def smoothed_sparse_crossentropy(smoothing: float) -> Any:
+    """Cross-entropy with label smoothing on the pipelines' integer labels: Keras smooths only one-hot targets, so
+    the labels are expanded here (a one-hot pipeline would change every dataset path for one setting)."""
+
+    def loss(y_true: Any, y_pred: Any) -> Any:
+        onehot = tf.one_hot(tf.cast(tf.reshape(y_true, [-1]), tf.int32), tf.shape(y_pred)[-1])
+        return keras.losses.categorical_crossentropy(onehot, y_pred, label_smoothing=smoothing)
+
+    return loss
+
+
 def compile_model(model: keras.Model, spec: ModelSpec) -> None:
     t = spec.training
     if t.optimizer not in OPTIMIZERS:
         raise ValueError(f"training.optimizer '{t.optimizer}' is not one of {', '.join(OPTIMIZERS)}")
-    if t.label_smoothing > 0:
-        loss = keras.losses.CategoricalCrossentropy(label_smoothing=t.label_smoothing)
-        metric = keras.metrics.CategoricalAccuracy(name="accuracy")
-    else:
-        loss = keras.losses.SparseCategoricalCrossentropy()
-        metric = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+    loss = smoothed_sparse_crossentropy(t.label_smoothing) if t.label_smoothing > 0 else \
+        keras.losses.SparseCategoricalCrossentropy()  # fmt: skip
+    metric = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
     check_guard_settings(t)
     plateau = PlateauScale(t)
     model.hark_plateau = plateau  # fit_steps checkpoints its variables and feeds it evaluations
