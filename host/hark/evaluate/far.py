@@ -151,6 +151,11 @@ class Operating:
         return d
 
 
+def model_truth(s: StreamScores, truth: list[Utterance]) -> list[Utterance]:
+    """`truth` as the model sees it: a word it has no label for is one it must not detect, an unknown word."""
+    return [u if u.label in s.labels else Utterance("_unknown_", u.time_ms) for u in truth]
+
+
 def operating_point(
     settings: Settings, negatives: list[StreamScores], keywords: list[tuple[StreamScores, list[Utterance]]],
     caches: dict[int, dict] | None = None,
@@ -161,9 +166,7 @@ def operating_point(
     total = StreamingStats(0, 0, 0, 0, 0, 0.0, 0.0)
     per: dict[str, Any] = {}
     for s, truth in keywords:
-        # a word the model has no label for is one it must not detect: an unknown word for it
-        truth = [u if u.label in s.labels else Utterance("_unknown_", u.time_ms) for u in truth]
-        st = score(truth, replay(s, settings, caches.setdefault(id(s), {})), s.duration_s)
+        st = score(model_truth(s, truth), replay(s, settings, caches.setdefault(id(s), {})), s.duration_s)
         total.words += st.words
         total.matched += st.matched
         total.wrong += st.wrong

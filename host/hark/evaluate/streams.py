@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hark.data.split import speaker_id
 from hark.data.synth import BACKGROUND_DIR, SynthConfig, Voice, available_voices, resample, tts, voiced_span
 from hark.data.wav import read_wav, write_wav
 from hark.evaluate.stream_test import Utterance, save_truth
@@ -64,7 +65,7 @@ def _slice(noise: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
 
 def clip_source(path: Path) -> str:
     """A held-out clip's origin: "<held-out folder>:<voice id>" (the folder names the engine or accent)."""
-    return f"{path.parent.parent.name}:{path.name.split('_nohash_')[0]}"
+    return f"{path.parent.parent.name}:{speaker_id(path)}"
 
 
 def voice_source(voice: Voice) -> str:
@@ -210,7 +211,7 @@ def heldout_clips(data_dir: str | Path, words: tuple[str, ...], held_out: tuple[
     keep = _held_out_ids(data_dir, held_out)
     out: dict[str, list[Path]] = {}
     for word in words:
-        clips = [p for p in sorted((data_dir / word).glob("*.wav")) if p.name.split("_nohash_")[0] in keep]
+        clips = [p for p in sorted((data_dir / word).glob("*.wav")) if speaker_id(p) in keep]
         if clips:
             out[word] = clips
     return out
@@ -226,7 +227,7 @@ def validation_clips(data_dir: str | Path, words: tuple[str, ...], held_out: tup
     out: dict[str, list[Path]] = {}
     for rel in (data_dir / "validation_list.txt").read_text().split():
         word, _, name = rel.partition("/")
-        if word in words and name.split("_nohash_")[0] not in skip:
+        if word in words and speaker_id(name) not in skip:
             out.setdefault(word, []).append(data_dir / rel)
     return {w: sorted(ps) for w, ps in out.items()}
 

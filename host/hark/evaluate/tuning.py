@@ -27,6 +27,7 @@ from hark.evaluate.far import (
     false_alarm_sources,
     load_log,
     load_stream,
+    model_truth,
     operating_point,
     replay,
     stream_scores,
@@ -150,17 +151,22 @@ def stream_report(tflite: bytes, streams: Path, prefix: str, make_twin: MakeTwin
         keywords[snr] = (scores_of(tflite, audio, make_twin), truth)
     settings = current_settings(tflite)
     out = {"settings": settings.__dict__, "negative_hours": round(negatives[0].duration_s / 3600, 3)}
+    caches: dict[int, dict] = {}  # each stream's score averages, computed once for every figure below
+
+    def detections(s: StreamScores) -> list:
+        return replay(s, settings, caches.setdefault(id(s), {}))
+
     if (log := load_log(streams / "negatives.wav")) is not None:
-        out["false_alarm_sources"] = false_alarm_sources(replay(negatives[0], settings), log)
+        out["false_alarm_sources"] = false_alarm_sources(detections(negatives[0]), log)
     for snr, pair in keywords.items():
-        op = operating_point(settings, negatives, [pair])
+        op = operating_point(settings, negatives, [pair], caches)
         kw = {f"keyword_stream_{k}": v for k, v in op.keyword_stats.items()}
         out[f"{snr}db"] = {"false_alarms": op.false_alarms, "false_alarms_per_hour": round(op.false_alarms_per_hour, 3),
                            "detection_rate": round(op.detection_rate, 4), **kw}  # fmt: skip
         if (log := load_log(streams / f"{prefix}_{snr}db.wav")) is not None:
             scores, truth = pair
-            truth = [u if u.label in scores.labels else Utterance("_unknown_", u.time_ms) for u in truth]
-            out[f"{snr}db"]["detected_by_origin"] = detections_by_origin(truth, replay(scores, settings), log)
+            out[f"{snr}db"]["detected_by_origin"] = detections_by_origin(model_truth(scores, truth), detections(scores),
+                                                                         log)  # fmt: skip
     out["det"] = det_curve(settings, negatives, list(keywords.values()))
     return out
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from hark.data import load_dataset
+from hark.data.split import speaker_id
 from hark.data.synth import SynthError, available_voices
 from hark.data.wav import DatasetError, read_wav
 from hark.format.metadata import read_metadata
@@ -87,7 +88,7 @@ def folder_voices(spec: ModelSpec, folder: str | Path) -> list[str]:
     """The voice id (the `<voiceid>_nohash_` part of the file name) of every entry `folder_features` scores, in its
     order; "" for `_silence_` entries."""
     ds = load_dataset(spec, folder)
-    return [("" if label == ds.silence_index else Path(path).name.split("_nohash_")[0])
+    return [("" if label == ds.silence_index else speaker_id(path))
             for split in ("training", "validation", "testing") for path, label in ds.split(split)]  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from hark.data.dataset import BACKGROUND_DIR, KeywordDataset
+from hark.data.split import speaker_id
 from hark.data.synth import voiced_span
 from hark.data.wav import read_wav
 from hark.features.backend import FrontendBackend, get_backend
@@ -37,15 +38,11 @@ SECONDS_PER_WINDOW = 0.5  # stream length per window drawn, so that windows rare
 EXCLUDED_FOLDERS = ("partial_keyword",)  # cropped keywords are clip negatives already; streams hold whole words
 
 
-def _voice(path: str) -> str:
-    return Path(path).name.split("_nohash_")[0]
-
-
 def training_voice_clips(ds: KeywordDataset, wanted: tuple[str, ...], keywords: bool = False) -> dict[str, list[Path]]:
     """Non-keyword clips (or with `keywords`, the clips of the `wanted` words) of the voices in the training split
     and in no other split, by voice."""
-    train = {_voice(p) for p, _ in ds.split("training")}
-    others = {_voice(p) for part in ("validation", "testing") for p, _ in ds.split(part)}
+    train = {speaker_id(p) for p, _ in ds.split("training")}
+    others = {speaker_id(p) for part in ("validation", "testing") for p, _ in ds.split(part)}
     voices = train - others
     out: dict[str, list[Path]] = defaultdict(list)
     for sub in sorted(p for p in ds.data_dir.iterdir() if p.is_dir()):
@@ -54,8 +51,8 @@ def training_voice_clips(ds: KeywordDataset, wanted: tuple[str, ...], keywords: 
         if sub.name == BACKGROUND_DIR or sub.name in EXCLUDED_FOLDERS or sub.name.startswith("."):
             continue
         for clip in sorted(sub.glob("*.wav")):
-            if _voice(str(clip)) in voices:
-                out[_voice(str(clip))].append(clip)
+            if speaker_id(clip) in voices:
+                out[speaker_id(str(clip))].append(clip)
     return dict(out)
 
 
