@@ -160,6 +160,56 @@ def test_flite_voices_render(name):
     assert 0 < start and end < SR and end - start > SR // 4
 
 
+def test_persona_warp_scales_frequencies(monkeypatch):
+    """A persona voice's clip is the engine's audio resampled to sample_rate / warp and read at sample_rate: a
+    1 kHz tone from the engine comes out at warp x 1 kHz (numpy's FFT is the oracle)."""
+    from hark.data import synth
+
+    t = np.arange(8000) / SR
+    tone = (8000 * np.sin(2 * np.pi * 1000.0 * t)).astype(np.int16)
+    monkeypatch.setattr(synth, "tts", lambda *a, **k: (tone, SR))
+    for name in ("mb-us1~03", "en-US~11", "mb-us1"):
+        voice = Voice("pico" if name.startswith("en") else "mbrola", name, 50.0, 170.0)
+        warp = synth.persona_warp(voice)
+        assert warp == 1.0 if "~" not in name else synth.PERSONA_WARP[0] <= warp <= synth.PERSONA_WARP[1]
+        clip = render_clip(voice, "left", 0, SynthConfig(seed=3)).astype(np.float64)
+        start, end = voiced_span(clip, SR)
+        # the duration grows by 1 / warp (voiced_span adds 30 ms either side and rounds to 10 ms frames at each end)
+        assert abs((end - start) - (len(tone) / warp + 0.06 * SR)) <= 0.02 * SR + 1
+        seg = clip[start + 480 : end - 480]
+        peak = np.argmax(np.abs(np.fft.rfft(seg * np.hanning(len(seg))))) * SR / len(seg)
+        assert abs(peak - 1000.0 * warp) < 2 * SR / len(seg), (name, warp, peak)
+
+
+def test_extra_engines_name_the_installer_when_missing(monkeypatch):
+    from hark.data import synth
+
+    gone = ("pico2wave", "mbrola")
+    monkeypatch.setattr(synth.shutil, "which", lambda cmd: None if cmd in gone else f"/usr/bin/{cmd}")
+    with pytest.raises(synth.SynthError, match=r"'pico'.*not installed.*tools/install_voices\.sh"):
+        synth.available_voices(0, extra=("pico",))
+    with pytest.raises(synth.SynthError, match=r"unknown TTS engine.*'festival'"):
+        synth.available_voices(0, extra=("festival",))
+
+
+@pytest.mark.parametrize("name", ["en-US~00", "en-GB~05", "mb-us1~00", "mb-us2~07", "mb-us3~01", "mb-en1~02"])
+def test_extra_engine_voices_render(name):
+    from hark.data.synth import PERSONAS, available_voices, extra_engines_installed
+
+    if set(extra_engines_installed()) != {"pico", "mbrola"}:
+        pytest.skip("SVOX Pico or the MBROLA voices are not installed (tools/install_voices.sh)")
+    voices = {v.name: v for v in available_voices(0, extra=("pico", "mbrola")) if v.engine in ("pico", "mbrola")}
+    assert len(voices) == 6 * PERSONAS
+    voice = voices[name]
+    clip = render_clip(voice, "seven", 0, SynthConfig(seed=2))
+    assert clip is not None and clip.dtype == np.int16 and len(clip) == SR
+    start, end = voiced_span(clip.astype(np.float64), SR)
+    assert 0 < start and end < SR and end - start > SR // 5
+    assert np.array_equal(clip, render_clip(voice, "seven", 0, SynthConfig(seed=2)))  # deterministic
+    other = render_clip(voice, "seven", 1, SynthConfig(seed=2))
+    assert other is not None and not np.array_equal(clip, other)  # another take: another pitch and speed
+
+
 # ---- loading and splitting -----------------------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ RecognizeCommands replay (against the firmware's C code), `hark tune`'s metadata
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,14 @@ def test_recipe_augmentation_hits_its_snr_and_masks() -> None:
     ref = np.abs(np.fft.rfft(white.astype(np.float64))) ** 2
     assert power[hz > 3600].sum() < 1e-4 * power[hz < 3400].sum()
     assert abs(power[hz < 3400].sum() / ref[hz < 3400].sum() - 1.0) < 0.05
+    # ... and the noise, bed and warm-up added to it are cut as well (an 8 kHz recording's noise is band-limited)
+    noisy = dataclasses.replace(narrow, noise_probability=1.0, floor_dbfs=(-40.0, -40.0))
+    cut = augment_speech(tf.constant(white), tf.constant(False), 3, noisy, irs, 0, Background([noise]), SR,
+                         warmup=4000).numpy()  # fmt: skip
+    assert cut.shape == (20000,)
+    power = np.abs(np.fft.rfft(cut.astype(np.float64) / 32768)) ** 2
+    hz = np.fft.rfftfreq(20000, 1 / SR)
+    assert power[hz > 3600].sum() < 1e-4 * power[hz < 3400].sum()
     # stream-like windows: a noise bed at its level under a clip without other noise, a warm-up in front, and
     # the voiced span moved across the window's edges by at most its stated share
     word = np.zeros(16000, np.float32)
@@ -384,8 +393,6 @@ def test_freq_warp_moves_a_tone_as_a_stretched_spectrum_would() -> None:
     """VTLP on features against the frontend itself: a tone at f, warped by alpha, peaks in the channel where the
     frontend puts a tone at alpha f (below the knee); alpha 1 changes nothing; the spec hash ignores the default.
     Noise reduction and PCAN are off here: both flatten a steady tone's peak."""
-    import dataclasses
-
     import tensorflow as tf
 
     from hark.data.augment import channel_centers, freq_warp
@@ -413,3 +420,27 @@ def test_freq_warp_moves_a_tone_as_a_stretched_spectrum_would() -> None:
     spec = load_spec("models/pretrained/micro_speech.py")
     warped_spec = spec.replace(augment={"freq_warp": (0.9, 1.1)})
     assert spec.replace(augment={"freq_warp": ()}).hash == spec.hash != warped_spec.hash
+
+
+def test_corpus_merges_a_word_that_several_synthesis_folders_hold(tmp_path: Path) -> None:
+    """The training engine's and the extra engines' takes of a keyword share one word folder (links to both);
+    a word only one folder holds stays a link to that folder, and a corpus built before the extra engines
+    (the keyword a link to one folder) gains the other folder's clips."""
+    from hark.data.corpus import _link_words
+
+    clip = np.zeros(16000, np.int16)
+    a, b = tmp_path / "synth_a", tmp_path / "synth_b"
+    for folder, word, name in ((a, "yes", "aaaa0000_nohash_0"), (a, "cat", "aaaa0000_nohash_1"),
+                               (b, "yes", "bbbb0000_nohash_0"), (a, "_background_noise_", "white")):  # fmt: skip
+        write_wav(folder / word / f"{name}.wav", clip, 16000)
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "yes").symlink_to(a / "yes")
+    for dest in (tmp_path / "new", old):
+        _link_words(dest, [a, b], a)
+        assert (dest / "cat").is_symlink() and (dest / "cat").resolve() == (a / "cat").resolve()
+        assert not (dest / "yes").is_symlink()
+        assert sorted(p.name for p in (dest / "yes").iterdir()) == ["aaaa0000_nohash_0.wav", "bbbb0000_nohash_0.wav"]
+        assert (a / "yes" / "aaaa0000_nohash_0.wav").is_file()  # the synthesis folder is untouched
+        _link_words(dest, [a, b], a)  # again: nothing changes
+        assert len(list((dest / "yes").iterdir())) == 2

@@ -33,6 +33,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The training recipe's extra TTS engines (SVOX Pico, MBROLA voices) live outside Debian's main area. Without
+# them everything works but building the recipe's corpus, which then names this script.
+bash "$ROOT/tools/install_voices.sh" \
+  || echo "bootstrap: warning: tools/install_voices.sh failed; 'hark corpus' needs it (or --extra-engines '')" >&2
+
 stamp_want="$(cat "$ROOT/requirements.lock" "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)"
 stamp_file="$VENV/.hark-stamp"
 if [ ! -f "$stamp_file" ] || [ "$(cat "$stamp_file")" != "$stamp_want" ]; then

@@ -169,7 +169,7 @@ class AugmentSpec:
     # stay), drawn afresh each time the element is used. () is off.
     freq_warp: tuple[float, ...] = ()
     # The share of clips made narrowband, as 8 kHz audio played at 16 kHz is (telephone-band recordings, 8 kHz
-    # voices): a brick-wall low-pass at a cutoff uniform in narrowband_hz, in the same FFT as the EQ and reverb.
+    # voices): a brick-wall low-pass at a cutoff uniform in narrowband_hz, over the whole mix (noise included).
     narrowband_probability: float = 0.0
     narrowband_hz: tuple[float, ...] = (3400.0, 4000.0)
 

@@ -19,9 +19,10 @@ import argparse
 import json
 import logging
 import time
+from dataclasses import asdict
 from pathlib import Path
 
-from hark.data.corpus import build_corpus
+from hark.data.corpus import CorpusConfig, build_corpus
 from hark.evaluate.plots import det_png
 from hark.evaluate.selection import selector_for
 from hark.evaluate.streams import write_streams
@@ -42,8 +43,17 @@ def _say(command: str) -> None:
     print(f"$ hark {command}", flush=True)  # the verb that does the same step alone
 
 
+def _corpus_is_current(corpus: Path) -> bool:
+    """The corpus was built with the recipe's settings (a corpus from before the extra engines was not)."""
+    try:
+        built = json.loads((corpus / "corpus.json").read_text())["config"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return built == json.loads(json.dumps(asdict(CorpusConfig())))
+
+
 def ensure_data(corpus: Path) -> None:
-    if not (corpus / "corpus.json").is_file():
+    if not _corpus_is_current(corpus):  # build_corpus resumes: only what is missing is synthesized
         _say(f"corpus {corpus}")
         logging.basicConfig(level=logging.INFO, format="%(message)s")  # the corpus' progress, as `hark corpus`
         build_corpus(corpus)

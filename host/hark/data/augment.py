@@ -7,11 +7,12 @@ augmentation (`hark.train.pipeline.augment_clip`). Per training clip, in this or
 2. gain: `gain_db` range;
 3. microphone and room: with `eq_probability` a random band limit (high-pass 50-400 Hz, low-pass 3-8 kHz, second
    order) and spectral tilt; with `reverb_probability` a room impulse response from a bank simulated by
-   pyroomacoustics (shoebox rooms, RT60 0.15-0.8 s); with `narrowband_probability` a brick-wall low-pass at a
-   cutoff in `narrowband_hz`, as 8 kHz audio played at 16 kHz has; all applied in one FFT;
+   pyroomacoustics (shoebox rooms, RT60 0.15-0.8 s); both applied in one FFT;
 4. time shift, as TF's (`dataset.time_shift_ms`);
 5. noise: with `noise_probability` a background slice (white, pink, brown, hum or babble) at an SNR uniform in
    `snr_db` (speech power over the whole clip); `_silence_` entries get the noise alone at a uniform volume;
+   then, with `narrowband_probability`, a brick-wall low-pass at a cutoff in `narrowband_hz` over the whole mix
+   (noise and warm-up too), as audio recorded at 8 kHz and played at 16 kHz has: nothing above the cutoff;
 6. SpecAugment on the features: `time_masks` masks of up to `time_mask_frames` frames and `freq_masks` masks of
    up to `freq_mask_channels` channels, set to the clip's mean feature; with `freq_warp`, first a vocal tract length
    perturbation (VTLP, Jaitly and Hinton 2013) of the channels: formants move by a factor, pitch and tempo do not.
@@ -84,11 +85,9 @@ def _speed(audio: Any, factor: Any, n: int) -> Any:
 
 
 def _filter(audio: Any, seed: Any, aug: AugmentSpec, ir_spectra: Any, sample_rate: int, n: int) -> Any:
-    """Random band limits and tilt, a room impulse response and a narrowband cut, in one FFT (skipped when none is
-    drawn)."""
+    """Random band limits and tilt and a room impulse response, in one FFT (skipped when neither is drawn)."""
     use_eq = _draw(seed, 20) < aug.eq_probability
     use_ir = _draw(seed, 24) < aug.reverb_probability
-    use_nb = _draw(seed, 28) < aug.narrowband_probability
 
     def filtered() -> Any:
         spec = tf.signal.rfft(audio, fft_length=[_FFT])
@@ -99,13 +98,27 @@ def _filter(audio: Any, seed: Any, aug: AugmentSpec, ir_spectra: Any, sample_rat
         eq = (1.0 / tf.sqrt(1.0 + (lo / f) ** 4)) * (1.0 / tf.sqrt(1.0 + (f / hi) ** 4))
         eq = eq * tf.pow(10.0, tilt * tf.math.log(f / 1000.0) / tf.math.log(2.0) / 20.0)
         gain = tf.where(use_eq, eq, tf.ones_like(eq))
-        cutoff = _draw(seed, 29, minval=aug.narrowband_hz[0], maxval=aug.narrowband_hz[-1])
-        gain = gain * tf.where(use_nb & (f > cutoff), 0.0, 1.0)
         index = _draw(seed, 25, minval=0, maxval=int(ir_spectra.shape[0]), dtype=tf.int32)
         ir = tf.where(use_ir, ir_spectra[index], tf.ones_like(ir_spectra[0]))
         return tf.signal.irfft(spec * tf.cast(gain, tf.complex64) * ir, fft_length=[_FFT])[:n]
 
-    return tf.cond(use_eq | use_ir | use_nb, filtered, lambda: audio)
+    return tf.cond(use_eq | use_ir, filtered, lambda: audio)
+
+
+def _narrowband(audio: Any, seed: Any, aug: AugmentSpec, sample_rate: int) -> Any:
+    """The whole mix low-passed at a cutoff in `narrowband_hz` (brick wall), for `narrowband_probability` of the
+    clips. After the noise, because an 8 kHz recording's noise is band-limited too: a clean 8 kHz voice leaves the
+    upper channels empty, which noise added after the cut would never do."""
+    n = int(audio.shape[0])
+    size = 1 << (n - 1).bit_length()
+
+    def cut() -> Any:
+        f = tf.linspace(0.0, sample_rate / 2.0, size // 2 + 1)
+        cutoff = _draw(seed, 29, minval=aug.narrowband_hz[0], maxval=aug.narrowband_hz[-1])
+        gain = tf.cast(tf.where(f > cutoff, 0.0, 1.0), tf.complex64)
+        return tf.signal.irfft(tf.signal.rfft(audio, fft_length=[size]) * gain, fft_length=[size])[:n]
+
+    return tf.cond(_draw(seed, 28) < aug.narrowband_probability, cut, lambda: audio)
 
 
 def tf_voiced_span(audio: Any, sample_rate: int, floor_db: float = 40.0) -> tuple[Any, Any]:
@@ -183,6 +196,8 @@ def augment_speech(
             bed = _slice_of(background, seed, 16, total)
             level = tf.pow(10.0, _draw(seed, 18, minval=aug.floor_dbfs[0], maxval=aug.floor_dbfs[-1]) / 20.0)
             audio = audio + bed * level / tf.sqrt(tf.reduce_mean(tf.square(bed)) + 1e-12) * onset
+    if aug.narrowband_probability > 0:
+        audio = _narrowband(audio, seed, aug, sample_rate)
     audio = tf.clip_by_value(audio, -1.0, 1.0)
     return tf.ensure_shape(tf.cast(tf.clip_by_value(audio * 32768.0, -32768.0, 32767.0), tf.int16), [total])
 

@@ -2,7 +2,9 @@
 
     <root>/train/        espeak-ng voices of every accent but the held-out one: keywords, the Speech Commands
                          auxiliary words, a large unknown vocabulary, near-miss words and cropped partial keywords
-                         (word folders symlinked from the synthesis folders below), with background noise
+                         (word folders symlinked from the synthesis folders below), with background noise; and
+                         the extra engines' voices (SVOX Pico, espeak-ng's MBROLA diphone voices) saying the
+                         keywords, auxiliary words, near misses and part of the vocabulary
     <root>/flite/        flite's voices (the held-out engine): keywords and unknown words
     <root>/accent/       espeak-ng's held-out accent: keywords and unknown words
     <root>/synth_*/      the synthesis folders themselves (resumable)
@@ -58,18 +60,31 @@ class CorpusConfig:
     heldout_vocabulary_clips: int = 3
     background_seconds: float = 120.0
     train_engine: str = "espeak"
+    # engines whose voices join the training engine's (tools/install_voices.sh); MBROLA speaks espeak-ng's
+    # phonemes, so it joins only when espeak-ng trains
+    extra_engines: tuple[str, ...] = ("pico", "mbrola")
+    extra_keyword_clips: int = 400  # per keyword, over all the extra engines' voices
+    extra_aux_clips: int = 40
+    extra_vocabulary_words: int = 1500  # one take each, of the training vocabulary
+    extra_near_miss_clips: int = 4
     seed: int = 0
 
 
-def voice_sets(seed: int = 0) -> dict[str, list[Voice]]:
-    """espeak-ng voices without the held-out accent, the held-out accent's, and flite's."""
-    voices = available_voices(seed, flite=True)
+def voice_sets(seed: int = 0, extra: tuple[str, ...] = ()) -> dict[str, list[Voice]]:
+    """espeak-ng voices without the held-out accent, the held-out accent's, flite's, and each extra engine's."""
+    voices = available_voices(seed, flite=True, extra=extra)
     espeak = [v for v in voices if v.engine == "espeak"]
     return {
         "espeak": [v for v in espeak if v.name.partition("+")[0] != HELD_OUT_ACCENT],
         "accent": [v for v in espeak if v.name.partition("+")[0] == HELD_OUT_ACCENT],
         "flite": [v for v in voices if v.engine == "flite"],
-    }
+    } | {e: [v for v in voices if v.engine == e] for e in extra}
+
+
+def extra_training_voices(config: CorpusConfig, sets: dict[str, list[Voice]]) -> list[Voice]:
+    """The extra engines' voices that train beside `config.train_engine`'s."""
+    engines = [e for e in config.extra_engines if not (e == "mbrola" and config.train_engine != "espeak")]
+    return [v for e in engines for v in sets[e]]
 
 
 def corpus_words(config: CorpusConfig) -> dict[str, tuple[str, ...]]:
@@ -114,16 +129,30 @@ def write_partials(keyword_dir: Path, out: Path, config: CorpusConfig) -> int:
 
 
 def _link_words(dest: Path, sources: list[Path], background_from: Path) -> None:
-    """A dataset folder made of word folders of several synthesis folders (symlinks), with one background."""
+    """A dataset folder made of word folders of several synthesis folders, with one background. A word that one
+    synthesis folder holds is a symlink to its folder; a word that several hold (the training engine's and the
+    extra engines' takes of a keyword) is a folder of symlinks to their clips."""
     dest.mkdir(parents=True, exist_ok=True)
+    holders: dict[str, list[Path]] = {}
     for src in sources:
         for sub in sorted(p for p in src.iterdir() if p.is_dir() and p.name != BACKGROUND_DIR):
-            link = dest / sub.name
+            holders.setdefault(sub.name, []).append(sub.resolve())
+    for word, subs in holders.items():
+        link = dest / word
+        if len(subs) == 1:
             if link.is_symlink() or link.exists():
-                if link.resolve() != sub.resolve():
-                    raise FileExistsError(f"{link}: the word '{sub.name}' comes from two synthesis folders")
+                if not link.is_symlink() or link.resolve() != subs[0]:
+                    raise FileExistsError(f"{link}: the word '{word}' comes from another synthesis folder")
                 continue
-            os.symlink(sub.resolve(), link)
+            os.symlink(subs[0], link)
+            continue
+        if link.is_symlink():  # a corpus built before the extra engines: the word gains their clips
+            link.unlink()
+        link.mkdir(exist_ok=True)
+        for sub in subs:
+            for clip in sorted(sub.glob("*.wav")):
+                if not (link / clip.name).is_symlink():
+                    os.symlink(clip, link / clip.name)
     bg = dest / BACKGROUND_DIR
     if not bg.exists():
         shutil.copytree(background_from / BACKGROUND_DIR, bg)
@@ -134,8 +163,9 @@ def _link_words(dest: Path, sources: list[Path], background_from: Path) -> None:
 def build_corpus(root: str | Path, config: CorpusConfig = CorpusConfig(), *, workers: int = 0) -> dict:
     """Synthesizes (or resumes) the whole corpus; returns its manifest (also written to corpus.json)."""
     root = Path(root)
-    sets = voice_sets(config.seed)
+    sets = voice_sets(config.seed, config.extra_engines)
     train_voices = sets[config.train_engine]
+    extra_voices = extra_training_voices(config, sets)
     held = {"flite": sets["flite"], "accent": sets["accent"]}
     if config.train_engine == "flite":
         held = {"espeak": sets["espeak"] + sets["accent"]}
@@ -146,19 +176,28 @@ def build_corpus(root: str | Path, config: CorpusConfig = CorpusConfig(), *, wor
     _synth(root / "synth_vocab", words["vocabulary"], config.vocabulary_clips, train_voices, config, workers)
     _synth(root / "synth_near", words["near_miss"], config.near_miss_clips, train_voices, config, workers)
     write_partials(kw_dir, root / "synth_partial", config)
-    _link_words(root / "train", [kw_dir, root / "synth_aux", root / "synth_vocab", root / "synth_near",
-                                 root / "synth_partial"], kw_dir)  # fmt: skip
+    extra: list[Path] = []
+    if extra_voices:  # their own synthesis folders: the training engine's folders stay as they were
+        _synth(root / "synth_extra_keywords", config.keywords, config.extra_keyword_clips, extra_voices, config,
+               workers)  # fmt: skip
+        _synth(root / "synth_extra_aux", UNKNOWN_WORDS, config.extra_aux_clips, extra_voices, config, workers)
+        _synth(root / "synth_extra_vocab", words["vocabulary"][: config.extra_vocabulary_words], 1, extra_voices,
+               config, workers)  # fmt: skip
+        _synth(root / "synth_extra_near", words["near_miss"], config.extra_near_miss_clips, extra_voices, config,
+               workers)  # fmt: skip
+        extra = [root / f"synth_extra_{k}" for k in ("keywords", "aux", "vocab", "near")]
+    common = [kw_dir, root / "synth_aux", root / "synth_vocab", root / "synth_near", *extra]
+    _link_words(root / "train", [*common, root / "synth_partial"], kw_dir)
     # the same without the cropped partial keywords: on a stream they teach the model to call a word that the
     # sliding window holds only in part `_unknown_`, which costs detections (docs/generalization.md)
-    _link_words(root / "train_nopartial", [kw_dir, root / "synth_aux", root / "synth_vocab", root / "synth_near"],
-                kw_dir)  # fmt: skip
+    _link_words(root / "train_nopartial", common, kw_dir)
     for name, voices in held.items():
         base = root / f"synth_{name}"
         _synth(base / "keywords", config.keywords, config.heldout_keyword_clips, voices, config, workers, 60.0)
         _synth(base / "aux", UNKNOWN_WORDS, config.heldout_aux_clips, voices, config, workers)
         _synth(base / "vocab", words["heldout_vocabulary"], config.heldout_vocabulary_clips, voices, config, workers)
         _link_words(root / name, [base / "keywords", base / "aux", base / "vocab"], base / "keywords")
-    manifest = {"config": asdict(config), "words": words, "train_voices": len(train_voices),
+    manifest = {"config": asdict(config), "words": words, "train_voices": len(train_voices) + len(extra_voices),
                 "held_out": {k: [v.name for v in vs] for k, vs in held.items()}}  # fmt: skip
     (root / "corpus.json").write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest

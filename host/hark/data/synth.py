@@ -1,4 +1,5 @@
-"""Offline keyword dataset synthesis with espeak-ng and flite, in the Speech Commands layout.
+"""Offline keyword dataset synthesis with espeak-ng and flite (and, where installed, SVOX Pico and espeak-ng's
+MBROLA voices), in the Speech Commands layout.
 
 Output folder:
     <word>/<voiceid>_nohash_<n>.wav      1 s, 16 kHz, mono int16 clips
@@ -56,6 +57,20 @@ _POOL_ATTEMPTS = 3
 FLITE_VOICES = {"kal": (85.0, 130.0), "kal16": (85.0, 130.0), "awb": (85.0, 130.0), "rms": (80.0, 125.0),
                 "slt": (150.0, 230.0)}  # fmt: skip
 # Babble talkers say these as well as the dataset words, so the noise is not made of keywords alone.
+# SVOX Pico's two English voices (pico2wave): base pitch and speed are its <pitch>/<speed> levels in percent.
+PICO_VOICES = {"en-US": (85.0, 125.0), "en-GB": (85.0, 125.0)}
+# espeak-ng's MBROLA voices: espeak-ng's phonemes spoken with diphones recorded from four people.
+MBROLA_VOICES = ("mb-us1", "mb-us2", "mb-us3", "mb-en1")
+MBROLA_DIR = Path("/usr/share/mbrola")
+# A few-voice engine's voice is spoken as this many personas ("mb-us1~07"): each a fixed vocal-tract warp
+# (resampling before the clip is cut, so formants, pitch and duration move together, as VTLP does) with its own
+# base pitch and speed. The hash split then spreads each engine over the partitions as it does espeak-ng's
+# hundreds of voices, instead of sending one of four voices to the test partition whole.
+PERSONAS = 24
+PERSONA_WARP = (0.88, 1.12)
+# engines that need more than `apt-get install espeak-ng flite` (Debian contrib/non-free, Ubuntu multiverse):
+# tools/install_voices.sh installs them
+EXTRA_ENGINES = ("pico", "mbrola")
 _BABBLE_EXTRA = (
     "the weather today is fine and we will walk to the market after lunch",
     "please remember to bring the blue folder and the red notebook tomorrow",
@@ -70,10 +85,10 @@ class SynthError(RuntimeError):
 
 @dataclass(frozen=True)
 class Voice:
-    engine: str  # "espeak" or "flite"
-    name: str  # espeak "<accent>+<variant>", or a flite voice name
-    pitch: float  # espeak: 0..99; flite: mean F0 in Hz
-    speed: float  # espeak: words per minute; flite: 175 / duration_stretch
+    engine: str  # "espeak", "flite", "pico" or "mbrola"
+    name: str  # espeak "<accent>+<variant>", a flite voice name, a Pico language or an MBROLA voice ("mb-us1")
+    pitch: float  # espeak and mbrola: 0..99; flite: mean F0 in Hz; pico: percent of the voice's own
+    speed: float  # espeak and mbrola: words per minute; flite: 175 / duration_stretch; pico: 1.75 x percent
 
     @property
     def id(self) -> str:
@@ -192,20 +207,50 @@ class EspeakLibrary:
             return None
 
 
-def available_voices(seed: int = 0, *, flite: bool | None = None) -> list[Voice]:
-    """Every espeak-ng accent x variant and every flite voice, each with a base pitch and speed drawn from
-    a generator seeded by (seed, voice), sorted by id."""
+def extra_engines_installed() -> tuple[str, ...]:
+    """Which of `EXTRA_ENGINES` this machine can speak with."""
+    found = []
+    if shutil.which("pico2wave"):
+        found.append("pico")
+    if shutil.which("mbrola") and all((MBROLA_DIR / v[3:] / v[3:]).is_file() for v in MBROLA_VOICES):
+        found.append("mbrola")
+    return tuple(found)
+
+
+def persona_warp(voice: Voice) -> float:
+    """The fixed vocal-tract warp of a persona voice ("mb-us1~07"); 1.0 for every other voice."""
+    if "~" not in voice.name:
+        return 1.0
+    rng = np.random.default_rng(zlib.crc32(f"{voice.engine}:{voice.name}".encode()))
+    return float(rng.uniform(*PERSONA_WARP))
+
+
+def available_voices(seed: int = 0, *, flite: bool | None = None, extra: tuple[str, ...] = ()) -> list[Voice]:
+    """Every espeak-ng accent x variant and every flite voice (and the voices of the `extra` engines asked
+    for), each with a base pitch and speed drawn from a generator seeded by (seed, voice), sorted by id."""
     accents, variants = _espeak_names()
     names = [("espeak", f"{a}+{v}") for a in accents for v in variants]
     if flite is None:
         flite = shutil.which("flite") is not None
     if flite:
         names += [("flite", v) for v in FLITE_VOICES]
+    missing = set(extra) - set(extra_engines_installed())
+    if missing:
+        unknown = missing - set(EXTRA_ENGINES)
+        raise SynthError(f"unknown TTS engine(s) {sorted(unknown)}; known: {list(EXTRA_ENGINES)}" if unknown else
+                         f"TTS engine(s) {sorted(missing)} not installed: run tools/install_voices.sh")  # fmt: skip
+    if "pico" in extra:
+        names += [("pico", f"{v}~{k:02d}") for v in PICO_VOICES for k in range(PERSONAS)]
+    if "mbrola" in extra:
+        names += [("mbrola", f"{v}~{k:02d}") for v in MBROLA_VOICES for k in range(PERSONAS)]
     voices = []
     for engine, name in names:
         rng = np.random.default_rng([seed, zlib.crc32(f"{engine}:{name}".encode())])
-        if engine == "espeak":
+        if engine in ("espeak", "mbrola"):
             voices.append(Voice(engine, name, float(rng.uniform(25, 75)), float(rng.uniform(130, 200))))
+        elif engine == "pico":
+            lo, hi = PICO_VOICES[name.partition("~")[0]]
+            voices.append(Voice(engine, name, float(rng.uniform(lo, hi)), float(rng.uniform(140, 200))))
         else:
             lo, hi = FLITE_VOICES[name]
             voices.append(Voice(engine, name, float(rng.uniform(lo, hi)), float(rng.uniform(140, 200))))
@@ -220,9 +265,17 @@ def tts(
     what = f"{voice.engine} voice {voice.name} saying {text[:40]!r}"
     if voice.engine == "espeak" and lib is not None:
         return lib.say(voice.name, text, round(pitch), round(speed)), lib.rate
-    if voice.engine == "espeak":
-        cmd = ["espeak-ng", "-v", voice.name, "-p", str(round(pitch)), "-s", str(round(speed)), "--stdout", text]
+    if voice.engine in ("espeak", "mbrola"):
+        name = voice.name.partition("~")[0]
+        cmd = ["espeak-ng", "-v", name, "-p", str(round(pitch)), "-s", str(round(speed)), "--stdout", text]
         return decode_wav_bytes(_run(cmd, what), what)
+    if voice.engine == "pico":
+        with tempfile.TemporaryDirectory(prefix="hark-pico-", dir=_scratch_dir()) as tmp:
+            out = os.path.join(tmp, "out.wav")
+            # pico2wave reads its text as markup: the tags set speed and pitch (percent of the voice's own)
+            markup = f'<speed level="{round(speed / 1.75)}"><pitch level="{round(pitch)}">{text}</pitch></speed>'
+            _run(["pico2wave", "-l", voice.name.partition("~")[0], "-w", out, markup], what)
+            return decode_wav_bytes(Path(out).read_bytes(), what)
     with tempfile.TemporaryDirectory(prefix="hark-flite-", dir=_scratch_dir()) as tmp:
         out = os.path.join(tmp, "out.wav")
         cmd = ["flite", "-voice", voice.name, "--setf", f"duration_stretch={175.0 / speed:.3f}",
@@ -271,15 +324,18 @@ def render_clip(
 ) -> np.ndarray | None:
     """One clip, or None if the word does not fit in the clip even spoken fast (it is never cut mid-word)."""
     rng = np.random.default_rng([config.seed, zlib.crc32(word.encode()), int(voice.id, 16), n])
-    pitch = voice.pitch + rng.uniform(-8, 8) if voice.engine == "espeak" else voice.pitch * rng.uniform(0.9, 1.1)
+    additive = voice.engine in ("espeak", "mbrola")  # espeak-ng's 0..99 pitch scale
+    pitch = voice.pitch + rng.uniform(-8, 8) if additive else voice.pitch * rng.uniform(0.9, 1.1)
     speed = voice.speed * rng.uniform(0.85, 1.2)
     peak_db = rng.uniform(-24.0, -1.0)
     place = rng.uniform()
     clip_len = config.sample_rate * config.clip_ms // 1000
+    # a persona's warp: resampled to sample_rate / warp and read at sample_rate
+    target_rate = round(config.sample_rate / persona_warp(voice))
     for _ in range(4):
-        pitch = float(np.clip(pitch, 0, 99)) if voice.engine == "espeak" else pitch
+        pitch = float(np.clip(pitch, 0, 99)) if additive else pitch
         samples, rate = tts(voice, word, pitch, speed, lib)
-        audio = resample(samples.astype(np.float64), rate, config.sample_rate)
+        audio = resample(samples.astype(np.float64), rate, target_rate)
         start, end = voiced_span(audio, config.sample_rate)
         audio = audio[start:end]
         if len(audio) <= clip_len:

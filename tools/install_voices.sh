@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the TTS engines beyond espeak-ng and flite that the training recipe speaks with: SVOX Pico
+# (pico2wave) and espeak-ng's MBROLA voices (us1, us2, us3, en1). A second run finds them and returns.
+#
+# Debian ships them in its contrib and non-free areas, Ubuntu in multiverse; most machines list only main. The
+# extra areas are read from a package list private to this project (.apt-voices/), so the machine's own
+# /etc/apt sources stay as they are. Licences: Pico is Apache-2.0; the MBROLA voice databases are free for
+# non-commercial, non-military use (see /usr/share/doc/mbrola-us1/copyright once installed).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PACKAGES=(libttspico-utils mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1)
+
+installed() {
+  command -v pico2wave >/dev/null && command -v mbrola >/dev/null \
+    && for v in us1 us2 us3 en1; do [ -f "/usr/share/mbrola/$v/$v" ] || return 1; done
+}
+installed && exit 0
+
+. /etc/os-release
+case "${ID:-}:${ID_LIKE:-}" in
+  debian:*) line="deb http://deb.debian.org/debian ${VERSION_CODENAME} main contrib non-free" ;;
+  ubuntu:*|*:*ubuntu*) line="deb http://archive.ubuntu.com/ubuntu ${UBUNTU_CODENAME:-$VERSION_CODENAME} main universe multiverse" ;;
+  *) echo "install_voices: no package source known for '${ID:-unknown}'; install ${PACKAGES[*]} by hand" >&2; exit 1 ;;
+esac
+
+DIR="$ROOT/.apt-voices"
+mkdir -p "$DIR/lists/partial"
+echo "$line" > "$DIR/sources.list"
+OPTS=(-o "Dir::Etc::sourcelist=$DIR/sources.list" -o "Dir::Etc::sourceparts=-" -o "Dir::State::Lists=$DIR/lists"
+      -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache=")
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "install_voices: installing ${PACKAGES[*]} (from: $line)"
+$SUDO apt-get "${OPTS[@]}" update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get "${OPTS[@]}" install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
+installed || { echo "install_voices: installed, but pico2wave or an MBROLA voice is still missing" >&2; exit 1; }
