@@ -73,6 +73,17 @@ def test_recipe_augmentation_hits_its_snr_and_masks() -> None:
     ref = np.abs(np.fft.rfft(white.astype(np.float64))) ** 2
     assert power[hz > 3600].sum() < 1e-4 * power[hz < 3400].sum()
     assert abs(power[hz < 3400].sum() / ref[hz < 3400].sum() - 1.0) < 0.05
+    # dither: silence entries become a few LSB of violet noise at their level; speech entries are untouched
+    dither = AugmentSpec(speed_range=(1.0, 1.0), gain_db=(0.0, 0.0), eq_probability=0.0, reverb_probability=0.0,
+                         noise_probability=0.0, dither_probability=1.0, dither_dbfs=(-84.0, -84.0))  # fmt: skip
+    idle = augment_speech(tf.constant(white), tf.constant(True), 5, dither, irs, 0, Background([noise]), SR).numpy()
+    rms_db = 20 * np.log10(np.sqrt(np.mean(idle.astype(np.float64) ** 2)) / 32768)
+    assert -86.5 < rms_db < -83.0 and np.abs(idle).max() <= 12  # int16 conversion truncates: ~1.5 dB lost at 2 LSB
+    power = np.abs(np.fft.rfft(idle.astype(np.float64))) ** 2
+    assert power[hz > 4000].sum() > 10 * power[hz < 1000].sum()
+    spoken = augment_speech(tf.constant(tone), tf.constant(False), 5, dither, irs, 0, Background([noise]), SR).numpy()
+    assert np.array_equal(spoken, np.clip(np.round(tone * 32768), -32768, 32767).astype(np.int16)) or np.abs(
+        spoken.astype(np.float64) / 32768 - tone).max() < 2 / 32768
     # ... and the noise, bed and warm-up added to it are cut as well (an 8 kHz recording's noise is band-limited)
     noisy = dataclasses.replace(narrow, noise_probability=1.0, floor_dbfs=(-40.0, -40.0))
     cut = augment_speech(tf.constant(white), tf.constant(False), 3, noisy, irs, 0, Background([noise]), SR,
@@ -432,6 +443,7 @@ def test_corpus_merges_a_word_that_several_synthesis_folders_hold(tmp_path: Path
     a, b = tmp_path / "synth_a", tmp_path / "synth_b"
     for folder, word, name in ((a, "yes", "aaaa0000_nohash_0"), (a, "cat", "aaaa0000_nohash_1"),
                                (b, "yes", "bbbb0000_nohash_0"), (a, "_background_noise_", "white")):  # fmt: skip
+        (folder / word).mkdir(parents=True, exist_ok=True)
         write_wav(folder / word / f"{name}.wav", clip, 16000)
     old = tmp_path / "old"
     old.mkdir()
@@ -444,3 +456,8 @@ def test_corpus_merges_a_word_that_several_synthesis_folders_hold(tmp_path: Path
         assert (a / "yes" / "aaaa0000_nohash_0.wav").is_file()  # the synthesis folder is untouched
         _link_words(dest, [a, b], a)  # again: nothing changes
         assert len(list((dest / "yes").iterdir())) == 2
+    # a synthesis folder made again with other clips: the merged folder follows it, no dangling link stays
+    (b / "yes" / "bbbb0000_nohash_0.wav").unlink()
+    write_wav(b / "yes" / "cccc0000_nohash_0.wav", clip, 16000)
+    _link_words(old, [a, b], a)
+    assert sorted(p.name for p in (old / "yes").iterdir()) == ["aaaa0000_nohash_0.wav", "cccc0000_nohash_0.wav"]

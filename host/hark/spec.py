@@ -172,11 +172,16 @@ class AugmentSpec:
     # voices): a brick-wall low-pass at a cutoff uniform in narrowband_hz, over the whole mix (noise included).
     narrowband_probability: float = 0.0
     narrowband_hz: tuple[float, ...] = (3400.0, 4000.0)
+    # The share of `_silence_` entries that are a converter's idle noise instead of background noise: a few LSB of
+    # violet noise (rising 6 dB per octave, as noise-shaped dither and a sigma-delta ADC's quantization noise rise),
+    # at an RMS level uniform in dither_dbfs. TFLM's real silence clip is such: +-7 LSB, its power mostly above 4 kHz.
+    dither_probability: float = 0.0
+    dither_dbfs: tuple[float, ...] = (-95.0, -75.0)
 
 
 LATER_AUGMENT_FIELDS = ("floor_dbfs", "clean_pass", "edge_probability", "edge_fraction", "silence_dbfs",
                         "stream_windows", "warmup_cut_probability", "stream_keywords", "freq_warp",
-                        "narrowband_probability", "narrowband_hz")
+                        "narrowband_probability", "narrowband_hz", "dither_probability", "dither_dbfs")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ augmentation (`hark.train.pipeline.augment_clip`). Per training clip, in this or
    `snr_db` (speech power over the whole clip); `_silence_` entries get the noise alone at a uniform volume;
    then, with `narrowband_probability`, a brick-wall low-pass at a cutoff in `narrowband_hz` over the whole mix
    (noise and warm-up too), as audio recorded at 8 kHz and played at 16 kHz has: nothing above the cutoff;
+   with `dither_probability`, that share of `_silence_` entries is a converter's idle noise instead (violet noise
+   of a few LSB at a level in `dither_dbfs`);
 6. SpecAugment on the features: `time_masks` masks of up to `time_mask_frames` frames and `freq_masks` masks of
    up to `freq_mask_channels` channels, set to the clip's mean feature; with `freq_warp`, first a vocal tract length
    perturbation (VTLP, Jaitly and Hinton 2013) of the channels: formants move by a factor, pitch and tempo do not.
@@ -121,6 +123,14 @@ def _narrowband(audio: Any, seed: Any, aug: AugmentSpec, sample_rate: int) -> An
     return tf.cond(_draw(seed, 28) < aug.narrowband_probability, cut, lambda: audio)
 
 
+def _dither(seed: Any, aug: AugmentSpec, n: int) -> Any:
+    """Violet noise (the first difference of white noise: +6 dB per octave) at an RMS level uniform in
+    `dither_dbfs`: an idle converter's few LSB, most of their power at the top of the band."""
+    white = tf.random.stateless_normal([n + 1], seed=tf.stack([seed, tf.constant(31, tf.int64)]))
+    violet = (white[1:] - white[:-1]) / np.sqrt(2.0)
+    return violet * tf.pow(10.0, _draw(seed, 32, minval=aug.dither_dbfs[0], maxval=aug.dither_dbfs[-1]) / 20.0)
+
+
 def tf_voiced_span(audio: Any, sample_rate: int, floor_db: float = 40.0) -> tuple[Any, Any]:
     """As hark.data.synth.voiced_span inside a graph: [start, end) samples of the 10 ms frames within `floor_db` of
     the loudest, plus 30 ms either side."""
@@ -198,6 +208,8 @@ def augment_speech(
             audio = audio + bed * level / tf.sqrt(tf.reduce_mean(tf.square(bed)) + 1e-12) * onset
     if aug.narrowband_probability > 0:
         audio = _narrowband(audio, seed, aug, sample_rate)
+    if aug.dither_probability > 0:
+        audio = tf.where(is_silence & (_draw(seed, 30) < aug.dither_probability), _dither(seed, aug, total), audio)
     audio = tf.clip_by_value(audio, -1.0, 1.0)
     return tf.ensure_shape(tf.cast(tf.clip_by_value(audio * 32768.0, -32768.0, 32767.0), tf.int16), [total])
 

@@ -82,9 +82,9 @@ def voice_sets(seed: int = 0, extra: tuple[str, ...] = ()) -> dict[str, list[Voi
 
 
 def extra_training_voices(config: CorpusConfig, sets: dict[str, list[Voice]]) -> list[Voice]:
-    """The extra engines' voices that train beside `config.train_engine`'s."""
+    """The extra engines' voices that train beside `config.train_engine`'s, sorted by id as `available_voices`."""
     engines = [e for e in config.extra_engines if not (e == "mbrola" and config.train_engine != "espeak")]
-    return [v for e in engines for v in sets[e]]
+    return sorted((v for e in engines for v in sets[e]), key=lambda v: v.id)
 
 
 def corpus_words(config: CorpusConfig) -> dict[str, tuple[str, ...]]:
@@ -149,10 +149,12 @@ def _link_words(dest: Path, sources: list[Path], background_from: Path) -> None:
         if link.is_symlink():  # a corpus built before the extra engines: the word gains their clips
             link.unlink()
         link.mkdir(exist_ok=True)
-        for sub in subs:
-            for clip in sorted(sub.glob("*.wav")):
-                if not (link / clip.name).is_symlink():
-                    os.symlink(clip, link / clip.name)
+        wanted = {clip.name: clip for sub in subs for clip in sorted(sub.glob("*.wav"))}
+        for stale in [p for p in link.iterdir() if p.name not in wanted or p.resolve() != wanted[p.name]]:
+            stale.unlink()  # a clip its synthesis folder no longer holds (e.g. that folder was synthesized again)
+        for name, clip in wanted.items():
+            if not (link / name).is_symlink():
+                os.symlink(clip, link / name)
     bg = dest / BACKGROUND_DIR
     if not bg.exists():
         shutil.copytree(background_from / BACKGROUND_DIR, bg)

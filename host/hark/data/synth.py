@@ -537,7 +537,10 @@ def write_partition_lists(out_dir: Path, config: SynthConfig) -> dict[str, list[
             if part in lists:
                 lists[part].append(f"{word}/{wav.name}")
     for part, names in lists.items():
-        (out_dir / f"{part}_list.txt").write_text("".join(f"{n}\n" for n in sorted(names)))
+        # replaced, not written through: a list that is a link to another folder's must not change that one
+        tmp = out_dir / f".{part}_list.txt.{os.getpid()}.tmp"
+        tmp.write_text("".join(f"{n}\n" for n in sorted(names)))
+        os.replace(tmp, out_dir / f"{part}_list.txt")
     return lists
 
 
