@@ -1,6 +1,6 @@
 """Models exported before MLTK's frontend fields existed (dc_notch_coefficient, dynamic_range_db) still
-load: the host reader and the firmware's kws take the defaults, the features off. The shipped micro_speech in
-models/pretrained is such a model."""
+load: the host reader and the firmware's kws take the defaults, the features off. tests/models holds such a model:
+the pre-trained micro_speech shipped until the extra-engine recipe replaced it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hark.format.metadata import read_metadata
 from hark.spec import OPTIONAL_FRONTEND_FIELDS, FrontendSpec
 from hark.twin import Twin
 
-OLD_MODEL = Path(__file__).resolve().parent.parent / "models" / "pretrained" / "micro_speech.tflite"
+OLD_MODEL = Path(__file__).resolve().parent / "models" / "micro_speech_without_mltk_frontend_fields.tflite"
 
 
 def test_a_model_without_the_optional_frontend_keys_loads_with_them_off() -> None:

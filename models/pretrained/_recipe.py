@@ -26,6 +26,10 @@ AUGMENT = {"speed_range": [0.9, 1.1], "gain_db": [-10.0, 3.0], "eq_probability":
 STREAM_WINDOWS = {"floor_dbfs": [-70.0, -40.0], "silence_dbfs": [-75.0, -25.0]}
 STREAM_WINDOWS_DATASET = {"warmup_ms": 1000}
 
+# A share of the `_silence_` entries as a converter's idle noise (a few LSB of violet noise; docs/generalization.md,
+# "Extra engines"): TFLM's real silence clip is such, and without these entries both models called it `_unknown_`.
+IDLE_SILENCE = {"dither_probability": 0.3}
+
 
 def base_spec(name: str) -> dict[str, Any]:
     path = MODELS / f"{name}.py"

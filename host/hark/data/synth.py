@@ -56,7 +56,6 @@ _POOL_ATTEMPTS = 3
 # flite's general-purpose voices (awb_time only speaks clock times); kal is an 8 kHz diphone voice.
 FLITE_VOICES = {"kal": (85.0, 130.0), "kal16": (85.0, 130.0), "awb": (85.0, 130.0), "rms": (80.0, 125.0),
                 "slt": (150.0, 230.0)}  # fmt: skip
-# Babble talkers say these as well as the dataset words, so the noise is not made of keywords alone.
 # SVOX Pico's two English voices (pico2wave): base pitch and speed are its <pitch>/<speed> levels in percent.
 PICO_VOICES = {"en-US": (85.0, 125.0), "en-GB": (85.0, 125.0)}
 # espeak-ng's MBROLA voices: espeak-ng's phonemes spoken with diphones recorded from four people.
@@ -71,6 +70,7 @@ PERSONA_WARP = (0.88, 1.12)
 # engines that need more than `apt-get install espeak-ng flite` (Debian contrib/non-free, Ubuntu multiverse):
 # tools/install_voices.sh installs them
 EXTRA_ENGINES = ("pico", "mbrola")
+# Babble talkers say these as well as the dataset words, so the noise is not made of keywords alone.
 _BABBLE_EXTRA = (
     "the weather today is fine and we will walk to the market after lunch",
     "please remember to bring the blue folder and the red notebook tomorrow",
