@@ -12,4 +12,5 @@ SPEC = _recipe.recipe(
     training={"steps": [4000, 1500, 500], "learning_rates": [0.002, 0.0005, 0.0001], "eval_every_steps": 500,
               "checkpoint_every_steps": 500, "early_stopping_evals": 0},
     recognition={},
+    augment=_recipe.IDLE_SILENCE,
 )
