@@ -461,3 +461,6 @@ def test_corpus_merges_a_word_that_several_synthesis_folders_hold(tmp_path: Path
     write_wav(b / "yes" / "cccc0000_nohash_0.wav", clip, 16000)
     _link_words(old, [a, b], a)
     assert sorted(p.name for p in (old / "yes").iterdir()) == ["aaaa0000_nohash_0.wav", "cccc0000_nohash_0.wav"]
+    # built again without the second folder (e.g. `hark corpus --extra-engines ""`): one link again
+    _link_words(old, [a], a)
+    assert (old / "yes").is_symlink() and (a / "yes" / "aaaa0000_nohash_0.wav").is_file()

@@ -140,6 +140,8 @@ def _link_words(dest: Path, sources: list[Path], background_from: Path) -> None:
     for word, subs in holders.items():
         link = dest / word
         if len(subs) == 1:
+            if link.is_dir() and not link.is_symlink() and all(p.is_symlink() for p in link.iterdir()):
+                shutil.rmtree(link)  # merged by a build with more engines: back to one link (rmtree keeps targets)
             if link.is_symlink() or link.exists():
                 if not link.is_symlink() or link.resolve() != subs[0]:
                     raise FileExistsError(f"{link}: the word '{word}' comes from another synthesis folder")
