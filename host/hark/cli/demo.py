@@ -44,8 +44,8 @@ from hark.twin import Twin
 
 DEMO_WORDS = ("yes", "no")
 UNKNOWN_WORDS = ("up", "down", "left", "zero", "one", "two", "cat", "dog", "bird", "tree")
-DEMO_SPEC = paths.REPO_ROOT / "models" / "demo" / "micro_speech.py"
-DEFAULT_DATA_DIR = paths.REPO_ROOT / "data" / "demo"  # every training and recognition setting
+DEMO_SPEC = paths.REPO_ROOT / "models" / "demo" / "micro_speech.py"  # every training and recognition setting
+DEFAULT_DATA_DIR = paths.REPO_ROOT / "data" / "demo"
 CLIPS_PER_WORD = 400
 # The recognition settings are picked (hark.evaluate.tuning.pick_by_errors) on this much of a stream made as the
 # test stream is, from the validation split's voices that are not held out: no voice of the training or of the

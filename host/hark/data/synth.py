@@ -217,6 +217,11 @@ def extra_engines_installed() -> tuple[str, ...]:
     return tuple(found)
 
 
+def engine_voice(voice: Voice) -> str:
+    """The name the engine knows the voice by: a persona ("mb-us1~07") is its engine voice ("mb-us1")."""
+    return voice.name.partition("~")[0]
+
+
 def persona_warp(voice: Voice) -> float:
     """The fixed vocal-tract warp of a persona voice ("mb-us1~07"); 1.0 for every other voice."""
     if "~" not in voice.name:
@@ -266,15 +271,15 @@ def tts(
     if voice.engine == "espeak" and lib is not None:
         return lib.say(voice.name, text, round(pitch), round(speed)), lib.rate
     if voice.engine in ("espeak", "mbrola"):
-        name = voice.name.partition("~")[0]
-        cmd = ["espeak-ng", "-v", name, "-p", str(round(pitch)), "-s", str(round(speed)), "--stdout", text]
+        cmd = ["espeak-ng", "-v", engine_voice(voice), "-p", str(round(pitch)), "-s", str(round(speed)), "--stdout",
+               text]  # fmt: skip
         return decode_wav_bytes(_run(cmd, what), what)
     if voice.engine == "pico":
         with tempfile.TemporaryDirectory(prefix="hark-pico-", dir=_scratch_dir()) as tmp:
             out = os.path.join(tmp, "out.wav")
             # pico2wave reads its text as markup: the tags set speed and pitch (percent of the voice's own)
             markup = f'<speed level="{round(speed / 1.75)}"><pitch level="{round(pitch)}">{text}</pitch></speed>'
-            _run(["pico2wave", "-l", voice.name.partition("~")[0], "-w", out, markup], what)
+            _run(["pico2wave", "-l", engine_voice(voice), "-w", out, markup], what)
             return decode_wav_bytes(Path(out).read_bytes(), what)
     with tempfile.TemporaryDirectory(prefix="hark-flite-", dir=_scratch_dir()) as tmp:
         out = os.path.join(tmp, "out.wav")

@@ -51,8 +51,8 @@ def training_voice_clips(ds: KeywordDataset, wanted: tuple[str, ...], keywords: 
         if sub.name == BACKGROUND_DIR or sub.name in EXCLUDED_FOLDERS or sub.name.startswith("."):
             continue
         for clip in sorted(sub.glob("*.wav")):
-            if speaker_id(clip) in voices:
-                out[speaker_id(str(clip))].append(clip)
+            if (voice := speaker_id(clip)) in voices:
+                out[voice].append(clip)
     return dict(out)
 
 
