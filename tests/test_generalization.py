@@ -464,3 +464,23 @@ def test_corpus_merges_a_word_that_several_synthesis_folders_hold(tmp_path: Path
     # built again without the second folder (e.g. `hark corpus --extra-engines ""`): one link again
     _link_words(old, [a], a)
     assert (old / "yes").is_symlink() and (a / "yes" / "aaaa0000_nohash_0.wav").is_file()
+
+
+def test_pretrained_does_not_resume_a_run_of_another_corpus_build(tmp_path):
+    """`hark pretrained` trains into a run folder that resumes from its newest checkpoint: a run begun on another
+    build of the corpus must stop the command (naming the folder), not be finished or reported as the new one."""
+    from hark.cli.pretrained import PretrainedError, _check_run_corpus
+
+    corpus, run = tmp_path / "corpus", tmp_path / "runs" / "pretrained_x"
+    corpus.mkdir()
+    (corpus / "corpus.json").write_text('{"config": {"extra_engines": ["pico"]}}\n')
+    _check_run_corpus(run, corpus)  # a new folder: it records the corpus it trains on
+    (run / "checkpoints").mkdir()
+    (run / "checkpoints" / "ckpt-500.index").write_text("")
+    _check_run_corpus(run, corpus)  # a killed run of the same corpus resumes
+    (corpus / "corpus.json").write_text('{"config": {"extra_engines": ["pico", "mbrola"]}}\n')
+    with pytest.raises(PretrainedError, match=r"pretrained_x holds a run trained on another build.*differs"):
+        _check_run_corpus(run, corpus)
+    (run / "corpus.json").unlink()
+    with pytest.raises(PretrainedError, match=r"is not recorded.*--skip-train"):
+        _check_run_corpus(run, corpus)

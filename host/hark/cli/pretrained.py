@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -104,6 +105,25 @@ def markdown(name: str, r: dict) -> str:
     return "\n".join(lines)
 
 
+class PretrainedError(RuntimeError):
+    pass
+
+
+def _check_run_corpus(run_dir: Path, corpus: Path) -> None:
+    """Training resumes from a run folder's newest checkpoint, so a run begun on another build of the corpus (one
+    before new voices, say) would be finished or kept as it is, not trained on what the corpus holds now. The run
+    folder keeps a copy of the corpus manifest it trains on; another one stops the command."""
+    stamp = run_dir / "corpus.json"
+    built = (corpus / "corpus.json").read_text()
+    checkpoints = run_dir / "checkpoints"
+    if checkpoints.is_dir() and any(checkpoints.iterdir()) and (not stamp.is_file() or stamp.read_text() != built):
+        raise PretrainedError(f"{run_dir} holds a run trained on another build of {corpus} (its corpus.json "
+                              f"{'differs' if stamp.is_file() else 'is not recorded'}): move the folder away to train "
+                              "again, or pass --skip-train to report that run as it is")  # fmt: skip
+    run_dir.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(built)
+
+
 def build(name: str, corpus: Path, skip_train: bool) -> dict:
     spec_path = OUT / f"{name}.py"
     spec = load_spec(spec_path)
@@ -111,6 +131,7 @@ def build(name: str, corpus: Path, skip_train: bool) -> dict:
     data_dir = corpus / Path(spec.dataset.data_dir).name  # train/ or train_nopartial/
     t0 = time.monotonic()
     if not skip_train:
+        _check_run_corpus(run_dir, corpus)
         _say(f"train {spec_path} --run-dir {run_dir} --data-dir {data_dir}")
         train(spec, run_dir, data_dir=data_dir, selector=selector_for(spec))
     metrics = RunFolder(run_dir).metrics()
@@ -154,6 +175,10 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     ensure_data(args.corpus)
     for name in args.names:
-        build(name, args.corpus, args.skip_train)
+        try:
+            build(name, args.corpus, args.skip_train)
+        except PretrainedError as err:
+            print(f"hark pretrained: {err}", file=sys.stderr)
+            return 1
     return 0
 
