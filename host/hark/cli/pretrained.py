@@ -6,7 +6,8 @@
 Steps (each resumes or is skipped when its output exists):
 1. the corpus (`hark corpus data/corpus`) and the held-out streams: test (data/streams: 65 min of
    negatives, keyword streams at 20 and 10 dB) and validation (data/streams_val: another seed, for tuning);
-2. `hark train` on models/pretrained/<name>.py (runs/pretrained_<name>), which reports held-out accuracy;
+2. `hark train` on models/pretrained/<name>.py (runs/pretrained_<name>), which reports held-out accuracy; a killed
+   run resumes, a run begun on another build of the corpus stops the command (the folder records corpus.json);
 3. `hark export` (int8, the spec's streaming mode);
 4. `hark tune` on the validation streams for <= 2 false alarms per hour;
 5. the report on the test streams and held-out sets, int8 in the tflite-micro interpreter and the host twin:
