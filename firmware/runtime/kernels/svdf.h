@@ -6,14 +6,20 @@
 
 #include "kernel.h"
 
+/* 28 B an op (the shapes are capped at 32767 by prepare, the zero points are int8's, the shifts in [-31, 31]). */
 typedef struct {
-  int32_t scale_1_a, scale_1_b, scale_2_a, scale_2_b;
-  int32_t input_zp, output_zp;
-  int32_t batches, inputs, filters, units, memory, rank;
+  int32_t scale_1_a, scale_2_a;
+  int8_t scale_1_b, scale_2_b;
+  int16_t input_zp, output_zp;
+  int16_t batches, inputs, filters, units, memory, rank;
 } rt_svdf_data_t;
 
-/* Checks types and shapes, computes TFLM's two multipliers, requests the int32 scratch. */
+/* Checks types and shapes, computes TFLM's two multipliers. */
 int rt_svdf_prepare(rt_interp_t *rt, rt_node_t *node);
+
+/* The output may start where the input does: both kernels read all of the input (into the state) before they
+ * write any output, so the planner lays them in the same bytes when the input dies here (rt_kernel_t.overlap). */
+int32_t rt_svdf_overlap(const rt_node_t *node);
 
 /* Shifts the state left by one step (the oldest value of each filter falls off) with word copies. */
 static inline void rt_svdf_shift_state(int16_t *state, uint32_t n) {
@@ -26,8 +32,5 @@ static inline void rt_svdf_shift_state(int16_t *state, uint32_t n) {
   }
   for (; i + 1 < n; i++) state[i] = state[i + 1];
 }
-
-/* The last two steps, shared: sums of `rank` filters per unit plus bias, rescaled to int8. */
-void rt_svdf_reduce_output(const rt_svdf_data_t *d, const int32_t *scratch, const int32_t *bias, int8_t *out);
 
 #endif
