@@ -2,7 +2,7 @@
 #include "fully_connected.h"
 #include "quant.h"
 
-static int prepare(rt_interp_t *rt, rt_node_t *node) { return rt_fc_prepare(rt, node, 0); }
+static int prepare(rt_interp_t *rt, rt_node_t *node) { return rt_fc_prepare(rt, node); }
 
 static int eval(rt_interp_t *rt, rt_node_t *node) {
   const rt_fc_data_t *d = node->data;

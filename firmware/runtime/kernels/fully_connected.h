@@ -8,13 +8,11 @@ typedef struct {
   int32_t *multiplier;
   int8_t *shift; /* per output channel, or one (mult_step 0) for a per-tensor filter */
   uint32_t mult_step;
-  int32_t *bias_eff;           /* DSP twin: bias + input_offset * sum(filter row), per output channel */
   int32_t input_offset, filter_offset, output_offset, act_min, act_max;
   uint32_t batches, accum_depth, out_depth;
 } rt_fc_data_t;
 
-/* Checks types and shapes, computes multipliers. `fold_offsets` also fills bias_eff (needs a
- * symmetric filter). */
-int rt_fc_prepare(rt_interp_t *rt, rt_node_t *node, int fold_offsets);
+/* Checks types and shapes, computes multipliers. */
+int rt_fc_prepare(rt_interp_t *rt, rt_node_t *node);
 
 #endif

@@ -3,7 +3,7 @@
 #include "fully_connected.h"
 #include "quant.h"
 
-int rt_fc_prepare(rt_interp_t *rt, rt_node_t *node, int fold_offsets) {
+int rt_fc_prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *in = rt_input(rt, node, 0), *filter = rt_input(rt, node, 1), *bias = rt_input(rt, node, 2);
   rt_tensor_t *out = rt_output(rt, node, 0);
   if (rt_expect_type(rt, node, in, RUNTIME_INT8, "input") || rt_expect_type(rt, node, filter, RUNTIME_INT8, "filter") ||
@@ -28,17 +28,6 @@ int rt_fc_prepare(rt_interp_t *rt, rt_node_t *node, int fold_offsets) {
   d->filter_offset = -filter->zero_point;
   d->output_offset = out->zero_point;
   rt_activation_range(out, rt_opt_u8(rt, node, 0, RT_ACT_NONE), &d->act_min, &d->act_max);
-  if (fold_offsets && d->filter_offset == 0) {
-    d->bias_eff = rt_persistent(rt, node, sizeof(int32_t) * d->out_depth);
-    if (!d->bias_eff) return RUNTIME_E_ARENA;
-    const int8_t *f = (const int8_t *)filter->data;
-    const int32_t *b = bias ? (const int32_t *)bias->data : NULL;
-    for (uint32_t o = 0; o < d->out_depth; o++) {
-      int32_t sum = 0;
-      for (uint32_t k = 0; k < d->accum_depth; k++) sum += f[o * d->accum_depth + k];
-      d->bias_eff[o] = (b ? b[o] : 0) + sum * d->input_offset;
-    }
-  }
   node->data = d;
   return 0;
 }
