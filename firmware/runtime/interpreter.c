@@ -88,7 +88,7 @@ int rt_fail(rt_interp_t *rt, const rt_node_t *node, int code, const char *what, 
   size_t n = rt->error_size;
   if (node) {
     p = put_str(e, 0, n, "op ");
-    p = put_u32(e, p, n, node->index);
+    p = put_u32(e, p, n, (uint32_t)(node - rt->subgraphs[node->subgraph].nodes));
     if (node->subgraph) {
       p = put_str(e, p, n, " of subgraph ");
       p = put_u32(e, p, n, node->subgraph);
@@ -342,10 +342,9 @@ static int build_subgraph(rt_interp_t *rt, unsigned index) {
     fb_vec_t oin = fb_vector(fb, &op, RT_OP_INPUTS, 4);
     fb_vec_t oout = fb_vector(fb, &op, RT_OP_OUTPUTS, 4);
     node->inputs = fb_vec_i32(fb, oin);
-    node->n_inputs = (uint16_t)oin.len;
+    node->n_inputs = (uint8_t)oin.len;
     node->outputs = fb_vec_i32(fb, oout);
-    node->n_outputs = (uint16_t)oout.len;
-    node->index = (uint16_t)i;
+    node->n_outputs = (uint8_t)oout.len;
     node->subgraph = (uint8_t)index;
     node->options = fb_sub(fb, &op, RT_OP_OPTIONS).pos;
     int32_t builtin = opcode_builtin(rt, fb_u32(fb, &op, RT_OP_OPCODE_INDEX, 0));
@@ -365,6 +364,8 @@ static int build_subgraph(rt_interp_t *rt, unsigned index) {
       put_str(rt->error, p, rt->error_size, "): unsupported op");
       return RUNTIME_E_UNSUPPORTED;
     }
+    if (oin.len > 255u || oout.len > 255u)
+      return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "more than 255 inputs or outputs", "");
     /* Every tensor an op touches must have a size the runtime can hold. */
     for (unsigned k = 0; k < node->n_inputs + node->n_outputs; k++) {
       int32_t ti = k < node->n_inputs ? node->inputs[k] : node->outputs[k - node->n_inputs];

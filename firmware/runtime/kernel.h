@@ -31,9 +31,8 @@ typedef struct rt_node {
   const struct rt_kernel *kernel;
   const int32_t *inputs; /* tensor indices in the model; -1 marks an absent optional input */
   const int32_t *outputs;
-  uint16_t n_inputs, n_outputs;
-  uint16_t index;        /* op index in its subgraph, for messages and profiling */
-  uint8_t subgraph;
+  uint8_t n_inputs, n_outputs; /* init refuses an op with more than 255 of either */
+  uint8_t subgraph;      /* the op's index in it is its offset in the subgraph's nodes (28 B a node) */
   uint32_t options;      /* position of the builtin_options table (0 if absent); read with rt_opt_* */
   union {                 /* one word per node of arena: each is needed only before the next */
     uint32_t scratch_bytes; /* requested in prepare */
