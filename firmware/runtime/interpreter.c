@@ -2,8 +2,9 @@
  * memory by lifetime, and runs the ops in order.
  *
  * Arena layout: [interp | subgraphs | tensors | nodes | variables | op data ...][planned tensors + scratch]
- * The persistent part grows from the start during init; the planned part follows it. The planner's own
- * workspace sits temporarily at the far end of the arena and is dead once offsets are assigned. */
+ * The persistent part grows from the start during init; the planned part follows it. Two things sit
+ * temporarily at the far end of the arena: the tensors' quantization (rt_quant) until every kernel is
+ * prepared, then the planner's workspace, dead once offsets are assigned. */
 #include <string.h>
 
 #include "kernel.h"
@@ -39,6 +40,8 @@ struct rt_interp {
   uint8_t ready; /* built, and every external input bound */
   uint8_t flags; /* runtime_init_ex's RUNTIME_* flags */
   void *resources; /* resource variables (kernels/resource.h) */
+  rt_quant_t *quant; /* every subgraph's tensors' quantization, in order, at the arena's end: init only */
+  size_t held;       /* its bytes, held back from arena_size until the kernels are prepared */
 };
 
 /* ---- messages --------------------------------------------------------------------------------- */
@@ -146,7 +149,7 @@ static void *bump(rt_interp_t *rt, size_t bytes) {
 
 static int arena_error(rt_interp_t *rt, size_t needed_more) {
   char num[12];
-  put_u32(num, 0, sizeof num, (uint32_t)(rt->arena_size + needed_more));
+  put_u32(num, 0, sizeof num, (uint32_t)(rt->arena_size + rt->held + needed_more));
   return set_error(rt->error, rt->error_size, RUNTIME_E_ARENA, "arena too small: at least ", num,
                    " bytes needed");
 }
@@ -217,6 +220,17 @@ const char *rt_opt_string(rt_interp_t *rt, const rt_node_t *node, unsigned id, u
 
 unsigned rt_subgraph_count(const rt_interp_t *rt) { return rt->n_subgraphs; }
 
+const rt_quant_t *rt_quant(const rt_interp_t *rt, const rt_tensor_t *t) {
+  static const rt_quant_t none = {0, 0, 0};
+  uint32_t base = 0;
+  for (uint32_t s = 0; rt->quant && s < rt->n_subgraphs; s++) {
+    const rt_subgraph_t *sg = &rt->subgraphs[s];
+    if (t >= sg->tensors && t < sg->tensors + sg->n_tensors) return &rt->quant[base + (uint32_t)(t - sg->tensors)];
+    base += sg->n_tensors;
+  }
+  return &none;
+}
+
 /* ---- views for the validator (validate.c) ---------------------------------------------------------- */
 
 int rt_graph(rt_interp_t *rt, unsigned subgraph, rt_graph_t *out) {
@@ -263,28 +277,35 @@ static const rt_kernel_t *find_kernel(const runtime_ops_t *ops, int32_t builtin)
   return 0;
 }
 
-static int build_tensor(rt_interp_t *rt, rt_tensor_t *t, const fb_table_t *ft) {
+/* A tensor table's quantization; 1 if its zero point is out of int16's range (no type allows it). */
+static int read_quant(fb_t *fb, const fb_table_t *ft, rt_quant_t *out) {
+  fb_table_t q = fb_sub(fb, ft, RT_TENSOR_QUANTIZATION);
+  memset(out, 0, sizeof *out);
+  if (!q.pos) return 0;
+  fb_vec_t scale = fb_vector(fb, &q, RT_QUANT_SCALE, 4);
+  fb_vec_t zp = fb_vector(fb, &q, RT_QUANT_ZERO_POINT, 8);
+  if (scale.len) {
+    out->scales = (const float *)(const void *)(fb->buf + scale.pos);
+    out->num_scales = (uint16_t)scale.len;
+  }
+  if (zp.len) {
+    int64_t z;
+    memcpy(&z, fb->buf + zp.pos, 8);
+    if (z < INT32_MIN || z > INT32_MAX) fb->err = 1;
+    else if (z < INT16_MIN || z > INT16_MAX) return 1;
+    else out->zero_point = (int16_t)z;
+  }
+  return 0;
+}
+
+static int build_tensor(rt_interp_t *rt, rt_tensor_t *t, rt_quant_t *q, const fb_table_t *ft) {
   fb_t *fb = &rt->fb;
   fb_vec_t shape = fb_vector(fb, ft, RT_TENSOR_SHAPE, 4);
   t->type = fb_u8(fb, ft, RT_TENSOR_TYPE, 0);
   t->rank = (uint8_t)shape.len;
   t->dims = fb_vec_i32(fb, shape);
-  fb_table_t q = fb_sub(fb, ft, RT_TENSOR_QUANTIZATION);
-  if (q.pos) {
-    fb_vec_t scale = fb_vector(fb, &q, RT_QUANT_SCALE, 4);
-    fb_vec_t zp = fb_vector(fb, &q, RT_QUANT_ZERO_POINT, 8);
-    if (scale.len) {
-      t->scales = (const float *)(const void *)(fb->buf + scale.pos);
-      t->num_scales = (uint16_t)scale.len;
-    }
-    if (zp.len) {
-      int64_t z;
-      memcpy(&z, fb->buf + zp.pos, 8);
-      if (z < INT32_MIN || z > INT32_MAX) return RUNTIME_E_MODEL;
-      if (z < INT16_MIN || z > INT16_MAX) t->flags |= RT_T_ZERO_POINT_RANGE; /* no type allows it */
-      else t->zero_point = (int16_t)z;
-    }
-  }
+  if (read_quant(fb, ft, q)) t->flags |= RT_T_ZERO_POINT_RANGE;
+  if (fb->err) return RUNTIME_E_MODEL;
   const uint8_t *data;
   uint32_t len;
   if (rt_buffer_data(fb, &rt->model, fb_u32(fb, ft, RT_TENSOR_BUFFER, 0), &data, &len)) return RUNTIME_E_MODEL;
@@ -293,6 +314,8 @@ static int build_tensor(rt_interp_t *rt, rt_tensor_t *t, const fb_table_t *ft) {
     t->flags |= RT_T_CONST;
   } else if (fb_u8(fb, ft, RT_TENSOR_IS_VARIABLE, 0)) {
     t->flags |= RT_T_VARIABLE;
+    /* TFLM's ResetVariableTensors: int8 state starts at its zero point (the quantized 0.0), others at 0. */
+    t->fill = t->type == RUNTIME_INT8 ? (uint8_t)(int8_t)q->zero_point : 0;
   }
   return fb->err ? RUNTIME_E_MODEL : RUNTIME_OK;
 }
@@ -306,7 +329,7 @@ static int32_t opcode_builtin(rt_interp_t *rt, uint32_t opcode_index) {
   return code > deprecated ? code : deprecated;
 }
 
-static int build_subgraph(rt_interp_t *rt, unsigned index) {
+static int build_subgraph(rt_interp_t *rt, unsigned index, rt_quant_t *quant) {
   fb_t *fb = &rt->fb;
   rt_subgraph_t *sg = &rt->subgraphs[index];
   fb_vec_t sgs = fb_vector(fb, &rt->model, RT_MODEL_SUBGRAPHS, 4);
@@ -328,7 +351,8 @@ static int build_subgraph(rt_interp_t *rt, unsigned index) {
   for (uint32_t i = 0; i < tensors.len; i++) {
     fb_table_t ft = fb_vec_table(fb, tensors, i);
     rt_tensor_t *t = &sg->tensors[i];
-    if (build_tensor(rt, t, &ft)) return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "corrupt tensor", "", "");
+    if (build_tensor(rt, t, &quant[i], &ft))
+      return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "corrupt tensor", "", "");
     if (t->flags & RT_T_VARIABLE) {
       if (rt_bytes(t) > RT_MAX_TENSOR_BYTES)
         return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "variable tensor larger than 256 MB", "", "");
@@ -702,9 +726,7 @@ static void zero_variables(rt_interp_t *rt) {
     rt_subgraph_t *sg = &rt->subgraphs[s];
     for (uint32_t t = 0; t < sg->n_tensors; t++) {
       rt_tensor_t *v = &sg->tensors[t];
-      if (!(v->flags & RT_T_VARIABLE)) continue;
-      int fill = v->type == RUNTIME_INT8 ? (int)(uint8_t)(int8_t)v->zero_point : 0;
-      memset(v->data, fill, rt_bytes(v));
+      if (v->flags & RT_T_VARIABLE) memset(v->data, v->fill, rt_bytes(v));
     }
   }
 }
@@ -746,9 +768,24 @@ int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_op
   rt->n_subgraphs = sgs.len;
   rt->subgraphs = rt_persistent(rt, 0, sizeof(rt_subgraph_t) * sgs.len);
   if (!rt->subgraphs) return RUNTIME_E_ARENA;
+  /* The quantization table at the arena's end, held back from the persistent part until prepare is done. */
+  uint64_t n_all = 0;
+  for (uint32_t s = 0; s < sgs.len; s++) {
+    fb_table_t sgt = fb_vec_table(&rt->fb, sgs, s);
+    n_all += fb_vector(&rt->fb, &sgt, RT_SUBGRAPH_TENSORS, 4).len;
+  }
+  if (rt->fb.err) return set_error(r->error, sizeof r->error, RUNTIME_E_MODEL, "corrupt subgraph", "", "");
+  uint64_t held = (n_all * sizeof(rt_quant_t) + RT_ALIGN - 1u) & ~(uint64_t)(RT_ALIGN - 1u);
+  size_t free_bytes = rt->arena_size - align_up(rt->persistent);
+  if (held > free_bytes)
+    return arena_error(rt, (size_t)(held - free_bytes > 0x7FFFFFFFu ? 0x7FFFFFFFu : held - free_bytes));
+  size_t start = (rt->arena_size - (size_t)held) & ~(size_t)(RT_ALIGN - 1u);
+  rt->held = rt->arena_size - start;
+  rt->arena_size = start;
+  rt->quant = (rt_quant_t *)(void *)(rt->arena + start);
   int rc;
-  for (uint32_t s = 0; s < rt->n_subgraphs; s++)
-    if ((rc = build_subgraph(rt, s))) return rc;
+  for (uint32_t s = 0, first = 0; s < rt->n_subgraphs; first += rt->subgraphs[s].n_tensors, s++)
+    if ((rc = build_subgraph(rt, s, rt->quant + first))) return rc;
   if ((rc = rt_validate(rt))) return rc;
   if ((flags & RUNTIME_INPUTS_EXTERNAL) && rt->subgraphs[0].n_inputs > 255u)
     return set_error(r->error, sizeof r->error, RUNTIME_E_UNSUPPORTED, "external inputs: over 255 inputs", "", "");
@@ -763,6 +800,9 @@ int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_op
       if (rt->fb.err) return rt_fail(rt, node, RUNTIME_E_MODEL, "corrupt options", "");
     }
   }
+  rt->arena_size += rt->held; /* the quantization is dead: the planner may use its bytes */
+  rt->held = 0;
+  rt->quant = 0;
   if ((rc = plan_memory(rt))) return rc;
   zero_variables(rt);
   rt->ready = !(flags & RUNTIME_INPUTS_EXTERNAL);
@@ -862,28 +902,37 @@ size_t runtime_arena_used(const runtime_t *r) {
 uint32_t runtime_input_count(const runtime_t *r) { return r && r->impl ? r->impl->subgraphs[0].n_inputs : 0; }
 uint32_t runtime_output_count(const runtime_t *r) { return r && r->impl ? r->impl->subgraphs[0].n_outputs : 0; }
 
-static int tensor_info(const rt_tensor_t *t, runtime_tensor_info_t *info) {
+/* Subgraph 0's tensor `index`; its quantization is read again from the (verified) model. */
+static int tensor_info(const rt_interp_t *rt, int32_t index, runtime_tensor_info_t *info) {
+  const rt_tensor_t *t = &rt->subgraphs[0].tensors[index];
   memset(info, 0, sizeof *info);
   info->data = t->data;
   info->bytes = rt_bytes(t);
   info->type = (runtime_type_t)t->type;
   info->rank = t->rank;
   for (unsigned i = 0; i < t->rank; i++) info->dims[i] = t->dims[i];
-  info->scale = t->scales ? t->scales[0] : 0.0f;
-  info->zero_point = t->zero_point;
+  fb_t fb = rt->fb; /* a copy: the interpreter's reader stays untouched */
+  fb_vec_t sgs = fb_vector(&fb, &rt->model, RT_MODEL_SUBGRAPHS, 4);
+  fb_table_t s = fb_vec_table(&fb, sgs, 0);
+  fb_table_t ft = fb_vec_table(&fb, fb_vector(&fb, &s, RT_SUBGRAPH_TENSORS, 4), (uint32_t)index);
+  rt_quant_t q;
+  read_quant(&fb, &ft, &q);
+  if (fb.err) return RUNTIME_E_MODEL; /* not after a successful init: the same reads passed then */
+  info->scale = q.scales ? q.scales[0] : 0.0f;
+  info->zero_point = q.zero_point;
   return RUNTIME_OK;
 }
 
 int runtime_input(const runtime_t *r, uint32_t index, runtime_tensor_info_t *info) {
   if (!r || !r->impl || !info || index >= r->impl->subgraphs[0].n_inputs) return RUNTIME_E_ARG;
   const rt_subgraph_t *sg = &r->impl->subgraphs[0];
-  return tensor_info(&sg->tensors[sg->inputs[index]], info);
+  return tensor_info(r->impl, sg->inputs[index], info);
 }
 
 int runtime_output(const runtime_t *r, uint32_t index, runtime_tensor_info_t *info) {
   if (!r || !r->impl || !info || index >= r->impl->subgraphs[0].n_outputs) return RUNTIME_E_ARG;
   const rt_subgraph_t *sg = &r->impl->subgraphs[0];
-  return tensor_info(&sg->tensors[sg->outputs[index]], info);
+  return tensor_info(r->impl, sg->outputs[index], info);
 }
 
 uint32_t runtime_op_count(const runtime_t *r) { return r && r->impl ? r->impl->subgraphs[0].n_nodes : 0; }

@@ -15,17 +15,26 @@ enum {
   RT_T_ZERO_POINT_RANGE = 8, /* the model's zero point does not fit int16: the validator refuses the tensor */
 };
 
+/* 12 B a tensor on the board: only what eval needs. The quantization is in rt_quant() (prepare only). */
 typedef struct rt_tensor {
   void *data;
   const int32_t *dims;  /* `rank` dims, in the model; NULL for a scalar */
-  const float *scales;  /* quantization scales, in the model (1 per tensor or 1 per channel); NULL if none */
-  uint16_t num_scales;
-  int16_t zero_point;   /* zero_point[0] (per-channel zero points must all be equal to it); 20 B a tensor */
   uint8_t rank;
   uint8_t type;         /* runtime_type_t */
   uint8_t flags;        /* RT_T_* */
-  uint8_t external;     /* 1 + the subgraph-0 input whose app buffer holds this tensor (itself or an alias), else 0 */
+  union {
+    uint8_t external;   /* 1 + the subgraph-0 input whose app buffer holds this tensor (itself or an alias), else 0 */
+    uint8_t fill;       /* a variable tensor: the byte init and runtime_reset fill it with (its int8 zero point) */
+  };
 } rt_tensor_t;
+
+/* A tensor's quantization, read from the model by init into a table that lives at the arena's far end until
+ * every kernel is prepared (so it costs no arena after init). */
+typedef struct {
+  const float *scales;  /* in the model (1 per tensor or 1 per channel); NULL if none */
+  uint16_t num_scales;
+  int16_t zero_point;   /* zero_point[0] (per-channel zero points must all be equal to it) */
+} rt_quant_t;
 
 typedef struct rt_node {
   const struct rt_kernel *kernel;
@@ -88,6 +97,9 @@ enum { RT_OPS_DEF_HEAD = -1, /* keeps the enum non-empty and its trailing comma 
 rt_tensor_t *rt_input(rt_interp_t *rt, const rt_node_t *node, unsigned i);
 rt_tensor_t *rt_output(rt_interp_t *rt, const rt_node_t *node, unsigned i);
 rt_tensor_t *rt_tensor(rt_interp_t *rt, unsigned subgraph, int32_t index);
+
+/* The quantization of tensor `t` (of this interpreter): valid in prepare only; all zero after init. */
+const rt_quant_t *rt_quant(const rt_interp_t *rt, const rt_tensor_t *t);
 
 /* Memory that lives as long as the interpreter (prepare only); NULL and an arena error when full. */
 void *rt_persistent(rt_interp_t *rt, const rt_node_t *node, size_t bytes);

@@ -5,7 +5,9 @@
 
 int rt_fc_prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *in = rt_input(rt, node, 0), *filter = rt_input(rt, node, 1), *bias = rt_input(rt, node, 2);
+  const rt_quant_t *filter_q = rt_quant(rt, filter), *in_q = rt_quant(rt, in);
   rt_tensor_t *out = rt_output(rt, node, 0);
+  const rt_quant_t *out_q = rt_quant(rt, out);
   if (rt_expect_type(rt, node, in, RUNTIME_INT8, "input") || rt_expect_type(rt, node, filter, RUNTIME_INT8, "filter") ||
       rt_expect_type(rt, node, out, RUNTIME_INT8, "output"))
     return RUNTIME_E_UNSUPPORTED;
@@ -23,11 +25,11 @@ int rt_fc_prepare(rt_interp_t *rt, rt_node_t *node) {
   if (bias && rt_elements(bias) != d->out_depth) return rt_fail(rt, node, RUNTIME_E_MODEL, "bias size mismatch", "");
   int rc = rt_channel_multipliers(rt, node, in, filter, out, d->out_depth, &d->multiplier, &d->shift);
   if (rc) return rc;
-  d->mult_step = filter->num_scales > 1;
-  d->input_offset = -in->zero_point;
-  d->filter_offset = -filter->zero_point;
-  d->output_offset = out->zero_point;
-  rt_activation_range(out, rt_opt_u8(rt, node, 0, RT_ACT_NONE), &d->act_min, &d->act_max);
+  d->mult_step = filter_q->num_scales > 1;
+  d->input_offset = -in_q->zero_point;
+  d->filter_offset = -filter_q->zero_point;
+  d->output_offset = out_q->zero_point;
+  rt_activation_range(rt, out, rt_opt_u8(rt, node, 0, RT_ACT_NONE), &d->act_min, &d->act_max);
   node->data = d;
   return 0;
 }

@@ -3,7 +3,9 @@
 
 int rt_svdf_prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *in = rt_input(rt, node, 0), *wf = rt_input(rt, node, 1), *wt = rt_input(rt, node, 2);
+  const rt_quant_t *in_q = rt_quant(rt, in), *wf_q = rt_quant(rt, wf), *wt_q = rt_quant(rt, wt);
   rt_tensor_t *bias = rt_input(rt, node, 3), *state = rt_input(rt, node, 4), *out = rt_output(rt, node, 0);
+  const rt_quant_t *state_q = rt_quant(rt, state), *out_q = rt_quant(rt, out);
   if (rt_expect_type(rt, node, in, RUNTIME_INT8, "input") || rt_expect_type(rt, node, wf, RUNTIME_INT8, "feature weights") ||
       rt_expect_type(rt, node, wt, RUNTIME_INT16, "time weights") ||
       rt_expect_type(rt, node, state, RUNTIME_INT16, "state") || rt_expect_type(rt, node, out, RUNTIME_INT8, "output"))
@@ -12,7 +14,7 @@ int rt_svdf_prepare(rt_interp_t *rt, rt_node_t *node) {
   if (in->rank != 2 || wf->rank != 2 || wt->rank != 2 || out->rank != 2)
     return rt_fail(rt, node, RUNTIME_E_MODEL, "SVDF tensors must be 2-D", "");
   if (!(state->flags & RT_T_VARIABLE)) return rt_fail(rt, node, RUNTIME_E_MODEL, "state is not a variable tensor", "");
-  if (!in->scales || !wf->scales || !wt->scales || !state->scales || !out->scales)
+  if (!in_q->scales || !wf_q->scales || !wt_q->scales || !state_q->scales || !out_q->scales)
     return rt_fail(rt, node, RUNTIME_E_MODEL, "unquantized tensor", "");
   /* Every shape must be 1..32767 (op data holds int16): a zero memory would put the newest state value
    * before the state's start. */
@@ -39,15 +41,15 @@ int rt_svdf_prepare(rt_interp_t *rt, rt_node_t *node) {
   d->memory = (int16_t)memory;
   d->units = (int16_t)units;
   /* TFLM multiplies these scales in float, then widens. */
-  double s1 = (double)(in->scales[0] * wf->scales[0] / state->scales[0]);
-  double s2 = (double)(state->scales[0] * wt->scales[0] / out->scales[0]);
+  double s1 = (double)(in_q->scales[0] * wf_q->scales[0] / state_q->scales[0]);
+  double s2 = (double)(state_q->scales[0] * wt_q->scales[0] / out_q->scales[0]);
   int sh;
   if (rt_multiplier(rt, node, s1, &d->scale_1_a, &sh, "state")) return RUNTIME_E_UNSUPPORTED;
   d->scale_1_b = (int8_t)sh;
   if (rt_multiplier(rt, node, s2, &d->scale_2_a, &sh, "output")) return RUNTIME_E_UNSUPPORTED;
   d->scale_2_b = (int8_t)sh;
-  d->input_zp = in->zero_point;
-  d->output_zp = out->zero_point;
+  d->input_zp = in_q->zero_point;
+  d->output_zp = out_q->zero_point;
   return 0;
 }
 
