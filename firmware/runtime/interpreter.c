@@ -2,9 +2,10 @@
  * memory by lifetime, and runs the ops in order.
  *
  * Arena layout: [interp | subgraphs | tensors | nodes | variables | op data ...][planned tensors + scratch]
- * The persistent part grows from the start during init; the planned part follows it. Two things sit
- * temporarily at the far end of the arena: the tensors' quantization (rt_quant) until every kernel is
- * prepared, then the planner's workspace, dead once offsets are assigned. */
+ * The persistent part grows from the start during init; the planned part follows it. At the far end of the
+ * arena, during init only: every tensor's record and quantization (rt_quant) until the plan is made, then
+ * only the records init keeps move into the persistent part; and below them the planner's workspace, dead
+ * once offsets are assigned. */
 #include <string.h>
 
 #include "kernel.h"
@@ -17,12 +18,15 @@
 #define RT_ALIGN ((size_t)sizeof(void *))
 
 typedef struct {
-  rt_tensor_t *tensors;
+  rt_tensor_t *tensors;  /* until init ends, one per tensor; after, the kept records (see keep_records) */
   rt_node_t *nodes;
   const int32_t *inputs;
   const int32_t *outputs;
-  uint32_t n_tensors, n_nodes, n_inputs, n_outputs;
+  const uint8_t *map;    /* tensor index -> its record, RT_NO_RECORD if none; NULL: one record per tensor */
+  uint32_t n_tensors, n_nodes, n_inputs, n_outputs, n_records;
 } rt_subgraph_t;
+
+#define RT_NO_RECORD 0xFFu
 
 struct rt_interp {
   fb_t fb;
@@ -41,7 +45,8 @@ struct rt_interp {
   uint8_t flags; /* runtime_init_ex's RUNTIME_* flags */
   void *resources; /* resource variables (kernels/resource.h) */
   rt_quant_t *quant; /* every subgraph's tensors' quantization, in order, at the arena's end: init only */
-  size_t held;       /* its bytes, held back from arena_size until the kernels are prepared */
+  uint32_t *options; /* after it, every node's builtin_options table position (0 if absent), in order */
+  size_t held;       /* bytes of both and of the records before them, held back from arena_size during init */
 };
 
 /* ---- messages --------------------------------------------------------------------------------- */
@@ -172,11 +177,20 @@ int rt_request_scratch(rt_interp_t *rt, rt_node_t *node, size_t bytes) {
 
 /* ---- accessors for kernels ----------------------------------------------------------------------- */
 
-rt_tensor_t *rt_tensor(rt_interp_t *rt, unsigned subgraph, int32_t index) {
-  if (subgraph >= rt->n_subgraphs) return 0;
-  rt_subgraph_t *sg = &rt->subgraphs[subgraph];
+static rt_tensor_t *record(const rt_subgraph_t *sg, int32_t index) {
   if (index < 0 || (uint32_t)index >= sg->n_tensors) return 0;
-  return &sg->tensors[index];
+  if (!sg->map) return &sg->tensors[index];
+  uint8_t k = sg->map[index];
+  return k == RT_NO_RECORD ? 0 : &sg->tensors[k];
+}
+
+rt_tensor_t *rt_tensor(rt_interp_t *rt, unsigned subgraph, int32_t index) {
+  return subgraph < rt->n_subgraphs ? record(&rt->subgraphs[subgraph], index) : 0;
+}
+
+const void *rt_const_data(rt_interp_t *rt, const rt_node_t *node, unsigned i) {
+  const rt_tensor_t *t = rt_input(rt, node, i);
+  return t && (t->flags & RT_T_CONST) ? t->data : 0;
 }
 
 rt_tensor_t *rt_input(rt_interp_t *rt, const rt_node_t *node, unsigned i) {
@@ -186,10 +200,13 @@ rt_tensor_t *rt_output(rt_interp_t *rt, const rt_node_t *node, unsigned i) {
   return i < node->n_outputs ? rt_tensor(rt, node->subgraph, node->outputs[i]) : 0;
 }
 
-/* The options table is re-validated on every read (prepare only), so nodes keep just its position. */
+/* The options table is re-validated on every read (prepare only), so init keeps just its position. */
 static fb_table_t options_of(rt_interp_t *rt, const rt_node_t *node) {
   fb_table_t none = {0, 0, 0, 0};
-  return node->options ? fb_table_at(&rt->fb, node->options) : none;
+  uint32_t first = 0;
+  for (uint32_t s = 0; rt->options && s < node->subgraph; s++) first += rt->subgraphs[s].n_nodes;
+  uint32_t pos = rt->options ? rt->options[first + (uint32_t)(node - rt->subgraphs[node->subgraph].nodes)] : 0;
+  return pos ? fb_table_at(&rt->fb, pos) : none;
 }
 int32_t rt_opt_i32(rt_interp_t *rt, const rt_node_t *node, unsigned id, int32_t def) {
   fb_table_t t = options_of(rt, node);
@@ -329,7 +346,8 @@ static int32_t opcode_builtin(rt_interp_t *rt, uint32_t opcode_index) {
   return code > deprecated ? code : deprecated;
 }
 
-static int build_subgraph(rt_interp_t *rt, unsigned index, rt_quant_t *quant) {
+static int build_subgraph(rt_interp_t *rt, unsigned index, rt_tensor_t *records, rt_quant_t *quant,
+                          uint32_t *options) {
   fb_t *fb = &rt->fb;
   rt_subgraph_t *sg = &rt->subgraphs[index];
   fb_vec_t sgs = fb_vector(fb, &rt->model, RT_MODEL_SUBGRAPHS, 4);
@@ -345,9 +363,11 @@ static int build_subgraph(rt_interp_t *rt, unsigned index, rt_quant_t *quant) {
   sg->n_inputs = in.len;
   sg->outputs = fb_vec_i32(fb, out);
   sg->n_outputs = out.len;
-  sg->tensors = rt_persistent(rt, 0, sizeof(rt_tensor_t) * (tensors.len ? tensors.len : 1));
+  sg->tensors = records;
+  sg->n_records = tensors.len;
+  memset(records, 0, sizeof(rt_tensor_t) * tensors.len);
   sg->nodes = rt_persistent(rt, 0, sizeof(rt_node_t) * (ops.len ? ops.len : 1));
-  if (!sg->tensors || !sg->nodes) return RUNTIME_E_ARENA;
+  if (!sg->nodes) return RUNTIME_E_ARENA;
   for (uint32_t i = 0; i < tensors.len; i++) {
     fb_table_t ft = fb_vec_table(fb, tensors, i);
     rt_tensor_t *t = &sg->tensors[i];
@@ -370,7 +390,7 @@ static int build_subgraph(rt_interp_t *rt, unsigned index, rt_quant_t *quant) {
     node->outputs = fb_vec_i32(fb, oout);
     node->n_outputs = (uint8_t)oout.len;
     node->subgraph = (uint8_t)index;
-    node->options = fb_sub(fb, &op, RT_OP_OPTIONS).pos;
+    options[i] = fb_sub(fb, &op, RT_OP_OPTIONS).pos;
     int32_t builtin = opcode_builtin(rt, fb_u32(fb, &op, RT_OP_OPCODE_INDEX, 0));
     if (fb->err) return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "corrupt operator", "", "");
     node->kernel = find_kernel(rt->ops, builtin);
@@ -686,8 +706,9 @@ static int plan_memory(rt_interp_t *rt) {
   }
 
   uint64_t peak = plan_offsets(items, n_items, order, placed);
-  if (peak > rt->arena_size - base) {
-    uint64_t more = peak - (rt->arena_size - base);
+  const size_t room = rt->arena_size + rt->held - base; /* nothing is written to the plan during init */
+  if (peak > room) {
+    uint64_t more = peak - room;
     return arena_error(rt, more > 0x7FFFFFFFu ? 0x7FFFFFFFu : (size_t)more);
   }
 
@@ -724,10 +745,71 @@ static int plan_memory(rt_interp_t *rt) {
 static void zero_variables(rt_interp_t *rt) {
   for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
     rt_subgraph_t *sg = &rt->subgraphs[s];
-    for (uint32_t t = 0; t < sg->n_tensors; t++) {
+    for (uint32_t t = 0; t < sg->n_records; t++) {
       rt_tensor_t *v = &sg->tensors[t];
       if (v->flags & RT_T_VARIABLE) memset(v->data, v->fill, rt_bytes(v));
     }
+  }
+}
+
+/* Which tensors need a record after init: all but the constants that only ops with consts_in_data read. */
+static void mark_kept(const rt_subgraph_t *sg, uint8_t *keep) {
+  for (uint32_t t = 0; t < sg->n_tensors; t++) keep[t] = !(sg->tensors[t].flags & RT_T_CONST);
+  for (uint32_t k = 0; k < sg->n_inputs; k++) keep[sg->inputs[k]] = 1;
+  for (uint32_t k = 0; k < sg->n_outputs; k++) keep[sg->outputs[k]] = 1;
+  for (uint32_t i = 0; i < sg->n_nodes; i++)
+    for (uint32_t k = 0; !sg->nodes[i].consts_in_data && k < sg->nodes[i].n_inputs; k++)
+      if (sg->nodes[i].inputs[k] >= 0) keep[sg->nodes[i].inputs[k]] = 1;
+}
+
+static size_t records_bytes(const rt_subgraph_t *sg) {
+  size_t bytes = align_up(sizeof(rt_tensor_t) * sg->n_records);
+  return sg->n_records < sg->n_tensors ? bytes + align_up(sg->n_tensors) : bytes;
+}
+
+/* Before planning (the plan follows the persistent part): counts the records each subgraph keeps and
+ * allocates them, with a byte map from tensor index when some are dropped (at most 254 kept). */
+static int keep_records(rt_interp_t *rt, uint8_t **block) {
+  size_t total = 0;
+  for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
+    rt_subgraph_t *sg = &rt->subgraphs[s];
+    uint8_t *keep = rt_scratch_tail(rt, sg->n_tensors);
+    if (!keep) return RUNTIME_E_ARENA;
+    mark_kept(sg, keep);
+    uint32_t n = 0;
+    for (uint32_t t = 0; t < sg->n_tensors; t++) n += keep[t];
+    /* a map costs a byte a tensor: only worth it when the records dropped weigh more */
+    size_t saved = sizeof(rt_tensor_t) * (sg->n_tensors - n), map = align_up(sg->n_tensors);
+    sg->n_records = n < RT_NO_RECORD && saved > map ? n : sg->n_tensors;
+    total += records_bytes(sg);
+  }
+  *block = rt_persistent(rt, 0, total ? total : 1);
+  return *block ? RUNTIME_OK : RUNTIME_E_ARENA;
+}
+
+/* After planning: the kept records (addresses assigned) move into the block keep_records allocated. */
+static void move_records(rt_interp_t *rt, uint8_t *block) {
+  for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
+    rt_subgraph_t *sg = &rt->subgraphs[s];
+    rt_tensor_t *kept = (rt_tensor_t *)(void *)block;
+    uint8_t *map = sg->n_records < sg->n_tensors ? block + align_up(sizeof(rt_tensor_t) * sg->n_records) : 0;
+    block += records_bytes(sg);
+    if (!map) {
+      if (sg->n_tensors) memcpy(kept, sg->tensors, sizeof(rt_tensor_t) * sg->n_tensors);
+    } else {
+      mark_kept(sg, map); /* 1 where kept, then each becomes the record's index */
+      uint32_t n = 0;
+      for (uint32_t t = 0; t < sg->n_tensors; t++) {
+        if (!map[t]) {
+          map[t] = RT_NO_RECORD;
+          continue;
+        }
+        kept[n] = sg->tensors[t];
+        map[t] = (uint8_t)n++;
+      }
+    }
+    sg->tensors = kept;
+    sg->map = map;
   }
 }
 
@@ -768,24 +850,31 @@ int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_op
   rt->n_subgraphs = sgs.len;
   rt->subgraphs = rt_persistent(rt, 0, sizeof(rt_subgraph_t) * sgs.len);
   if (!rt->subgraphs) return RUNTIME_E_ARENA;
-  /* The quantization table at the arena's end, held back from the persistent part until prepare is done. */
-  uint64_t n_all = 0;
+  /* Every tensor's record and quantization at the arena's end, held back from the persistent part during init. */
+  uint64_t n_all = 0, n_ops = 0;
   for (uint32_t s = 0; s < sgs.len; s++) {
     fb_table_t sgt = fb_vec_table(&rt->fb, sgs, s);
     n_all += fb_vector(&rt->fb, &sgt, RT_SUBGRAPH_TENSORS, 4).len;
+    n_ops += fb_vector(&rt->fb, &sgt, RT_SUBGRAPH_OPERATORS, 4).len;
   }
   if (rt->fb.err) return set_error(r->error, sizeof r->error, RUNTIME_E_MODEL, "corrupt subgraph", "", "");
-  uint64_t held = (n_all * sizeof(rt_quant_t) + RT_ALIGN - 1u) & ~(uint64_t)(RT_ALIGN - 1u);
+  uint64_t held = n_all * (sizeof(rt_tensor_t) + sizeof(rt_quant_t)) + n_ops * sizeof(uint32_t);
+  held = (held + RT_ALIGN - 1u) & ~(uint64_t)(RT_ALIGN - 1u);
   size_t free_bytes = rt->arena_size - align_up(rt->persistent);
   if (held > free_bytes)
     return arena_error(rt, (size_t)(held - free_bytes > 0x7FFFFFFFu ? 0x7FFFFFFFu : held - free_bytes));
   size_t start = (rt->arena_size - (size_t)held) & ~(size_t)(RT_ALIGN - 1u);
   rt->held = rt->arena_size - start;
   rt->arena_size = start;
-  rt->quant = (rt_quant_t *)(void *)(rt->arena + start);
+  rt_tensor_t *records = (rt_tensor_t *)(void *)(rt->arena + start);
+  rt->quant = (rt_quant_t *)(void *)(records + n_all);
+  rt->options = (uint32_t *)(void *)(rt->quant + n_all);
   int rc;
-  for (uint32_t s = 0, first = 0; s < rt->n_subgraphs; first += rt->subgraphs[s].n_tensors, s++)
-    if ((rc = build_subgraph(rt, s, rt->quant + first))) return rc;
+  for (uint32_t s = 0, first = 0, first_op = 0; s < rt->n_subgraphs; s++) {
+    if ((rc = build_subgraph(rt, s, records + first, rt->quant + first, rt->options + first_op))) return rc;
+    first += rt->subgraphs[s].n_tensors;
+    first_op += rt->subgraphs[s].n_nodes;
+  }
   if ((rc = rt_validate(rt))) return rc;
   if ((flags & RUNTIME_INPUTS_EXTERNAL) && rt->subgraphs[0].n_inputs > 255u)
     return set_error(r->error, sizeof r->error, RUNTIME_E_UNSUPPORTED, "external inputs: over 255 inputs", "", "");
@@ -800,10 +889,13 @@ int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_op
       if (rt->fb.err) return rt_fail(rt, node, RUNTIME_E_MODEL, "corrupt options", "");
     }
   }
-  rt->arena_size += rt->held; /* the quantization is dead: the planner may use its bytes */
+  uint8_t *block;
+  if ((rc = keep_records(rt, &block)) || (rc = plan_memory(rt))) return rc;
+  move_records(rt, block);
+  rt->arena_size += rt->held; /* the records and quantization at the end are dead */
   rt->held = 0;
   rt->quant = 0;
-  if ((rc = plan_memory(rt))) return rc;
+  rt->options = 0;
   zero_variables(rt);
   rt->ready = !(flags & RUNTIME_INPUTS_EXTERNAL);
   r->impl = rt;
@@ -814,7 +906,7 @@ int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_op
 static int32_t unbound_input(const rt_interp_t *rt) {
   const rt_subgraph_t *sg = &rt->subgraphs[0];
   for (uint32_t k = 0; k < sg->n_inputs; k++)
-    if ((sg->tensors[sg->inputs[k]].flags & RT_T_EXTERNAL) && !sg->tensors[sg->inputs[k]].data) return (int32_t)k;
+    if ((record(sg, sg->inputs[k])->flags & RT_T_EXTERNAL) && !record(sg, sg->inputs[k])->data) return (int32_t)k;
   return -1;
 }
 
@@ -824,16 +916,17 @@ int runtime_bind_input(runtime_t *r, uint32_t index, void *data, size_t bytes) {
   rt_subgraph_t *sg = &rt->subgraphs[0];
   const char *why = 0;
   if (index >= sg->n_inputs) why = ": no such input";
-  else if (!(sg->tensors[sg->inputs[index]].flags & RT_T_EXTERNAL)) why = ": not external (see RUNTIME_INPUTS_EXTERNAL)";
+  else if (!(record(sg, sg->inputs[index])->flags & RT_T_EXTERNAL))
+    why = ": not external (see RUNTIME_INPUTS_EXTERNAL)";
   else if (!data || ((uintptr_t)data & (RT_ALIGN - 1u))) why = ": NULL or misaligned buffer";
-  else if (bytes != rt_bytes(&sg->tensors[sg->inputs[index]])) why = ": the buffer's size differs from the tensor's";
+  else if (bytes != rt_bytes(record(sg, sg->inputs[index]))) why = ": the buffer's size differs from the tensor's";
   if (why) {
     char num[12];
     put_u32(num, 0, sizeof num, index);
     return set_error(r->error, sizeof r->error, RUNTIME_E_ARG, "bind input ", num, why);
   }
-  for (uint32_t t = 0; t < sg->n_tensors; t++)
-    if (sg->tensors[t].external == index + 1u) sg->tensors[t].data = data;
+  for (uint32_t t = 0; t < sg->n_records; t++) /* a variable's byte there is its fill */
+    if (!(sg->tensors[t].flags & RT_T_VARIABLE) && sg->tensors[t].external == index + 1u) sg->tensors[t].data = data;
   rt->ready = unbound_input(rt) < 0;
   return RUNTIME_OK;
 }
@@ -904,7 +997,7 @@ uint32_t runtime_output_count(const runtime_t *r) { return r && r->impl ? r->imp
 
 /* Subgraph 0's tensor `index`; its quantization is read again from the (verified) model. */
 static int tensor_info(const rt_interp_t *rt, int32_t index, runtime_tensor_info_t *info) {
-  const rt_tensor_t *t = &rt->subgraphs[0].tensors[index];
+  const rt_tensor_t *t = record(&rt->subgraphs[0], index); /* inputs and outputs keep their records */
   memset(info, 0, sizeof *info);
   info->data = t->data;
   info->bytes = rt_bytes(t);

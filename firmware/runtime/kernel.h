@@ -41,8 +41,8 @@ typedef struct rt_node {
   const int32_t *inputs; /* tensor indices in the model; -1 marks an absent optional input */
   const int32_t *outputs;
   uint8_t n_inputs, n_outputs; /* init refuses an op with more than 255 of either */
-  uint8_t subgraph;      /* the op's index in it is its offset in the subgraph's nodes (28 B a node) */
-  uint32_t options;      /* position of the builtin_options table (0 if absent); read with rt_opt_* */
+  uint8_t subgraph;      /* the op's index in it is its offset in the subgraph's nodes (24 B a node) */
+  uint8_t consts_in_data; /* set by prepare: eval reads no constant input through rt_input (rt_const_data) */
   union {                 /* one word per node of arena: each is needed only before the next */
     uint32_t scratch_bytes; /* requested in prepare */
     uintptr_t scratch_item; /* the planner's, while it plans */
@@ -101,12 +101,17 @@ rt_tensor_t *rt_tensor(rt_interp_t *rt, unsigned subgraph, int32_t index);
 /* The quantization of tensor `t` (of this interpreter): valid in prepare only; all zero after init. */
 const rt_quant_t *rt_quant(const rt_interp_t *rt, const rt_tensor_t *t);
 
+/* Input i's data if it is a constant (in the model), else NULL: for op data. A kernel whose eval then reads its
+ * constants only from op data sets node->consts_in_data, and init frees the tensor records of the constants
+ * that only such ops read (rt_input returns NULL for them after init). */
+const void *rt_const_data(rt_interp_t *rt, const rt_node_t *node, unsigned i);
+
 /* Memory that lives as long as the interpreter (prepare only); NULL and an arena error when full. */
 void *rt_persistent(rt_interp_t *rt, const rt_node_t *node, size_t bytes);
 /* Scratch for eval: planned like a tensor that lives during this node only; node->scratch in eval. */
 int rt_request_scratch(rt_interp_t *rt, rt_node_t *node, size_t bytes);
 
-/* Builtin options of the node (field ids as in the TFLite schema's *Options table). */
+/* Builtin options of the node (field ids as in the TFLite schema's *Options table), in prepare only. */
 int32_t rt_opt_i32(rt_interp_t *rt, const rt_node_t *node, unsigned id, int32_t def);
 uint8_t rt_opt_u8(rt_interp_t *rt, const rt_node_t *node, unsigned id, uint8_t def);
 float rt_opt_f32(rt_interp_t *rt, const rt_node_t *node, unsigned id, float def);

@@ -26,10 +26,17 @@ int rt_fc_prepare(rt_interp_t *rt, rt_node_t *node) {
   int rc = rt_channel_multipliers(rt, node, in, filter, out, d->out_depth, &d->multiplier, &d->shift);
   if (rc) return rc;
   d->mult_step = filter_q->num_scales > 1;
-  d->input_offset = -in_q->zero_point;
-  d->filter_offset = -filter_q->zero_point;
+  /* int8 zero points (the validator checked their range) */
+  d->input_offset = (int16_t)-in_q->zero_point;
+  d->filter_offset = (int16_t)-filter_q->zero_point;
   d->output_offset = out_q->zero_point;
-  rt_activation_range(rt, out, rt_opt_u8(rt, node, 0, RT_ACT_NONE), &d->act_min, &d->act_max);
+  int32_t act_min, act_max; /* within int8's range for an int8 output */
+  rt_activation_range(rt, out, rt_opt_u8(rt, node, 0, RT_ACT_NONE), &act_min, &act_max);
+  d->act_min = (int16_t)act_min;
+  d->act_max = (int16_t)act_max;
+  d->filter = rt_const_data(rt, node, 1);
+  d->bias = rt_const_data(rt, node, 2);
+  node->consts_in_data = !(in->flags & RT_T_CONST);
   node->data = d;
   return 0;
 }

@@ -8,10 +8,10 @@
 static int eval(rt_interp_t *rt, rt_node_t *node) {
   const rt_svdf_data_t *d = node->data;
   const int8_t *in = rt_input(rt, node, 0)->data;
-  const int8_t *wf = rt_input(rt, node, 1)->data;
-  const int16_t *wt = rt_input(rt, node, 2)->data;
-  const rt_tensor_t *bias_t = rt_input(rt, node, 3);
-  const int32_t *bias = bias_t ? bias_t->data : 0;
+  const int8_t *wf;
+  const int16_t *wt;
+  const int32_t *bias;
+  rt_svdf_weights(rt, node, &wf, &wt, &bias);
   int16_t *state = rt_input(rt, node, 4)->data;
   int8_t *out = rt_output(rt, node, 0)->data;
   const int32_t nb = d->batches, nf = d->filters, nm = d->memory, ni = d->inputs;

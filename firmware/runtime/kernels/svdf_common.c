@@ -48,6 +48,10 @@ int rt_svdf_prepare(rt_interp_t *rt, rt_node_t *node) {
   d->scale_1_b = (int8_t)sh;
   if (rt_multiplier(rt, node, s2, &d->scale_2_a, &sh, "output")) return RUNTIME_E_UNSUPPORTED;
   d->scale_2_b = (int8_t)sh;
+  d->wf = rt_const_data(rt, node, 1);
+  d->wt = rt_const_data(rt, node, 2);
+  d->bias = rt_const_data(rt, node, 3);
+  node->consts_in_data = !(in->flags & RT_T_CONST); /* eval's other reads: the input, the state (a variable) */
   d->input_zp = in_q->zero_point;
   d->output_zp = out_q->zero_point;
   return 0;

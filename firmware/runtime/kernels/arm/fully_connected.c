@@ -17,10 +17,10 @@ static inline int8_t finish(const rt_fc_data_t *d, int32_t acc, uint32_t o) {
 
 static int eval(rt_interp_t *rt, rt_node_t *node) {
   const rt_fc_data_t *d = node->data;
-  const rt_tensor_t *bias_t = rt_input(rt, node, 2);
   const int8_t *in = rt_input(rt, node, 0)->data;
-  const int8_t *filter = rt_input(rt, node, 1)->data;
-  const int32_t *bias = bias_t ? bias_t->data : 0;
+  const int8_t *filter;
+  const int32_t *bias;
+  rt_fc_weights(rt, node, &filter, &bias);
   int8_t *out = rt_output(rt, node, 0)->data;
   const uint32_t depth = d->accum_depth, groups = depth / 4u, n_out = d->out_depth;
   const int32_t off_pair = (int32_t)(((uint32_t)d->input_offset << 16) | ((uint32_t)d->input_offset & 0xFFFFu));
