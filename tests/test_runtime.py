@@ -61,6 +61,21 @@ def test_svdf_shapes_bit_exact(shape: tuple[int, int, int, int, int, bool]) -> N
     assert compare_with_tflm(model, 40, seed=7, stateful=True, reset_at=(20,)) == 40
 
 
+def test_weights_from_graph_inputs_bit_exact() -> None:
+    # keyword_scrambled with its first FULLY_CONNECTED's filter and its first SVDF's feature weights and bias
+    # fed as graph inputs, not constants: those ops then read them from their tensors at eval (the records init
+    # frees are the constants' only), as the tflite-micro interpreter does.
+    model = model_object((reference_dir() / "tflite-micro/models/keyword_scrambled.tflite").read_bytes())
+    sg = model.subgraphs[0]
+    made_inputs = [6, 1, 3]  # FC filter [16, 64] int8, SVDF feature weights [64, 96] int8, SVDF bias [64] int32
+    for t in made_inputs:
+        model.buffers[sg.tensors[t].buffer].data = None
+    sg.inputs = np.array([*sg.inputs, *made_inputs], np.int32)
+    tflite = model_bytes(model)
+    assert len(Interpreter(tflite).inputs) == 4
+    assert compare_with_tflm(tflite, 60, seed=11, stateful=True) == 60
+
+
 def test_ds_cnn_benchmark_model_bit_exact() -> None:
     ref = reference_dir() / "benchmarks"
     model = (ref / "ds_cnn_mlperf.tflite").read_bytes()
