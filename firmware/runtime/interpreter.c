@@ -46,7 +46,7 @@ struct rt_interp {
   void *resources; /* resource variables (kernels/resource.h) */
   rt_quant_t *quant; /* every subgraph's tensors' quantization, in order, at the arena's end: init only */
   uint32_t *options; /* after it, every node's builtin_options table position (0 if absent), in order */
-  size_t held;       /* bytes of both and of the records before them, held back from arena_size during init */
+  size_t held;       /* bytes of both and of the records after them, held back from arena_size during init */
 };
 
 /* ---- messages --------------------------------------------------------------------------------- */
@@ -850,7 +850,9 @@ int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_op
   rt->n_subgraphs = sgs.len;
   rt->subgraphs = rt_persistent(rt, 0, sizeof(rt_subgraph_t) * sgs.len);
   if (!rt->subgraphs) return RUNTIME_E_ARENA;
-  /* Every tensor's record and quantization at the arena's end, held back from the persistent part during init. */
+  /* At the arena's end, held back from the persistent part: every op's options position and every tensor's
+   * quantization until the kernels are prepared, then every tensor's record, at the very end, until the plan
+   * is made (the planner's workspace goes below the records, where the quantization was). */
   uint64_t n_all = 0, n_ops = 0;
   for (uint32_t s = 0; s < sgs.len; s++) {
     fb_table_t sgt = fb_vec_table(&rt->fb, sgs, s);
@@ -858,17 +860,18 @@ int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_op
     n_ops += fb_vector(&rt->fb, &sgt, RT_SUBGRAPH_OPERATORS, 4).len;
   }
   if (rt->fb.err) return set_error(r->error, sizeof r->error, RUNTIME_E_MODEL, "corrupt subgraph", "", "");
-  uint64_t held = n_all * (sizeof(rt_tensor_t) + sizeof(rt_quant_t)) + n_ops * sizeof(uint32_t);
-  held = (held + RT_ALIGN - 1u) & ~(uint64_t)(RT_ALIGN - 1u);
+  const uint64_t quant_bytes = (n_all * sizeof(rt_quant_t) + n_ops * sizeof(uint32_t) + RT_ALIGN - 1u) &
+                               ~(uint64_t)(RT_ALIGN - 1u);
+  const uint64_t held = quant_bytes + n_all * sizeof(rt_tensor_t);
   size_t free_bytes = rt->arena_size - align_up(rt->persistent);
   if (held > free_bytes)
     return arena_error(rt, (size_t)(held - free_bytes > 0x7FFFFFFFu ? 0x7FFFFFFFu : held - free_bytes));
   size_t start = (rt->arena_size - (size_t)held) & ~(size_t)(RT_ALIGN - 1u);
   rt->held = rt->arena_size - start;
   rt->arena_size = start;
-  rt_tensor_t *records = (rt_tensor_t *)(void *)(rt->arena + start);
-  rt->quant = (rt_quant_t *)(void *)(records + n_all);
+  rt->quant = (rt_quant_t *)(void *)(rt->arena + start);
   rt->options = (uint32_t *)(void *)(rt->quant + n_all);
+  rt_tensor_t *records = (rt_tensor_t *)(void *)(rt->arena + start + (size_t)quant_bytes);
   int rc;
   for (uint32_t s = 0, first = 0, first_op = 0; s < rt->n_subgraphs; s++) {
     if ((rc = build_subgraph(rt, s, records + first, rt->quant + first, rt->options + first_op))) return rc;
@@ -889,13 +892,15 @@ int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_op
       if (rt->fb.err) return rt_fail(rt, node, RUNTIME_E_MODEL, "corrupt options", "");
     }
   }
+  rt->arena_size += (size_t)quant_bytes; /* the quantization and options are dead: the planner's workspace */
+  rt->held -= (size_t)quant_bytes;      /* may take their bytes */
+  rt->quant = 0;
+  rt->options = 0;
   uint8_t *block;
   if ((rc = keep_records(rt, &block)) || (rc = plan_memory(rt))) return rc;
   move_records(rt, block);
-  rt->arena_size += rt->held; /* the records and quantization at the end are dead */
+  rt->arena_size += rt->held; /* the records at the end are dead */
   rt->held = 0;
-  rt->quant = 0;
-  rt->options = 0;
   zero_variables(rt);
   rt->ready = !(flags & RUNTIME_INPUTS_EXTERNAL);
   r->impl = rt;
