@@ -178,10 +178,10 @@ int rt_request_scratch(rt_interp_t *rt, rt_node_t *node, size_t bytes) {
 /* ---- accessors for kernels ----------------------------------------------------------------------- */
 
 static rt_tensor_t *record(const rt_subgraph_t *sg, int32_t index) {
-  if (index < 0 || (uint32_t)index >= sg->n_tensors) return 0;
-  if (!sg->map) return &sg->tensors[index];
-  uint8_t k = sg->map[index];
-  return k == RT_NO_RECORD ? 0 : &sg->tensors[k];
+  uint32_t k = (uint32_t)index; /* -1 (an absent input) wraps past n_tensors */
+  if (k >= sg->n_tensors) return 0;
+  if (sg->map && (k = sg->map[k]) == RT_NO_RECORD) return 0;
+  return &sg->tensors[k];
 }
 
 rt_tensor_t *rt_tensor(rt_interp_t *rt, unsigned subgraph, int32_t index) {
