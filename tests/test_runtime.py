@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from runtime_oracle import VARIANTS, compare_with_tflm, convert_int8, reference_dir, tflm_interpreter
 
+from hark.format.flatbuffer import model_bytes, model_object, schema
 from hark.native.runtime import Interpreter, RuntimeFailure
 
 
@@ -23,6 +24,56 @@ def test_keyword_scrambled_streaming_state_bit_exact() -> None:
     # SVDF state carries over between invokes: every step of a long stream must match, not just the first.
     model = (reference_dir() / "tflite-micro/models/keyword_scrambled.tflite").read_bytes()
     assert compare_with_tflm(model, 2500, seed=2, stateful=True) == 2500
+
+
+def _svdf_model(batches: int, inputs: int, filters: int, rank: int, memory: int, bias: bool, seed: int) -> bytes:
+    """keyword_scrambled cut down to one SVDF of the given shape, with random weights and its first SVDF's
+    quantization: the shapes the reference model lacks (rank > 1, several batches, odd sizes). Without a bias
+    the tflite-micro interpreter crashes, so every case has one."""
+    src = model_object((reference_dir() / "tflite-micro/models/keyword_scrambled.tflite").read_bytes())
+    sg = src.subgraphs[0]
+    op = next(o for o in sg.operators if src.operatorCodes[o.opcodeIndex].deprecatedBuiltinCode == 27)
+    op.builtinOptions.rank = rank
+    rng = np.random.default_rng(seed)
+    shapes = [(batches, inputs), (filters, inputs), (filters, memory), (filters // rank,), (batches, filters * memory),
+              (batches, filters // rank)]  # fmt: skip
+    values = [None, rng.integers(-127, 128, shapes[1]).astype(np.int8),
+              rng.integers(-2000, 2000, shapes[2]).astype(np.int16),
+              rng.integers(-5000, 5000, shapes[3]).astype(np.int32), None, None]  # fmt: skip
+    tensors, buffers = [], [schema.BufferT()]
+    for k, t in enumerate([*(sg.tensors[i] for i in op.inputs), sg.tensors[op.outputs[0]]]):
+        t.shape, t.buffer = np.array(shapes[k], np.int32), len(buffers)
+        buffers.append(schema.BufferT())
+        if values[k] is not None:
+            buffers[-1].data = np.frombuffer(values[k].tobytes(), np.uint8)
+        tensors.append(t)
+    op.inputs = np.array([0, 1, 2, 3 if bias else -1, 4], np.int32)
+    op.outputs = np.array([5], np.int32)
+    sg.tensors, sg.operators, sg.inputs, sg.outputs = tensors, [op], np.array([0], np.int32), np.array([5], np.int32)
+    src.buffers, src.metadata, src.signatureDefs = buffers, None, None
+    return model_bytes(src)
+
+
+@pytest.mark.parametrize("shape", [(2, 7, 6, 2, 5, True), (1, 13, 9, 3, 3, True), (3, 4, 5, 1, 1, True),
+                                   (1, 96, 64, 4, 8, True)])  # fmt: skip
+def test_svdf_shapes_bit_exact(shape: tuple[int, int, int, int, int, bool]) -> None:
+    model = _svdf_model(*shape, seed=sum(shape))
+    assert compare_with_tflm(model, 40, seed=7, stateful=True, reset_at=(20,)) == 40
+
+
+def test_weights_from_graph_inputs_bit_exact() -> None:
+    # keyword_scrambled with its first FULLY_CONNECTED's filter and its first SVDF's feature weights and bias
+    # fed as graph inputs, not constants: those ops then read them from their tensors at eval (the records init
+    # frees are the constants' only), as the tflite-micro interpreter does.
+    model = model_object((reference_dir() / "tflite-micro/models/keyword_scrambled.tflite").read_bytes())
+    sg = model.subgraphs[0]
+    made_inputs = [6, 1, 3]  # FC filter [16, 64] int8, SVDF feature weights [64, 96] int8, SVDF bias [64] int32
+    for t in made_inputs:
+        model.buffers[sg.tensors[t].buffer].data = None
+    sg.inputs = np.array([*sg.inputs, *made_inputs], np.int32)
+    tflite = model_bytes(model)
+    assert len(Interpreter(tflite).inputs) == 4
+    assert compare_with_tflm(tflite, 60, seed=11, stateful=True) == 60
 
 
 def test_ds_cnn_benchmark_model_bit_exact() -> None:

@@ -444,7 +444,28 @@ def hostile_runtime(seeds: dict[str, bytes]) -> dict[str, bytes]:
                     return
 
     out["var_handle_no_outputs"] = _edit(seeds["VAR_HANDLE+CALL_ONCE"], var_handle_no_outputs)
+    out.update(hostile_shapes(seeds))
     return out
+
+
+def hostile_shapes(seeds: dict[str, bytes]) -> dict[str, bytes]:
+    """Shapes the runtime's compact structures cannot hold: an SVDF with no memory (its newest state value would
+    go before the state) and an op with 256 inputs (counts are bytes)."""
+
+    def svdf_zero_memory(m: schema.ModelT) -> None:
+        sg = m.subgraphs[0]
+        op = sg.operators[0]
+        wt, state = sg.tensors[op.inputs[2]], sg.tensors[op.inputs[4]]
+        wt.shape, state.shape = [wt.shape[0], 0], [state.shape[0], 0]
+        m.buffers[wt.buffer].data = None  # no bytes for no elements: a graph input, then
+        sg.inputs = [*sg.inputs, op.inputs[2]]
+
+    def inputs_256(m: schema.ModelT) -> None:
+        op = m.subgraphs[0].operators[0]
+        op.inputs = [*op.inputs, *([-1] * (256 - len(op.inputs)))]
+
+    return {"svdf_zero_memory": _edit(seeds["SVDF"], svdf_zero_memory),
+            "op_256_inputs": _edit(seeds["FULLY_CONNECTED"], inputs_256)}  # fmt: skip
 
 
 def many_ops_kws(n: int) -> bytes:

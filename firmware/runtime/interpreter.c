@@ -2,8 +2,10 @@
  * memory by lifetime, and runs the ops in order.
  *
  * Arena layout: [interp | subgraphs | tensors | nodes | variables | op data ...][planned tensors + scratch]
- * The persistent part grows from the start during init; the planned part follows it. The planner's own
- * workspace sits temporarily at the far end of the arena and is dead once offsets are assigned. */
+ * The persistent part grows from the start during init; the planned part follows it. At the far end of the
+ * arena, during init only: every tensor's record and quantization (rt_quant) until the plan is made, then
+ * only the records init keeps move into the persistent part; and below them the planner's workspace, dead
+ * once offsets are assigned. */
 #include <string.h>
 
 #include "kernel.h"
@@ -16,12 +18,15 @@
 #define RT_ALIGN ((size_t)sizeof(void *))
 
 typedef struct {
-  rt_tensor_t *tensors;
+  rt_tensor_t *tensors;  /* until init ends, one per tensor; after, the kept records (see keep_records) */
   rt_node_t *nodes;
   const int32_t *inputs;
   const int32_t *outputs;
-  uint32_t n_tensors, n_nodes, n_inputs, n_outputs;
+  const uint8_t *map;    /* tensor index -> its record, RT_NO_RECORD if none; NULL: one record per tensor */
+  uint32_t n_tensors, n_nodes, n_inputs, n_outputs, n_records;
 } rt_subgraph_t;
+
+#define RT_NO_RECORD 0xFFu
 
 struct rt_interp {
   fb_t fb;
@@ -39,6 +44,9 @@ struct rt_interp {
   uint8_t ready; /* built, and every external input bound */
   uint8_t flags; /* runtime_init_ex's RUNTIME_* flags */
   void *resources; /* resource variables (kernels/resource.h) */
+  rt_quant_t *quant; /* every subgraph's tensors' quantization, in order, at the arena's end: init only */
+  uint32_t *options; /* after it, every node's builtin_options table position (0 if absent), in order */
+  size_t held;       /* bytes of both and of the records after them, held back from arena_size during init */
 };
 
 /* ---- messages --------------------------------------------------------------------------------- */
@@ -88,7 +96,7 @@ int rt_fail(rt_interp_t *rt, const rt_node_t *node, int code, const char *what, 
   size_t n = rt->error_size;
   if (node) {
     p = put_str(e, 0, n, "op ");
-    p = put_u32(e, p, n, node->index);
+    p = put_u32(e, p, n, (uint32_t)(node - rt->subgraphs[node->subgraph].nodes));
     if (node->subgraph) {
       p = put_str(e, p, n, " of subgraph ");
       p = put_u32(e, p, n, node->subgraph);
@@ -146,7 +154,7 @@ static void *bump(rt_interp_t *rt, size_t bytes) {
 
 static int arena_error(rt_interp_t *rt, size_t needed_more) {
   char num[12];
-  put_u32(num, 0, sizeof num, (uint32_t)(rt->arena_size + needed_more));
+  put_u32(num, 0, sizeof num, (uint32_t)(rt->arena_size + rt->held + needed_more));
   return set_error(rt->error, rt->error_size, RUNTIME_E_ARENA, "arena too small: at least ", num,
                    " bytes needed");
 }
@@ -169,11 +177,20 @@ int rt_request_scratch(rt_interp_t *rt, rt_node_t *node, size_t bytes) {
 
 /* ---- accessors for kernels ----------------------------------------------------------------------- */
 
+static rt_tensor_t *record(const rt_subgraph_t *sg, int32_t index) {
+  uint32_t k = (uint32_t)index; /* -1 (an absent input) wraps past n_tensors */
+  if (k >= sg->n_tensors) return 0;
+  if (sg->map && (k = sg->map[k]) == RT_NO_RECORD) return 0;
+  return &sg->tensors[k];
+}
+
 rt_tensor_t *rt_tensor(rt_interp_t *rt, unsigned subgraph, int32_t index) {
-  if (subgraph >= rt->n_subgraphs) return 0;
-  rt_subgraph_t *sg = &rt->subgraphs[subgraph];
-  if (index < 0 || (uint32_t)index >= sg->n_tensors) return 0;
-  return &sg->tensors[index];
+  return subgraph < rt->n_subgraphs ? record(&rt->subgraphs[subgraph], index) : 0;
+}
+
+const void *rt_const_data(rt_interp_t *rt, const rt_node_t *node, unsigned i) {
+  const rt_tensor_t *t = rt_input(rt, node, i);
+  return t && (t->flags & RT_T_CONST) ? t->data : 0;
 }
 
 rt_tensor_t *rt_input(rt_interp_t *rt, const rt_node_t *node, unsigned i) {
@@ -183,10 +200,13 @@ rt_tensor_t *rt_output(rt_interp_t *rt, const rt_node_t *node, unsigned i) {
   return i < node->n_outputs ? rt_tensor(rt, node->subgraph, node->outputs[i]) : 0;
 }
 
-/* The options table is re-validated on every read (prepare only), so nodes keep just its position. */
+/* The options table is re-validated on every read (prepare only), so init keeps just its position. */
 static fb_table_t options_of(rt_interp_t *rt, const rt_node_t *node) {
   fb_table_t none = {0, 0, 0, 0};
-  return node->options ? fb_table_at(&rt->fb, node->options) : none;
+  uint32_t first = 0;
+  for (uint32_t s = 0; rt->options && s < node->subgraph; s++) first += rt->subgraphs[s].n_nodes;
+  uint32_t pos = rt->options ? rt->options[first + (uint32_t)(node - rt->subgraphs[node->subgraph].nodes)] : 0;
+  return pos ? fb_table_at(&rt->fb, pos) : none;
 }
 int32_t rt_opt_i32(rt_interp_t *rt, const rt_node_t *node, unsigned id, int32_t def) {
   fb_table_t t = options_of(rt, node);
@@ -216,6 +236,17 @@ const char *rt_opt_string(rt_interp_t *rt, const rt_node_t *node, unsigned id, u
 }
 
 unsigned rt_subgraph_count(const rt_interp_t *rt) { return rt->n_subgraphs; }
+
+const rt_quant_t *rt_quant(const rt_interp_t *rt, const rt_tensor_t *t) {
+  static const rt_quant_t none = {0, 0, 0};
+  uint32_t base = 0;
+  for (uint32_t s = 0; rt->quant && s < rt->n_subgraphs; s++) {
+    const rt_subgraph_t *sg = &rt->subgraphs[s];
+    if (t >= sg->tensors && t < sg->tensors + sg->n_tensors) return &rt->quant[base + (uint32_t)(t - sg->tensors)];
+    base += sg->n_tensors;
+  }
+  return &none;
+}
 
 /* ---- views for the validator (validate.c) ---------------------------------------------------------- */
 
@@ -263,28 +294,35 @@ static const rt_kernel_t *find_kernel(const runtime_ops_t *ops, int32_t builtin)
   return 0;
 }
 
-static int build_tensor(rt_interp_t *rt, rt_tensor_t *t, const fb_table_t *ft) {
+/* A tensor table's quantization; 1 if its zero point is out of int16's range (no type allows it). */
+static int read_quant(fb_t *fb, const fb_table_t *ft, rt_quant_t *out) {
+  fb_table_t q = fb_sub(fb, ft, RT_TENSOR_QUANTIZATION);
+  memset(out, 0, sizeof *out);
+  if (!q.pos) return 0;
+  fb_vec_t scale = fb_vector(fb, &q, RT_QUANT_SCALE, 4);
+  fb_vec_t zp = fb_vector(fb, &q, RT_QUANT_ZERO_POINT, 8);
+  if (scale.len) {
+    out->scales = (const float *)(const void *)(fb->buf + scale.pos);
+    out->num_scales = (uint16_t)scale.len;
+  }
+  if (zp.len) {
+    int64_t z;
+    memcpy(&z, fb->buf + zp.pos, 8);
+    if (z < INT32_MIN || z > INT32_MAX) fb->err = 1;
+    else if (z < INT16_MIN || z > INT16_MAX) return 1;
+    else out->zero_point = (int16_t)z;
+  }
+  return 0;
+}
+
+static int build_tensor(rt_interp_t *rt, rt_tensor_t *t, rt_quant_t *q, const fb_table_t *ft) {
   fb_t *fb = &rt->fb;
   fb_vec_t shape = fb_vector(fb, ft, RT_TENSOR_SHAPE, 4);
   t->type = fb_u8(fb, ft, RT_TENSOR_TYPE, 0);
   t->rank = (uint8_t)shape.len;
   t->dims = fb_vec_i32(fb, shape);
-  fb_table_t q = fb_sub(fb, ft, RT_TENSOR_QUANTIZATION);
-  if (q.pos) {
-    fb_vec_t scale = fb_vector(fb, &q, RT_QUANT_SCALE, 4);
-    fb_vec_t zp = fb_vector(fb, &q, RT_QUANT_ZERO_POINT, 8);
-    if (scale.len) {
-      t->scales = (const float *)(const void *)(fb->buf + scale.pos);
-      t->num_scales = (uint16_t)scale.len;
-    }
-    if (zp.len) {
-      int64_t z;
-      memcpy(&z, fb->buf + zp.pos, 8);
-      if (z < INT32_MIN || z > INT32_MAX) return RUNTIME_E_MODEL;
-      if (z < INT16_MIN || z > INT16_MAX) t->flags |= RT_T_ZERO_POINT_RANGE; /* no type allows it */
-      else t->zero_point = (int16_t)z;
-    }
-  }
+  if (read_quant(fb, ft, q)) t->flags |= RT_T_ZERO_POINT_RANGE;
+  if (fb->err) return RUNTIME_E_MODEL;
   const uint8_t *data;
   uint32_t len;
   if (rt_buffer_data(fb, &rt->model, fb_u32(fb, ft, RT_TENSOR_BUFFER, 0), &data, &len)) return RUNTIME_E_MODEL;
@@ -293,6 +331,8 @@ static int build_tensor(rt_interp_t *rt, rt_tensor_t *t, const fb_table_t *ft) {
     t->flags |= RT_T_CONST;
   } else if (fb_u8(fb, ft, RT_TENSOR_IS_VARIABLE, 0)) {
     t->flags |= RT_T_VARIABLE;
+    /* TFLM's ResetVariableTensors: int8 state starts at its zero point (the quantized 0.0), others at 0. */
+    t->fill = t->type == RUNTIME_INT8 ? (uint8_t)(int8_t)q->zero_point : 0;
   }
   return fb->err ? RUNTIME_E_MODEL : RUNTIME_OK;
 }
@@ -306,7 +346,8 @@ static int32_t opcode_builtin(rt_interp_t *rt, uint32_t opcode_index) {
   return code > deprecated ? code : deprecated;
 }
 
-static int build_subgraph(rt_interp_t *rt, unsigned index) {
+static int build_subgraph(rt_interp_t *rt, unsigned index, rt_tensor_t *records, rt_quant_t *quant,
+                          uint32_t *options) {
   fb_t *fb = &rt->fb;
   rt_subgraph_t *sg = &rt->subgraphs[index];
   fb_vec_t sgs = fb_vector(fb, &rt->model, RT_MODEL_SUBGRAPHS, 4);
@@ -322,13 +363,16 @@ static int build_subgraph(rt_interp_t *rt, unsigned index) {
   sg->n_inputs = in.len;
   sg->outputs = fb_vec_i32(fb, out);
   sg->n_outputs = out.len;
-  sg->tensors = rt_persistent(rt, 0, sizeof(rt_tensor_t) * (tensors.len ? tensors.len : 1));
+  sg->tensors = records;
+  sg->n_records = tensors.len;
+  memset(records, 0, sizeof(rt_tensor_t) * tensors.len);
   sg->nodes = rt_persistent(rt, 0, sizeof(rt_node_t) * (ops.len ? ops.len : 1));
-  if (!sg->tensors || !sg->nodes) return RUNTIME_E_ARENA;
+  if (!sg->nodes) return RUNTIME_E_ARENA;
   for (uint32_t i = 0; i < tensors.len; i++) {
     fb_table_t ft = fb_vec_table(fb, tensors, i);
     rt_tensor_t *t = &sg->tensors[i];
-    if (build_tensor(rt, t, &ft)) return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "corrupt tensor", "", "");
+    if (build_tensor(rt, t, &quant[i], &ft))
+      return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "corrupt tensor", "", "");
     if (t->flags & RT_T_VARIABLE) {
       if (rt_bytes(t) > RT_MAX_TENSOR_BYTES)
         return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "variable tensor larger than 256 MB", "", "");
@@ -342,12 +386,11 @@ static int build_subgraph(rt_interp_t *rt, unsigned index) {
     fb_vec_t oin = fb_vector(fb, &op, RT_OP_INPUTS, 4);
     fb_vec_t oout = fb_vector(fb, &op, RT_OP_OUTPUTS, 4);
     node->inputs = fb_vec_i32(fb, oin);
-    node->n_inputs = (uint16_t)oin.len;
+    node->n_inputs = (uint8_t)oin.len;
     node->outputs = fb_vec_i32(fb, oout);
-    node->n_outputs = (uint16_t)oout.len;
-    node->index = (uint16_t)i;
+    node->n_outputs = (uint8_t)oout.len;
     node->subgraph = (uint8_t)index;
-    node->options = fb_sub(fb, &op, RT_OP_OPTIONS).pos;
+    options[i] = fb_sub(fb, &op, RT_OP_OPTIONS).pos;
     int32_t builtin = opcode_builtin(rt, fb_u32(fb, &op, RT_OP_OPCODE_INDEX, 0));
     if (fb->err) return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "corrupt operator", "", "");
     node->kernel = find_kernel(rt->ops, builtin);
@@ -365,6 +408,8 @@ static int build_subgraph(rt_interp_t *rt, unsigned index) {
       put_str(rt->error, p, rt->error_size, "): unsupported op");
       return RUNTIME_E_UNSUPPORTED;
     }
+    if (oin.len > 255u || oout.len > 255u)
+      return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "more than 255 inputs or outputs", "");
     /* Every tensor an op touches must have a size the runtime can hold. */
     for (unsigned k = 0; k < node->n_inputs + node->n_outputs; k++) {
       int32_t ti = k < node->n_inputs ? node->inputs[k] : node->outputs[k - node->n_inputs];
@@ -661,8 +706,9 @@ static int plan_memory(rt_interp_t *rt) {
   }
 
   uint64_t peak = plan_offsets(items, n_items, order, placed);
-  if (peak > rt->arena_size - base) {
-    uint64_t more = peak - (rt->arena_size - base);
+  const size_t room = rt->arena_size + rt->held - base; /* nothing is written to the plan during init */
+  if (peak > room) {
+    uint64_t more = peak - room;
     return arena_error(rt, more > 0x7FFFFFFFu ? 0x7FFFFFFFu : (size_t)more);
   }
 
@@ -699,12 +745,71 @@ static int plan_memory(rt_interp_t *rt) {
 static void zero_variables(rt_interp_t *rt) {
   for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
     rt_subgraph_t *sg = &rt->subgraphs[s];
-    for (uint32_t t = 0; t < sg->n_tensors; t++) {
+    for (uint32_t t = 0; t < sg->n_records; t++) {
       rt_tensor_t *v = &sg->tensors[t];
-      if (!(v->flags & RT_T_VARIABLE)) continue;
-      int fill = v->type == RUNTIME_INT8 ? (int)(uint8_t)(int8_t)v->zero_point : 0;
-      memset(v->data, fill, rt_bytes(v));
+      if (v->flags & RT_T_VARIABLE) memset(v->data, v->fill, rt_bytes(v));
     }
+  }
+}
+
+/* Which tensors need a record after init: all but the constants that only ops with consts_in_data read. */
+static void mark_kept(const rt_subgraph_t *sg, uint8_t *keep) {
+  for (uint32_t t = 0; t < sg->n_tensors; t++) keep[t] = !(sg->tensors[t].flags & RT_T_CONST);
+  for (uint32_t k = 0; k < sg->n_inputs; k++) keep[sg->inputs[k]] = 1;
+  for (uint32_t k = 0; k < sg->n_outputs; k++) keep[sg->outputs[k]] = 1;
+  for (uint32_t i = 0; i < sg->n_nodes; i++)
+    for (uint32_t k = 0; !sg->nodes[i].consts_in_data && k < sg->nodes[i].n_inputs; k++)
+      if (sg->nodes[i].inputs[k] >= 0) keep[sg->nodes[i].inputs[k]] = 1;
+}
+
+static size_t records_bytes(const rt_subgraph_t *sg) {
+  size_t bytes = align_up(sizeof(rt_tensor_t) * sg->n_records);
+  return sg->n_records < sg->n_tensors ? bytes + align_up(sg->n_tensors) : bytes;
+}
+
+/* Before planning (the plan follows the persistent part): counts the records each subgraph keeps and
+ * allocates them, with a byte map from tensor index when some are dropped (at most 254 kept). */
+static int keep_records(rt_interp_t *rt, uint8_t **block) {
+  size_t total = 0;
+  for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
+    rt_subgraph_t *sg = &rt->subgraphs[s];
+    uint8_t *keep = rt_scratch_tail(rt, sg->n_tensors);
+    if (!keep) return RUNTIME_E_ARENA;
+    mark_kept(sg, keep);
+    uint32_t n = 0;
+    for (uint32_t t = 0; t < sg->n_tensors; t++) n += keep[t];
+    /* a map costs a byte a tensor: only worth it when the records dropped weigh more */
+    size_t saved = sizeof(rt_tensor_t) * (sg->n_tensors - n), map = align_up(sg->n_tensors);
+    sg->n_records = n < RT_NO_RECORD && saved > map ? n : sg->n_tensors;
+    total += records_bytes(sg);
+  }
+  *block = rt_persistent(rt, 0, total ? total : 1);
+  return *block ? RUNTIME_OK : RUNTIME_E_ARENA;
+}
+
+/* After planning: the kept records (addresses assigned) move into the block keep_records allocated. */
+static void move_records(rt_interp_t *rt, uint8_t *block) {
+  for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
+    rt_subgraph_t *sg = &rt->subgraphs[s];
+    rt_tensor_t *kept = (rt_tensor_t *)(void *)block;
+    uint8_t *map = sg->n_records < sg->n_tensors ? block + align_up(sizeof(rt_tensor_t) * sg->n_records) : 0;
+    block += records_bytes(sg);
+    if (!map) {
+      if (sg->n_tensors) memcpy(kept, sg->tensors, sizeof(rt_tensor_t) * sg->n_tensors);
+    } else {
+      mark_kept(sg, map); /* 1 where kept, then each becomes the record's index */
+      uint32_t n = 0;
+      for (uint32_t t = 0; t < sg->n_tensors; t++) {
+        if (!map[t]) {
+          map[t] = RT_NO_RECORD;
+          continue;
+        }
+        kept[n] = sg->tensors[t];
+        map[t] = (uint8_t)n++;
+      }
+    }
+    sg->tensors = kept;
+    sg->map = map;
   }
 }
 
@@ -745,9 +850,34 @@ int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_op
   rt->n_subgraphs = sgs.len;
   rt->subgraphs = rt_persistent(rt, 0, sizeof(rt_subgraph_t) * sgs.len);
   if (!rt->subgraphs) return RUNTIME_E_ARENA;
+  /* At the arena's end, held back from the persistent part: every op's options position and every tensor's
+   * quantization until the kernels are prepared, then every tensor's record, at the very end, until the plan
+   * is made (the planner's workspace goes below the records, where the quantization was). */
+  uint64_t n_all = 0, n_ops = 0;
+  for (uint32_t s = 0; s < sgs.len; s++) {
+    fb_table_t sgt = fb_vec_table(&rt->fb, sgs, s);
+    n_all += fb_vector(&rt->fb, &sgt, RT_SUBGRAPH_TENSORS, 4).len;
+    n_ops += fb_vector(&rt->fb, &sgt, RT_SUBGRAPH_OPERATORS, 4).len;
+  }
+  if (rt->fb.err) return set_error(r->error, sizeof r->error, RUNTIME_E_MODEL, "corrupt subgraph", "", "");
+  const uint64_t quant_bytes = (n_all * sizeof(rt_quant_t) + n_ops * sizeof(uint32_t) + RT_ALIGN - 1u) &
+                               ~(uint64_t)(RT_ALIGN - 1u);
+  const uint64_t held = quant_bytes + n_all * sizeof(rt_tensor_t);
+  size_t free_bytes = rt->arena_size - align_up(rt->persistent);
+  if (held > free_bytes)
+    return arena_error(rt, (size_t)(held - free_bytes > 0x7FFFFFFFu ? 0x7FFFFFFFu : held - free_bytes));
+  size_t start = (rt->arena_size - (size_t)held) & ~(size_t)(RT_ALIGN - 1u);
+  rt->held = rt->arena_size - start;
+  rt->arena_size = start;
+  rt->quant = (rt_quant_t *)(void *)(rt->arena + start);
+  rt->options = (uint32_t *)(void *)(rt->quant + n_all);
+  rt_tensor_t *records = (rt_tensor_t *)(void *)(rt->arena + start + (size_t)quant_bytes);
   int rc;
-  for (uint32_t s = 0; s < rt->n_subgraphs; s++)
-    if ((rc = build_subgraph(rt, s))) return rc;
+  for (uint32_t s = 0, first = 0, first_op = 0; s < rt->n_subgraphs; s++) {
+    if ((rc = build_subgraph(rt, s, records + first, rt->quant + first, rt->options + first_op))) return rc;
+    first += rt->subgraphs[s].n_tensors;
+    first_op += rt->subgraphs[s].n_nodes;
+  }
   if ((rc = rt_validate(rt))) return rc;
   if ((flags & RUNTIME_INPUTS_EXTERNAL) && rt->subgraphs[0].n_inputs > 255u)
     return set_error(r->error, sizeof r->error, RUNTIME_E_UNSUPPORTED, "external inputs: over 255 inputs", "", "");
@@ -762,7 +892,15 @@ int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_op
       if (rt->fb.err) return rt_fail(rt, node, RUNTIME_E_MODEL, "corrupt options", "");
     }
   }
-  if ((rc = plan_memory(rt))) return rc;
+  rt->arena_size += (size_t)quant_bytes; /* the quantization and options are dead: the planner's workspace */
+  rt->held -= (size_t)quant_bytes;      /* may take their bytes */
+  rt->quant = 0;
+  rt->options = 0;
+  uint8_t *block;
+  if ((rc = keep_records(rt, &block)) || (rc = plan_memory(rt))) return rc;
+  move_records(rt, block);
+  rt->arena_size += rt->held; /* the records at the end are dead */
+  rt->held = 0;
   zero_variables(rt);
   rt->ready = !(flags & RUNTIME_INPUTS_EXTERNAL);
   r->impl = rt;
@@ -773,7 +911,7 @@ int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_op
 static int32_t unbound_input(const rt_interp_t *rt) {
   const rt_subgraph_t *sg = &rt->subgraphs[0];
   for (uint32_t k = 0; k < sg->n_inputs; k++)
-    if ((sg->tensors[sg->inputs[k]].flags & RT_T_EXTERNAL) && !sg->tensors[sg->inputs[k]].data) return (int32_t)k;
+    if ((record(sg, sg->inputs[k])->flags & RT_T_EXTERNAL) && !record(sg, sg->inputs[k])->data) return (int32_t)k;
   return -1;
 }
 
@@ -783,16 +921,17 @@ int runtime_bind_input(runtime_t *r, uint32_t index, void *data, size_t bytes) {
   rt_subgraph_t *sg = &rt->subgraphs[0];
   const char *why = 0;
   if (index >= sg->n_inputs) why = ": no such input";
-  else if (!(sg->tensors[sg->inputs[index]].flags & RT_T_EXTERNAL)) why = ": not external (see RUNTIME_INPUTS_EXTERNAL)";
+  else if (!(record(sg, sg->inputs[index])->flags & RT_T_EXTERNAL))
+    why = ": not external (see RUNTIME_INPUTS_EXTERNAL)";
   else if (!data || ((uintptr_t)data & (RT_ALIGN - 1u))) why = ": NULL or misaligned buffer";
-  else if (bytes != rt_bytes(&sg->tensors[sg->inputs[index]])) why = ": the buffer's size differs from the tensor's";
+  else if (bytes != rt_bytes(record(sg, sg->inputs[index]))) why = ": the buffer's size differs from the tensor's";
   if (why) {
     char num[12];
     put_u32(num, 0, sizeof num, index);
     return set_error(r->error, sizeof r->error, RUNTIME_E_ARG, "bind input ", num, why);
   }
-  for (uint32_t t = 0; t < sg->n_tensors; t++)
-    if (sg->tensors[t].external == index + 1u) sg->tensors[t].data = data;
+  for (uint32_t t = 0; t < sg->n_records; t++) /* a variable's byte there is its fill */
+    if (!(sg->tensors[t].flags & RT_T_VARIABLE) && sg->tensors[t].external == index + 1u) sg->tensors[t].data = data;
   rt->ready = unbound_input(rt) < 0;
   return RUNTIME_OK;
 }
@@ -861,28 +1000,37 @@ size_t runtime_arena_used(const runtime_t *r) {
 uint32_t runtime_input_count(const runtime_t *r) { return r && r->impl ? r->impl->subgraphs[0].n_inputs : 0; }
 uint32_t runtime_output_count(const runtime_t *r) { return r && r->impl ? r->impl->subgraphs[0].n_outputs : 0; }
 
-static int tensor_info(const rt_tensor_t *t, runtime_tensor_info_t *info) {
+/* Subgraph 0's tensor `index`; its quantization is read again from the (verified) model. */
+static int tensor_info(const rt_interp_t *rt, int32_t index, runtime_tensor_info_t *info) {
+  const rt_tensor_t *t = record(&rt->subgraphs[0], index); /* inputs and outputs keep their records */
   memset(info, 0, sizeof *info);
   info->data = t->data;
   info->bytes = rt_bytes(t);
   info->type = (runtime_type_t)t->type;
   info->rank = t->rank;
   for (unsigned i = 0; i < t->rank; i++) info->dims[i] = t->dims[i];
-  info->scale = t->scales ? t->scales[0] : 0.0f;
-  info->zero_point = t->zero_point;
+  fb_t fb = rt->fb; /* a copy: the interpreter's reader stays untouched */
+  fb_vec_t sgs = fb_vector(&fb, &rt->model, RT_MODEL_SUBGRAPHS, 4);
+  fb_table_t s = fb_vec_table(&fb, sgs, 0);
+  fb_table_t ft = fb_vec_table(&fb, fb_vector(&fb, &s, RT_SUBGRAPH_TENSORS, 4), (uint32_t)index);
+  rt_quant_t q;
+  read_quant(&fb, &ft, &q);
+  if (fb.err) return RUNTIME_E_MODEL; /* not after a successful init: the same reads passed then */
+  info->scale = q.scales ? q.scales[0] : 0.0f;
+  info->zero_point = q.zero_point;
   return RUNTIME_OK;
 }
 
 int runtime_input(const runtime_t *r, uint32_t index, runtime_tensor_info_t *info) {
   if (!r || !r->impl || !info || index >= r->impl->subgraphs[0].n_inputs) return RUNTIME_E_ARG;
   const rt_subgraph_t *sg = &r->impl->subgraphs[0];
-  return tensor_info(&sg->tensors[sg->inputs[index]], info);
+  return tensor_info(r->impl, sg->inputs[index], info);
 }
 
 int runtime_output(const runtime_t *r, uint32_t index, runtime_tensor_info_t *info) {
   if (!r || !r->impl || !info || index >= r->impl->subgraphs[0].n_outputs) return RUNTIME_E_ARG;
   const rt_subgraph_t *sg = &r->impl->subgraphs[0];
-  return tensor_info(&sg->tensors[sg->outputs[index]], info);
+  return tensor_info(r->impl, sg->outputs[index], info);
 }
 
 uint32_t runtime_op_count(const runtime_t *r) { return r && r->impl ? r->impl->subgraphs[0].n_nodes : 0; }

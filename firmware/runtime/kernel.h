@@ -15,26 +15,34 @@ enum {
   RT_T_ZERO_POINT_RANGE = 8, /* the model's zero point does not fit int16: the validator refuses the tensor */
 };
 
+/* 12 B a tensor on the board: only what eval needs. The quantization is in rt_quant() (prepare only). */
 typedef struct rt_tensor {
   void *data;
   const int32_t *dims;  /* `rank` dims, in the model; NULL for a scalar */
-  const float *scales;  /* quantization scales, in the model (1 per tensor or 1 per channel); NULL if none */
-  uint16_t num_scales;
-  int16_t zero_point;   /* zero_point[0] (per-channel zero points must all be equal to it); 20 B a tensor */
   uint8_t rank;
   uint8_t type;         /* runtime_type_t */
   uint8_t flags;        /* RT_T_* */
-  uint8_t external;     /* 1 + the subgraph-0 input whose app buffer holds this tensor (itself or an alias), else 0 */
+  union {
+    uint8_t external;   /* 1 + the subgraph-0 input whose app buffer holds this tensor (itself or an alias), else 0 */
+    uint8_t fill;       /* a variable tensor: the byte init and runtime_reset fill it with (its int8 zero point) */
+  };
 } rt_tensor_t;
+
+/* A tensor's quantization, read from the model by init into a table that lives at the arena's far end until
+ * every kernel is prepared (so it costs no arena after init). */
+typedef struct {
+  const float *scales;  /* in the model (1 per tensor or 1 per channel); NULL if none */
+  uint16_t num_scales;
+  int16_t zero_point;   /* zero_point[0] (per-channel zero points must all be equal to it) */
+} rt_quant_t;
 
 typedef struct rt_node {
   const struct rt_kernel *kernel;
   const int32_t *inputs; /* tensor indices in the model; -1 marks an absent optional input */
   const int32_t *outputs;
-  uint16_t n_inputs, n_outputs;
-  uint16_t index;        /* op index in its subgraph, for messages and profiling */
-  uint8_t subgraph;
-  uint32_t options;      /* position of the builtin_options table (0 if absent); read with rt_opt_* */
+  uint8_t n_inputs, n_outputs; /* init refuses an op with more than 255 of either */
+  uint8_t subgraph;      /* the op's index in it is its offset in the subgraph's nodes (24 B a node) */
+  uint8_t consts_in_data; /* set by prepare: eval reads no constant input through rt_input (rt_const_data) */
   union {                 /* one word per node of arena: each is needed only before the next */
     uint32_t scratch_bytes; /* requested in prepare */
     uintptr_t scratch_item; /* the planner's, while it plans */
@@ -90,12 +98,20 @@ rt_tensor_t *rt_input(rt_interp_t *rt, const rt_node_t *node, unsigned i);
 rt_tensor_t *rt_output(rt_interp_t *rt, const rt_node_t *node, unsigned i);
 rt_tensor_t *rt_tensor(rt_interp_t *rt, unsigned subgraph, int32_t index);
 
+/* The quantization of tensor `t` (of this interpreter): valid in prepare only; all zero after init. */
+const rt_quant_t *rt_quant(const rt_interp_t *rt, const rt_tensor_t *t);
+
+/* Input i's data if it is a constant (in the model), else NULL: for op data. A kernel whose eval then reads its
+ * constants only from op data sets node->consts_in_data, and init frees the tensor records of the constants
+ * that only such ops read (rt_input returns NULL for them after init). */
+const void *rt_const_data(rt_interp_t *rt, const rt_node_t *node, unsigned i);
+
 /* Memory that lives as long as the interpreter (prepare only); NULL and an arena error when full. */
 void *rt_persistent(rt_interp_t *rt, const rt_node_t *node, size_t bytes);
 /* Scratch for eval: planned like a tensor that lives during this node only; node->scratch in eval. */
 int rt_request_scratch(rt_interp_t *rt, rt_node_t *node, size_t bytes);
 
-/* Builtin options of the node (field ids as in the TFLite schema's *Options table). */
+/* Builtin options of the node (field ids as in the TFLite schema's *Options table), in prepare only. */
 int32_t rt_opt_i32(rt_interp_t *rt, const rt_node_t *node, unsigned id, int32_t def);
 uint8_t rt_opt_u8(rt_interp_t *rt, const rt_node_t *node, unsigned id, uint8_t def);
 float rt_opt_f32(rt_interp_t *rt, const rt_node_t *node, unsigned id, float def);

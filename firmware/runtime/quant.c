@@ -50,11 +50,13 @@ static int32_t q_act(int32_t zp, float v) {
   return q > INT32_MAX ? INT32_MAX : q < INT32_MIN ? INT32_MIN : (int32_t)q;
 }
 
-void rt_activation_range(const rt_tensor_t *out, int activation, int32_t *act_min, int32_t *act_max) {
+void rt_activation_range(const rt_interp_t *rt, const rt_tensor_t *out, int activation, int32_t *act_min,
+                         int32_t *act_max) {
+  const rt_quant_t *out_q = rt_quant(rt, out);
   int32_t qmin = out->type == RUNTIME_INT16 ? INT16_MIN : (out->type == RUNTIME_UINT8 ? 0 : INT8_MIN);
   int32_t qmax = out->type == RUNTIME_INT16 ? INT16_MAX : (out->type == RUNTIME_UINT8 ? 255 : INT8_MAX);
-  float scale = out->scales ? out->scales[0] : 1.0f;
-  int32_t zp = out->zero_point;
+  float scale = out_q->scales ? out_q->scales[0] : 1.0f;
+  int32_t zp = out_q->zero_point;
   /* zp + round(f / scale) in 64 bits, clamped to int32: a tiny scale must not overflow it. */
 #define RT_Q(f) q_act(zp, (f) / scale)
   *act_min = qmin;
@@ -73,20 +75,21 @@ void rt_activation_range(const rt_tensor_t *out, int activation, int32_t *act_mi
 
 int rt_channel_multipliers(rt_interp_t *rt, rt_node_t *node, const rt_tensor_t *in, const rt_tensor_t *filter,
                            const rt_tensor_t *out, uint32_t channels, int32_t **multipliers, int8_t **shifts) {
-  if (!in->scales || !filter->scales || !out->scales)
+  const rt_quant_t *in_q = rt_quant(rt, in), *filter_q = rt_quant(rt, filter), *out_q = rt_quant(rt, out);
+  if (!in_q->scales || !filter_q->scales || !out_q->scales)
     return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "input, filter and output must be quantized", "");
-  if (filter->num_scales != 1 && filter->num_scales != channels)
+  if (filter_q->num_scales != 1 && filter_q->num_scales != channels)
     return rt_fail(rt, node, RUNTIME_E_MODEL, "filter scales do not match the output channels", "");
   /* Per-tensor quantization needs one multiplier: kernels index with rt_channel(c, step). */
-  if (filter->num_scales == 1) channels = 1;
+  if (filter_q->num_scales == 1) channels = 1;
   /* Shifts fit in a byte (QuantizeMultiplier keeps them in [-31, 31]); storing them so saves 3 bytes a
    * channel of arena. */
   int32_t *m = rt_persistent(rt, node, (sizeof(int32_t) + 1u) * channels);
   if (!m) return RUNTIME_E_ARENA;
   int8_t *s = (int8_t *)(m + channels);
   for (uint32_t c = 0; c < channels; c++) {
-    double fs = (double)filter->scales[filter->num_scales == 1 ? 0 : c];
-    double real = (double)in->scales[0] * fs / (double)out->scales[0];
+    double fs = (double)filter_q->scales[filter_q->num_scales == 1 ? 0 : c];
+    double real = (double)in_q->scales[0] * fs / (double)out_q->scales[0];
     int sh;
     if (rt_multiplier(rt, node, real, &m[c], &sh, "output")) return RUNTIME_E_UNSUPPORTED;
     s[c] = (int8_t)sh;

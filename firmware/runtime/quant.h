@@ -43,7 +43,8 @@ int rt_multiplier(rt_interp_t *rt, const rt_node_t *node, double real, int32_t *
                   const char *what);
 
 /* CalculateActivationRangeQuantized for an int8/int16 output tensor. */
-void rt_activation_range(const rt_tensor_t *out, int activation, int32_t *act_min, int32_t *act_max);
+void rt_activation_range(const rt_interp_t *rt, const rt_tensor_t *out, int activation, int32_t *act_min,
+                         int32_t *act_max);
 
 /* Output multipliers for conv-like ops: real[c] = in_scale * filter_scale[c] / out_scale, in double as TFLM
  * computes it; one entry per channel, or a single entry when the filter is quantized per tensor (then

@@ -46,28 +46,30 @@ static int fail_tensor(rt_interp_t *rt, const rt_node_t *node, unsigned s, int32
   return rt_fail(rt, node, RUNTIME_E_MODEL, msg, what);
 }
 
-static int zero_point_fits(const rt_tensor_t *t) {
+static int zero_point_fits(const rt_interp_t *rt, const rt_tensor_t *t) {
+  const rt_quant_t *t_q = rt_quant(rt, t);
   if (t->flags & RT_T_ZERO_POINT_RANGE) return 0;
   switch (t->type) {
-    case RUNTIME_INT8: return t->zero_point >= -128 && t->zero_point <= 127;
-    case RUNTIME_UINT8: return t->zero_point >= 0 && t->zero_point <= 255;
+    case RUNTIME_INT8: return t_q->zero_point >= -128 && t_q->zero_point <= 127;
+    case RUNTIME_UINT8: return t_q->zero_point >= 0 && t_q->zero_point <= 255;
     default: /* int16 (any stored value fits); int32 bias and float hold 0 in practice, negated in 32 bits */
       return 1;
   }
 }
 
 static int check_tensor(rt_interp_t *rt, unsigned s, int32_t i, const rt_tensor_t *t) {
+  const rt_quant_t *t_q = rt_quant(rt, t);
   uint64_t bytes = rt_type_size(t->type);
   for (unsigned d = 0; d < t->rank; d++) {
     bytes *= (uint64_t)(uint32_t)t->dims[d];
     if (bytes > RT_MAX_TENSOR_BYTES) return fail_tensor(rt, 0, s, i, "larger than 256 MB");
   }
-  for (uint32_t k = 0; k < t->num_scales; k++) {
-    float sc = t->scales[k];
+  for (uint32_t k = 0; k < t_q->num_scales; k++) {
+    float sc = t_q->scales[k];
     /* finite and >= 0; the comparison is false for NaN */
     if (!(sc >= 0.0f && sc <= 3.4028234e38f)) return fail_tensor(rt, 0, s, i, "quantization scale is negative, NaN or infinite");
   }
-  if (!zero_point_fits(t)) return fail_tensor(rt, 0, s, i, "zero point out of range for its type");
+  if (!zero_point_fits(rt, t)) return fail_tensor(rt, 0, s, i, "zero point out of range for its type");
   return 0;
 }
 

@@ -5,6 +5,7 @@
 
 static int prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *handle = rt_input(rt, node, 0), *value = rt_input(rt, node, 1);
+  const rt_quant_t *value_q = rt_quant(rt, value);
   if (node->n_inputs != 2 || node->n_outputs != 0 || !value)
     return rt_fail(rt, node, RUNTIME_E_MODEL, "ASSIGN_VARIABLE takes a handle and a value", "");
   if (rt_resource_check_handle(rt, node, handle)) return RUNTIME_E_MODEL;
@@ -12,7 +13,7 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_resource_t *res = rt_resource_bound(rt, node->subgraph, node->inputs[0]);
   if (res && !res->data) {
     res->bytes = rt_bytes(value);
-    res->fill = value->scales ? (uint8_t)(int8_t)value->zero_point : 0;
+    res->fill = value_q->scales ? (uint8_t)(int8_t)value_q->zero_point : 0;
     res->data = rt_persistent(rt, node, rt_bytes(value) ? rt_bytes(value) : 1);
     if (!res->data) return RUNTIME_E_ARENA;
     memset(res->data, res->fill, res->bytes);

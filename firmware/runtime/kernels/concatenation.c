@@ -11,6 +11,7 @@ typedef struct {
 
 static int prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *out = rt_output(rt, node, 0);
+  const rt_quant_t *out_q = rt_quant(rt, out);
   if (!out || node->n_inputs < 1) return rt_fail(rt, node, RUNTIME_E_MODEL, "missing tensor", "");
   int axis = rt_opt_i32(rt, node, 0, 0);
   if (rt_opt_u8(rt, node, 1, RT_ACT_NONE) != RT_ACT_NONE)
@@ -20,13 +21,15 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
   int32_t along = 0;
   for (unsigned i = 0; i < node->n_inputs; i++) {
     rt_tensor_t *in = rt_input(rt, node, i);
+    const rt_quant_t *in_q = rt_quant(rt, in);
     if (!in || in->type != out->type || in->rank != out->rank)
       return rt_fail(rt, node, RUNTIME_E_MODEL, "inputs differ from the output in type or rank", "");
     for (int d = 0; d < out->rank; d++)
       if (d != axis && in->dims[d] != out->dims[d])
         return rt_fail(rt, node, RUNTIME_E_MODEL, "input shapes do not concatenate to the output", "");
     if (out->type == RUNTIME_INT8 || out->type == RUNTIME_INT16) {
-      if (!in->scales || !out->scales || in->scales[0] != out->scales[0] || in->zero_point != out->zero_point)
+      if (!in_q->scales || !out_q->scales || in_q->scales[0] != out_q->scales[0] ||
+          in_q->zero_point != out_q->zero_point)
         return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "inputs quantized unlike the output", "");
     }
     along += in->dims[axis];

@@ -3,7 +3,9 @@
 
 static int common(rt_interp_t *rt, rt_node_t *node, rt_conv_data_t **out_data) {
   rt_tensor_t *in = rt_input(rt, node, 0), *filter = rt_input(rt, node, 1), *bias = rt_input(rt, node, 2);
+  const rt_quant_t *in_q = rt_quant(rt, in), *filter_q = rt_quant(rt, filter);
   rt_tensor_t *out = rt_output(rt, node, 0);
+  const rt_quant_t *out_q = rt_quant(rt, out);
   if (rt_expect_type(rt, node, in, RUNTIME_INT8, "input") || rt_expect_type(rt, node, filter, RUNTIME_INT8, "filter") ||
       rt_expect_type(rt, node, out, RUNTIME_INT8, "output") || rt_expect_rank(rt, node, filter, 4, "filter"))
     return RUNTIME_E_UNSUPPORTED;
@@ -19,9 +21,9 @@ static int common(rt_interp_t *rt, rt_node_t *node, rt_conv_data_t **out_data) {
   if (d->out_depth <= 0 || d->in_depth <= 0) return rt_fail(rt, node, RUNTIME_E_MODEL, "empty channels", "");
   if (bias && rt_elements(bias) != (uint32_t)d->out_depth)
     return rt_fail(rt, node, RUNTIME_E_MODEL, "bias size mismatch", "");
-  d->input_offset = -in->zero_point;
-  d->output_offset = out->zero_point;
-  d->mult_step = filter->num_scales > 1;
+  d->input_offset = -in_q->zero_point;
+  d->output_offset = out_q->zero_point;
+  d->mult_step = filter_q->num_scales > 1;
   return rt_channel_multipliers(rt, node, in, filter, out, (uint32_t)d->out_depth, &d->multiplier, &d->shift);
 }
 
@@ -30,13 +32,14 @@ int rt_conv_prepare(rt_interp_t *rt, rt_node_t *node) {
   int rc = common(rt, node, &d);
   if (rc || !d) return rc ? rc : RUNTIME_E_MODEL; /* d is set whenever rc is 0 (the analyzer cannot see it) */
   rt_tensor_t *in = rt_input(rt, node, 0), *filter = rt_input(rt, node, 1), *out = rt_output(rt, node, 0);
-  if (filter->zero_point != 0) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "asymmetric filter", "");
+  const rt_quant_t *filter_q = rt_quant(rt, filter);
+  if (filter_q->zero_point != 0) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "asymmetric filter", "");
   d->filter_in_depth = filter->dims[3];
   if (filter->dims[0] != d->out_depth || d->filter_in_depth <= 0 || d->in_depth % d->filter_in_depth)
     return rt_fail(rt, node, RUNTIME_E_MODEL, "filter shape does not match input/output channels", "");
   d->groups = d->in_depth / d->filter_in_depth;
   if (d->out_depth % d->groups) return rt_fail(rt, node, RUNTIME_E_MODEL, "output channels not divisible by groups", "");
-  rt_activation_range(out, rt_opt_u8(rt, node, 3, RT_ACT_NONE), &d->act_min, &d->act_max);
+  rt_activation_range(rt, out, rt_opt_u8(rt, node, 3, RT_ACT_NONE), &d->act_min, &d->act_max);
   return rt_window_geometry(rt, node, in, out, rt_opt_u8(rt, node, 0, RT_PADDING_SAME), filter->dims[1],
                             filter->dims[2], rt_opt_i32(rt, node, 2, 1), rt_opt_i32(rt, node, 1, 1),
                             rt_opt_i32(rt, node, 5, 1), rt_opt_i32(rt, node, 4, 1), &d->g);
@@ -82,11 +85,12 @@ int rt_depthwise_prepare(rt_interp_t *rt, rt_node_t *node) {
   int rc = common(rt, node, &d);
   if (rc || !d) return rc ? rc : RUNTIME_E_MODEL; /* d is set whenever rc is 0 (the analyzer cannot see it) */
   rt_tensor_t *in = rt_input(rt, node, 0), *filter = rt_input(rt, node, 1), *out = rt_output(rt, node, 0);
-  if (filter->zero_point != 0) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "asymmetric filter", "");
+  const rt_quant_t *filter_q = rt_quant(rt, filter);
+  if (filter_q->zero_point != 0) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "asymmetric filter", "");
   if (filter->dims[0] != 1 || filter->dims[3] != d->out_depth || d->out_depth % d->in_depth)
     return rt_fail(rt, node, RUNTIME_E_MODEL, "filter shape does not match input/output channels", "");
   d->depth_multiplier = d->out_depth / d->in_depth;
-  rt_activation_range(out, rt_opt_u8(rt, node, 4, RT_ACT_NONE), &d->act_min, &d->act_max);
+  rt_activation_range(rt, out, rt_opt_u8(rt, node, 4, RT_ACT_NONE), &d->act_min, &d->act_max);
   return rt_window_geometry(rt, node, in, out, rt_opt_u8(rt, node, 0, RT_PADDING_SAME), filter->dims[1],
                             filter->dims[2], rt_opt_i32(rt, node, 2, 1), rt_opt_i32(rt, node, 1, 1),
                             rt_opt_i32(rt, node, 6, 1), rt_opt_i32(rt, node, 5, 1), &d->g);

@@ -4,10 +4,12 @@
 
 int rt_binary_prepare(rt_interp_t *rt, rt_node_t *node, rt_binary_t *b, unsigned act_option) {
   rt_tensor_t *in1 = rt_input(rt, node, 0), *in2 = rt_input(rt, node, 1), *out = rt_output(rt, node, 0);
+  const rt_quant_t *in1_q = rt_quant(rt, in1), *in2_q = rt_quant(rt, in2), *out_q = rt_quant(rt, out);
   if (rt_expect_type(rt, node, in1, RUNTIME_INT8, "input 1") || rt_expect_type(rt, node, in2, RUNTIME_INT8, "input 2") ||
       rt_expect_type(rt, node, out, RUNTIME_INT8, "output"))
     return RUNTIME_E_UNSUPPORTED;
-  if (!in1->scales || !in2->scales || !out->scales) return rt_fail(rt, node, RUNTIME_E_MODEL, "unquantized tensor", "");
+  if (!in1_q->scales || !in2_q->scales || !out_q->scales)
+    return rt_fail(rt, node, RUNTIME_E_MODEL, "unquantized tensor", "");
   if (in1->rank > RT_BCAST_DIMS || in2->rank > RT_BCAST_DIMS || out->rank > RT_BCAST_DIMS)
     return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "more than 6 dims", "");
   b->same_shape = in1->rank == out->rank && in2->rank == out->rank;
@@ -24,24 +26,25 @@ int rt_binary_prepare(rt_interp_t *rt, rt_node_t *node, rt_binary_t *b, unsigned
     s1 *= d1;
     s2 *= d2;
   }
-  b->offset1 = -in1->zero_point;
-  b->offset2 = -in2->zero_point;
-  b->out_offset = out->zero_point;
-  rt_activation_range(out, rt_opt_u8(rt, node, act_option, RT_ACT_NONE), &b->act_min, &b->act_max);
+  b->offset1 = -in1_q->zero_point;
+  b->offset2 = -in2_q->zero_point;
+  b->out_offset = out_q->zero_point;
+  rt_activation_range(rt, out, rt_opt_u8(rt, node, act_option, RT_ACT_NONE), &b->act_min, &b->act_max);
   return 0;
 }
 
 int rt_add_sub_params(rt_interp_t *rt, const rt_node_t *node, rt_binary_t *b) {
   const rt_tensor_t *in1 = rt_input(rt, node, 0), *in2 = rt_input(rt, node, 1), *out = rt_output(rt, node, 0);
+  const rt_quant_t *in1_q = rt_quant(rt, in1), *in2_q = rt_quant(rt, in2), *out_q = rt_quant(rt, out);
   int sh;
   b->left_shift = 20;
-  double s1 = (double)in1->scales[0], s2 = (double)in2->scales[0];
+  double s1 = (double)in1_q->scales[0], s2 = (double)in2_q->scales[0];
   double twice_max = 2.0 * (s1 > s2 ? s1 : s2);
   if (rt_multiplier(rt, node, s1 / twice_max, &b->mult1, &sh, "input 1")) return RUNTIME_E_UNSUPPORTED;
   b->shift1 = sh;
   if (rt_multiplier(rt, node, s2 / twice_max, &b->mult2, &sh, "input 2")) return RUNTIME_E_UNSUPPORTED;
   b->shift2 = sh;
-  if (rt_multiplier(rt, node, twice_max / ((double)(1 << b->left_shift) * (double)out->scales[0]), &b->out_mult, &sh,
+  if (rt_multiplier(rt, node, twice_max / ((double)(1 << b->left_shift) * (double)out_q->scales[0]), &b->out_mult, &sh,
                     "output"))
     return RUNTIME_E_UNSUPPORTED;
   b->out_shift = sh;

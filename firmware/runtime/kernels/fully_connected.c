@@ -2,14 +2,14 @@
 #include "fully_connected.h"
 #include "quant.h"
 
-static int prepare(rt_interp_t *rt, rt_node_t *node) { return rt_fc_prepare(rt, node, 0); }
+static int prepare(rt_interp_t *rt, rt_node_t *node) { return rt_fc_prepare(rt, node); }
 
 static int eval(rt_interp_t *rt, rt_node_t *node) {
   const rt_fc_data_t *d = node->data;
-  const rt_tensor_t *bias_t = rt_input(rt, node, 2);
   const int8_t *in = rt_input(rt, node, 0)->data;
-  const int8_t *filter = rt_input(rt, node, 1)->data;
-  const int32_t *bias = bias_t ? bias_t->data : 0;
+  const int8_t *filter;
+  const int32_t *bias;
+  rt_fc_weights(rt, node, &filter, &bias);
   int8_t *out = rt_output(rt, node, 0)->data;
   for (uint32_t b = 0; b < d->batches; b++) {
     const int8_t *x = in + b * d->accum_depth;

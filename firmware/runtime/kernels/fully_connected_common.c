@@ -3,9 +3,11 @@
 #include "fully_connected.h"
 #include "quant.h"
 
-int rt_fc_prepare(rt_interp_t *rt, rt_node_t *node, int fold_offsets) {
+int rt_fc_prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *in = rt_input(rt, node, 0), *filter = rt_input(rt, node, 1), *bias = rt_input(rt, node, 2);
+  const rt_quant_t *filter_q = rt_quant(rt, filter), *in_q = rt_quant(rt, in);
   rt_tensor_t *out = rt_output(rt, node, 0);
+  const rt_quant_t *out_q = rt_quant(rt, out);
   if (rt_expect_type(rt, node, in, RUNTIME_INT8, "input") || rt_expect_type(rt, node, filter, RUNTIME_INT8, "filter") ||
       rt_expect_type(rt, node, out, RUNTIME_INT8, "output"))
     return RUNTIME_E_UNSUPPORTED;
@@ -23,22 +25,18 @@ int rt_fc_prepare(rt_interp_t *rt, rt_node_t *node, int fold_offsets) {
   if (bias && rt_elements(bias) != d->out_depth) return rt_fail(rt, node, RUNTIME_E_MODEL, "bias size mismatch", "");
   int rc = rt_channel_multipliers(rt, node, in, filter, out, d->out_depth, &d->multiplier, &d->shift);
   if (rc) return rc;
-  d->mult_step = filter->num_scales > 1;
-  d->input_offset = -in->zero_point;
-  d->filter_offset = -filter->zero_point;
-  d->output_offset = out->zero_point;
-  rt_activation_range(out, rt_opt_u8(rt, node, 0, RT_ACT_NONE), &d->act_min, &d->act_max);
-  if (fold_offsets && d->filter_offset == 0) {
-    d->bias_eff = rt_persistent(rt, node, sizeof(int32_t) * d->out_depth);
-    if (!d->bias_eff) return RUNTIME_E_ARENA;
-    const int8_t *f = (const int8_t *)filter->data;
-    const int32_t *b = bias ? (const int32_t *)bias->data : NULL;
-    for (uint32_t o = 0; o < d->out_depth; o++) {
-      int32_t sum = 0;
-      for (uint32_t k = 0; k < d->accum_depth; k++) sum += f[o * d->accum_depth + k];
-      d->bias_eff[o] = (b ? b[o] : 0) + sum * d->input_offset;
-    }
-  }
+  d->mult_step = filter_q->num_scales > 1;
+  /* int8 zero points (the validator checked their range) */
+  d->input_offset = (int16_t)-in_q->zero_point;
+  d->filter_offset = (int16_t)-filter_q->zero_point;
+  d->output_offset = out_q->zero_point;
+  int32_t act_min, act_max; /* within int8's range for an int8 output */
+  rt_activation_range(rt, out, rt_opt_u8(rt, node, 0, RT_ACT_NONE), &act_min, &act_max);
+  d->act_min = (int16_t)act_min;
+  d->act_max = (int16_t)act_max;
+  d->filter = rt_const_data(rt, node, 1);
+  d->bias = rt_const_data(rt, node, 2);
+  node->consts_in_data = !(in->flags & RT_T_CONST);
   node->data = d;
   return 0;
 }

@@ -3,12 +3,13 @@
 
 int rt_mean_prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *in = rt_input(rt, node, 0), *axes = rt_input(rt, node, 1), *out = rt_output(rt, node, 0);
+  const rt_quant_t *in_q = rt_quant(rt, in), *out_q = rt_quant(rt, out);
   if (node->n_inputs != 2) return rt_fail(rt, node, RUNTIME_E_MODEL, "MEAN takes an input and its axes", "");
   if (rt_expect_type(rt, node, in, RUNTIME_INT8, "input") ||
       rt_expect_type(rt, node, out, RUNTIME_INT8, "output") || rt_expect_type(rt, node, axes, RUNTIME_INT32, "axis"))
     return RUNTIME_E_UNSUPPORTED;
   if (!(axes->flags & RT_T_CONST)) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "non-constant axis", "");
-  if (!in->scales || !out->scales) return rt_fail(rt, node, RUNTIME_E_MODEL, "unquantized tensor", "");
+  if (!in_q->scales || !out_q->scales) return rt_fail(rt, node, RUNTIME_E_MODEL, "unquantized tensor", "");
   if (in->rank > MEAN_DIMS || in->rank == 0) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "input rank", "");
   rt_mean_data_t *d = rt_persistent(rt, node, sizeof *d);
   if (!d) return RUNTIME_E_ARENA;
@@ -43,10 +44,10 @@ int rt_mean_prepare(rt_interp_t *rt, rt_node_t *node) {
     if (!d->reduced[i]) stride *= in->dims[i];
   }
   d->n_out = rt_elements(out);
-  d->in_zp = in->zero_point;
-  d->out_zp = out->zero_point;
+  d->in_zp = in_q->zero_point;
+  d->out_zp = out_q->zero_point;
   int sh;
-  if (rt_multiplier(rt, node, (double)in->scales[0] / (double)out->scales[0], &d->multiplier, &sh, "output"))
+  if (rt_multiplier(rt, node, (double)in_q->scales[0] / (double)out_q->scales[0], &d->multiplier, &sh, "output"))
     return RUNTIME_E_UNSUPPORTED;
   d->shift = sh;
   if (d->count > 0) {

@@ -7,9 +7,10 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
   if (!b) return RUNTIME_E_ARENA;
   if (rt_binary_prepare(rt, node, b, 0)) return RUNTIME_E_UNSUPPORTED;
   const rt_tensor_t *in1 = rt_input(rt, node, 0), *in2 = rt_input(rt, node, 1), *out = rt_output(rt, node, 0);
+  const rt_quant_t *in1_q = rt_quant(rt, in1), *in2_q = rt_quant(rt, in2), *out_q = rt_quant(rt, out);
   int sh;
-  if (rt_multiplier(rt, node, (double)in1->scales[0] * (double)in2->scales[0] / (double)out->scales[0], &b->out_mult, &sh,
-                    "output"))
+  const double real = (double)in1_q->scales[0] * (double)in2_q->scales[0] / (double)out_q->scales[0];
+  if (rt_multiplier(rt, node, real, &b->out_mult, &sh, "output"))
     return RUNTIME_E_UNSUPPORTED;
   b->out_shift = sh;
   node->data = b;

@@ -11,25 +11,28 @@ typedef struct {
   int32_t in_dims[PAD_DIMS], before[PAD_DIMS], out_dims[PAD_DIMS];
   uint32_t elem_bytes;
   uint8_t has_value;
+  uint8_t fill; /* the byte of an int8 output's zero point (no pad value) */
 } pad_data_t;
 
 static int prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *in = rt_input(rt, node, 0), *pads = rt_input(rt, node, 1), *out = rt_output(rt, node, 0);
+  const rt_quant_t *in_q = rt_quant(rt, in), *out_q = rt_quant(rt, out);
   rt_tensor_t *value = rt_input(rt, node, 2);
+  const rt_quant_t *value_q = rt_quant(rt, value);
   if (!in || !pads || !out) return rt_fail(rt, node, RUNTIME_E_MODEL, "missing tensor", "");
   if (in->type != out->type || !rt_type_size(in->type) || in->rank != out->rank)
     return rt_fail(rt, node, RUNTIME_E_MODEL, "input and output differ in type or rank", "");
   if (in->rank > PAD_DIMS) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "more than 5 dims", "");
   if (!(pads->flags & RT_T_CONST) || pads->type != RUNTIME_INT32 || rt_elements(pads) != 2u * in->rank)
     return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "paddings must be a constant int32 [rank, 2]", "");
-  if (in->type == RUNTIME_INT8 && (!in->scales || !out->scales || in->scales[0] != out->scales[0] ||
-                                   in->zero_point != out->zero_point))
+  if (in->type == RUNTIME_INT8 && (!in_q->scales || !out_q->scales || in_q->scales[0] != out_q->scales[0] ||
+                                   in_q->zero_point != out_q->zero_point))
     return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "input quantized unlike the output", "");
   if (value) {
     if (value->type != out->type || rt_elements(value) != 1)
       return rt_fail(rt, node, RUNTIME_E_MODEL, "pad value must be one element of the output type", "");
-    if (out->type == RUNTIME_INT8 && (!value->scales || value->scales[0] != out->scales[0] ||
-                                      value->zero_point != out->zero_point))
+    if (out->type == RUNTIME_INT8 && (!value_q->scales || value_q->scales[0] != out_q->scales[0] ||
+                                      value_q->zero_point != out_q->zero_point))
       return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "pad value quantized unlike the output", "");
   }
   pad_data_t *d = rt_persistent(rt, node, sizeof *d);
@@ -53,6 +56,7 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
   }
   d->elem_bytes = rt_type_size(in->type);
   d->has_value = value != 0;
+  d->fill = out->type == RUNTIME_INT8 ? (uint8_t)(int8_t)out_q->zero_point : 0;
   return 0;
 }
 
@@ -67,7 +71,7 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
     const uint8_t *v = rt_input(rt, node, 2)->data;
     for (uint32_t i = 0; i < n; i++) memcpy(out + (size_t)i * eb, v, eb);
   } else {
-    memset(out, out_t->type == RUNTIME_INT8 ? (int)(uint8_t)(int8_t)out_t->zero_point : 0, (size_t)n * eb);
+    memset(out, d->fill, (size_t)n * eb);
   }
   const int32_t *id = d->in_dims, *od = d->out_dims, *b = d->before;
   size_t row = (size_t)id[4] * eb;

@@ -14,6 +14,6 @@ int rt_pool_prepare(rt_interp_t *rt, rt_node_t *node) {
   if (rc) return rc;
   d->depth = in->dims[3];
   if (out->dims[3] != d->depth) return rt_fail(rt, node, RUNTIME_E_MODEL, "input and output depth differ", "");
-  rt_activation_range(out, rt_opt_u8(rt, node, 5, RT_ACT_NONE), &d->act_min, &d->act_max);
+  rt_activation_range(rt, out, rt_opt_u8(rt, node, 5, RT_ACT_NONE), &d->act_min, &d->act_max);
   return 0;
 }

@@ -20,27 +20,28 @@ static int32_t out_limit(uint8_t type, int max) {
 
 static int prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *in = rt_input(rt, node, 0), *out = rt_output(rt, node, 0);
+  const rt_quant_t *out_q = rt_quant(rt, out), *in_q = rt_quant(rt, in);
   if (!in || !out) return rt_fail(rt, node, RUNTIME_E_MODEL, "missing tensor", "");
   if (in->type != RUNTIME_FLOAT32 && in->type != RUNTIME_INT8 && in->type != RUNTIME_INT16 && in->type != RUNTIME_UINT8)
     return rt_expect_type(rt, node, in, RUNTIME_INT8, "input");
   if (out->type != RUNTIME_INT8 && out->type != RUNTIME_INT16 && out->type != RUNTIME_INT32 && out->type != RUNTIME_UINT8)
     return rt_expect_type(rt, node, out, RUNTIME_INT8, "output");
-  if (!out->scales || (in->type != RUNTIME_FLOAT32 && !in->scales) || rt_elements(in) != rt_elements(out))
+  if (!out_q->scales || (in->type != RUNTIME_FLOAT32 && !in_q->scales) || rt_elements(in) != rt_elements(out))
     return rt_fail(rt, node, RUNTIME_E_MODEL, "unquantized tensor or shape mismatch", "");
-  if (out->num_scales > 1) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "per-channel quantize", "");
+  if (out_q->num_scales > 1) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "per-channel quantize", "");
   quantize_data_t *d = rt_persistent(rt, node, sizeof *d);
   if (!d) return RUNTIME_E_ARENA;
   d->n = rt_elements(out);
-  d->out_zp = out->zero_point;
+  d->out_zp = out_q->zero_point;
   d->out_min = out_limit(out->type, 0);
   d->out_max = out_limit(out->type, 1);
-  d->scale = out->scales[0];
+  d->scale = out_q->scales[0];
   if (in->type != RUNTIME_FLOAT32) {
     int shift;
-    if (rt_multiplier(rt, node, (double)in->scales[0] / (double)out->scales[0], &d->multiplier, &shift, "output"))
+    if (rt_multiplier(rt, node, (double)in_q->scales[0] / (double)out_q->scales[0], &d->multiplier, &shift, "output"))
       return RUNTIME_E_UNSUPPORTED;
     d->shift = shift;
-    d->in_zp = in->zero_point;
+    d->in_zp = in_q->zero_point;
   }
   node->data = d;
   return 0;

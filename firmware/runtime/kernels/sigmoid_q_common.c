@@ -5,20 +5,21 @@
 int rt_sigmoid_q_prepare(rt_interp_t *rt, rt_node_t *node, rt_sigmoid_q_t *d, int32_t out_zero_point,
                          float out_scale) {
   rt_tensor_t *in = rt_input(rt, node, 0), *out = rt_output(rt, node, 0);
+  const rt_quant_t *in_q = rt_quant(rt, in), *out_q = rt_quant(rt, out);
   if (rt_expect_type(rt, node, in, RUNTIME_INT8, "input") || rt_expect_type(rt, node, out, RUNTIME_INT8, "output"))
     return RUNTIME_E_UNSUPPORTED;
-  if (!in->scales || !out->scales) return rt_fail(rt, node, RUNTIME_E_MODEL, "unquantized tensor", "");
+  if (!in_q->scales || !out_q->scales) return rt_fail(rt, node, RUNTIME_E_MODEL, "unquantized tensor", "");
   if (rt_elements(in) != rt_elements(out)) return rt_fail(rt, node, RUNTIME_E_MODEL, "input and output sizes differ", "");
-  if (out->zero_point != out_zero_point || out->scales[0] != out_scale)
+  if (out_q->zero_point != out_zero_point || out_q->scales[0] != out_scale)
     return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "output quantization other than TFLM's fixed one", "");
   int shift;
-  if (rt_multiplier(rt, node, (double)in->scales[0] * (double)(1 << 27), &d->multiplier, &shift, "input"))
+  if (rt_multiplier(rt, node, (double)in_q->scales[0] * (double)(1 << 27), &d->multiplier, &shift, "input"))
     return RUNTIME_E_UNSUPPORTED;
   if (shift < 0 || d->multiplier == 0) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "input scale too small", "");
   d->shift = shift;
   /* floor(15 * 2^27 / 2^shift): TFLM's CalculateInputRadius(4, shift, 31) */
   d->radius = shift > 31 ? 0 : (int32_t)((15u << 27) >> shift);
-  d->zero_point = in->zero_point;
+  d->zero_point = in_q->zero_point;
   return 0;
 }
 

@@ -12,20 +12,21 @@ enum { SCALED_DIFF_INTEGER_BITS = 5, ACCUMULATION_INTEGER_BITS = 12 };
 
 static int prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *in = rt_input(rt, node, 0), *out = rt_output(rt, node, 0);
+  const rt_quant_t *in_q = rt_quant(rt, in), *out_q = rt_quant(rt, out);
   if (rt_expect_type(rt, node, in, RUNTIME_INT8, "input")) return RUNTIME_E_UNSUPPORTED;
   if (!out || (out->type != RUNTIME_INT8 && out->type != RUNTIME_INT16))
     return rt_expect_type(rt, node, out, RUNTIME_INT8, "output");
-  if (!in->scales || !out->scales || in->rank < 1 || rt_elements(in) != rt_elements(out))
+  if (!in_q->scales || !out_q->scales || in->rank < 1 || rt_elements(in) != rt_elements(out))
     return rt_fail(rt, node, RUNTIME_E_MODEL, "input and output must be quantized and of one shape", "");
   /* The output encoding is fixed: [0, 1) over the full range of the type. */
   float want = out->type == RUNTIME_INT8 ? 1.0f / 256 : 1.0f / 65536;
-  float err = out->scales[0] > want ? out->scales[0] - want : want - out->scales[0];
-  if (out->zero_point != (out->type == RUNTIME_INT8 ? -128 : -32768) || err > want * 0.001f)
+  float err = out_q->scales[0] > want ? out_q->scales[0] - want : want - out_q->scales[0];
+  if (out_q->zero_point != (out->type == RUNTIME_INT8 ? -128 : -32768) || err > want * 0.001f)
     return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "output quantization must be 1/256, -128 (int16: 1/65536, -32768)", "");
   softmax_data_t *d = rt_persistent(rt, node, sizeof *d);
   if (!d) return RUNTIME_E_ARENA;
   float beta = rt_opt_f32(rt, node, 0, 1.0f);
-  double real = (double)beta * (double)in->scales[0] * (double)(1 << (31 - SCALED_DIFF_INTEGER_BITS));
+  double real = (double)beta * (double)in_q->scales[0] * (double)(1 << (31 - SCALED_DIFF_INTEGER_BITS));
   if (real > (double)((1ll << 31) - 1)) real = (double)((1ll << 31) - 1);
   int shift;
   if (rt_multiplier(rt, node, real, &d->input_multiplier, &shift, "beta x input")) return RUNTIME_E_UNSUPPORTED;

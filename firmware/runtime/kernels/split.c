@@ -10,6 +10,7 @@ typedef struct {
 
 static int prepare(rt_interp_t *rt, rt_node_t *node) {
   rt_tensor_t *ax = rt_input(rt, node, 0), *in = rt_input(rt, node, 1);
+  const rt_quant_t *in_q = rt_quant(rt, in);
   if (!ax || !in || node->n_outputs < 1) return rt_fail(rt, node, RUNTIME_E_MODEL, "missing tensor", "");
   if (!(ax->flags & RT_T_CONST) || ax->type != RUNTIME_INT32 || rt_elements(ax) != 1)
     return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "axis must be a constant int32 scalar", "");
@@ -19,13 +20,14 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
   int32_t along = 0;
   for (unsigned i = 0; i < node->n_outputs; i++) {
     rt_tensor_t *out = rt_output(rt, node, i);
+    const rt_quant_t *out_q = rt_quant(rt, out);
     if (!out || out->type != in->type || out->rank != in->rank)
       return rt_fail(rt, node, RUNTIME_E_MODEL, "outputs differ from the input in type or rank", "");
     for (int d = 0; d < in->rank; d++)
       if (d != axis && out->dims[d] != in->dims[d])
         return rt_fail(rt, node, RUNTIME_E_MODEL, "output shapes do not split the input", "");
-    if ((out->type == RUNTIME_INT8 && out->scales && in->scales &&
-                                               (out->scales[0] != in->scales[0] || out->zero_point != in->zero_point)))
+    if (out->type == RUNTIME_INT8 && out_q->scales && in_q->scales &&
+        (out_q->scales[0] != in_q->scales[0] || out_q->zero_point != in_q->zero_point))
       return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "outputs quantized unlike the input", "");
     along += out->dims[axis];
   }

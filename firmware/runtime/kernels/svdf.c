@@ -8,13 +8,12 @@
 static int eval(rt_interp_t *rt, rt_node_t *node) {
   const rt_svdf_data_t *d = node->data;
   const int8_t *in = rt_input(rt, node, 0)->data;
-  const int8_t *wf = rt_input(rt, node, 1)->data;
-  const int16_t *wt = rt_input(rt, node, 2)->data;
-  const rt_tensor_t *bias_t = rt_input(rt, node, 3);
-  const int32_t *bias = bias_t ? bias_t->data : 0;
+  const int8_t *wf;
+  const int16_t *wt;
+  const int32_t *bias;
+  rt_svdf_weights(rt, node, &wf, &wt, &bias);
   int16_t *state = rt_input(rt, node, 4)->data;
   int8_t *out = rt_output(rt, node, 0)->data;
-  int32_t *scratch = node->scratch;
   const int32_t nb = d->batches, nf = d->filters, nm = d->memory, ni = d->inputs;
 
   rt_svdf_shift_state(state, (uint32_t)(nb * nf * nm));
@@ -30,17 +29,21 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
       result += nm;
     }
   }
+  /* Time matmul and reduction fused: a unit's `rank` filters are adjacent rows of the time weights and of the
+   * state, so its sum is one dot product of rank x memory values, from the bias (the same int32 sum as TFLM's
+   * scratch then bias + sums, without the int32 scratch per filter). */
+  const int32_t nu = d->units, len = d->rank * nm;
   for (int32_t b = 0; b < nb; b++) {
     const int16_t *v1 = wt;
     const int16_t *v2 = state + b * nm * nf;
-    for (int32_t i = 0; i < nf; i++) {
-      int32_t acc = 0;
-      for (int32_t j = 0; j < nm; j++) acc += *v1++ * *v2++;
-      scratch[b * nf + i] = acc;
+    for (int32_t i = 0; i < nu; i++) {
+      int32_t acc = bias ? bias[i] : 0;
+      for (int32_t j = 0; j < len; j++) acc += *v1++ * *v2++;
+      int32_t v = rt_mbqm(acc, d->scale_2_a, d->scale_2_b) + d->output_zp;
+      out[b * nu + i] = (int8_t)rt_clamp(v, INT8_MIN, INT8_MAX);
     }
   }
-  rt_svdf_reduce_output(d, scratch, bias, out);
   return 0;
 }
 
-RT_DEFINE_KERNEL(SVDF, 27, 0, rt_svdf_prepare, eval);
+RT_DEFINE_KERNEL_WITH_OVERLAP(SVDF, 27, 0, rt_svdf_prepare, eval, rt_svdf_overlap);

@@ -47,7 +47,9 @@ int rt_lstm_prepare(rt_interp_t *rt, rt_node_t *node) {
   if (node->n_inputs != 24 || node->n_outputs != 1)
     return rt_fail(rt, node, RUNTIME_E_MODEL, "LSTM takes 24 inputs and 1 output", "");
   rt_tensor_t *in = rt_input(rt, node, IN), *out = rt_output(rt, node, 0);
+  const rt_quant_t *in_q = rt_quant(rt, in), *out_q = rt_quant(rt, out);
   rt_tensor_t *hidden = rt_input(rt, node, HIDDEN), *cell = rt_input(rt, node, CELL);
+  const rt_quant_t *hidden_q = rt_quant(rt, hidden), *cell_q = rt_quant(rt, cell);
   if (rt_expect_type(rt, node, in, RUNTIME_INT8, "input") || rt_expect_type(rt, node, out, RUNTIME_INT8, "output") ||
       rt_expect_type(rt, node, hidden, RUNTIME_INT8, "hidden state") ||
       rt_expect_type(rt, node, cell, RUNTIME_INT16, "cell state"))
@@ -61,7 +63,7 @@ int rt_lstm_prepare(rt_interp_t *rt, rt_node_t *node) {
   for (unsigned i = NORM; i < 24; i++)
     if (rt_input(rt, node, i)) return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "layer-norm LSTM", "");
   if (in->rank != 3 || out->rank != 3) return rt_fail(rt, node, RUNTIME_E_MODEL, "LSTM input and output must be 3-D", "");
-  if (!in->scales || !hidden->scales || !cell->scales || !out->scales)
+  if (!in_q->scales || !hidden_q->scales || !cell_q->scales || !out_q->scales)
     return rt_fail(rt, node, RUNTIME_E_MODEL, "unquantized tensor", "");
 
   lstm_data_t *d = rt_persistent(rt, node, sizeof *d);
@@ -82,6 +84,7 @@ int rt_lstm_prepare(rt_interp_t *rt, rt_node_t *node) {
 
   for (int g = 0; g < 4; g++) {
     rt_tensor_t *wi = rt_input(rt, node, W_IN + g), *wr = rt_input(rt, node, W_REC + g);
+    const rt_quant_t *wi_q = rt_quant(rt, wi), *wr_q = rt_quant(rt, wr);
     rt_tensor_t *b = rt_input(rt, node, BIAS + g);
     if (rt_expect_type(rt, node, wi, RUNTIME_INT8, "input weights") ||
         rt_expect_type(rt, node, wr, RUNTIME_INT8, "recurrent weights") ||
@@ -90,14 +93,15 @@ int rt_lstm_prepare(rt_interp_t *rt, rt_node_t *node) {
     if (wi->rank != 2 || wi->dims[0] != S || wi->dims[1] != I || wr->rank != 2 || wr->dims[0] != S ||
         wr->dims[1] != S || b->rank != 1 || b->dims[0] != S)
       return rt_fail(rt, node, RUNTIME_E_MODEL, "LSTM weight or bias shape mismatch", "");
-    if (!wi->scales || !wr->scales || wi->num_scales != 1 || wr->num_scales != 1)
+    if (!wi_q->scales || !wr_q->scales || wi_q->num_scales != 1 || wr_q->num_scales != 1)
       return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "LSTM weights must be quantized per tensor", "");
-    if (wi->zero_point || wr->zero_point)
+    if (wi_q->zero_point || wr_q->zero_point)
       return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "asymmetric LSTM weights", "");
     /* Gate pre-activations are int16 in Q3.12 (scale 2^-12), as TFLM's CreateGateParams. */
     const double gate_scale = (double)0.000244140625f;
-    if (multiplier(rt, node, (double)in->scales[0] * (double)wi->scales[0] / gate_scale, &d->in_mult[g], &d->in_shift[g]) ||
-        multiplier(rt, node, (double)hidden->scales[0] * (double)wr->scales[0] / gate_scale, &d->rec_mult[g],
+    if (multiplier(rt, node, (double)in_q->scales[0] * (double)wi_q->scales[0] / gate_scale, &d->in_mult[g],
+                   &d->in_shift[g]) ||
+        multiplier(rt, node, (double)hidden_q->scales[0] * (double)wr_q->scales[0] / gate_scale, &d->rec_mult[g],
                    &d->rec_shift[g]))
       return RUNTIME_E_UNSUPPORTED;
   }
@@ -105,17 +109,17 @@ int rt_lstm_prepare(rt_interp_t *rt, rt_node_t *node) {
     return rt_fail(rt, node, RUNTIME_E_MODEL, "LSTM state size mismatch", "");
   if (out->dims[0] != in->dims[0] || out->dims[1] != in->dims[1] || out->dims[2] != S)
     return rt_fail(rt, node, RUNTIME_E_MODEL, "LSTM output shape mismatch", "");
-  if (!log2_exact(cell->scales[0], &d->cell_power))
+  if (!log2_exact(cell_q->scales[0], &d->cell_power))
     return rt_fail(rt, node, RUNTIME_E_UNSUPPORTED, "cell state scale is not a power of two", "");
   /* TFLM's inter-gate multiplies: sigmoid/tanh outputs are Q0.15 (2^-15). */
-  const double q15 = (double)0.000030517578125f, cs = (double)cell->scales[0];
+  const double q15 = (double)0.000030517578125f, cs = (double)cell_q->scales[0];
   if (multiplier(rt, node, q15 * cs / cs, &d->forget_cell_mult, &d->forget_cell_shift) ||
       multiplier(rt, node, q15 * q15 / cs, &d->input_mult, &d->input_shift) ||
-      multiplier(rt, node, q15 * q15 / (double)hidden->scales[0], &d->hidden_mult, &d->hidden_shift))
+      multiplier(rt, node, q15 * q15 / (double)hidden_q->scales[0], &d->hidden_mult, &d->hidden_shift))
     return RUNTIME_E_UNSUPPORTED;
-  d->hidden_zp = hidden->zero_point;
-  d->input_offset = -in->zero_point;
-  d->hidden_offset = -hidden->zero_point;
+  d->hidden_zp = hidden_q->zero_point;
+  d->input_offset = -in_q->zero_point;
+  d->hidden_offset = -hidden_q->zero_point;
   double clip = (double)cell_clip / cs;
   clip = clip < -32768.0 ? -32768.0 : (clip > 32767.0 ? 32767.0 : clip);
   d->cell_clip = cell_clip > 0.0f ? (int16_t)clip : 0;

@@ -42,6 +42,10 @@ static const expect_t cases[] = {
     {"writes_constant.tflite", RUNTIME_OK, RUNTIME_E_MODEL, "an op output is a constant"},
     {"two_writers.tflite", RUNTIME_OK, RUNTIME_E_MODEL, "written by two ops"},
     {"var_handle_no_outputs.tflite", RUNTIME_OK, RUNTIME_E_MODEL, "never produced"},
+    /* shapes the compact op data and nodes cannot hold, refused at init (an SVDF with no memory would put
+     * the newest state value before the state) */
+    {"svdf_zero_memory.tflite", RUNTIME_OK, RUNTIME_E_UNSUPPORTED, "op 0 (SVDF): SVDF shape out of range"},
+    {"op_256_inputs.tflite", RUNTIME_OK, RUNTIME_E_UNSUPPORTED, "op 0 (FULLY_CONNECTED): more than 255 inputs"},
     /* fuzzing findings (tools/fuzz.py), kept as found */
     {"finding_mean_one_input_no_message.tflite", RUNTIME_OK, RUNTIME_E_MODEL, "MEAN takes an input and its axes"},
 };

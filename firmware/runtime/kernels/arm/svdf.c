@@ -14,9 +14,8 @@ static int prepare(rt_interp_t *rt, rt_node_t *node) {
   int rc = rt_svdf_prepare(rt, node);
   if (rc) return rc;
   const rt_svdf_data_t *d = node->data;
-  /* the int32 sums, then the unpacked input (a word per two values, rounded up to whole groups) */
-  size_t sums = sizeof(int32_t) * (size_t)d->batches * (size_t)d->filters;
-  return rt_request_scratch(rt, node, sums + sizeof(int32_t) * 2u * (size_t)(d->inputs / 4 + 1));
+  /* the unpacked input: two words per whole group of four values (the rest is read in place) */
+  return rt_request_scratch(rt, node, sizeof(int32_t) * 2u * (size_t)(d->inputs / 4));
 }
 
 /* rt_svdf_shift_state, eight values per step: four unaligned word loads, then four stores (every load
@@ -41,19 +40,18 @@ static inline int32_t rescale(int32_t acc, int32_t m, int32_t sh) {
 static int eval(rt_interp_t *rt, rt_node_t *node) {
   const rt_svdf_data_t *d = node->data;
   const int8_t *in = rt_input(rt, node, 0)->data;
-  const int8_t *wf = rt_input(rt, node, 1)->data;
-  const int16_t *wt = rt_input(rt, node, 2)->data;
-  const rt_tensor_t *bias_t = rt_input(rt, node, 3);
-  const int32_t *bias = bias_t ? bias_t->data : 0;
+  const int8_t *wf;
+  const int16_t *wt;
+  const int32_t *bias;
+  rt_svdf_weights(rt, node, &wf, &wt, &bias);
   int16_t *state = rt_input(rt, node, 4)->data;
   int8_t *out = rt_output(rt, node, 0)->data;
-  int32_t *scratch = node->scratch;
   const int32_t nb = d->batches, nf = d->filters, nm = d->memory, ni = d->inputs;
   const int32_t neg_zp = -d->input_zp;
   const int32_t zp_pair = (int32_t)(((uint32_t)neg_zp << 16) | ((uint32_t)neg_zp & 0xFFFFu));
 
   shift_state(state, (uint32_t)(nb * nf * nm));
-  int32_t *xs = scratch + nb * nf;
+  int32_t *xs = node->scratch;
   const int32_t groups = ni / 4;
   for (int32_t b = 0; b < nb; b++) {
     int16_t *result = state + b * nf * nm + (nm - 1);
@@ -84,33 +82,26 @@ static int eval(rt_interp_t *rt, rt_node_t *node) {
       result[r2 * nm] = (int16_t)rt_clamp(rescale(dot2, d->scale_1_a, d->scale_1_b), INT16_MIN, INT16_MAX);
     }
   }
+  /* The time matmul and the reduction fused (see kernels/svdf.c): a unit's `rank` filters are adjacent rows
+   * of the weights and of the state, so its sum is one dot product of rank x memory values, from the bias. */
+  const int32_t nu = d->units, len = d->rank * nm, m2 = d->scale_2_a, sh2 = d->scale_2_b, ozp = d->output_zp;
   for (int32_t b = 0; b < nb; b++) {
     const int16_t *v1 = wt;
     const int16_t *v2 = state + b * nm * nf;
-    for (int32_t i = 0; i < nf; i++) {
-      int32_t acc = 0, j = 0;
-      for (; j + 4 <= nm; j += 4) {
+    for (int32_t i = 0; i < nu; i++) {
+      int32_t acc = bias ? bias[i] : 0, j = 0;
+      for (; j + 4 <= len; j += 4) {
         acc = RT_SMLAD(rt_load32(v1 + j), rt_load32(v2 + j), acc);
         acc = RT_SMLAD(rt_load32(v1 + j + 2), rt_load32(v2 + j + 2), acc);
       }
-      for (; j + 2 <= nm; j += 2) acc = RT_SMLAD(rt_load32(v1 + j), rt_load32(v2 + j), acc);
-      for (; j < nm; j++) acc += v1[j] * v2[j];
-      v1 += nm;
-      v2 += nm;
-      scratch[b * nf + i] = acc;
-    }
-  }
-  /* rt_svdf_reduce_output with the rescaling above */
-  const int32_t nu = d->units, m2 = d->scale_2_a, sh2 = d->scale_2_b, ozp = d->output_zp;
-  const int32_t *sum = scratch;
-  for (int32_t b = 0; b < nb; b++) {
-    for (int32_t i = 0; i < nu; i++) {
-      int32_t acc = (bias ? bias[i] : 0) + *sum++;
-      for (int32_t j = 1; j < d->rank; j++) acc += *sum++;
+      for (; j + 2 <= len; j += 2) acc = RT_SMLAD(rt_load32(v1 + j), rt_load32(v2 + j), acc);
+      for (; j < len; j++) acc += v1[j] * v2[j];
+      v1 += len;
+      v2 += len;
       out[b * nu + i] = (int8_t)rt_sat8(rescale(acc, m2, sh2) + ozp);
     }
   }
   return 0;
 }
 
-RT_DEFINE_KERNEL(SVDF, 27, 0, prepare, eval);
+RT_DEFINE_KERNEL_WITH_OVERLAP(SVDF, 27, 0, prepare, eval, rt_svdf_overlap);
