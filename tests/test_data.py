@@ -192,15 +192,14 @@ def test_extra_engines_name_the_installer_when_missing(monkeypatch):
         synth.available_voices(0, extra=("festival",))
 
 
-@pytest.mark.parametrize("name", ["en-US~00", "en-GB~05", "mb-us1~00", "mb-us2~07", "mb-us3~01", "mb-en1~02",
-                                  "mb-de1-en~00", "mb-fr4-en~05", "mb-sw2-en~11"])  # fmt: skip
+@pytest.mark.parametrize("name", ["en-US~00", "en-GB~05", "mb-us1~00", "mb-us2~07", "mb-us3~01", "mb-en1~02"])
 def test_extra_engine_voices_render(name):
-    from hark.data.synth import EXTRA_ENGINES, MBROLA_ACCENT_VOICES, PERSONAS, available_voices, extra_engines_installed
+    from hark.data.synth import PERSONAS, available_voices, extra_engines_installed
 
-    if set(extra_engines_installed()) != set(EXTRA_ENGINES):
-        pytest.skip("SVOX Pico or an MBROLA voice is not installed (tools/install_voices.sh)")
-    voices = {v.name: v for v in available_voices(0, extra=EXTRA_ENGINES) if v.engine in ("pico", "mbrola")}
-    assert len(voices) == (6 + len(MBROLA_ACCENT_VOICES)) * PERSONAS
+    if set(extra_engines_installed()) != {"pico", "mbrola"}:
+        pytest.skip("SVOX Pico or the MBROLA voices are not installed (tools/install_voices.sh)")
+    voices = {v.name: v for v in available_voices(0, extra=("pico", "mbrola")) if v.engine in ("pico", "mbrola")}
+    assert len(voices) == 6 * PERSONAS
     voice = voices[name]
     clip = render_clip(voice, "seven", 0, SynthConfig(seed=2))
     assert clip is not None and clip.dtype == np.int16 and len(clip) == SR
@@ -209,27 +208,6 @@ def test_extra_engine_voices_render(name):
     assert np.array_equal(clip, render_clip(voice, "seven", 0, SynthConfig(seed=2)))  # deterministic
     other = render_clip(voice, "seven", 1, SynthConfig(seed=2))
     assert other is not None and not np.array_equal(clip, other)  # another take: another pitch and speed
-
-
-def test_accented_mbrola_voices_are_their_own_extra_engine(monkeypatch):
-    """The accented voices are spoken by the mbrola engine but asked for, installed and grouped as
-    "mbrola-accents", so a corpus gives them synthesis folders of their own (hark.data.corpus.EXTRA_GROUPS)."""
-    from hark.data import corpus, synth
-
-    monkeypatch.setattr(synth, "extra_engines_installed", lambda: synth.EXTRA_ENGINES)
-    sets = corpus.voice_sets(0, ("mbrola", "mbrola-accents"))
-    assert {synth.engine_voice(v) for v in sets["mbrola"]} == set(synth.MBROLA_VOICES)
-    assert {synth.engine_voice(v) for v in sets["mbrola-accents"]} == set(synth.MBROLA_ACCENT_VOICES)
-    assert all(v.engine == "mbrola" for v in sets["mbrola"] + sets["mbrola-accents"])
-    config = corpus.CorpusConfig()
-    assert set(config.extra_engines) == {e for g in corpus.EXTRA_GROUPS.values() for e in g}
-    assert corpus.extra_training_voices(config, sets | {"pico": []}, "accents") == sorted(
-        sets["mbrola-accents"], key=lambda v: v.id)  # fmt: skip
-    flite = corpus.CorpusConfig(train_engine="flite")  # MBROLA speaks espeak-ng's phonemes: not beside flite
-    assert corpus.extra_training_voices(flite, sets | {"pico": []}, "accents") == []
-    monkeypatch.setattr(synth, "extra_engines_installed", lambda: ("pico", "mbrola"))
-    with pytest.raises(synth.SynthError, match=r"'mbrola-accents'.*not installed.*tools/install_voices\.sh"):
-        synth.available_voices(0, extra=("mbrola-accents",))
 
 
 # ---- loading and splitting -----------------------------------------------------------------------------------------

@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
 # Installs the TTS engines beyond espeak-ng and flite that the training recipe speaks with: SVOX Pico
-# (pico2wave), espeak-ng's English MBROLA voices (us1, us2, us3, en1) and the fourteen voices its accented-English
-# MBROLA voices (mb-de1-en, ...) speak with (hark.data.synth.MBROLA_ACCENT_VOICES; about 150 MB installed). A
-# second run finds them and returns.
+# (pico2wave) and espeak-ng's MBROLA voices (us1, us2, us3, en1). A second run finds them and returns.
 #
 # Debian ships them in its contrib and non-free areas, Ubuntu in multiverse; most machines list only main. The
 # extra areas are read from a package list private to this project (.apt-voices/), so the machine's own
@@ -10,14 +8,11 @@
 # non-commercial, non-military use (see /usr/share/doc/mbrola-us1/copyright once installed).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ENGLISH=(us1 us2 us3 en1)
-ACCENTS=(af1 nl2 fr1 fr4 de1 de2 de3 de5 gr2 hu1 pl1 ro1 sw1 sw2)
-PACKAGES=(libttspico-utils mbrola)
-for v in "${ENGLISH[@]}" "${ACCENTS[@]}"; do PACKAGES+=("mbrola-$v"); done
+PACKAGES=(libttspico-utils mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1)
 
 installed() {
   command -v pico2wave >/dev/null && command -v mbrola >/dev/null \
-    && for v in "${ENGLISH[@]}" "${ACCENTS[@]}"; do [ -f "/usr/share/mbrola/$v/$v" ] || return 1; done
+    && for v in us1 us2 us3 en1; do [ -f "/usr/share/mbrola/$v/$v" ] || return 1; done
 }
 installed && exit 0
 

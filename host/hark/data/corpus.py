@@ -32,7 +32,6 @@ from hark.data.synth import (
     SynthConfig,
     Voice,
     available_voices,
-    extra_engine,
     synthesize,
     voiced_span,
     write_partition_lists,
@@ -63,9 +62,8 @@ class CorpusConfig:
     train_engine: str = "espeak"
     # engines whose voices join the training engine's (tools/install_voices.sh); MBROLA speaks espeak-ng's
     # phonemes, so it joins only when espeak-ng trains
-    extra_engines: tuple[str, ...] = ("pico", "mbrola", "mbrola-accents")
-    # per keyword, over the voices of each group of EXTRA_GROUPS (the accented voices' clips come on top)
-    extra_keyword_clips: int = 400
+    extra_engines: tuple[str, ...] = ("pico", "mbrola")
+    extra_keyword_clips: int = 400  # per keyword, over all the extra engines' voices
     extra_aux_clips: int = 40
     extra_vocabulary_words: int = 1500  # one take each, of the training vocabulary
     extra_near_miss_clips: int = 4
@@ -80,20 +78,12 @@ def voice_sets(seed: int = 0, extra: tuple[str, ...] = ()) -> dict[str, list[Voi
         "espeak": [v for v in espeak if v.name.partition("+")[0] != HELD_OUT_ACCENT],
         "accent": [v for v in espeak if v.name.partition("+")[0] == HELD_OUT_ACCENT],
         "flite": [v for v in voices if v.engine == "flite"],
-    } | {e: [v for v in voices if extra_engine(v) == e] for e in extra}
+    } | {e: [v for v in voices if v.engine == e] for e in extra}
 
 
-# Each group of extra engines has its own synthesis folders (synth_<group>_keywords, ...) and clip budget, so that
-# adding a group leaves the folders of the others as they were (a folder's voices are fixed by its manifest).
-EXTRA_GROUPS = {"extra": ("pico", "mbrola"), "accents": ("mbrola-accents",)}
-
-
-def extra_training_voices(config: CorpusConfig, sets: dict[str, list[Voice]], group: str | None = None
-                          ) -> list[Voice]:  # fmt: skip
-    """The extra engines' voices (of one of EXTRA_GROUPS, or all) that train beside `config.train_engine`'s, sorted
-    by id as `available_voices`. MBROLA speaks espeak-ng's phonemes, so its voices join only when espeak-ng trains."""
-    engines = [e for e in config.extra_engines if not (e.startswith("mbrola") and config.train_engine != "espeak")
-               and (group is None or e in EXTRA_GROUPS[group])]  # fmt: skip
+def extra_training_voices(config: CorpusConfig, sets: dict[str, list[Voice]]) -> list[Voice]:
+    """The extra engines' voices that train beside `config.train_engine`'s, sorted by id as `available_voices`."""
+    engines = [e for e in config.extra_engines if not (e == "mbrola" and config.train_engine != "espeak")]
     return sorted((v for e in engines for v in sets[e]), key=lambda v: v.id)
 
 
@@ -191,16 +181,15 @@ def build_corpus(root: str | Path, config: CorpusConfig = CorpusConfig(), *, wor
     _synth(root / "synth_near", words["near_miss"], config.near_miss_clips, train_voices, config, workers)
     write_partials(kw_dir, root / "synth_partial", config)
     extra: list[Path] = []
-    for group in EXTRA_GROUPS:  # their own synthesis folders: the training engine's folders stay as they were
-        voices = extra_training_voices(config, sets, group)
-        if not voices:
-            continue
-        folders = {k: root / f"synth_{group}_{k}" for k in ("keywords", "aux", "vocab", "near")}
-        _synth(folders["keywords"], config.keywords, config.extra_keyword_clips, voices, config, workers)
-        _synth(folders["aux"], UNKNOWN_WORDS, config.extra_aux_clips, voices, config, workers)
-        _synth(folders["vocab"], words["vocabulary"][: config.extra_vocabulary_words], 1, voices, config, workers)
-        _synth(folders["near"], words["near_miss"], config.extra_near_miss_clips, voices, config, workers)
-        extra += folders.values()
+    if extra_voices:  # their own synthesis folders: the training engine's folders stay as they were
+        _synth(root / "synth_extra_keywords", config.keywords, config.extra_keyword_clips, extra_voices, config,
+               workers)  # fmt: skip
+        _synth(root / "synth_extra_aux", UNKNOWN_WORDS, config.extra_aux_clips, extra_voices, config, workers)
+        _synth(root / "synth_extra_vocab", words["vocabulary"][: config.extra_vocabulary_words], 1, extra_voices,
+               config, workers)  # fmt: skip
+        _synth(root / "synth_extra_near", words["near_miss"], config.extra_near_miss_clips, extra_voices, config,
+               workers)  # fmt: skip
+        extra = [root / f"synth_extra_{k}" for k in ("keywords", "aux", "vocab", "near")]
     common = [kw_dir, root / "synth_aux", root / "synth_vocab", root / "synth_near", *extra]
     _link_words(root / "train", [*common, root / "synth_partial"], kw_dir)
     # the same without the cropped partial keywords: on a stream they teach the model to call a word that the

@@ -60,13 +60,6 @@ FLITE_VOICES = {"kal": (85.0, 130.0), "kal16": (85.0, 130.0), "awb": (85.0, 130.
 PICO_VOICES = {"en-US": (85.0, 125.0), "en-GB": (85.0, 125.0)}
 # espeak-ng's MBROLA voices: espeak-ng's phonemes spoken with diphones recorded from four people.
 MBROLA_VOICES = ("mb-us1", "mb-us2", "mb-us3", "mb-en1")
-# espeak-ng's accented-English MBROLA voices (engine "mbrola-accents"): English phonemes mapped onto diphones
-# recorded from fourteen speakers of other languages -> their database. mb-de4-en and mb-de6-en are left out:
-# their packages alone are 77 MB installed.
-MBROLA_ACCENT_VOICES = {"mb-af1-en": "af1", "mb-nl2-en": "nl2", "mb-fr1-en": "fr1", "mb-fr4-en": "fr4",
-                        "mb-de1-en": "de1", "mb-de2-en": "de2", "mb-de3-en": "de3", "mb-de5-en": "de5",
-                        "mb-gr2-en": "gr2", "mb-hu1-en": "hu1", "mb-pl1-en": "pl1", "mb-ro1-en": "ro1",
-                        "mb-sw1-en": "sw1", "mb-sw2-en": "sw2"}  # fmt: skip
 MBROLA_DIR = Path("/usr/share/mbrola")
 # A few-voice engine's voice is spoken as this many personas ("mb-us1~07"): each a fixed vocal-tract warp
 # (resampling before the clip is cut, so formants, pitch and duration move together, as VTLP does) with its own
@@ -76,7 +69,7 @@ PERSONAS = 24
 PERSONA_WARP = (0.88, 1.12)
 # engines that need more than `apt-get install espeak-ng flite` (Debian contrib/non-free, Ubuntu multiverse):
 # tools/install_voices.sh installs them
-EXTRA_ENGINES = ("pico", "mbrola", "mbrola-accents")
+EXTRA_ENGINES = ("pico", "mbrola")
 # Babble talkers say these as well as the dataset words, so the noise is not made of keywords alone.
 _BABBLE_EXTRA = (
     "the weather today is fine and we will walk to the market after lunch",
@@ -219,19 +212,9 @@ def extra_engines_installed() -> tuple[str, ...]:
     found = []
     if shutil.which("pico2wave"):
         found.append("pico")
-    databases = {"mbrola": [v[3:] for v in MBROLA_VOICES], "mbrola-accents": list(MBROLA_ACCENT_VOICES.values())}
-    for engine, names in databases.items():
-        if shutil.which("mbrola") and all((MBROLA_DIR / d / d).is_file() for d in names):
-            found.append(engine)
+    if shutil.which("mbrola") and all((MBROLA_DIR / v[3:] / v[3:]).is_file() for v in MBROLA_VOICES):
+        found.append("mbrola")
     return tuple(found)
-
-
-def extra_engine(voice: Voice) -> str:
-    """The `EXTRA_ENGINES` entry a voice belongs to (its engine, but "mbrola-accents" for an accented MBROLA voice,
-    which the "mbrola" engine speaks); "espeak" or "flite" for theirs."""
-    if voice.engine == "mbrola" and engine_voice(voice) in MBROLA_ACCENT_VOICES:
-        return "mbrola-accents"
-    return voice.engine
 
 
 def engine_voice(voice: Voice) -> str:
@@ -265,8 +248,6 @@ def available_voices(seed: int = 0, *, flite: bool | None = None, extra: tuple[s
         names += [("pico", f"{v}~{k:02d}") for v in PICO_VOICES for k in range(PERSONAS)]
     if "mbrola" in extra:
         names += [("mbrola", f"{v}~{k:02d}") for v in MBROLA_VOICES for k in range(PERSONAS)]
-    if "mbrola-accents" in extra:
-        names += [("mbrola", f"{v}~{k:02d}") for v in MBROLA_ACCENT_VOICES for k in range(PERSONAS)]
     voices = []
     for engine, name in names:
         rng = np.random.default_rng([seed, zlib.crc32(f"{engine}:{name}".encode())])
