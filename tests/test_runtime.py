@@ -121,6 +121,17 @@ def test_arena_and_profile() -> None:
     Interpreter(model, arena_size=it.arena_used + 16)  # enough, allowing for the arena's alignment
 
 
+def test_arena_init_peak_is_the_arena_init_needs() -> None:
+    # keyword_scrambled's init needs more than it leaves in use (its planner's workspace sits above the
+    # persistent part and below the tensor records): firmware/runtime/tests/test_init_peak.c holds every model.
+    model = (reference_dir() / "tflite-micro/models/keyword_scrambled.tflite").read_bytes()
+    peak = Interpreter(model).arena_init_peak
+    assert peak > Interpreter(model).arena_used
+    assert Interpreter(model, arena_size=peak).arena_init_peak == peak
+    with pytest.raises(RuntimeFailure, match=r"arena too small"):
+        Interpreter(model, arena_size=peak - 1)
+
+
 def test_unsupported_op_is_named_with_its_index() -> None:
     import flatbuffers
     from tensorflow.lite.python import schema_py_generated as schema

@@ -48,6 +48,7 @@ def test_board_outputs_match_tflite_micro(name: str) -> None:
     # The same with the inputs in the app's buffer (RUNTIME_INPUTS_EXTERNAL), in an arena that much smaller.
     assert run.outputs_external == run.outputs
     assert run.arena_external_bytes <= run.arena_bytes
+    assert run.arena_init_peak_bytes >= run.arena_bytes  # init needs at least what it leaves in use
     assert run.arena_bytes <= ARENA_CEILING[name][0] and run.arena_external_bytes <= ARENA_CEILING[name][1]
     # The profiler saw every op once, and the ops add up to about the whole invoke (the hooks cost a little).
     assert [i for i, _, _ in run.ops] == list(range(len(run.ops)))

@@ -36,7 +36,10 @@ struct rt_interp {
   uint8_t *arena;
   size_t arena_size;
   size_t persistent; /* bytes used from the arena start */
-  size_t planned;    /* bytes of the planned region */
+  union {            /* one word for both: each is needed only while the other is not */
+    size_t need;     /* during init: the most bytes any step of init has needed so far (note_need) */
+    size_t planned;  /* after: bytes of the planned region */
+  };
   rt_subgraph_t *subgraphs;
   uint32_t n_subgraphs;
   const runtime_ops_t *ops;
@@ -46,7 +49,10 @@ struct rt_interp {
   void *resources; /* resource variables (kernels/resource.h) */
   rt_quant_t *quant; /* every subgraph's tensors' quantization, in order, at the arena's end: init only */
   uint32_t *options; /* after it, every node's builtin_options table position (0 if absent), in order */
-  size_t held;       /* bytes of both and of the records after them, held back from arena_size during init */
+  union {
+    size_t held;      /* during init: bytes of both and of the records after them, held back from arena_size */
+    size_t init_peak; /* after: runtime_arena_init_peak(), kept in this dead word so the figure costs no arena */
+  };
 };
 
 /* ---- messages --------------------------------------------------------------------------------- */
@@ -144,8 +150,17 @@ int rt_expect_rank(rt_interp_t *rt, const rt_node_t *node, const rt_tensor_t *t,
 
 static size_t align_up(size_t v) { return (v + RT_ALIGN - 1u) & ~(size_t)(RT_ALIGN - 1u); }
 
+/* Every step of init that takes arena checks `end <= arena_size` (its bytes from the arena start) while the
+ * `held` bytes above arena_size are in use too: end + held is what it needs of the (aligned) arena. Noted
+ * before the check, so the peak is the same whatever the arena's size. Only a successful init reports it, and
+ * there every check passed, so no sum here can have wrapped. */
+static void note_need(rt_interp_t *rt, size_t end) {
+  if (end + rt->held > rt->need) rt->need = end + rt->held;
+}
+
 static void *bump(rt_interp_t *rt, size_t bytes) {
   size_t start = align_up(rt->persistent);
+  note_need(rt, start + bytes);
   if (bytes > rt->arena_size || start > rt->arena_size - bytes) return 0;
   rt->persistent = start + bytes;
   memset(rt->arena + start, 0, bytes);
@@ -278,6 +293,7 @@ void rt_tensor_name(rt_interp_t *rt, unsigned subgraph, int32_t index, char *buf
 void *rt_scratch_tail(rt_interp_t *rt, size_t bytes) {
   size_t base = align_up(rt->persistent);
   bytes += 8u; /* room to round the start down to 8 bytes */
+  note_need(rt, base + bytes);
   if (base > rt->arena_size || bytes > rt->arena_size - base) {
     arena_error(rt, bytes - (base > rt->arena_size ? 0 : rt->arena_size - base));
     return 0;
@@ -626,7 +642,7 @@ static void touch(const rt_subgraph_t *sg, const int16_t *al, int32_t *ti, plan_
   }
 }
 
-static int plan_memory(rt_interp_t *rt) {
+static int plan_memory(rt_interp_t *rt, size_t *planned) {
   /* Count the items: one per tensor of each subgraph and one per node with scratch. */
   uint32_t n_tensors = 0, n_nodes = 0;
   for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
@@ -638,6 +654,7 @@ static int plan_memory(rt_interp_t *rt) {
   size_t work = sizeof(plan_item_t) * n_max + sizeof(int32_t) * n_tensors + sizeof(int16_t) * n_tensors +
                 sizeof(uint16_t) * 2u * n_max + 16u;
   size_t base = align_up(rt->persistent);
+  note_need(rt, base + work);
   if (base > rt->arena_size || work > rt->arena_size - base) return arena_error(rt, work - (rt->arena_size - base));
   uint8_t *w = rt->arena + ((rt->arena_size - work) & ~(size_t)7u);
   plan_item_t *items = (plan_item_t *)(void *)w;
@@ -707,6 +724,7 @@ static int plan_memory(rt_interp_t *rt) {
 
   uint64_t peak = plan_offsets(items, n_items, order, placed);
   const size_t room = rt->arena_size + rt->held - base; /* nothing is written to the plan during init */
+  if (base + (size_t)peak > rt->need) rt->need = base + (size_t)peak; /* the plan may take the held bytes */
   if (peak > room) {
     uint64_t more = peak - room;
     return arena_error(rt, more > 0x7FFFFFFFu ? 0x7FFFFFFFu : (size_t)more);
@@ -735,7 +753,7 @@ static int plan_memory(rt_interp_t *rt) {
     }
     tensor_base += sg->n_tensors;
   }
-  rt->planned = (size_t)peak;
+  *planned = (size_t)peak;
   return RUNTIME_OK;
 }
 
@@ -836,7 +854,9 @@ int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_op
   rt_interp_t *rt = (rt_interp_t *)(void *)(a + skew);
   memset(rt, 0, sizeof *rt);
   rt->arena = a + skew;
-  rt->arena_size = arena_size - skew;
+  /* Aligned down: then every limit below is the arena's size less whole aligned blocks, and init's need
+   * (runtime_arena_init_peak) does not depend on how the arena's size ends. */
+  rt->arena_size = (arena_size - skew) & ~(size_t)(RT_ALIGN - 1u);
   rt->persistent = sizeof *rt;
   rt->error = r->error;
   rt->error_size = sizeof r->error;
@@ -864,6 +884,7 @@ int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_op
                                ~(uint64_t)(RT_ALIGN - 1u);
   const uint64_t held = quant_bytes + n_all * sizeof(rt_tensor_t);
   size_t free_bytes = rt->arena_size - align_up(rt->persistent);
+  note_need(rt, align_up(rt->persistent) + (size_t)held);
   if (held > free_bytes)
     return arena_error(rt, (size_t)(held - free_bytes > 0x7FFFFFFFu ? 0x7FFFFFFFu : held - free_bytes));
   size_t start = (rt->arena_size - (size_t)held) & ~(size_t)(RT_ALIGN - 1u);
@@ -897,10 +918,12 @@ int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_op
   rt->quant = 0;
   rt->options = 0;
   uint8_t *block;
-  if ((rc = keep_records(rt, &block)) || (rc = plan_memory(rt))) return rc;
+  size_t planned = 0;
+  if ((rc = keep_records(rt, &block)) || (rc = plan_memory(rt, &planned))) return rc;
   move_records(rt, block);
   rt->arena_size += rt->held; /* the records at the end are dead */
-  rt->held = 0;
+  rt->init_peak = skew + align_up(rt->need); /* in held's word, and planned in need's */
+  rt->planned = planned;
   zero_variables(rt);
   rt->ready = !(flags & RUNTIME_INPUTS_EXTERNAL);
   r->impl = rt;
@@ -996,6 +1019,8 @@ size_t runtime_arena_used(const runtime_t *r) {
   const rt_interp_t *rt = r->impl;
   return align_up(rt->persistent) + rt->planned;
 }
+
+size_t runtime_arena_init_peak(const runtime_t *r) { return r && r->impl ? r->impl->init_peak : 0; }
 
 uint32_t runtime_input_count(const runtime_t *r) { return r && r->impl ? r->impl->subgraphs[0].n_inputs : 0; }
 uint32_t runtime_output_count(const runtime_t *r) { return r && r->impl ? r->impl->subgraphs[0].n_outputs : 0; }

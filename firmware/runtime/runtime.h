@@ -106,6 +106,12 @@ const char *runtime_error(const runtime_t *rt);
 
 /* Arena bytes in use (persistent structures + the peak of the planned tensors and scratch). */
 size_t runtime_arena_used(const runtime_t *rt);
+/* Arena bytes init needed at its peak, at least runtime_arena_used(): while init runs, every tensor's record
+ * and quantization and every op's options position sit at the arena's far end, above the persistent part
+ * and below them first the validator's marks, then the planner's workspace. An arena of exactly this many
+ * bytes, its start aligned as this one's was, initializes this model (runtime_init_ex with the same flags);
+ * one byte less fails with RUNTIME_E_ARENA. Size an arena by this, not by runtime_arena_used(). */
+size_t runtime_arena_init_peak(const runtime_t *rt);
 
 typedef struct {
   void *data;

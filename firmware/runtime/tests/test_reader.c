@@ -1,7 +1,8 @@
 /* Fuzz test of the model reader (and of everything a model that passes it reaches: the interpreter's
  * build, the kernels' prepare checks and one invoke): truncated, bit-flipped and random buffers must
  * give a clean error code with a message, never a crash or an out-of-bounds access. Run under
- * ASan/UBSan by ./hark test. Deterministic: a fixed-seed generator. */
+ * ASan/UBSan by ./hark test. Deterministic: a fixed-seed generator. First, the reference models: each runs, and
+ * initializes in exactly the arena runtime_arena_init_peak() names and not in one byte less. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +138,81 @@ static void check_external(const char *name, const runtime_model_t *m) {
   printf("%s: arena %zu bytes with the inputs in the app's buffer\n", name, runtime_arena_used(&rt));
 }
 
+#define MAX_OUT 4096
+
+/* Three invokes on a fixed input pattern (state carries over in the streaming models); the outputs of the
+ * last, concatenated into `out`. Returns their byte count, 0 on a failure (already reported). */
+static size_t run(const char *name, runtime_t *rt, uint32_t flags, uint8_t *out) {
+  size_t at = 0;
+  for (uint32_t i = 0; i < runtime_input_count(rt); i++) {
+    runtime_tensor_info_t info;
+    runtime_input(rt, i, &info);
+    uint8_t *d = info.data;
+    if (flags & RUNTIME_INPUTS_EXTERNAL) {
+      d = app_input + at;
+      at += (info.bytes + 15u) & ~(size_t)15u;
+      CHECK(at <= sizeof app_input && runtime_bind_input(rt, i, d, info.bytes) == RUNTIME_OK, "%s: bind %u", name, i);
+    }
+    for (uint32_t k = 0; k < info.bytes; k++) d[k] = (uint8_t)(k * 151u + 7u + i);
+  }
+  for (int n = 0; n < 3; n++) {
+    int rc = runtime_invoke(rt);
+    CHECK(rc == RUNTIME_OK, "%s: invoke: %s", name, runtime_error(rt));
+    if (rc) return 0;
+  }
+  size_t len = 0;
+  for (uint32_t i = 0; i < runtime_output_count(rt); i++) {
+    runtime_tensor_info_t info;
+    runtime_output(rt, i, &info);
+    if (len + info.bytes > MAX_OUT) break;
+    memcpy(out + len, info.data, info.bytes);
+    len += info.bytes;
+  }
+  return len;
+}
+
+/* runtime_arena_init_peak(): an arena of exactly that many bytes initializes the model and gives the outputs
+ * of a big arena, bit for bit; one byte less is a clean RUNTIME_E_ARENA. Each arena is its own heap block of
+ * exactly that size, so ASan catches a byte read or written past it. `offset`: the arena starts that many bytes past a 16-byte boundary (the peak counts the bytes lost to
+ * aligning its start). */
+static void check_init_peak(const char *name, const uint8_t *data, uint32_t size, uint32_t flags, size_t offset) {
+  runtime_model_t m;
+  CHECK(runtime_model_open(&m, data, size) == RUNTIME_OK, "%s: open", name);
+  runtime_t rt;
+  int rc = runtime_init_ex(&rt, &m, &runtime_all_ops, arena + offset, sizeof arena - offset, flags);
+  CHECK(rc == RUNTIME_OK, "%s: init in the big arena: %s", name, runtime_error(&rt));
+  if (rc) return;
+  static uint8_t want[MAX_OUT], got[MAX_OUT];
+  size_t used = runtime_arena_used(&rt), peak = runtime_arena_init_peak(&rt);
+  CHECK(peak >= used && peak < sizeof arena / 2, "%s: init peak %zu, used %zu", name, peak, used);
+  size_t n = run(name, &rt, flags, want);
+  CHECK(n > 0, "%s: no outputs", name);
+
+  /* malloc's blocks start 16-byte aligned: `offset` past one, each arena ends at its block's end. */
+  uint8_t *block = malloc(peak + offset);
+  CHECK(block != NULL, "%s: malloc", name);
+  if (!block) return;
+  rc = runtime_init_ex(&rt, &m, &runtime_all_ops, block + offset, peak, flags);
+  CHECK(rc == RUNTIME_OK, "%s: init in exactly %zu bytes: %d %s", name, peak, rc, runtime_error(&rt));
+  if (rc == RUNTIME_OK) {
+    CHECK(runtime_arena_init_peak(&rt) == peak && runtime_arena_used(&rt) == used, "%s: figures differ: %zu %zu",
+          name, runtime_arena_init_peak(&rt), runtime_arena_used(&rt));
+    CHECK(run(name, &rt, flags, got) == n && memcmp(got, want, n) == 0, "%s: outputs differ in %zu bytes", name,
+          peak);
+  }
+  free(block);
+
+  block = malloc(peak - 1 + offset);
+  CHECK(block != NULL, "%s: malloc", name);
+  if (!block) return;
+  rc = runtime_init_ex(&rt, &m, &runtime_all_ops, block + offset, peak - 1, flags);
+  CHECK(rc == RUNTIME_E_ARENA && strstr(runtime_error(&rt), "arena too small"), "%s: %zu bytes gave %d %s", name,
+        peak - 1, rc, runtime_error(&rt));
+  CHECK(runtime_arena_used(&rt) == 0 && runtime_arena_init_peak(&rt) == 0, "%s: figures of a failed init", name);
+  free(block);
+  if (!offset && !flags) printf("%s: arena %zu bytes after init, %zu during\n", name, used, peak);
+}
+
 static void expect_runs(const char *name, const uint8_t *data, uint32_t size, size_t max_arena) {
   runtime_model_t m;
   int rc = runtime_model_open(&m, data, size);
@@ -155,6 +231,9 @@ static void expect_runs(const char *name, const uint8_t *data, uint32_t size, si
   CHECK(strstr(runtime_error(&rt), "arena") != NULL, "%s: arena error message: %s", name, runtime_error(&rt));
   printf("%s: %u bytes, arena %zu bytes, %u ops\n", name, size, used, ops);
   check_external(name, &m);
+  check_init_peak(name, data, size, 0, 0);
+  check_init_peak(name, data, size, RUNTIME_INPUTS_EXTERNAL, 0);
+  check_init_peak(name, data, size, 0, 3); /* an unaligned start */
 }
 
 static void fuzz(const char *name, const uint8_t *model, uint32_t size, unsigned flips, unsigned invoke_every) {

@@ -30,6 +30,7 @@ class BenchRun:
     outputs: list[bytes] = field(default_factory=list)
     # the same model with its inputs in the app's buffers (RUNTIME_INPUTS_EXTERNAL)
     arena_external_bytes: int = 0
+    arena_init_peak_bytes: int = 0  # what init needs while it runs (runtime_arena_init_peak)
     outputs_external: list[bytes] = field(default_factory=list)
 
 
@@ -59,6 +60,7 @@ def run_bench(image: Path, *, timeout: float = 120.0) -> BenchRun:
     run.ops = [(int(i), n, int(d)) for i, n, d in re.findall(r"^OP (\d+) (\S+) (\d+)$", text, re.M)]
     run.outputs = [bytes.fromhex(h) for _, h in re.findall(r"^OUT (\d+) ([0-9a-f]*)$", text, re.M)]
     run.arena_external_bytes = num("ARENA_EXTERNAL")
+    run.arena_init_peak_bytes = num("ARENA_INIT_PEAK")
     run.outputs_external = [bytes.fromhex(h) for _, h in re.findall(r"^OUTX (\d+) ([0-9a-f]*)$", text, re.M)]
     return run
 

@@ -88,6 +88,8 @@ def load_library(path: Path | None = None, *, dsp: bool = False) -> ctypes.CDLL:
     lib.runtime_set_profiler.restype = None
     lib.runtime_arena_used.argtypes = [ctypes.POINTER(_Runtime)]
     lib.runtime_arena_used.restype = ctypes.c_size_t
+    lib.runtime_arena_init_peak.argtypes = [ctypes.POINTER(_Runtime)]
+    lib.runtime_arena_init_peak.restype = ctypes.c_size_t
     for name in ("runtime_input_count", "runtime_output_count", "runtime_op_count"):
         getattr(lib, name).argtypes = [ctypes.POINTER(_Runtime)]
         getattr(lib, name).restype = ctypes.c_uint32
@@ -166,6 +168,11 @@ class Interpreter:
     @property
     def arena_used(self) -> int:
         return int(self._lib.runtime_arena_used(self._rt))
+
+    @property
+    def arena_init_peak(self) -> int:
+        """The arena init needs while it runs (at least arena_used): the size to give a model's arena."""
+        return int(self._lib.runtime_arena_init_peak(self._rt))
 
     @property
     def op_names(self) -> list[str]:
