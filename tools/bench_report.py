@@ -75,9 +75,9 @@ def runtime_block(report: dict) -> str:
         tf = ms["tflm_flash_bytes"]
         lines += [
             "",
-            "Arena needed at init: while init runs, the tensor records and quantization sit at the arena's far end "
-            "(`runtime_arena_init_peak`); an arena of the figure after init alone fails to initialize when this is "
-            "larger. "
+            "Arena needed at init (`runtime_arena_init_peak`): until the plan is made, the tensor records and the "
+            "planner's workspace lie above the persistent part; an arena sized by the figure after init alone fails to "
+            "initialize when this is larger. "
             "The last column: the model's input in a buffer the app holds anyway (`RUNTIME_INPUTS_EXTERNAL`: the "
             "kws pipeline's feature window), not in the arena; RAM in all is that much less, and the copy per invoke "
             "is gone. Flash of the runtime in an image that links only micro_speech's four kernels (its op table "
