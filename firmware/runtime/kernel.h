@@ -106,13 +106,6 @@ const rt_quant_t *rt_quant(const rt_interp_t *rt, const rt_tensor_t *t);
  * that only such ops read (rt_input returns NULL for them after init). */
 const void *rt_const_data(rt_interp_t *rt, const rt_node_t *node, unsigned i);
 
-/* For eval: `kept` (what prepare took with rt_const_data) if set, else input i's data (NULL if i is absent). */
-static inline const void *rt_kept_or_input(rt_interp_t *rt, const rt_node_t *node, const void *kept, unsigned i) {
-  if (kept) return kept;
-  const rt_tensor_t *t = rt_input(rt, node, i);
-  return t ? t->data : 0;
-}
-
 /* Memory that lives as long as the interpreter (prepare only); NULL and an arena error when full. */
 void *rt_persistent(rt_interp_t *rt, const rt_node_t *node, size_t bytes);
 /* Scratch for eval: planned like a tensor that lives during this node only; node->scratch in eval. */

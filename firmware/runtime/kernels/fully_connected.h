@@ -21,8 +21,9 @@ int rt_fc_prepare(rt_interp_t *rt, rt_node_t *node);
 /* The filter and bias for eval: from op data, or the tensors when they are not constants. */
 static inline void rt_fc_weights(rt_interp_t *rt, const rt_node_t *node, const int8_t **filter, const int32_t **bias) {
   const rt_fc_data_t *d = node->data;
-  *filter = rt_kept_or_input(rt, node, d->filter, 1);
-  *bias = rt_kept_or_input(rt, node, d->bias, 2);
+  const rt_tensor_t *b = d->bias ? 0 : rt_input(rt, node, 2);
+  *filter = d->filter ? d->filter : (const int8_t *)rt_input(rt, node, 1)->data;
+  *bias = d->bias ? d->bias : b ? (const int32_t *)b->data : 0;
 }
 
 #endif

@@ -24,9 +24,10 @@ int rt_svdf_prepare(rt_interp_t *rt, rt_node_t *node);
 static inline void rt_svdf_weights(rt_interp_t *rt, const rt_node_t *node, const int8_t **wf, const int16_t **wt,
                                    const int32_t **bias) {
   const rt_svdf_data_t *d = node->data;
-  *wf = rt_kept_or_input(rt, node, d->wf, 1);
-  *wt = rt_kept_or_input(rt, node, d->wt, 2);
-  *bias = rt_kept_or_input(rt, node, d->bias, 3);
+  const rt_tensor_t *b = d->bias ? 0 : rt_input(rt, node, 3);
+  *wf = d->wf ? d->wf : (const int8_t *)rt_input(rt, node, 1)->data;
+  *wt = d->wt ? d->wt : (const int16_t *)rt_input(rt, node, 2)->data;
+  *bias = d->bias ? d->bias : b ? (const int32_t *)b->data : 0;
 }
 
 /* The output may start where the input does: both kernels read all of the input (into the state) before they
