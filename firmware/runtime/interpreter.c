@@ -1,11 +1,13 @@
 /* The interpreter: builds tensors and nodes in the caller's arena, prepares every kernel, plans tensor
  * memory by lifetime, and runs the ops in order.
  *
- * Arena layout: [interp | subgraphs | tensors | nodes | variables | op data ...][planned tensors + scratch]
+ * Arena layout: [interp | subgraphs | tensors | nodes | op data ...][planned tensors + scratch][variables]
  * The persistent part grows from the start during init; the planned part follows it. At the far end of the
  * arena, during init only: every tensor's record and quantization (rt_quant) until the plan is made, then
  * only the records init keeps move into the persistent part; and below them the planner's workspace, dead
- * once offsets are assigned. */
+ * once offsets are assigned. The variable tensors (SVDF and LSTM state) are placed after the plan once it
+ * is made, so in a tight arena they take those dead bytes: they are the bulk of a stateful model's arena,
+ * and init's records and workspace then need no bytes of their own. */
 #include <string.h>
 
 #include "kernel.h"
@@ -38,7 +40,7 @@ struct rt_interp {
   size_t persistent; /* bytes used from the arena start */
   union {            /* one word for both: each is needed only while the other is not */
     size_t need;     /* during init: the most bytes any step of init has needed so far (note_need) */
-    size_t planned;  /* after: bytes of the planned region */
+    size_t planned;  /* after: bytes of the planned region and of the variables (see variables()) */
   };
   rt_subgraph_t *subgraphs;
   uint32_t n_subgraphs;
@@ -389,12 +391,10 @@ static int build_subgraph(rt_interp_t *rt, unsigned index, rt_tensor_t *records,
     rt_tensor_t *t = &sg->tensors[i];
     if (build_tensor(rt, t, &quant[i], &ft))
       return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "corrupt tensor", "", "");
-    if (t->flags & RT_T_VARIABLE) {
-      if (rt_bytes(t) > RT_MAX_TENSOR_BYTES)
-        return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "variable tensor larger than 256 MB", "", "");
-      t->data = rt_persistent(rt, 0, rt_bytes(t));
-      if (!t->data) return RUNTIME_E_ARENA;
-    }
+    /* A variable's bytes are placed after the plan (variables()): until then they may hold init's own
+     * records and workspace. No kernel reads a variable's data in prepare. */
+    if ((t->flags & RT_T_VARIABLE) && rt_bytes(t) > RT_MAX_TENSOR_BYTES)
+      return set_error(rt->error, rt->error_size, RUNTIME_E_MODEL, "variable tensor larger than 256 MB", "", "");
   }
   for (uint32_t i = 0; i < ops.len; i++) {
     fb_table_t op = fb_vec_table(fb, ops, i);
@@ -642,7 +642,7 @@ static void touch(const rt_subgraph_t *sg, const int16_t *al, int32_t *ti, plan_
   }
 }
 
-static int plan_memory(rt_interp_t *rt, size_t *planned) {
+static int plan_memory(rt_interp_t *rt, size_t tail, size_t *planned) {
   /* Count the items: one per tensor of each subgraph and one per node with scratch. */
   uint32_t n_tensors = 0, n_nodes = 0;
   for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
@@ -723,10 +723,12 @@ static int plan_memory(rt_interp_t *rt, size_t *planned) {
   }
 
   uint64_t peak = plan_offsets(items, n_items, order, placed);
-  const size_t room = rt->arena_size + rt->held - base; /* nothing is written to the plan during init */
-  if (base + (size_t)peak > rt->need) rt->need = base + (size_t)peak; /* the plan may take the held bytes */
+  /* Nothing is written to the plan or the variables after it during init, so both may take the held bytes. */
+  const size_t top = rt->arena_size + rt->held - base;
+  const size_t room = top > tail ? top - tail : 0;
+  if (base + (size_t)peak + tail > rt->need) rt->need = base + (size_t)peak + tail;
   if (peak > room) {
-    uint64_t more = peak - room;
+    uint64_t more = peak - room + (top < tail ? tail - top : 0);
     return arena_error(rt, more > 0x7FFFFFFFu ? 0x7FFFFFFFu : (size_t)more);
   }
 
@@ -768,6 +770,23 @@ static void zero_variables(rt_interp_t *rt) {
       if (v->flags & RT_T_VARIABLE) memset(v->data, v->fill, rt_bytes(v));
     }
   }
+}
+
+/* The variable tensors' bytes, each aligned; with `at`, each also gets its place from there on. Variables go
+ * right after the plan (at = its end): in a tight arena, over the records and workspace at its end that
+ * init is done with. Placed before the records move (they carry the addresses), and zeroed only after
+ * (until then the records there are still read). */
+static uint64_t variables(rt_interp_t *rt, uint8_t *at) {
+  uint64_t sum = 0;
+  for (uint32_t s = 0; s < rt->n_subgraphs; s++) {
+    rt_subgraph_t *sg = &rt->subgraphs[s];
+    for (uint32_t t = 0; t < sg->n_tensors; t++)
+      if (sg->tensors[t].flags & RT_T_VARIABLE) {
+        if (at) sg->tensors[t].data = at + sum;
+        sum += align_up(rt_bytes(&sg->tensors[t]));
+      }
+  }
+  return sum;
 }
 
 /* Which tensors need a record after init: all but the constants that only ops with consts_in_data read. */
@@ -919,11 +938,15 @@ int runtime_init_ex(runtime_t *r, const runtime_model_t *model, const runtime_op
   rt->options = 0;
   uint8_t *block;
   size_t planned = 0;
-  if ((rc = keep_records(rt, &block)) || (rc = plan_memory(rt, &planned))) return rc;
+  const uint64_t tail = variables(rt, 0); /* each at most RT_MAX_TENSOR_BYTES: the sum cannot wrap */
+  const uint64_t total = (uint64_t)rt->arena_size + rt->held;
+  if (tail > total) return arena_error(rt, tail - total > 0x7FFFFFFFu ? 0x7FFFFFFFu : (size_t)(tail - total));
+  if ((rc = keep_records(rt, &block)) || (rc = plan_memory(rt, (size_t)tail, &planned))) return rc;
+  variables(rt, rt->arena + align_up(rt->persistent) + planned);
   move_records(rt, block);
   rt->arena_size += rt->held; /* the records at the end are dead */
   rt->init_peak = skew + align_up(rt->need); /* in held's word, and planned in need's */
-  rt->planned = planned;
+  rt->planned = planned + (size_t)tail;
   zero_variables(rt);
   rt->ready = !(flags & RUNTIME_INPUTS_EXTERNAL);
   r->impl = rt;
