@@ -76,8 +76,8 @@ def runtime_block(report: dict) -> str:
         lines += [
             "",
             "Arena needed at init (`runtime_arena_init_peak`): until the plan is made, the tensor records and the "
-            "planner's workspace lie above the persistent part; an arena sized by the figure after init alone fails to "
-            "initialize when this is larger. "
+            "planner's workspace lie at the arena's end, in bytes the plan and the variables take afterwards; an arena "
+            "sized by the figure after init alone would fail to initialize if this were larger. "
             "The last column: the model's input in a buffer the app holds anyway (`RUNTIME_INPUTS_EXTERNAL`: the "
             "kws pipeline's feature window), not in the arena; RAM in all is that much less, and the copy per invoke "
             "is gone. Flash of the runtime in an image that links only micro_speech's four kernels (its op table "
