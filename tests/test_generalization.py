@@ -484,3 +484,31 @@ def test_pretrained_does_not_resume_a_run_of_another_corpus_build(tmp_path):
     (run / "corpus.json").unlink()
     with pytest.raises(PretrainedError, match=r"is not recorded.*--skip-train"):
         _check_run_corpus(run, corpus)
+
+
+def test_pretrained_rebuilds_streams_written_for_another_length(tmp_path, monkeypatch):
+    """`hark pretrained` tunes on two hours of validation negatives: a validation folder written for another
+    length (the half hour of before) is written again; streams of the right length are kept."""
+    import json
+
+    import hark.cli.pretrained as pretrained
+
+    written: list[tuple[str, float]] = []
+
+    def fake_write_streams(corpus, out, *, negatives=True, negative_minutes=60.0, **_kw):
+        written.append((out.name, negative_minutes if negatives else 0.0))
+        if negatives:
+            (out / "negatives.json").write_text(json.dumps({"seconds": negative_minutes * 60}))
+
+    monkeypatch.setattr(pretrained, "ROOT", tmp_path)
+    monkeypatch.setattr(pretrained, "_corpus_is_current", lambda corpus: True)
+    monkeypatch.setattr(pretrained, "write_streams", fake_write_streams)
+    for folder, seconds in (("streams", 3900), ("streams_val", 1800)):
+        d = tmp_path / "data" / folder
+        d.mkdir(parents=True)
+        (d / "negatives.json").write_text(json.dumps({"seconds": seconds}))
+        (d / "yesno_10db.wav").write_bytes(b"")
+    pretrained.ensure_data(tmp_path / "corpus")
+    assert written == [("streams_val", pretrained.VAL_NEGATIVE_MINUTES)]
+    pretrained.ensure_data(tmp_path / "corpus")  # now of the right length: nothing is written again
+    assert len(written) == 1
