@@ -512,3 +512,22 @@ def test_pretrained_rebuilds_streams_written_for_another_length(tmp_path, monkey
     assert written == [("streams_val", pretrained.VAL_NEGATIVE_MINUTES)]
     pretrained.ensure_data(tmp_path / "corpus")  # now of the right length: nothing is written again
     assert len(written) == 1
+
+
+def test_pretrained_skip_export_reads_the_runs_export_of_its_spec(tmp_path):
+    """--skip-export re-tunes and re-reports the run's own export (exporting again gives other int8 weights): it
+    needs the model and its report, exported from the same spec, and says which is missing or which spec it was."""
+    import json
+
+    from hark.cli.pretrained import PretrainedError, _existing_export
+
+    export = tmp_path / "export"
+    with pytest.raises(PretrainedError, match=r"holds no export of ds_cnn.*without --skip-export"):
+        _existing_export(tmp_path, "ds_cnn", "abc")
+    export.mkdir()
+    (export / "ds_cnn.tflite").write_bytes(b"model")
+    (export / "ds_cnn_report.json").write_text(json.dumps({"spec_hash": "old", "stream_mode": "stream_external"}))
+    with pytest.raises(PretrainedError, match=r"exported from spec old, not from models/pretrained/ds_cnn.py \(abc\)"):
+        _existing_export(tmp_path, "ds_cnn", "abc")
+    model, report = _existing_export(tmp_path, "ds_cnn", "old")
+    assert model == b"model" and report["stream_mode"] == "stream_external"

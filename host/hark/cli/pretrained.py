@@ -2,13 +2,16 @@
 
     hark pretrained                      # both: micro_speech and ds_cnn
     hark pretrained ds_cnn --skip-train  # re-export, re-tune and re-report an existing run
+    hark pretrained ds_cnn --skip-export # re-tune and re-report the run's existing export (the same int8 model)
 
 Steps (each resumes or is skipped when its output exists):
 1. the corpus (`hark corpus data/corpus`) and the held-out streams: test (data/streams: 65 min of
-   negatives, keyword streams at 20 and 10 dB) and validation (data/streams_val: another seed, for tuning);
+   negatives, keyword streams at 20 and 10 dB) and validation (data/streams_val: another seed and 120 min of
+   negatives, for tuning);
 2. `hark train` on models/pretrained/<name>.py (runs/pretrained_<name>), which reports held-out accuracy; a killed
    run resumes, a run begun on another build of the corpus stops the command (the folder records corpus.json);
-3. `hark export` (int8, the spec's streaming mode);
+3. `hark export` (int8, the spec's streaming mode); its quantization-aware fine-tuning runs on TensorFlow's threads,
+   so each export's weights differ a little, and --skip-export keeps the run's export to reproduce its figures;
 4. `hark tune` on the validation streams for <= 2 false alarms per hour;
 5. the report on the test streams and held-out sets, int8 in the tflite-micro interpreter and the host twin:
    models/pretrained/<name>.tflite, <name>_report.json, <name>_report.md, <name>_det.png, <name>_timeline.png.
@@ -137,7 +140,23 @@ def _check_run_corpus(run_dir: Path, corpus: Path) -> None:
     stamp.write_text(built)
 
 
-def build(name: str, corpus: Path, skip_train: bool) -> dict:
+def _existing_export(run_dir: Path, name: str, spec_hash: str) -> tuple[bytes, dict]:
+    """The run's export as `hark export` left it: the int8 model and its report. Exporting again fine-tunes with
+    quantization in TensorFlow, whose threads do not give the same weights twice, so re-tuning and re-reporting
+    one export (--skip-export) is the way to reproduce its figures."""
+    folder = run_dir / "export"
+    model, report = folder / f"{name}.tflite", folder / f"{name}_report.json"
+    if not model.is_file() or not report.is_file():
+        raise PretrainedError(f"{folder} holds no export of {name} ({model.name} and {report.name}): run without "
+                              "--skip-export")  # fmt: skip
+    rep = json.loads(report.read_text())
+    if rep.get("spec_hash") != spec_hash:
+        raise PretrainedError(f"{model} was exported from spec {rep.get('spec_hash')}, not from "
+                              f"models/pretrained/{name}.py ({spec_hash}): run without --skip-export")  # fmt: skip
+    return model.read_bytes(), rep
+
+
+def build(name: str, corpus: Path, skip_train: bool, skip_export: bool = False) -> dict:
     spec_path = OUT / f"{name}.py"
     spec = load_spec(spec_path)
     run_dir = ROOT / "runs" / f"pretrained_{name}"
@@ -148,8 +167,12 @@ def build(name: str, corpus: Path, skip_train: bool) -> dict:
         _say(f"train {spec_path} --run-dir {run_dir} --data-dir {data_dir}")
         train(spec, run_dir, data_dir=data_dir, selector=selector_for(spec))
     metrics = RunFolder(run_dir).metrics()
-    result = export_run(run_dir, data_dir=data_dir, max_clips=600)
-    tflite = result.tflite_path.read_bytes()
+    if skip_export:
+        tflite, export_report = _existing_export(run_dir, name, spec.hash)
+        stream_mode = export_report["stream_mode"]
+    else:
+        result = export_run(run_dir, data_dir=data_dir, max_clips=600)
+        tflite, export_report, stream_mode = result.tflite_path.read_bytes(), result.report, result.stream.mode
     prefix = STREAM_WORDS.get(name, "keywords")
     val = ROOT / "data" / "streams_val"
     tuned, tune_report = tune(tflite, [val / "negatives.wav"], [val / f"{prefix}_20db.wav", val / f"{prefix}_10db.wav"],
@@ -157,7 +180,7 @@ def build(name: str, corpus: Path, skip_train: bool) -> dict:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{name}.tflite").write_bytes(tuned)
     # tuning rewrote only the recognition settings, which clip scores do not depend on
-    held = result.report.get("heldout") or heldout_report(spec, tflite_scorer(tuned), data_dir)
+    held = export_report.get("heldout") or heldout_report(spec, tflite_scorer(tuned), data_dir)
     streams = stream_report(tuned, ROOT / "data" / "streams", prefix, Twin)
     det_png({f"{name} (test streams)": streams["det"], f"{name} (validation streams)": tune_report["det"]},
             OUT / f"{name}_det.png", marks={"tuned": streams["20db"] | {"false_reject_rate": 1 - streams["20db"][
@@ -165,13 +188,13 @@ def build(name: str, corpus: Path, skip_train: bool) -> dict:
     timeline(tuned, ROOT / "data" / "streams" / f"{prefix}_10db.wav", OUT / f"{name}_timeline.png", Twin)
     report = {
         "name": name, "spec": str(spec_path.relative_to(ROOT)), "spec_hash": spec.hash,
-        "stream_mode": result.stream.mode, "size_bytes": len(tuned),
+        "stream_mode": stream_mode, "size_bytes": len(tuned),
         "steps": metrics.get("steps_done"), "train_seconds": metrics.get("train_seconds", time.monotonic() - t0),
         "steps_per_second": metrics.get("steps_done", 0) / max(metrics.get("train_seconds", 1), 1),
-        "held_in_float": metrics.get("test", {}).get("accuracy"), "held_in_int8": result.report.get("int8_accuracy"),
+        "held_in_float": metrics.get("test", {}).get("accuracy"), "held_in_int8": export_report.get("int8_accuracy"),
         "heldout_float": metrics.get("heldout"), "heldout_int8": held, "tune": {k: v for k, v in tune_report.items()
                                                                                   if k != "det"},
-        "streams": streams, "export_report": result.report,
+        "streams": streams, "export_report": export_report,
     }  # fmt: skip
     (OUT / f"{name}_report.json").write_text(json.dumps(report, indent=1, default=str) + "\n")
     (OUT / f"{name}_report.md").write_text(markdown(name, report))
@@ -183,13 +206,16 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("names", nargs="*", default=["micro_speech", "ds_cnn"])
     ap.add_argument("--corpus", type=Path, default=ROOT / "data" / "corpus")
     ap.add_argument("--skip-train", action="store_true", help="use the existing run folders")
+    ap.add_argument("--skip-export", action="store_true",
+                    help="with --skip-train: tune and report the runs' existing exports (exporting again gives other "
+                         "int8 weights)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
     ensure_data(args.corpus)
     for name in args.names:
         try:
-            build(name, args.corpus, args.skip_train)
+            build(name, args.corpus, args.skip_train or args.skip_export, args.skip_export)
         except PretrainedError as err:
             print(f"hark pretrained: {err}", file=sys.stderr)
             return 1
