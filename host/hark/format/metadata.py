@@ -227,7 +227,9 @@ def _model_object(tflite: bytes) -> schema.ModelT:
 
 
 def embed_metadata(tflite: bytes, blob: bytes) -> bytes:
-    """Returns `tflite` with a `hark` metadata entry holding `blob` (replacing any previous one)."""
+    """Returns `tflite` with a `hark` metadata entry holding `blob` (replacing any previous one). Buffers nothing
+    refers to any more (a replaced entry's) are dropped: each re-tune used to leave the old blob behind, flash the
+    device pays for."""
     model = _model_object(tflite)
     buffer = schema.BufferT()
     buffer.data = list(blob)
@@ -236,7 +238,30 @@ def embed_metadata(tflite: bytes, blob: bytes) -> bytes:
     entry.name = METADATA_NAME
     entry.buffer = len(model.buffers) - 1
     model.metadata = [m for m in (model.metadata or []) if _name(m) != METADATA_NAME] + [entry]
+    _drop_unreferenced_buffers(model)
     return model_bytes(model)
+
+
+def _drop_unreferenced_buffers(model: schema.ModelT) -> None:
+    """Removes the buffers no tensor and no metadata entry names (buffer 0, the schema's empty sentinel, stays),
+    renumbering the references to those that stay."""
+    used = {0}
+    for sg in model.subgraphs or []:
+        used.update(t.buffer for t in sg.tensors or [])
+    used.update(m.buffer for m in model.metadata or [])
+    used.update(model.metadataBuffer or [])
+    keep = [i for i in range(len(model.buffers or [])) if i in used]
+    if len(keep) == len(model.buffers or []):
+        return
+    new_index = {old: new for new, old in enumerate(keep)}
+    model.buffers = [model.buffers[i] for i in keep]
+    for sg in model.subgraphs or []:
+        for t in sg.tensors or []:
+            t.buffer = new_index[t.buffer]
+    for m in model.metadata or []:
+        m.buffer = new_index[m.buffer]
+    if model.metadataBuffer is not None:
+        model.metadataBuffer = [new_index[i] for i in model.metadataBuffer]
 
 
 def strip_metadata(tflite: bytes) -> bytes:
