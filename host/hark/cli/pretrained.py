@@ -207,8 +207,8 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--corpus", type=Path, default=ROOT / "data" / "corpus")
     ap.add_argument("--skip-train", action="store_true", help="use the existing run folders")
     ap.add_argument("--skip-export", action="store_true",
-                    help="with --skip-train: tune and report the runs' existing exports (exporting again gives other "
-                         "int8 weights)")  # fmt: skip
+                    help="implies --skip-train: tune and report the runs' existing exports (exporting again gives "
+                         "other int8 weights)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
