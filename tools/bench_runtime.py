@@ -5,8 +5,8 @@ For micro_speech_quantized, keyword_scrambled and the DS-CNN benchmark model: in
 (QEMU -icount: an instruction count, not timing), per op, arena bytes (after init and at init's peak) and
 stack, next to TFLM's figures on the same emulated board (tools/reference/tflm_figures.json, docs/reference.md).
 Also the runtime's flash in the micro_speech image, which links only the four kernels micro_speech needs, from
-the linker map. Every model's
-outputs are checked against the tflite-micro interpreter on the same input before any figure is reported.
+the linker map. Every model's outputs are checked against the tflite-micro interpreter on the same input before
+any figure is reported.
 
 Needs the ARM build: cmake -S . -B build/arm -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake
 -DCMAKE_BUILD_TYPE=Release && cmake --build build/arm

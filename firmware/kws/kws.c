@@ -377,10 +377,8 @@ int kws_init(kws_t *k, const uint8_t *model, uint32_t size, const runtime_ops_t 
 const char *kws_error(const kws_t *k) { return k ? k->error : "no pipeline"; }
 uint32_t kws_hop_samples(const kws_t *k) { return k ? k->hop_samples : 0; }
 size_t kws_sizeof(void) { return sizeof(kws_t); }
-size_t kws_arena_used(const kws_t *k) {
-  size_t used = runtime_arena_used(&k->rt), peak = runtime_arena_init_peak(&k->rt);
-  return k->own_bytes + (peak > used ? peak : used);
-}
+/* The runtime's init peak is never below its use after init (its last step is the plan plus the variables). */
+size_t kws_arena_used(const kws_t *k) { return k->own_bytes + runtime_arena_init_peak(&k->rt); }
 int kws_is_bare(const kws_t *k) { return k->bare; }
 
 int32_t kws_label(const kws_t *k, uint32_t index, const char **name) {

@@ -132,9 +132,8 @@ int kws_profile(kws_t *k, uint32_t *counts, uint16_t capacity, uint16_t *ops, ui
 
 /* Label `index` (not NUL-terminated): its length, or -1. */
 int32_t kws_label(const kws_t *k, uint32_t index, const char **name);
-/* The arena the pipeline needs: its own buffers plus the runtime's, the larger of what the runtime's init
- * needs while it runs and what it uses after (runtime_arena_init_peak, runtime_arena_used), so an arena of
- * this size initializes. */
+/* The arena the pipeline needs: its own buffers plus what the runtime's init needs while it runs
+ * (runtime_arena_init_peak, never less than what it uses after), so an arena of this size initializes. */
 size_t kws_arena_used(const kws_t *k);
 /* 1 if the model has no `hark` metadata: kws_profile works, kws_hop does not (kws_hop_samples is 0). */
 int kws_is_bare(const kws_t *k);

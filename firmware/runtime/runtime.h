@@ -104,7 +104,7 @@ int runtime_reset(runtime_t *rt);
 void runtime_set_profiler(runtime_t *rt, const runtime_profiler_t *profiler);
 const char *runtime_error(const runtime_t *rt);
 
-/* Arena bytes in use (persistent structures + the peak of the planned tensors and scratch). */
+/* Arena bytes in use (persistent structures + the peak of the planned tensors and scratch + the variables). */
 size_t runtime_arena_used(const runtime_t *rt);
 /* Arena bytes init needed at its peak, at least runtime_arena_used(): while init runs, every tensor's record
  * and quantization and every op's options position sit at the arena's far end, above the persistent part

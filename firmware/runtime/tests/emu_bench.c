@@ -1,6 +1,7 @@
 /* Emulator image: runs one embedded model on a fixed input pattern and prints, through semihosting,
- * the arena bytes (after init and at init's peak), the instruction counts of an invoke (whole and per op) and the output bytes, so the
- * host can compare them with the tflite-micro interpreter and record benchmarks.
+ * the arena bytes (after init and at init's peak), the instruction counts of an invoke (whole and per op)
+ * and the output bytes, so the host can compare them with the tflite-micro interpreter and record
+ * benchmarks.
  * Input byte k of every input tensor is (k * 151 + 7) & 0xFF (the host rebuilds the same pattern). */
 #include <stdint.h>
 #include <string.h>

@@ -173,8 +173,8 @@ static size_t run(const char *name, runtime_t *rt, uint32_t flags, uint8_t *out)
 
 /* runtime_arena_init_peak(): an arena of exactly that many bytes initializes the model and gives the outputs
  * of a big arena, bit for bit; one byte less is a clean RUNTIME_E_ARENA. Each arena is its own heap block of
- * exactly that size, so ASan catches a byte read or written past it. `offset`: the arena starts that many bytes past a 16-byte boundary (the peak counts the bytes lost to
- * aligning its start). */
+ * exactly that size, so ASan catches a byte read or written past it. `offset`: the arena starts that many
+ * bytes past a 16-byte boundary (the peak counts the bytes lost to aligning its start). */
 static void check_init_peak(const char *name, const uint8_t *data, uint32_t size, uint32_t flags, size_t offset) {
   runtime_model_t m;
   CHECK(runtime_model_open(&m, data, size) == RUNTIME_OK, "%s: open", name);
