@@ -40,7 +40,7 @@ def test_a_model_set_takes_the_union(tmp_path: Path) -> None:
     for name in ("QUANTIZE", "SVDF", "CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "SOFTMAX"):
         assert f"&RUNTIME_KERNEL({name})," in text
     assert "RUNTIME_KERNEL(LOGISTIC)" not in text
-    assert "const runtime_ops_t my_ops = {kernels, 7u};" in text
+    assert "const runtime_ops_t my_ops = {kernels, 7u, NULL};" in text
 
 
 def test_an_op_without_a_kernel_is_named() -> None:

@@ -12,7 +12,6 @@
 
 #include "kernel.h"
 #include "model.h"
-#include "op_names.h"
 #include "validate.h"
 
 /* Every planned buffer and persistent block is aligned to a pointer's size: 4 bytes on Cortex-M (enough
@@ -418,8 +417,11 @@ static int build_subgraph(rt_interp_t *rt, unsigned index, rt_tensor_t *records,
         p = put_u32(rt->error, p, rt->error_size, index);
       }
       p = put_str(rt->error, p, rt->error_size, " (");
-      p = put_str(rt->error, p, rt->error_size, builtin == 32 ? "CUSTOM" : rt_builtin_name(builtin));
-      p = put_str(rt->error, p, rt->error_size, ", builtin code ");
+      if (builtin == 32 || rt->ops->builtin_name) {
+        p = put_str(rt->error, p, rt->error_size, builtin == 32 ? "CUSTOM" : rt->ops->builtin_name(builtin));
+        p = put_str(rt->error, p, rt->error_size, ", ");
+      }
+      p = put_str(rt->error, p, rt->error_size, "builtin code ");
       p = put_u32(rt->error, p, rt->error_size, (uint32_t)builtin);
       put_str(rt->error, p, rt->error_size, "): unsupported op");
       return RUNTIME_E_UNSUPPORTED;

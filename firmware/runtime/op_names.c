@@ -1,9 +1,8 @@
-/* TFLite BuiltinOperator names by code (codes 0..160), for error messages and profiles.
- * Generated once from TensorFlow 2.21's schema_py_generated.py; the schema only ever appends codes. */
-#include "kernel.h"
-#include "op_names.h"
+/* TFLite BuiltinOperator names by code (codes 0..160), for init's error about an op outside the app's table
+ * (runtime_ops_t.builtin_name). Generated once from TensorFlow 2.21's schema_py_generated.py; the schema only
+ * ever appends codes. */
+#include "runtime.h"
 
-#ifndef RUNTIME_NO_OP_NAMES
 static const char names[] =
     "ADD\0"
     "AVERAGE_POOL_2D\0"
@@ -168,7 +167,7 @@ static const char names[] =
     "BITWISE_XOR\0"
     ;
 
-const char *rt_builtin_name(int32_t code) {
+const char *runtime_builtin_name(int32_t code) {
   if (code < 0 || code >= 161) return "?";
   const char *p = names;
   for (int32_t i = 0; i < code; i++)
@@ -176,9 +175,3 @@ const char *rt_builtin_name(int32_t code) {
     }
   return *p ? p : "?";
 }
-#else
-const char *rt_builtin_name(int32_t code) {
-  (void)code;
-  return "?";
-}
-#endif

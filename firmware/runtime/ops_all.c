@@ -8,4 +8,4 @@ static const runtime_kernel_t *const all[] = {
 #undef RT_OP
 };
 
-const runtime_ops_t runtime_all_ops = {all, sizeof all / sizeof all[0]};
+const runtime_ops_t runtime_all_ops = {all, sizeof all / sizeof all[0], runtime_builtin_name};

@@ -56,8 +56,13 @@ typedef struct rt_kernel runtime_kernel_t;
 typedef struct {
   const runtime_kernel_t *const *kernels;
   uint32_t count;
+  /* Optional: names an op outside the table in init's error (runtime_builtin_name knows all TFLite builtins,
+   * 1.8 KB of strings). NULL keeps them out of flash; the error then gives the builtin code alone. */
+  const char *(*builtin_name)(int32_t code);
 } runtime_ops_t;
-extern const runtime_ops_t runtime_all_ops; /* every kernel (host tools, tests) */
+extern const runtime_ops_t runtime_all_ops; /* every kernel and every builtin's name (host tools, tests) */
+/* The TFLite name of a builtin op code, or "?" for a code past the schema this runtime knows. */
+const char *runtime_builtin_name(int32_t code);
 
 #define RUNTIME_KERNEL(op) rt_kernel_##op /* e.g. &RUNTIME_KERNEL(FULLY_CONNECTED) */
 #define RT_OP(op, code) extern const runtime_kernel_t rt_kernel_##op;

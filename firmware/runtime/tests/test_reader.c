@@ -295,17 +295,22 @@ static void specific_cases(void) {
   CHECK(runtime_model_open(&m, work, micro_speech_model_len) == RUNTIME_E_MODEL, "root outside");
   /* An op the resolver lacks is named with its index. */
   static const runtime_kernel_t *const only_fc[] = {&RUNTIME_KERNEL(FULLY_CONNECTED)};
-  runtime_ops_t few = {only_fc, 1};
+  runtime_ops_t few = {only_fc, 1, runtime_builtin_name};
   runtime_t rt;
   CHECK(runtime_model_open(&m, micro_speech_model, micro_speech_model_len) == RUNTIME_OK, "open");
   int rc = runtime_init(&rt, &m, &few, arena, sizeof arena);
-  CHECK(rc == RUNTIME_E_UNSUPPORTED && strstr(runtime_error(&rt), "op 0 (RESHAPE"), "unsupported op message: %d %s", rc,
-        runtime_error(&rt));
+  CHECK(rc == RUNTIME_E_UNSUPPORTED && strstr(runtime_error(&rt), "op 0 (RESHAPE, builtin code 22): unsupported op"),
+        "unsupported op message: %d %s", rc, runtime_error(&rt));
+  /* A table without names (as generated ones, to save their flash) gives the code alone. */
+  few.builtin_name = NULL;
+  rc = runtime_init(&rt, &m, &few, arena, sizeof arena);
+  CHECK(rc == RUNTIME_E_UNSUPPORTED && strstr(runtime_error(&rt), "op 0 (builtin code 22): unsupported op"),
+        "unsupported op message without names: %d %s", rc, runtime_error(&rt));
   /* A variant (runtime.h) runs the shapes it covers and refuses others, naming itself. */
   static const runtime_kernel_t *const one_channel[] = {
       &RUNTIME_KERNEL(RESHAPE), &RUNTIME_KERNEL(DEPTHWISE_CONV_2D_ONE_CHANNEL), &RUNTIME_KERNEL(FULLY_CONNECTED),
       &RUNTIME_KERNEL(SOFTMAX), &RUNTIME_KERNEL(CONV_2D), &RUNTIME_KERNEL(AVERAGE_POOL_2D)};
-  runtime_ops_t variant = {one_channel, 6};
+  runtime_ops_t variant = {one_channel, 6, NULL};
   rc = runtime_init(&rt, &m, &variant, arena, sizeof arena);
   CHECK(rc == RUNTIME_OK && runtime_invoke(&rt) == RUNTIME_OK, "micro_speech on the one-channel variant: %s",
         runtime_error(&rt));

@@ -9,6 +9,7 @@ rate to slow it down.
 
 from __future__ import annotations
 
+import re
 import time
 import zlib
 from collections import deque
@@ -40,6 +41,18 @@ from hark.device.protocol import (
     param_value,
     unpack,
 )
+from hark.format.tflite import builtin_name
+
+
+def _name_ops(text: str) -> str:
+    """An image linked with a generated op table leaves TFLite's op names out of its flash (runtime_ops_t): its
+    errors give "(builtin code N)" alone, and the host adds the name."""
+
+    def named(m: re.Match[str]) -> str:
+        op = builtin_name(int(m[1]))
+        return f"({op}, builtin code {m[1]})" if op else m[0]
+
+    return re.sub(r"\(builtin code (\d+)\)", named, text)
 
 
 class DeviceError(RuntimeError):
@@ -233,7 +246,7 @@ class DeviceLink:
         msg = self._wait(found, self.timeout if timeout is None else timeout, f"the reply to {name} (seq {seq})")
         if msg.name == "ERROR":
             ename, meaning = PROTO.errors.get(msg.code, ("UNKNOWN", "unknown error"))
-            raise DeviceError(f"{name} failed: {ename} ({meaning}): {msg.text}", msg.code)
+            raise DeviceError(f"{name} failed: {ename} ({meaning}): {_name_ops(msg.text)}", msg.code)
         if msg.name != expect:
             raise DeviceError(f"{name} answered with {msg.name}, expected {expect}")
         return msg

@@ -67,6 +67,11 @@ def _tensor(model: schema.ModelT, sg: schema.SubGraphT, index: int) -> TensorInf
     return TensorInfo(int(index), name, _TYPES.get(t.type, str(t.type)), shape, scales, zps)
 
 
+def builtin_name(code: int) -> str | None:
+    """TFLite's name for a builtin operator code, or None for a code this schema does not have."""
+    return _OPS.get(code)
+
+
 def op_name(model: schema.ModelT, op: schema.OperatorT) -> str:
     """The builtin operator's name (or a custom op's code) of `op`."""
     code = model.operatorCodes[op.opcodeIndex]
