@@ -150,13 +150,16 @@ static inline void butterfly4_at(frontend_cpx_t *f, int32_t m, uint32_t w1, uint
 /* A whole radix-4 stage, group by group as kissfft runs it: in each group starting at f, butterflies
  * j = 0 .. m-1 with the stage's twiddles st (for each j: w1 = tw[j fs], w3 = tw[3j fs], w2 =
  * tw[2j fs]). At j = 0 the twiddles are (32767, 0), whose products are exact on C_FIXDIV's outputs
- * (|components| <= 16383 round back to themselves), so that butterfly needs no path of its own. */
+ * (|components| <= 16383 round back to themselves): the C twin runs them anyway, the assembly skips
+ * them. Only the fused first stage has m = 1, so here m >= 2. */
 #if defined(__ARM_FEATURE_DSP)
 /* On the M4, in assembly: GCC's code spills about ten registers a butterfly here. Nine registers hold
  * the loop (f + j, f + 2m + j, m in bytes, the twiddle pointer, the group's end, the buffer's end and
  * the three rounding constants), five the data; one LDRD fetches w1 and w3, 44 instructions a
- * butterfly, 9 more a group. The arithmetic is butterfly4_at's, in its order (the C twin runs on the
- * host, where ctest holds it against the reference; the board image hark_frontend_twin holds this). */
+ * butterfly. Each group opens with its j = 0 butterfly without the three products (28 instructions; 21
+ * of the 192 butterflies of n = 256), then 10 a group. The arithmetic is butterfly4_at's, in its order
+ * (the C twin runs on the host, where ctest holds it against the reference; the board image
+ * hark_frontend_twin holds this). */
 static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *st, int32_t m) {
   frontend_cpx_t *lo = buf, *hi = buf + 2 * m;
   const int32_t mb = 4 * m, k = 2 * DIV4_Q15, r15 = 1 << 15, r14 = 1 << 14;
@@ -164,6 +167,36 @@ static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *
   const uintptr_t last = (uintptr_t)(buf + n) + (uintptr_t)mb; /* the group end after the last group */
   uint32_t a, b, c, d, e;
   __asm__ volatile(
+      "0:\n\t" /* j = 0: s0, s2 and s1 are the C_FIXDIVs themselves */
+      "ldr %[a], [%[lo], %[mb]]\n\t" /* f[m] */
+      "smlabb %[c], %[a], %[k], %[r15]\n\t"
+      "smlatb %[a], %[a], %[k], %[r15]\n\t"
+      "pkhtb %[d], %[a], %[c], asr #16\n\t" /* s0 */
+      "ldr %[a], [%[hi], %[mb]]\n\t"        /* f[3m] */
+      "smlabb %[c], %[a], %[k], %[r15]\n\t"
+      "smlatb %[a], %[a], %[k], %[r15]\n\t"
+      "pkhtb %[e], %[a], %[c], asr #16\n\t" /* s2 */
+      "sadd16 %[a], %[d], %[e]\n\t"         /* s3 */
+      "ssub16 %[d], %[d], %[e]\n\t"         /* s4 */
+      "ldr %[b], [%[hi]]\n\t"               /* f[2m] */
+      "smlabb %[c], %[b], %[k], %[r15]\n\t"
+      "smlatb %[b], %[b], %[k], %[r15]\n\t"
+      "pkhtb %[b], %[b], %[c], asr #16\n\t" /* s1 */
+      "ldr %[e], [%[lo]]\n\t"               /* f[0] */
+      "smlabb %[c], %[e], %[k], %[r15]\n\t"
+      "smlatb %[e], %[e], %[k], %[r15]\n\t"
+      "pkhtb %[e], %[e], %[c], asr #16\n\t"
+      "ssub16 %[c], %[e], %[b]\n\t" /* s5 */
+      "sadd16 %[e], %[e], %[b]\n\t" /* f0 + s1 */
+      "ssax %[b], %[c], %[d]\n\t"
+      "str %[b], [%[lo], %[mb]]\n\t"
+      "sasx %[b], %[c], %[d]\n\t"
+      "str %[b], [%[hi], %[mb]]\n\t"
+      "ssub16 %[b], %[e], %[a]\n\t"
+      "str %[b], [%[hi]], #4\n\t"
+      "sadd16 %[b], %[e], %[a]\n\t"
+      "str %[b], [%[lo]], #4\n\t"
+      "add %[st], %[st], #12\n\t" /* past j = 0's twiddles */
       "1:\n\t"
       "ldrd %[b], %[e], [%[st]], #12\n\t" /* w1, w3 */
       "ldr %[a], [%[lo], %[mb]]\n\t"      /* f[j + m] */
@@ -219,7 +252,7 @@ static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *
       "sub %[st], %[st], %[mb]\n\t"
       "add %[end], %[end], %[mb], lsl #2\n\t"
       "cmp %[end], %[last]\n\t"
-      "bne 1b\n\t"
+      "bne 0b\n\t"
       : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d), [e] "=&r"(e), [lo] "+r"(lo), [hi] "+r"(hi),
         [st] "+r"(st), [end] "+r"(end)
       : [mb] "r"(mb), [last] "r"(last), [k] "r"(k), [r15] "r"(r15), [r14] "r"(r14)
