@@ -14,7 +14,7 @@ from reference import reference_dir
 from hark.data.negatives import crop_partial, edit_distance, homophones, near_misses, unknown_vocabulary
 from hark.data.wav import read_wav, write_wav
 from hark.evaluate.stream_test import Utterance
-from hark.spec import load_spec
+from hark.spec import SpecError, load_spec
 
 SR = 16000
 
@@ -531,3 +531,28 @@ def test_pretrained_skip_export_reads_the_runs_export_of_its_spec(tmp_path):
         _existing_export(tmp_path, "ds_cnn", "abc")
     model, report = _existing_export(tmp_path, "ds_cnn", "old")
     assert model == b"model" and report["stream_mode"] == "stream_external"
+
+
+def test_hard_negatives_mine_a_training_stream_and_fine_tune_the_kept_model(tmp_path: Path) -> None:
+    """The hard_negatives section: after the schedule the run mines windows of a training-voice negative stream,
+    fine-tunes, records what it kept, keeps the schedule's weights beside it, and does not mine again on resume."""
+    import json
+
+    from hark.train.run import train
+
+    folder = _fake_heldout(tmp_path / "data")
+    base = load_spec("micro_speech").replace(augment={"precomputed_passes": 1, "impulse_responses": 4},
+                                             dataset={"validation_percentage": 0.0, "testing_percentage": 0.0})
+    spec = base.replace(hard_negatives={"minutes": 1.0, "min_score": 0.05, "max_keep": 40, "steps": 2})
+    assert "hard_negatives" not in base.to_dict() and spec.hash != base.hash
+    with pytest.raises(SpecError, match="hard_negatives needs minutes > 0"):
+        base.replace(hard_negatives={"share": 1.5})
+    run = tmp_path / "run"
+    train(spec, run, data_dir=folder, dry_run=True, dry_run_steps=2, verbose=False)
+    mined = json.loads((run / "metrics.json").read_text())["hard_negatives"]
+    assert mined["windows"] > 2000 and 0 < mined["kept"] <= 40
+    assert mined["kept"] == mined["kept_unknown"] + mined["kept_silence"] and mined["kept_mean_score"] >= 0.05
+    assert (run / "pre_mining.weights.h5").is_file()
+    best = (run / "best.weights.h5").read_bytes()
+    train(spec, run, data_dir=folder, dry_run=True, dry_run_steps=2, verbose=False)  # finished: no second mining
+    assert (run / "best.weights.h5").read_bytes() == best

@@ -201,6 +201,25 @@ class SelectionSpec:
 
 
 @dataclass(frozen=True)
+class HardNegativesSpec:
+    """Hard-negative mining, an optional section (hark.train.hard_negatives): after the schedule, the kept model scores
+    every window of a negative stream of training voices (`minutes` long, as `augment.stream_windows` builds them),
+    keeps the windows where a keyword's score is a local peak of at least `min_score` (at most `max_keep`, highest
+    first, labelled `_unknown_` or `_silence_` by how much of a word they hold), and is fine-tuned for `steps`
+    steps at `learning_rate` on batches that draw `share` of their entries from those windows and the rest from the
+    training pool. This is how wake-word trainers (microWakeWord, openWakeWord) keep false alarms down: the windows
+    a model wrongly likes, not random ones. Without the section the hash is unchanged."""
+
+    minutes: float = 60.0
+    min_score: float = 0.5
+    max_keep: int = 6000
+    share: float = 0.08
+    steps: int = 1000
+    learning_rate: float = 0.0002
+    seed: int = 77
+
+
+@dataclass(frozen=True)
 class ArchitectureSpec:
     name: str = "tiny_conv"
     params: dict[str, Any] = field(default_factory=dict)
@@ -267,12 +286,13 @@ class ModelSpec:
     recognition: RecognitionSpec = field(default_factory=RecognitionSpec)
     augment: AugmentSpec | None = None  # None: TF speech_commands' augmentation only
     selection: SelectionSpec | None = None  # None: the checkpoint with the best validation accuracy is kept
+    hard_negatives: HardNegativesSpec | None = None  # None: no mining after the schedule
     source: str = ""  # the file it was loaded from; not part of the hash
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d.pop("source")
-        for optional in ("augment", "selection"):
+        for optional in ("augment", "selection", "hard_negatives"):
             if d[optional] is None:
                 d.pop(optional)  # specs without the section keep their hash
         if "augment" in d:  # the stream-like window settings, added later: at their defaults, the hash is unchanged
@@ -311,6 +331,7 @@ _SECTIONS: dict[str, type] = {
     "recognition": RecognitionSpec,
     "augment": AugmentSpec,
     "selection": SelectionSpec,
+    "hard_negatives": HardNegativesSpec,
 }
 _TOP_KEYS = {"name", "description", "labels", *_SECTIONS}
 
@@ -410,6 +431,18 @@ def _validate(spec: ModelSpec, where: str) -> None:
         if not sel.keywords or sel.target_fa_per_hour < 0.0 or sel.negative_minutes < 0.0:
             raise SpecError(f"{where}: selection needs at least one keyword stream, and a non-negative "
                             "target_fa_per_hour and negative_minutes")  # fmt: skip
+
+
+    hn = spec.hard_negatives
+    if hn is not None:
+        if fe.kind != "microfrontend":
+            raise SpecError(f"{where}: hard_negatives needs the microfrontend, not '{fe.kind}'")
+        if SILENCE_LABEL not in spec.labels or UNKNOWN_LABEL not in spec.labels:
+            raise SpecError(f"{where}: hard_negatives needs the labels {SILENCE_LABEL} and {UNKNOWN_LABEL}")
+        if not (hn.minutes > 0.0 and 0.0 < hn.min_score < 1.0 and hn.max_keep > 0 and 0.0 < hn.share < 1.0
+                and hn.steps > 0 and hn.learning_rate > 0.0):
+            raise SpecError(f"{where}: hard_negatives needs minutes > 0, min_score and share in (0, 1), and "
+                            "max_keep, steps and learning_rate > 0")  # fmt: skip
 
 
 def available_specs() -> list[str]:

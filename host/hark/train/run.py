@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from hark.spec import ModelSpec
 from hark.train import inputs
 from hark.train.class_weights import balanced_class_weights
 from hark.train.dry_run import DRY_RUN_BATCHES, dry_run_spec
+from hark.train.hard_negatives import fine_tune, mine
 from hark.train.heldout import heldout_report, keras_scorer
 from hark.train.loop import FitResult, Selector, compile_model, fit_steps, predict_labels
 from hark.train.metrics import classification_report
@@ -43,6 +45,23 @@ def model_summary(model: keras.Model) -> str:
     buf = io.StringIO()
     model.summary(print_fn=lambda line, **_: buf.write(line + "\n"), line_length=110)
     return buf.getvalue()
+
+
+def mine_and_fine_tune(
+    model: keras.Model, spec: ModelSpec, ds: object, run: RunFolder, pool: object, *, dry_run: bool = False
+) -> dict[str, object]:
+    """The spec's hard-negative phase on the kept model: mine, fine-tune, and keep the result as the run's best and
+    last weights (the schedule's best stays as `pre_mining.weights.h5`). Recorded in metrics.json, so a run that
+    has done it does not do it again on resume."""
+    started = time.monotonic()
+    shutil.copyfile(run.best_weights, run.root / "pre_mining.weights.h5")
+    x, y, summary = mine(model, ds, spec, minutes=1.0 if dry_run else None)  # type: ignore[arg-type]
+    loss = fine_tune(model, spec, pool, x, y, steps=2 if dry_run else None)  # type: ignore[arg-type]
+    model.save_weights(str(run.best_weights))
+    model.save_weights(str(run.last_weights))
+    summary = {**summary, "loss": round(loss, 4), "seconds": round(time.monotonic() - started, 1)}
+    run.update_metrics(hard_negatives=summary)
+    return summary
 
 
 def train(
@@ -95,6 +114,11 @@ def train(
     test_accuracy = None
     if is_chief():
         model.load_weights(run.best_weights)
+        if spec.hard_negatives is not None and "hard_negatives" not in run.metrics():
+            with strategy.scope():
+                mined = mine_and_fine_tune(model, spec, ds, run, train_data(fit.steps), dry_run=dry_run)
+            if verbose:
+                print(f"hard negatives: {mined}", flush=True)
         run.update_metrics(train_seconds=round(time.monotonic() - started, 2), dry_run=dry_run,
                            distribute=distribute, class_weights={str(k): v for k, v in (weights or {}).items()})
         if ds.split("testing"):  # type: ignore[attr-defined]

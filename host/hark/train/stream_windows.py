@@ -156,16 +156,8 @@ def stream_windows(
                                            (floor[0], floor[-1]), keywords, share)  # fmt: skip
     frames = (backend or get_backend()).uint16(np.round(audio * 32767).astype(np.int16), fe)
     width, step = fe.num_frames, fe.step_samples
-    # voiced samples per frame hop, summed over a window's frames: how much of a word the window holds
-    hops = len(frames)
-    per_hop = np.add.reduceat(np.pad(voiced, (0, max(0, hops * step - len(voiced))))[: hops * step],
-                              np.arange(0, hops * step, step))  # fmt: skip
-    csum = np.concatenate([[0], np.cumsum(per_hop)])
+    candidates, y = window_labels(voiced, len(frames), spec)
     rng = np.random.default_rng([seed, 42])
-    candidates = np.arange(width - 1, hops)
-    held = csum[candidates + 1] - csum[candidates + 1 - width]
-    min_voiced = MIN_VOICED_MS * fe.sample_rate // 1000
-    y = np.where(held >= min_voiced, labels.index(UNKNOWN_LABEL), labels.index(SILENCE_LABEL)).astype(np.int32)
     first = (candidates - width + 1) * step  # the samples a window's frames cover
     last = candidates * step + fe.window_samples
     drawable = np.ones(len(candidates), bool)
@@ -177,6 +169,22 @@ def stream_windows(
     ends, y = candidates[pick], y[pick]
     x = np.stack([frames[e - width + 1 : e + 1] for e in ends])
     return x, y
+
+
+def window_labels(voiced: np.ndarray, hops: int, spec: ModelSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Every window of a stream of `hops` frames, as the index of its last frame, and its label (int32):
+    `_unknown_` when it holds at least MIN_VOICED_MS of a word (`voiced`, per sample), else `_silence_`."""
+    fe, labels = spec.frontend, list(spec.labels)
+    width, step = fe.num_frames, fe.step_samples
+    # voiced samples per frame hop, summed over a window's frames: how much of a word the window holds
+    per_hop = np.add.reduceat(np.pad(voiced, (0, max(0, hops * step - len(voiced))))[: hops * step],
+                              np.arange(0, hops * step, step))  # fmt: skip
+    csum = np.concatenate([[0], np.cumsum(per_hop)])
+    ends = np.arange(width - 1, hops)
+    held = csum[ends + 1] - csum[ends + 1 - width]
+    min_voiced = MIN_VOICED_MS * fe.sample_rate // 1000
+    y = np.where(held >= min_voiced, labels.index(UNKNOWN_LABEL), labels.index(SILENCE_LABEL)).astype(np.int32)
+    return ends, y
 
 
 def windows_per_pass(ds: KeywordDataset, spec: ModelSpec, split: str) -> int:
