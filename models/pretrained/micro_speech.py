@@ -12,4 +12,5 @@ SPEC = _recipe.recipe(
     training={"steps": [4000, 1000], "learning_rates": [0.002, 0.0002], "eval_every_steps": 500,
               "checkpoint_every_steps": 500},
     recognition={},
+    hard_negatives=_recipe.HARD_NEGATIVES,
 )
