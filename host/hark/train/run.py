@@ -54,7 +54,11 @@ def mine_and_fine_tune(
     last weights (the schedule's best stays as `pre_mining.weights.h5`). Recorded in metrics.json, so a run that
     has done it does not do it again on resume."""
     started = time.monotonic()
-    shutil.copyfile(run.best_weights, run.root / "pre_mining.weights.h5")
+    before = run.root / "pre_mining.weights.h5"
+    if before.exists():  # a mining run cut short: start again from the schedule's model, not a half-tuned one
+        model.load_weights(str(before))
+    else:
+        shutil.copyfile(run.best_weights, before)
     x, y, summary = mine(model, ds, spec, minutes=1.0 if dry_run else None)  # type: ignore[arg-type]
     loss = fine_tune(model, spec, pool, x, y, steps=2 if dry_run else None)  # type: ignore[arg-type]
     model.save_weights(str(run.best_weights))
