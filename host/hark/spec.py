@@ -431,8 +431,6 @@ def _validate(spec: ModelSpec, where: str) -> None:
         if not sel.keywords or sel.target_fa_per_hour < 0.0 or sel.negative_minutes < 0.0:
             raise SpecError(f"{where}: selection needs at least one keyword stream, and a non-negative "
                             "target_fa_per_hour and negative_minutes")  # fmt: skip
-
-
     hn = spec.hard_negatives
     if hn is not None:
         if fe.kind != "microfrontend":
