@@ -160,6 +160,23 @@ static inline void butterfly4_at(frontend_cpx_t *f, int32_t m, uint32_t w1, uint
  * of the 192 butterflies of n = 256), then 10 a group. The arithmetic is butterfly4_at's, in its order
  * (the C twin runs on the host, where ctest holds it against the reference; the board image
  * hark_frontend_twin holds this). */
+/* A butterfly's last steps, with s1 in b, s3 in a and s4 in d: C_FIXDIV of f[j], then the four outputs
+ * stored, lo and hi moved one slot on. The same for j = 0 and the twiddled butterflies. */
+#define STAGE4_TAIL                         \
+  "ldr %[e], [%[lo]]\n\t" /* f[j] */       \
+  "smlabb %[c], %[e], %[k], %[r15]\n\t"    \
+  "smlatb %[e], %[e], %[k], %[r15]\n\t"    \
+  "pkhtb %[e], %[e], %[c], asr #16\n\t"    \
+  "ssub16 %[c], %[e], %[b]\n\t" /* s5 */   \
+  "sadd16 %[e], %[e], %[b]\n\t" /* f0 + s1 */ \
+  "ssax %[b], %[c], %[d]\n\t"              \
+  "str %[b], [%[lo], %[mb]]\n\t"           \
+  "sasx %[b], %[c], %[d]\n\t"              \
+  "str %[b], [%[hi], %[mb]]\n\t"           \
+  "ssub16 %[b], %[e], %[a]\n\t"            \
+  "str %[b], [%[hi]], #4\n\t"              \
+  "sadd16 %[b], %[e], %[a]\n\t"            \
+  "str %[b], [%[lo]], #4\n\t"
 static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *st, int32_t m) {
   frontend_cpx_t *lo = buf, *hi = buf + 2 * m;
   const int32_t mb = 4 * m, k = 2 * DIV4_Q15, r15 = 1 << 15, r14 = 1 << 14;
@@ -182,20 +199,7 @@ static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *
       "smlabb %[c], %[b], %[k], %[r15]\n\t"
       "smlatb %[b], %[b], %[k], %[r15]\n\t"
       "pkhtb %[b], %[b], %[c], asr #16\n\t" /* s1 */
-      "ldr %[e], [%[lo]]\n\t"               /* f[0] */
-      "smlabb %[c], %[e], %[k], %[r15]\n\t"
-      "smlatb %[e], %[e], %[k], %[r15]\n\t"
-      "pkhtb %[e], %[e], %[c], asr #16\n\t"
-      "ssub16 %[c], %[e], %[b]\n\t" /* s5 */
-      "sadd16 %[e], %[e], %[b]\n\t" /* f0 + s1 */
-      "ssax %[b], %[c], %[d]\n\t"
-      "str %[b], [%[lo], %[mb]]\n\t"
-      "sasx %[b], %[c], %[d]\n\t"
-      "str %[b], [%[hi], %[mb]]\n\t"
-      "ssub16 %[b], %[e], %[a]\n\t"
-      "str %[b], [%[hi]], #4\n\t"
-      "sadd16 %[b], %[e], %[a]\n\t"
-      "str %[b], [%[lo]], #4\n\t"
+      STAGE4_TAIL
       "add %[st], %[st], #12\n\t" /* past j = 0's twiddles */
       "1:\n\t"
       "ldrd %[b], %[e], [%[st]], #12\n\t" /* w1, w3 */
@@ -226,20 +230,7 @@ static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *
       "smlsd %[b], %[b], %[e], %[r14]\n\t"
       "lsl %[c], %[c], #1\n\t"
       "pkhtb %[b], %[c], %[b], asr #15\n\t" /* s1 */
-      "ldr %[e], [%[lo]]\n\t"               /* f[j] */
-      "smlabb %[c], %[e], %[k], %[r15]\n\t"
-      "smlatb %[e], %[e], %[k], %[r15]\n\t"
-      "pkhtb %[e], %[e], %[c], asr #16\n\t"
-      "ssub16 %[c], %[e], %[b]\n\t" /* s5 */
-      "sadd16 %[e], %[e], %[b]\n\t" /* f0 + s1 */
-      "ssax %[b], %[c], %[d]\n\t"
-      "str %[b], [%[lo], %[mb]]\n\t"
-      "sasx %[b], %[c], %[d]\n\t"
-      "str %[b], [%[hi], %[mb]]\n\t"
-      "ssub16 %[b], %[e], %[a]\n\t"
-      "str %[b], [%[hi]], #4\n\t"
-      "sadd16 %[b], %[e], %[a]\n\t"
-      "str %[b], [%[lo]], #4\n\t"
+      STAGE4_TAIL
       "cmp %[lo], %[end]\n\t"
       "bne 1b\n\t"
       /* Next group: f, f + 2m and the group end move 4m on (lo and hi have moved m), the
@@ -257,6 +248,7 @@ static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *
         [st] "+r"(st), [end] "+r"(end)
       : [mb] "r"(mb), [last] "r"(last), [k] "r"(k), [r15] "r"(r15), [r14] "r"(r14)
       : "cc", "memory");
+#undef STAGE4_TAIL
 }
 #else
 static void stage4_packed(frontend_cpx_t *buf, int32_t n, const frontend_cpx_t *st, int32_t m) {

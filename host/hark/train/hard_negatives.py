@@ -20,7 +20,7 @@ from hark.data.dataset import KeywordDataset
 from hark.features.backend import FrontendBackend, get_backend
 from hark.spec import FEATURE_SCALE, SILENCE_LABEL, UNKNOWN_LABEL, ModelSpec, SpecError
 from hark.train.loop import smoothed_sparse_crossentropy
-from hark.train.stream_windows import training_stream, training_voice_clips, window_labels
+from hark.train.stream_windows import bed_dbfs, training_stream, training_voice_clips, window_labels
 
 PEAK_HOPS = 5  # a window is kept only if no window within this many hops scores higher: one per event
 SCORE_BATCH = 4096
@@ -39,10 +39,8 @@ def mine(
     if not clips or not ds.background_paths:
         raise SpecError(f"{ds.data_dir}: hard_negatives needs non-keyword clips of training voices and background "
                         "noise")  # fmt: skip
-    floor = spec.augment.floor_dbfs if spec.augment and spec.augment.floor_dbfs else (-70.0, -40.0)
     seconds = 60.0 * (hn.minutes if minutes is None else minutes)
-    audio, voiced, _ = training_stream(clips, ds.background_audio(), seconds, fe.sample_rate, hn.seed,
-                                       (floor[0], floor[-1]))  # fmt: skip
+    audio, voiced, _ = training_stream(clips, ds.background_audio(), seconds, fe.sample_rate, hn.seed, bed_dbfs(spec))
     frames = (backend or get_backend()).uint16(np.round(audio * 32767).astype(np.int16), fe)
     ends, y = window_labels(voiced, len(frames), spec)
     width = fe.num_frames

@@ -35,6 +35,7 @@ from hark.spec import SILENCE_LABEL, UNKNOWN_LABEL, ModelSpec, SpecError
 
 MIN_VOICED_MS = 100  # a window holding less of a word than this is a pause: `_silence_`
 SECONDS_PER_WINDOW = 0.5  # stream length per window drawn, so that windows rarely overlap much
+BED_DBFS = (-70.0, -40.0)  # the noise bed's level range (dBFS RMS) when the spec sets no augment.floor_dbfs
 EXCLUDED_FOLDERS = ("partial_keyword",)  # cropped keywords are clip negatives already; streams hold whole words
 
 
@@ -69,7 +70,7 @@ def _slice(noise: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
 
 def negative_stream(
     clips: dict[str, list[Path]], backgrounds: list[np.ndarray], seconds: float, sample_rate: int, seed: int,
-    floor_dbfs: tuple[float, float] = (-70.0, -40.0),
+    floor_dbfs: tuple[float, float] = BED_DBFS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """float64 audio of `seconds` and a per-sample voiced mask: words and one-voice phrases, babble and noise
     segments, and pauses, over a bed whose noise kind and level change every second."""
@@ -79,7 +80,7 @@ def negative_stream(
 
 def training_stream(
     clips: dict[str, list[Path]], backgrounds: list[np.ndarray], seconds: float, sample_rate: int, seed: int,
-    floor_dbfs: tuple[float, float] = (-70.0, -40.0), keywords: dict[str, list[Path]] | None = None,
+    floor_dbfs: tuple[float, float] = BED_DBFS, keywords: dict[str, list[Path]] | None = None,
     keyword_share: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, int, int]]]:
     """As `negative_stream`; with `keywords` (clips by voice), single words only, `keyword_share` of them keywords:
@@ -148,12 +149,11 @@ def stream_windows(
     if not clips or not ds.background_paths:
         raise SpecError(f"{ds.data_dir}: augment.stream_windows needs non-keyword clips of training voices and "
                         f"background noise")  # fmt: skip
-    floor = spec.augment.floor_dbfs if spec.augment and spec.augment.floor_dbfs else (-70.0, -40.0)
     share = spec.augment.stream_keywords if spec.augment else 0.0
     keywords = training_voice_clips(ds, tuple(w.lower() for w in spec.dataset.wanted_words), True) if share else {}
     seconds = max(60.0, count * SECONDS_PER_WINDOW)
     audio, voiced, spans = training_stream(clips, ds.background_audio(), seconds, fe.sample_rate, seed,
-                                           (floor[0], floor[-1]), keywords, share)  # fmt: skip
+                                           bed_dbfs(spec), keywords, share)  # fmt: skip
     frames = (backend or get_backend()).uint16(np.round(audio * 32767).astype(np.int16), fe)
     width, step = fe.num_frames, fe.step_samples
     candidates, y = window_labels(voiced, len(frames), spec)
@@ -169,6 +169,12 @@ def stream_windows(
     ends, y = candidates[pick], y[pick]
     x = np.stack([frames[e - width + 1 : e + 1] for e in ends])
     return x, y
+
+
+def bed_dbfs(spec: ModelSpec) -> tuple[float, float]:
+    """The level range of a training negative stream's noise bed: the spec's augment.floor_dbfs, else BED_DBFS."""
+    floor = spec.augment.floor_dbfs if spec.augment and spec.augment.floor_dbfs else BED_DBFS
+    return floor[0], floor[-1]
 
 
 def window_labels(voiced: np.ndarray, hops: int, spec: ModelSpec) -> tuple[np.ndarray, np.ndarray]:
