@@ -514,6 +514,21 @@ def test_pretrained_rebuilds_streams_written_for_another_length(tmp_path, monkey
     assert len(written) == 1
 
 
+def test_pretrained_stops_at_once_without_the_host_twin(tmp_path, monkeypatch, capsys):
+    """Tuning and the reports run the host twin after the training: without its library the command stops before
+    the corpus and the training, naming how to build it (a fresh clone's `hark pretrained` used to fail after
+    17 minutes of work)."""
+    import argparse
+
+    import hark.cli.pretrained as pretrained
+
+    monkeypatch.setattr(pretrained, "built", lambda module: False)
+    monkeypatch.setattr(pretrained, "ensure_data", lambda corpus: pytest.fail("the corpus step ran"))
+    args = argparse.Namespace(names=["micro_speech"], corpus=tmp_path, skip_train=False, skip_export=False)
+    assert pretrained.run(args) == 1
+    assert "cmake -S . -B build/host" in capsys.readouterr().err
+
+
 def test_pretrained_skip_export_reads_the_runs_export_of_its_spec(tmp_path):
     """--skip-export re-tunes and re-reports the run's own export (exporting again gives other int8 weights): it
     needs the model and its report, exported from the same spec, and says which is missing or which spec it was."""

@@ -33,6 +33,7 @@ from hark.evaluate.selection import selector_for
 from hark.evaluate.streams import write_streams
 from hark.evaluate.tuning import TARGET_FA, stream_report, timeline, tune
 from hark.export.pipeline import export_run
+from hark.native.loader import BUILD_HINT, built
 from hark.paths import REPO_ROOT as ROOT
 from hark.spec import load_spec
 from hark.train.heldout import heldout_report, tflite_scorer
@@ -212,6 +213,9 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not built("kws"):  # tuning and the reports run the host twin: say so now, not after the training
+        print(f"hark pretrained: the host twin's library is not built; {BUILD_HINT}", file=sys.stderr)
+        return 1
     ensure_data(args.corpus)
     for name in args.names:
         try:
