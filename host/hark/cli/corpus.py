@@ -6,7 +6,7 @@ words, partial keywords) and held-out sets from voices it never heard (flite; es
     hark corpus data/rev --train-engine flite     # the reverse leave-one-engine-out direction
     hark corpus data/espeak --extra-engines ""    # espeak-ng's voices only (no Pico, no MBROLA)
 
-The extra engines (SVOX Pico, espeak-ng's MBROLA voices) come from tools/install_voices.sh, which the README's
+The extra engines (SVOX Pico, espeak-ng's MBROLA voices, RHVoice) come from tools/install_voices.sh, which the README's
 commands run.
 
 Re-running with the same settings resumes.
@@ -35,7 +35,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--scale", type=float, default=1.0, help="multiply every clip and word count")
     ap.add_argument("--train-engine", choices=("espeak", "flite"), default="espeak")
     ap.add_argument("--extra-engines", default=",".join(CorpusConfig.extra_engines),
-                    help="comma-separated engines whose voices join the training voices (pico, mbrola; '' for "
+                    help="comma-separated engines whose voices join the training voices (pico, mbrola, rhvoice; '' for "
                          "none; default: %(default)s)")  # fmt: skip
     ap.add_argument("--workers", type=int, default=0, help="processes (0: one per core)")
 

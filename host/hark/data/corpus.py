@@ -3,8 +3,8 @@
     <root>/train/        espeak-ng voices of every accent but the held-out one: keywords, the Speech Commands
                          auxiliary words, a large unknown vocabulary, near-miss words and cropped partial keywords
                          (word folders symlinked from the synthesis folders below), with background noise; and
-                         the extra engines' voices (SVOX Pico, espeak-ng's MBROLA diphone voices) saying the
-                         keywords, auxiliary words, near misses and part of the vocabulary
+                         the extra engines' voices (SVOX Pico, espeak-ng's MBROLA diphone voices; RHVoice if
+                         asked) saying the keywords, auxiliary words, near misses and part of the vocabulary
     <root>/flite/        flite's voices (the held-out engine): keywords and unknown words
     <root>/accent/       espeak-ng's held-out accent: keywords and unknown words
     <root>/synth_*/      the synthesis folders themselves (resumable)
@@ -61,7 +61,8 @@ class CorpusConfig:
     background_seconds: float = 120.0
     train_engine: str = "espeak"
     # engines whose voices join the training engine's (tools/install_voices.sh); MBROLA speaks espeak-ng's
-    # phonemes, so it joins only when espeak-ng trains
+    # phonemes, so it joins only when espeak-ng trains. "rhvoice" is not in the default: it moved flite for ds_cnn
+    # but not the streams, and micro_speech not at all (docs/generalization.md, "RHVoice")
     extra_engines: tuple[str, ...] = ("pico", "mbrola")
     extra_keyword_clips: int = 400  # per keyword, over all the extra engines' voices
     extra_aux_clips: int = 40

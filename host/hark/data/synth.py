@@ -1,5 +1,5 @@
-"""Offline keyword dataset synthesis with espeak-ng and flite (and, where installed, SVOX Pico and espeak-ng's
-MBROLA voices), in the Speech Commands layout.
+"""Offline keyword dataset synthesis with espeak-ng and flite (and, where installed, SVOX Pico, espeak-ng's
+MBROLA voices and RHVoice), in the Speech Commands layout.
 
 Output folder:
     <word>/<voiceid>_nohash_<n>.wav      1 s, 16 kHz, mono int16 clips
@@ -61,6 +61,12 @@ PICO_VOICES = {"en-US": (85.0, 125.0), "en-GB": (85.0, 125.0)}
 # espeak-ng's MBROLA voices: espeak-ng's phonemes spoken with diphones recorded from four people.
 MBROLA_VOICES = ("mb-us1", "mb-us2", "mb-us3", "mb-en1")
 MBROLA_DIR = Path("/usr/share/mbrola")
+# RHVoice's English voices (statistical parametric, HTS-trained on recorded speakers; pitch and speed in percent of
+# the voice's own). Its `slt` is left out: it is the CMU ARCTIC speaker of flite's `slt`, which the held-out
+# engine's set holds, so training on it would put a held-out speaker in training.
+RHVOICE_VOICES = {"alan": (85.0, 120.0), "bdl": (85.0, 120.0), "clb": (85.0, 120.0), "evgeniy-eng": (85.0, 120.0),
+                  "lyubov": (85.0, 120.0)}  # fmt: skip
+RHVOICE_DIR = Path("/usr/share/RHVoice/voices")
 # A few-voice engine's voice is spoken as this many personas ("mb-us1~07"): each a fixed vocal-tract warp
 # (resampling before the clip is cut, so formants, pitch and duration move together, as VTLP does) with its own
 # base pitch and speed. The hash split then spreads each engine over the partitions as it does espeak-ng's
@@ -69,7 +75,7 @@ PERSONAS = 24
 PERSONA_WARP = (0.88, 1.12)
 # engines that need more than `apt-get install espeak-ng flite` (Debian contrib/non-free, Ubuntu multiverse):
 # tools/install_voices.sh installs them
-EXTRA_ENGINES = ("pico", "mbrola")
+EXTRA_ENGINES = ("pico", "mbrola", "rhvoice")
 # Babble talkers say these as well as the dataset words, so the noise is not made of keywords alone.
 _BABBLE_EXTRA = (
     "the weather today is fine and we will walk to the market after lunch",
@@ -85,10 +91,10 @@ class SynthError(RuntimeError):
 
 @dataclass(frozen=True)
 class Voice:
-    engine: str  # "espeak", "flite", "pico" or "mbrola"
+    engine: str  # "espeak", "flite", "pico", "mbrola" or "rhvoice"
     name: str  # espeak "<accent>+<variant>", a flite voice name, a Pico language or an MBROLA voice ("mb-us1")
-    pitch: float  # espeak and mbrola: 0..99; flite: mean F0 in Hz; pico: percent of the voice's own
-    speed: float  # espeak and mbrola: words per minute; flite: 175 / duration_stretch; pico: 1.75 x percent
+    pitch: float  # espeak and mbrola: 0..99; flite: mean F0 in Hz; pico and rhvoice: percent of the voice's own
+    speed: float  # espeak and mbrola: words per minute; flite: 175 / duration_stretch; pico, rhvoice: 1.75 x percent
 
     @property
     def id(self) -> str:
@@ -125,9 +131,9 @@ class SynthReport:
         return self.clips_written / self.seconds if self.seconds > 0 else 0.0
 
 
-def _run(cmd: list[str], what: str) -> bytes:
+def _run(cmd: list[str], what: str, stdin: bytes | None = None) -> bytes:
     try:
-        done = subprocess.run(cmd, capture_output=True, timeout=_TIMEOUT_S, check=False)
+        done = subprocess.run(cmd, input=stdin, capture_output=True, timeout=_TIMEOUT_S, check=False)
     except FileNotFoundError as err:
         raise SynthError(f"{cmd[0]} is not installed (apt-get install espeak-ng flite)") from err
     except subprocess.TimeoutExpired as err:
@@ -214,6 +220,8 @@ def extra_engines_installed() -> tuple[str, ...]:
         found.append("pico")
     if shutil.which("mbrola") and all((MBROLA_DIR / v[3:] / v[3:]).is_file() for v in MBROLA_VOICES):
         found.append("mbrola")
+    if shutil.which("RHVoice-test") and all((RHVOICE_DIR / v).is_dir() for v in RHVOICE_VOICES):
+        found.append("rhvoice")
     return tuple(found)
 
 
@@ -248,13 +256,15 @@ def available_voices(seed: int = 0, *, flite: bool | None = None, extra: tuple[s
         names += [("pico", f"{v}~{k:02d}") for v in PICO_VOICES for k in range(PERSONAS)]
     if "mbrola" in extra:
         names += [("mbrola", f"{v}~{k:02d}") for v in MBROLA_VOICES for k in range(PERSONAS)]
+    if "rhvoice" in extra:
+        names += [("rhvoice", f"{v}~{k:02d}") for v in RHVOICE_VOICES for k in range(PERSONAS)]
     voices = []
     for engine, name in names:
         rng = np.random.default_rng([seed, zlib.crc32(f"{engine}:{name}".encode())])
         if engine in ("espeak", "mbrola"):
             voices.append(Voice(engine, name, float(rng.uniform(25, 75)), float(rng.uniform(130, 200))))
-        elif engine == "pico":
-            lo, hi = PICO_VOICES[name.partition("~")[0]]
+        elif engine in ("pico", "rhvoice"):
+            lo, hi = (PICO_VOICES if engine == "pico" else RHVOICE_VOICES)[name.partition("~")[0]]
             voices.append(Voice(engine, name, float(rng.uniform(lo, hi)), float(rng.uniform(140, 200))))
         else:
             lo, hi = FLITE_VOICES[name]
@@ -280,6 +290,13 @@ def tts(
             # pico2wave reads its text as markup: the tags set speed and pitch (percent of the voice's own)
             markup = f'<speed level="{round(speed / 1.75)}"><pitch level="{round(pitch)}">{text}</pitch></speed>'
             _run(["pico2wave", "-l", engine_voice(voice), "-w", out, markup], what)
+            return decode_wav_bytes(Path(out).read_bytes(), what)
+    if voice.engine == "rhvoice":
+        with tempfile.TemporaryDirectory(prefix="hark-rhvoice-", dir=_scratch_dir()) as tmp:
+            out = os.path.join(tmp, "out.wav")
+            cmd = ["RHVoice-test", "-p", engine_voice(voice), "-r", str(round(speed / 1.75)), "-t", str(round(pitch)),
+                   "-o", out]  # fmt: skip
+            _run(cmd, what, stdin=text.encode())  # it reads the text from its standard input
             return decode_wav_bytes(Path(out).read_bytes(), what)
     with tempfile.TemporaryDirectory(prefix="hark-flite-", dir=_scratch_dir()) as tmp:
         out = os.path.join(tmp, "out.wav")
