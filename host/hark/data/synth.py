@@ -28,6 +28,7 @@ import subprocess
 import tempfile
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,7 @@ PERSONA_WARP = (0.88, 1.12)
 # engines that need more than `apt-get install espeak-ng flite` (Debian contrib/non-free, Ubuntu multiverse):
 # tools/install_voices.sh installs them
 EXTRA_ENGINES = ("pico", "mbrola", "rhvoice")
+_EXTRA_VOICES: dict[str, Any] = {"pico": PICO_VOICES, "mbrola": MBROLA_VOICES, "rhvoice": RHVOICE_VOICES}
 # Babble talkers say these as well as the dataset words, so the noise is not made of keywords alone.
 _BABBLE_EXTRA = (
     "the weather today is fine and we will walk to the market after lunch",
@@ -252,19 +254,16 @@ def available_voices(seed: int = 0, *, flite: bool | None = None, extra: tuple[s
         unknown = missing - set(EXTRA_ENGINES)
         raise SynthError(f"unknown TTS engine(s) {sorted(unknown)}; known: {list(EXTRA_ENGINES)}" if unknown else
                          f"TTS engine(s) {sorted(missing)} not installed: run tools/install_voices.sh")  # fmt: skip
-    if "pico" in extra:
-        names += [("pico", f"{v}~{k:02d}") for v in PICO_VOICES for k in range(PERSONAS)]
-    if "mbrola" in extra:
-        names += [("mbrola", f"{v}~{k:02d}") for v in MBROLA_VOICES for k in range(PERSONAS)]
-    if "rhvoice" in extra:
-        names += [("rhvoice", f"{v}~{k:02d}") for v in RHVOICE_VOICES for k in range(PERSONAS)]
+    for engine, engine_voices in _EXTRA_VOICES.items():
+        if engine in extra:
+            names += [(engine, f"{v}~{k:02d}") for v in engine_voices for k in range(PERSONAS)]
     voices = []
     for engine, name in names:
         rng = np.random.default_rng([seed, zlib.crc32(f"{engine}:{name}".encode())])
         if engine in ("espeak", "mbrola"):
             voices.append(Voice(engine, name, float(rng.uniform(25, 75)), float(rng.uniform(130, 200))))
         elif engine in ("pico", "rhvoice"):
-            lo, hi = (PICO_VOICES if engine == "pico" else RHVOICE_VOICES)[name.partition("~")[0]]
+            lo, hi = _EXTRA_VOICES[engine][name.partition("~")[0]]
             voices.append(Voice(engine, name, float(rng.uniform(lo, hi)), float(rng.uniform(140, 200))))
         else:
             lo, hi = FLITE_VOICES[name]
@@ -285,24 +284,26 @@ def tts(
                text]  # fmt: skip
         return decode_wav_bytes(_run(cmd, what), what)
     if voice.engine == "pico":
-        with tempfile.TemporaryDirectory(prefix="hark-pico-", dir=_scratch_dir()) as tmp:
-            out = os.path.join(tmp, "out.wav")
-            # pico2wave reads its text as markup: the tags set speed and pitch (percent of the voice's own)
-            markup = f'<speed level="{round(speed / 1.75)}"><pitch level="{round(pitch)}">{text}</pitch></speed>'
-            _run(["pico2wave", "-l", engine_voice(voice), "-w", out, markup], what)
-            return decode_wav_bytes(Path(out).read_bytes(), what)
-    if voice.engine == "rhvoice":
-        with tempfile.TemporaryDirectory(prefix="hark-rhvoice-", dir=_scratch_dir()) as tmp:
-            out = os.path.join(tmp, "out.wav")
-            cmd = ["RHVoice-test", "-p", engine_voice(voice), "-r", str(round(speed / 1.75)), "-t", str(round(pitch)),
-                   "-o", out]  # fmt: skip
-            _run(cmd, what, stdin=text.encode())  # it reads the text from its standard input
-            return decode_wav_bytes(Path(out).read_bytes(), what)
-    with tempfile.TemporaryDirectory(prefix="hark-flite-", dir=_scratch_dir()) as tmp:
+        # pico2wave reads its text as markup: the tags set speed and pitch (percent of the voice's own)
+        markup = f'<speed level="{round(speed / 1.75)}"><pitch level="{round(pitch)}">{text}</pitch></speed>'
+        return _spoken_to_file(voice.engine, what, lambda out: ["pico2wave", "-l", engine_voice(voice), "-w", out,
+                                                                 markup])  # fmt: skip
+    if voice.engine == "rhvoice":  # it reads the text from its standard input
+        rate, tone = str(round(speed / 1.75)), str(round(pitch))
+        return _spoken_to_file(voice.engine, what, lambda out: ["RHVoice-test", "-p", engine_voice(voice), "-r", rate,
+                                                                 "-t", tone, "-o", out], text.encode())  # fmt: skip
+    return _spoken_to_file(voice.engine, what, lambda out: ["flite", "-voice", voice.name, "--setf",
+                           f"duration_stretch={175.0 / speed:.3f}", "--setf", f"int_f0_target_mean={pitch:.1f}",
+                           "-t", text, "-o", out])  # fmt: skip
+
+
+def _spoken_to_file(
+    engine: str, what: str, command: Callable[[str], list[str]], stdin: bytes | None = None
+) -> tuple[np.ndarray, int]:
+    """Runs an engine that writes its WAV to a file (`command(path)`) in a scratch folder, and decodes it."""
+    with tempfile.TemporaryDirectory(prefix=f"hark-{engine}-", dir=_scratch_dir()) as tmp:
         out = os.path.join(tmp, "out.wav")
-        cmd = ["flite", "-voice", voice.name, "--setf", f"duration_stretch={175.0 / speed:.3f}",
-               "--setf", f"int_f0_target_mean={pitch:.1f}", "-t", text, "-o", out]  # fmt: skip
-        _run(cmd, what)
+        _run(command(out), what, stdin)
         return decode_wav_bytes(Path(out).read_bytes(), what)
 
 
