@@ -59,9 +59,16 @@ function(hark_runtime_ops out_c symbol)
     COMMENT "Op table ${symbol}: the kernels of ${ARGN}")
 endfunction()
 
-# Where TFLM's reference models live (docs/reference.md: reference/ from tools/fetch_reference.py, or
-# ../shared/reference); empty if absent. The same order as hark.paths.reference_dir().
-if(NOT DEFINED HARK_REFERENCE_DIR)
+# Where TFLM's reference models live (docs/reference.md: the environment's HARK_REFERENCE_DIR, reference/ from
+# tools/fetch_reference.py, or ../shared/reference); empty if absent. The same order as
+# hark.paths.reference_dir(): without the environment variable here, a clone elsewhere that the tests find
+# through it would build no reference images, and the tests that run them would fail.
+if(NOT DEFINED HARK_REFERENCE_DIR AND DEFINED ENV{HARK_REFERENCE_DIR})
+  set(HARK_REFERENCE_DIR "")
+  if(EXISTS $ENV{HARK_REFERENCE_DIR}/tflite-micro/models)
+    get_filename_component(HARK_REFERENCE_DIR $ENV{HARK_REFERENCE_DIR} ABSOLUTE)
+  endif()
+elseif(NOT DEFINED HARK_REFERENCE_DIR)
   set(HARK_REFERENCE_DIR "")
   foreach(candidate ${CMAKE_SOURCE_DIR}/reference ${CMAKE_SOURCE_DIR}/../shared/reference
           ${CMAKE_SOURCE_DIR}/../../shared/reference)
