@@ -285,6 +285,15 @@ static inline uint32_t fixdiv_shifted_packed(uint32_t w, int32_t shift, uint32_t
   return pack_top16(dsp_smlabb(w << shift, 2 * q15, 1 << 15), dsp_smlatb((w & 0xFFFF0000u) << shift, 2 * q15, 1 << 15));
 }
 
+/* C_FIXDIV by 4 of both samples of w shifted up by `shift`, when neither wraps (|sample| 2^shift fits
+ * int16), with k2 = 4 (32767 / 4) 2^shift: the shift folds into the product. C_FIXDIV's
+ * floor((v q + 2^14) / 2^15) for v = x 2^shift is floor((floor(k2 x / 2^16) + 1) / 2), and
+ * floor(k2 x / 2^16) is SMULWB's (SMULWT's) result, at most 16382 in magnitude: one SHADD16 with 1
+ * in both halves rounds both, where the general path needs two shifts and a mask more. */
+static inline uint32_t fixdiv_scaled_packed(uint32_t w, int32_t k2) {
+  return dsp_shadd16(pack16(dsp_smulwb(k2, w), dsp_smulwt(k2, w)), 0x00010001u);
+}
+
 #if defined(__ARM_FEATURE_DSP)
 /* first_stage4_packed for n = 256 (the 512-point FFT of 30 and 32 ms windows at 16 kHz) on the M4:
  * the quarter-length offsets are immediates and the group's four outputs, adjacent slots, leave by
@@ -292,14 +301,16 @@ static inline uint32_t fixdiv_shifted_packed(uint32_t w, int32_t shift, uint32_t
  * r4-r7 in order), so the body is the C twin's arithmetic in the same order: scale and C_FIXDIV
  * each input as fixdiv_shifted_packed does (the high half moved down first), then the butterfly. */
 static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, const uint16_t *order, int32_t shift,
-                              int32_t window_size) {
+                              int32_t window_size, int exact) {
   register const uint16_t *ord __asm__("r0") = order;
   register const int16_t *base __asm__("r1") = windowed;
   register frontend_cpx_t *out __asm__("r2") = buf;
   register frontend_cpx_t *end __asm__("r3") = buf + 256;
-  register int32_t sh __asm__("r12") = shift;
+  /* The general path: r12 the shift, r8 and r9 C_FIXDIV's factor and rounding. The exact one
+   * (fixdiv_scaled_packed): r12 k2, r9 1 in both halves. */
+  register int32_t sh __asm__("r12") = exact ? (4 * DIV4_Q15) << shift : shift;
   register int32_t k __asm__("r8") = 2 * DIV4_Q15;
-  register int32_t r15 __asm__("r9") = 1 << 15;
+  register int32_t r15 __asm__("r9") = exact ? 0x00010001 : 1 << 15;
 /* FD(x, out): out = C_FIXDIV((int16)(x.lo << sh), (int16)(x.hi << sh)) by 4, x and r11 destroyed. */
 #define FIRST_FD(x, o)                  \
   "lsr r11, " x ", #16\n\t"            \
@@ -308,20 +319,26 @@ static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, cons
   "smlabb " x ", " x ", r8, r9\n\t"     \
   "smlabb r11, r11, r8, r9\n\t"        \
   "pkhtb " o ", r11, " x ", asr #16\n\t"
+/* FDX(x, out): the same by fixdiv_scaled_packed, 4 instructions against 6. */
+#define FIRST_FDX(x, o)                 \
+  "smulwb r11, r12, " x "\n\t"        \
+  "smulwt " x ", r12, " x "\n\t"      \
+  "pkhbt r11, r11, " x ", lsl #16\n\t" \
+  "shadd16 " o ", r11, r9\n\t"
 /* One group: its four inputs, the butterfly, its four slots by one STM. */
-#define FIRST_GROUP                                  \
+#define FIRST_GROUP(FD)                              \
   "ldrh lr, [r0], #8\n\t"      /* order[g], g += 4 */ \
   "add lr, r1, lr, lsl #2\n\t" /* &windowed[2 order[g]] */ \
   "ldr r10, [lr]\n\t"          /* input q = 0 */    \
-  FIRST_FD("r10", "r4")         /* a0 */             \
+  FD("r10", "r4")         /* a0 */             \
   "ldr r10, [lr, #512]\n\t"    /* q = 2 */          \
-  FIRST_FD("r10", "r7")         /* s1 */             \
+  FD("r10", "r7")         /* s1 */             \
   "ssub16 r5, r4, r7\n\t"      /* s5 = a0 - s1 */   \
   "sadd16 r4, r4, r7\n\t"      /* a0 += s1 */       \
   "ldr r10, [lr, #256]\n\t"    /* q = 1 */          \
-  FIRST_FD("r10", "r6")         /* s0 */             \
+  FD("r10", "r6")         /* s0 */             \
   "ldr r10, [lr, #768]\n\t"    /* q = 3 */          \
-  FIRST_FD("r10", "r7")         /* s2 */             \
+  FD("r10", "r7")         /* s2 */             \
   "sadd16 r10, r6, r7\n\t"     /* s3 */             \
   "ssub16 r11, r6, r7\n\t"     /* s4 */             \
   "ssub16 r6, r4, r10\n\t"     /* slot 2: a0 - s3 */ \
@@ -330,40 +347,45 @@ static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, cons
   "ssax r5, r5, r11\n\t"       /* slot 1 */         \
   "stmia r2!, {r4, r5, r6, r7}\n\t"
 /* The same when input q = 3 lies in the zero padding: s2 = 0, so s3 = s4 = s0. */
-#define FIRST_GROUP_ZERO3                            \
+#define FIRST_GROUP_ZERO3(FD)                        \
   "ldrh lr, [r0], #8\n\t"                           \
   "add lr, r1, lr, lsl #2\n\t"                      \
   "ldr r10, [lr]\n\t"                               \
-  FIRST_FD("r10", "r4")                              \
+  FD("r10", "r4")                              \
   "ldr r10, [lr, #512]\n\t"                         \
-  FIRST_FD("r10", "r7")                              \
+  FD("r10", "r7")                              \
   "ssub16 r5, r4, r7\n\t"                           \
   "sadd16 r4, r4, r7\n\t"                           \
   "ldr r10, [lr, #256]\n\t"                         \
-  FIRST_FD("r10", "r11")                             \
+  FD("r10", "r11")                             \
   "ssub16 r6, r4, r11\n\t"                          \
   "sadd16 r4, r4, r11\n\t"                          \
   "sasx r7, r5, r11\n\t"                            \
   "ssax r5, r5, r11\n\t"                            \
   "stmia r2!, {r4, r5, r6, r7}\n\t"
-  if (window_size <= 480) {
-    /* Slot 4g's input q = 3 is pair order[4g] + 192, and order[4g] = q0 + 4 q1 + 16 (g mod 4) for
-     * n = 256 (build_fft's digit reversal), so in every group g = 3 mod 4 it is pair 240 or later:
-     * sample 480 or later, the zero padding for windows up to 480 samples (30 ms at 16 kHz). */
-    __asm__ volatile("1:\n\t" FIRST_GROUP FIRST_GROUP FIRST_GROUP FIRST_GROUP_ZERO3 "cmp r2, r3\n\t"
-                     "bne 1b\n\t"
-                     : "+r"(ord), "+r"(out)
-                     : "r"(base), "r"(end), "r"(sh), "r"(k), "r"(r15)
-                     : "r4", "r5", "r6", "r7", "r10", "r11", "lr", "cc", "memory");
+  /* Slot 4g's input q = 3 is pair order[4g] + 192, and order[4g] = q0 + 4 q1 + 16 (g mod 4) for
+   * n = 256 (build_fft's digit reversal), so in every group g = 3 mod 4 it is pair 240 or later:
+   * sample 480 or later, the zero padding for windows up to 480 samples (30 ms at 16 kHz). */
+#define FIRST_LOOP(BODY)                                                     \
+  __asm__ volatile("1:\n\t" BODY "cmp r2, r3\n\t"                          \
+                   "bne 1b\n\t"                                             \
+                   : "+r"(ord), "+r"(out)                                    \
+                   : "r"(base), "r"(end), "r"(sh), "r"(k), "r"(r15)          \
+                   : "r4", "r5", "r6", "r7", "r10", "r11", "lr", "cc", "memory")
+  /* The general path runs only for the rare window holding -32768 and for frontend_fft: one group a
+   * step, the padded input computed as the zero it is (11 instructions more a padded group, for the
+   * flash of an unrolled copy). */
+  if (exact && window_size <= 480) {
+    FIRST_LOOP(FIRST_GROUP(FIRST_FDX) FIRST_GROUP(FIRST_FDX) FIRST_GROUP(FIRST_FDX) FIRST_GROUP_ZERO3(FIRST_FDX));
+  } else if (exact) {
+    FIRST_LOOP(FIRST_GROUP(FIRST_FDX));
   } else {
-    __asm__ volatile("1:\n\t" FIRST_GROUP "cmp r2, r3\n\t"
-                     "bne 1b\n\t"
-                     : "+r"(ord), "+r"(out)
-                     : "r"(base), "r"(end), "r"(sh), "r"(k), "r"(r15)
-                     : "r4", "r5", "r6", "r7", "r10", "r11", "lr", "cc", "memory");
+    FIRST_LOOP(FIRST_GROUP(FIRST_FD));
   }
+#undef FIRST_LOOP
 #undef FIRST_GROUP_ZERO3
 #undef FIRST_GROUP
+#undef FIRST_FDX
 #undef FIRST_FD
 }
 #endif
@@ -372,16 +394,17 @@ static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, cons
  * order[4g] + q n/4 (q = 0..3, the last digit of the digit reversal), so each group loads its four
  * pairs straight from the window, scales them and runs its butterfly (all twiddles are 1). */
 static void first_stage4_packed(frontend_cpx_t *buf, int32_t n, const int16_t *windowed, const uint16_t *order,
-                                int32_t shift, int32_t window_size) {
+                                int32_t shift, int32_t window_size, int exact) {
 #if defined(__ARM_FEATURE_DSP)
   if (n == 256) {
-    first_stage4_n256(buf, windowed, order, shift, window_size);
+    first_stage4_n256(buf, windowed, order, shift, window_size, exact);
     return;
   }
 #else
   (void)window_size; /* the C path computes the padding's zeros too */
 #endif
   const int32_t quarter = 2 * (n / 4); /* int16 samples between the group's inputs */
+  const int32_t k2 = (4 * DIV4_Q15) << shift;
   for (int32_t g = 0; g < n; g += 4) {
     const int16_t *in = windowed + 2 * order[g];
     uint32_t x0, x1, x2, x3;
@@ -389,10 +412,18 @@ static void first_stage4_packed(frontend_cpx_t *buf, int32_t n, const int16_t *w
     memcpy(&x1, in + quarter, sizeof x1);
     memcpy(&x2, in + 2 * quarter, sizeof x2);
     memcpy(&x3, in + 3 * quarter, sizeof x3);
-    uint32_t a0 = fixdiv_shifted_packed(x0, shift, DIV4_Q15);
-    const uint32_t s0 = fixdiv_shifted_packed(x1, shift, DIV4_Q15);
-    const uint32_t s1 = fixdiv_shifted_packed(x2, shift, DIV4_Q15);
-    const uint32_t s2 = fixdiv_shifted_packed(x3, shift, DIV4_Q15);
+    uint32_t a0, s0, s1, s2;
+    if (exact) {
+      a0 = fixdiv_scaled_packed(x0, k2);
+      s0 = fixdiv_scaled_packed(x1, k2);
+      s1 = fixdiv_scaled_packed(x2, k2);
+      s2 = fixdiv_scaled_packed(x3, k2);
+    } else {
+      a0 = fixdiv_shifted_packed(x0, shift, DIV4_Q15);
+      s0 = fixdiv_shifted_packed(x1, shift, DIV4_Q15);
+      s1 = fixdiv_shifted_packed(x2, shift, DIV4_Q15);
+      s2 = fixdiv_shifted_packed(x3, shift, DIV4_Q15);
+    }
     const uint32_t s5 = dsp_ssub16(a0, s1);
     a0 = dsp_sadd16(a0, s1);
     const uint32_t s3 = dsp_sadd16(s0, s2);
@@ -406,7 +437,7 @@ static void first_stage4_packed(frontend_cpx_t *buf, int32_t n, const int16_t *w
 
 /* The transform with kiss_fftr's split only for k = k_from .. n/2 (bins k and n - k), and bins 0 and
  * n (the split's k = 0) only if k_from is 0. */
-static void fft_from(frontend_t *fe, const int16_t *windowed, int32_t shift, int32_t k_from) {
+static void fft_from(frontend_t *fe, const int16_t *windowed, int32_t shift, int32_t k_from, int exact) {
   /* `windowed` must hold fft_size samples: the window then zeros (the frontend's scratch does). */
   frontend_cpx_t *buf = fe->fft;
   const int32_t n = fe->fft_size / 2;
@@ -414,7 +445,7 @@ static void fft_from(frontend_t *fe, const int16_t *windowed, int32_t shift, int
   int32_t stage = fe->num_factors - 1;
   const frontend_cpx_t *st = fe->stage_twiddles;
   if (stage >= 0 && fe->factors[2 * stage] == 4 && fe->factors[2 * stage + 1] == 1) {
-    first_stage4_packed(buf, n, windowed, order, shift, fe->window_size);
+    first_stage4_packed(buf, n, windowed, order, shift, fe->window_size, exact);
     stage--;
     st += 3; /* its twiddles are all 1 */
   } else {
@@ -456,14 +487,26 @@ static void fft_from(frontend_t *fe, const int16_t *windowed, int32_t shift, int
   }
 }
 
-void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) { fft_from(fe, windowed, shift, 0); }
+void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift) { fft_from(fe, windowed, shift, 0, 0); }
 
-void frontend_fft_for_filterbank(frontend_t *fe, const int16_t *windowed, int32_t shift) {
+static int32_t filterbank_k_from(const frontend_t *fe) {
   /* The filterbank reads bins start_index .. end_index - 1 (start_index >= 1, end_index <= n): split
    * steps k below both start_index and n + 1 - end_index make none of them. */
   const int32_t n = fe->fft_size / 2, tail = n + 1 - fe->end_index;
   int32_t k_from = fe->start_index < tail ? fe->start_index : tail;
   if (k_from < 1) k_from = 1;
   if (k_from > n / 2 + 1) k_from = n / 2 + 1;
-  fft_from(fe, windowed, shift, k_from);
+  return k_from;
+}
+
+void frontend_fft_for_filterbank(frontend_t *fe, const int16_t *windowed, int32_t shift) {
+  fft_from(fe, windowed, shift, filterbank_k_from(fe), 0);
+}
+
+int32_t frontend_fft_hop(frontend_t *fe, const int16_t *windowed, uint32_t window_bits) {
+  /* Every windowed value but -32768 is below 2^(15 - shift) in magnitude, so only a -32768 (the rail
+   * flag) with a shift can wrap. */
+  const int32_t shift = frontend_fft_shift(window_bits);
+  fft_from(fe, windowed, shift, filterbank_k_from(fe), !(window_bits & FRONTEND_WINDOW_RAIL) || shift == 0);
+  return shift;
 }

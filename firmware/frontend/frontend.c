@@ -447,11 +447,13 @@ uint32_t frontend_window(const frontend_t *fe, int16_t *out) {
     if (v > top) top = v;
     if (v < bottom) bottom = v;
   }
-  if (bottom == -32768) return window_magnitude_bits(out, n);
+  if (bottom == -32768) return window_magnitude_bits(out, n) | FRONTEND_WINDOW_RAIL;
   return (uint32_t)(top > -bottom ? top : -bottom);
 }
 
-int32_t frontend_fft_shift(uint32_t magnitude_bits) { return 15 - bit_length(magnitude_bits); }
+int32_t frontend_fft_shift(uint32_t magnitude_bits) {
+  return 15 - bit_length(magnitude_bits & ~FRONTEND_WINDOW_RAIL);
+}
 
 uint32_t frontend_sqrt64(uint64_t x) {
   /* The op's digit-by-digit square root rounded to nearest, with its 32-bit shortcut (whose
@@ -775,9 +777,8 @@ static void copy_down(void *dst, const void *src, size_t bytes) {
 }
 
 static void compute_frame(frontend_t *fe, uint16_t *out) {
-  const int32_t shift = frontend_fft_shift(frontend_window(fe, fe->windowed));
+  const int32_t shift = frontend_fft_hop(fe, fe->windowed, frontend_window(fe, fe->windowed));
   fe->last_input_shift = shift;
-  frontend_fft_for_filterbank(fe, fe->windowed, shift);
   frontend_filterbank(fe, shift);
   if (fe->enable_noise_reduction) frontend_noise_reduction(fe, fe->signal);
   if (fe->enable_pcan) frontend_pcan(fe, fe->signal);

@@ -142,16 +142,23 @@ void frontend_to_int8_dynamic(const uint16_t *in, size_t n, int32_t range, int8_
 /* ---- The stages, one hop at a time (used by frontend_process; public for the unit tests). ---- */
 void frontend_dc_notch(frontend_t *fe, const int16_t *in, int16_t *out, size_t n);
 /* Windows fe->input into `out` (int16[window_size]). Returns the OR of the |values| the op's max
- * counts: its bit length is that of the op's max, which is all the FFT's input shift depends on. */
+ * counts: its bit length is that of the op's max, which is all the FFT's input shift depends on.
+ * FRONTEND_WINDOW_RAIL is set in it too when a windowed value is -32768, the one value the op's max
+ * skips (its int16 abs wraps): only then can the input shift wrap a sample. */
 uint32_t frontend_window(const frontend_t *fe, int16_t *out);
-/* The op's FFT input shift, 15 - bit length of the window's peak. */
+#define FRONTEND_WINDOW_RAIL (1u << 31)
+/* The op's FFT input shift, 15 - bit length of the window's peak (frontend_window's result). */
 int32_t frontend_fft_shift(uint32_t magnitude_bits);
 /* Real FFT of fft_size int16 samples (zero-padded from window_size, scaled up by `shift` bits) into
  * fe->fft[0 .. fft_size/2], with kissfft's int16 arithmetic, rounding and wrap-around. `windowed`
  * must hold fft_size samples, zero from window_size on (fe->windowed does). */
 void frontend_fft(frontend_t *fe, const int16_t *windowed, int32_t shift);
-/* The same, but only the bins the filterbank reads are valid after it (the per-hop path's). */
+/* The same, but only the bins the filterbank reads are valid after it. */
 void frontend_fft_for_filterbank(frontend_t *fe, const int16_t *windowed, int32_t shift);
+/* The per-hop path: frontend_fft_for_filterbank at the shift of frontend_window's result
+ * `window_bits`, which it returns. The same bins; where that result says no sample can wrap, the
+ * input shift folds into the first stage's C_FIXDIV products. */
+int32_t frontend_fft_hop(frontend_t *fe, const int16_t *windowed, uint32_t window_bits);
 /* The same transform written plainly, struct by struct: the oracle of the packed fast path. Its
  * `windowed` needs only window_size samples. */
 void frontend_fft_reference(frontend_t *fe, const int16_t *windowed, int32_t shift);

@@ -78,6 +78,28 @@ static inline uint32_t dsp_smmulr(uint32_t a, uint32_t b) {
 #endif
 }
 
+/* SMULWB and SMULWT: (a * the low or high half of b, signed) >> 16, the top 32 bits of the 48-bit
+ * product (an arithmetic shift, so the floor). */
+static inline int32_t dsp_smulwb(int32_t a, uint32_t b) {
+#if defined(__ARM_FEATURE_DSP)
+  int32_t out;
+  __asm__("smulwb %0, %1, %2" : "=r"(out) : "r"(a), "r"(b));
+  return out;
+#else
+  return (int32_t)(((int64_t)a * lo16(b)) >> 16);
+#endif
+}
+
+static inline int32_t dsp_smulwt(int32_t a, uint32_t b) {
+#if defined(__ARM_FEATURE_DSP)
+  int32_t out;
+  __asm__("smulwt %0, %1, %2" : "=r"(out) : "r"(a), "r"(b));
+  return out;
+#else
+  return (int32_t)(((int64_t)a * hi16(b)) >> 16);
+#endif
+}
+
 /* Packed signed 16-bit max and min (SSUB16 sets the GE flags per half, SEL picks by them; one asm
  * block, so nothing can come between the two). */
 static inline uint32_t dsp_max16(uint32_t a, uint32_t b) {

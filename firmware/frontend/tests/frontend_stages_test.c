@@ -163,6 +163,44 @@ static uint32_t sqrt_definition(uint64_t x) {
   return (uint32_t)r;
 }
 
+/* The per-hop FFT (frontend_fft_hop) at the shift of the window it is given, against the reference:
+ * quiet windows (large shifts, the exact first stage) and windows holding a -32768 (the rail: with a
+ * shift, the general path), at every FFT size. */
+static void test_fft_hop(void) {
+  static uint64_t mem[65536];
+  static frontend_cpx_t ref[4097];
+  int32_t rails = 0, exact = 0;
+  for (int32_t ms = 4; ms <= 64; ms *= 2) {
+    frontend_config_t cfg;
+    frontend_t fe;
+    frontend_config_default(&cfg);
+    cfg.window_size_ms = ms;
+    cfg.window_step_ms = 1;
+    cfg.num_channels = 4;
+    CHECK(frontend_init(&fe, &cfg, mem, sizeof mem) == FRONTEND_OK, "init %d ms", ms);
+    int32_t peak = 0;
+    for (int32_t i = 0; i < fe.window_size; i++) peak = fe.window[i] > fe.window[peak] ? i : peak;
+    for (int32_t trial = 0; trial < 64; trial++) {
+      for (int32_t i = 0; i < fe.window_size; i++) {
+        fe.input[i] = trial % 8 == 7 ? (int16_t)((i & 1) ? 32767 : -32768) : (int16_t)((int32_t)(int16_t)(rnd() >> 16) >> (trial % 16));
+      }
+      if (trial % 3 == 0) fe.input[peak] = -32768;
+      const uint32_t bits = frontend_window(&fe, fe.windowed);
+      const int32_t shift = frontend_fft_shift(bits);
+      rails += (bits & FRONTEND_WINDOW_RAIL) != 0 && shift > 0;
+      exact += (bits & FRONTEND_WINDOW_RAIL) == 0 && shift > 0;
+      frontend_fft_reference(&fe, fe.windowed, shift);
+      memcpy(ref, fe.fft, (size_t)(fe.fft_size / 2 + 1) * sizeof *ref);
+      memset(fe.fft, 0x55, (size_t)(fe.fft_size / 2 + 1) * sizeof *ref);
+      CHECK(frontend_fft_hop(&fe, fe.windowed, bits) == shift, "hop shift");
+      CHECK(memcmp(ref + fe.start_index, fe.fft + fe.start_index,
+                   (size_t)(fe.end_index - fe.start_index) * sizeof *ref) == 0,
+            "hop FFT differs, size %d trial %d shift %d", fe.fft_size, trial, shift);
+    }
+  }
+  CHECK(rails > 0 && exact > 0, "both paths: %d rails, %d exact", rails, exact);
+}
+
 static void test_sqrt(void) {
   static const uint64_t edges[] = {0, 1, 2, 3, 4, 5, 8, 15, 16, 17, 0xFFFE0001ull, 0xFFFF0000ull, 0xFFFF0001ull,
                                    0xFFFFFFFFull, 0x100000000ull, 0xFFFFFFFFFFFFull, 0x1000000000000ull,
@@ -471,6 +509,7 @@ int main(void) {
   test_config_errors();
   test_window();
   test_fft();
+  test_fft_hop();
   test_sqrt();
   test_filterbank();
   test_noise_reduction();
