@@ -373,8 +373,8 @@ static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, cons
                    : "r"(base), "r"(end), "r"(sh), "r"(k), "r"(r15)          \
                    : "r4", "r5", "r6", "r7", "r10", "r11", "lr", "cc", "memory")
   /* The general path runs only for the rare window holding -32768 and for frontend_fft: one group a
-   * step, the padded input computed as the zero it is (11 instructions more a padded group, for the
-   * flash of an unrolled copy). */
+   * step, the padded input computed as the zero it is. That costs 11 instructions a padded group and
+   * saves the flash of a second unrolled loop. */
   if (exact && window_size <= 480) {
     FIRST_LOOP(FIRST_GROUP(FIRST_FDX) FIRST_GROUP(FIRST_FDX) FIRST_GROUP(FIRST_FDX) FIRST_GROUP_ZERO3(FIRST_FDX));
   } else if (exact) {
