@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import os
 import re
+import select
 import shutil
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
 
 from hark.device import DeviceError, Emulator, EmulatorError, emulated_link, protocol, run_to_exit
+from hark.device.emulator import TcpSocketSerial, UnixSocketSerial, read_available
 
 pytestmark = pytest.mark.emulator
 
@@ -137,3 +141,62 @@ def test_a_timeout_names_where_the_guest_is(app_image: Path) -> None:
         with pytest.raises(DeviceError, match=r"\(0 bytes arrived meanwhile\).*R15=.*uart0\.state=.*serial0: "
                            r"filename=unix:"):  # fmt: skip
             link.reply(99, "nothing", "nothing")
+
+
+class _SendsOnAccept:
+    """A one-client server (TCP or Unix) that sends `greeting` the moment it accepts, as QEMU's serial line does
+    when the guest boots on the client's connect."""
+
+    def __init__(self, family: int, address: object, greeting: bytes) -> None:
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.bind(address)
+        self.sock.listen(1)
+        self.sent = threading.Event()
+        self.greeting = greeting
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        conn, _ = self.sock.accept()
+        with conn:
+            conn.sendall(self.greeting)
+            self.sent.set()
+            conn.recv(1)  # hold the line open until the client closes it
+
+    def close(self) -> None:
+        self.sock.close()
+        self.thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("family", ["tcp", "unix"])
+def test_bytes_sent_before_open_returns_are_kept(family: str, tmp_path: Path) -> None:
+    """A board may speak before open() returns (QEMU starts the CPU on connect); pyserial's socket:// open
+    flushes them, which lost a HELLO under load. The connect here waits until the greeting is in the socket
+    buffer, so that the race is lost every time."""
+    if family == "tcp":
+        server = _SendsOnAccept(socket.AF_INET, ("127.0.0.1", 0), b"HELLO early")
+        base: type = TcpSocketSerial
+        where = f"127.0.0.1:{server.sock.getsockname()[1]}"
+    else:
+        where = str(tmp_path / "s.sock")
+        server = _SendsOnAccept(socket.AF_UNIX, where, b"HELLO early")
+        base = UnixSocketSerial
+
+    class Late(base):  # type: ignore[misc,valid-type]
+        def _connect(self) -> socket.socket:
+            sock = super()._connect()
+            assert server.sent.wait(5)
+            select.select([sock], [], [], 5)
+            return sock
+
+    try:
+        port = Late(where, timeout=1.0)
+        got = b""
+        while len(got) < len(b"HELLO early"):
+            chunk = read_available(port, 1.0)
+            assert chunk, f"only {got!r} arrived"
+            got += chunk
+        port.close()
+    finally:
+        server.close()
+    assert got == b"HELLO early"

@@ -65,28 +65,59 @@ MACHINES = {
 }
 
 
-class UnixSocketSerial(SocketSerial):
-    """pyserial's socket transport over a Unix socket: QEMU's serial line at a path in the emulator's own
-    folder, which no other process can reach by accident (a loopback TCP port can be: a client retrying a
-    port that was freed, e.g. another job's gRPC peer, may be accepted first and take the board's HELLO)."""
+class ConnectedSocketSerial(SocketSerial):
+    """pyserial's socket transport on a socket this class connects itself, keeping every byte that arrives.
+
+    pyserial's own open() (the socket:// URL) empties the input after connecting (reset_input_buffer). On QEMU's
+    serial line that is the board's HELLO whenever the guest boots between the connect and that flush: QEMU
+    starts the CPU when the client connects, and under load the boot wins the race (a CI run lost its HELLO so,
+    waiting 30 s for bytes QEMU had already sent). Subclasses say how to connect.
+    """
+
+    def _connect(self) -> socket.socket:
+        raise NotImplementedError
 
     def open(self) -> None:
         self.logger = None  # the base class logs only for its socket:// URL options
         if self.is_open:
             raise serial.SerialException("Port is already open.")
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            sock.settimeout(2.0)
-            sock.connect(self.portstr)
+            sock = self._connect()
         except OSError as err:
-            sock.close()
             raise serial.SerialException(f"Could not open port {self.portstr}: {err}") from err
         sock.setblocking(False)  # the base class reads and writes with select
         self._socket = sock
         self.is_open = True
 
-    def from_url(self, url: str) -> str:  # the "URL" is the socket's path
+    def from_url(self, url: str) -> str:  # the "URL" is the address itself
         return url
+
+
+class UnixSocketSerial(ConnectedSocketSerial):
+    """QEMU's serial line on a Unix socket at a path in the emulator's own folder, which no other process can
+    reach by accident (a loopback TCP port can be: a client retrying a port that was freed, e.g. another job's
+    gRPC peer, may be accepted first and take the board's HELLO)."""
+
+    def _connect(self) -> socket.socket:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(2.0)
+            sock.connect(self.portstr)
+        except OSError:
+            sock.close()
+            raise
+        return sock
+
+
+class TcpSocketSerial(ConnectedSocketSerial):
+    """QEMU's serial line on a TCP port, `port` given as "host:port". TCP_NODELAY: the UART sends byte by byte,
+    and Nagle's algorithm against the peer's delayed ACK would hold each request back by about 40 ms."""
+
+    def _connect(self) -> socket.socket:
+        host, _, port = self.portstr.rpartition(":")
+        sock = socket.create_connection((host, int(port)), timeout=2.0)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
 
 
 def read_available(port: serial.SerialBase, wait: float) -> bytes:
@@ -94,7 +125,7 @@ def read_available(port: serial.SerialBase, wait: float) -> bytes:
     if port.timeout != wait:  # setting it reconfigures a tty: only when it changes
         port.timeout = wait
     data = port.read(max(1, port.in_waiting))
-    if data and isinstance(port, SocketSerial):  # also UnixSocketSerial
+    if data and isinstance(port, SocketSerial):  # also ours
         # pyserial's socket:// counts at most one waiting byte, so the read above took one. A board that
         # talks faster than byte-at-a-time reads keep up with (a microphone soak's per-hop reports) then
         # fills the socket buffers, and a reply waits behind megabytes: take what one non-blocking read
@@ -304,8 +335,7 @@ class Emulator:
         proc = self._spawn_with_monitor(qemu, image, "tcp:127.0.0.1:0,server=on,wait=on,nodelay=on")
         port = self._listening_port(proc)
         try:
-            self.serial = serial.serial_for_url(f"socket://127.0.0.1:{port}", timeout=self.read_timeout)
-            self.serial._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.serial = TcpSocketSerial(f"127.0.0.1:{port}", timeout=self.read_timeout)
         except serial.SerialException as err:
             raise EmulatorError(f"could not connect to QEMU's serial port 127.0.0.1:{port}: {err}") from err
 
