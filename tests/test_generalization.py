@@ -571,3 +571,24 @@ def test_hard_negatives_mine_a_training_stream_and_fine_tune_the_kept_model(tmp_
     best = (run / "best.weights.h5").read_bytes()
     train(spec, run, data_dir=folder, dry_run=True, dry_run_steps=2, verbose=False)  # finished: no second mining
     assert (run / "best.weights.h5").read_bytes() == best
+
+
+def test_vectorized_replay_matches_the_c_recognizer_on_flickering_scores() -> None:
+    """Labels that flip hop by hop, long runs past the suppression time, silence runs, and every detection
+    (ignored labels too) against firmware/recognize's C code; `ignored=False` is the same list less those."""
+    from hark.evaluate.far import IGNORED, Settings, StreamScores, check_replay, replay
+
+    rng = np.random.default_rng(5)
+    n = 4000
+    level = rng.integers(-128, 127, size=(n, 4))
+    hold = np.repeat(rng.integers(-128, 127, size=(n // 200, 4)), 200, axis=0)  # runs of seconds
+    mix = np.where(rng.random((n, 1)) < 0.5, level, hold)
+    s = StreamScores(["_silence_", "_unknown_", "yes", "no"], np.arange(1, n + 1, dtype=np.int32) * 20,
+                     mix.astype(np.int8), n * 0.02, 1 / 256, -128)  # fmt: skip
+    tried = [Settings(w, th, sup, m) for w in (300, 1000) for th in (0.3, 0.55, 0.8) for sup in (0, 1000, 1500)
+             for m in (1, 3)]  # fmt: skip
+    for settings in tried:
+        assert check_replay(s, settings), settings
+        every = replay(s, settings)
+        assert replay(s, settings, ignored=False) == [d for d in every if d.label not in IGNORED]
+    assert sum(len(replay(s, x, ignored=False)) for x in tried) > 100  # the streams do detect keywords

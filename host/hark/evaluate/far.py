@@ -11,7 +11,6 @@ the C code on the chosen settings (`check_replay`), so that a sweep of hundreds 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -88,8 +87,17 @@ def _averages(s: StreamScores, window_ms: int) -> tuple[np.ndarray, np.ndarray, 
     return sums // count[:, None], count, t[first]
 
 
-def replay(s: StreamScores, settings: Settings, cache: dict | None = None) -> list[Detection]:
-    """RecognizeCommands over the stored scores, as the device runs it."""
+def replay(s: StreamScores, settings: Settings, cache: dict | None = None, *, ignored: bool = True) -> list[Detection]:
+    """RecognizeCommands over the stored scores, as the device runs it. `ignored` False leaves out the detections of
+    `_silence_` and `_unknown_`, which no figure counts (the others are the same either way).
+
+    The device's rule, hop by hop: a hop whose averaged top score passes the threshold is a new detection if its
+    label differs from the last detection's, or if the last was silence, or if more than the suppression time has
+    passed since it. So among those hops, in maximal runs of one label, every run's first hop is a detection (the
+    run before it had another label, and its own first hop was one), every silence hop is one, and within a run of
+    another label the detections are the greedy chain of hops each more than the suppression time after the last:
+    only runs longer than that need a step-by-step walk (a few in an hour). The sweep of `hark tune` replays
+    thousands of settings over hours of hops; a hop-by-hop loop in Python took most of its time."""
     key = settings.average_window_ms
     if cache is not None and key in cache:
         avg, count, earliest = cache[key]
@@ -104,15 +112,28 @@ def replay(s: StreamScores, settings: Settings, cache: dict | None = None) -> li
     top_label = np.where(top_score > 0, top_label, 0)
     thr = threshold_score(settings.detection_threshold, s.output_scale)
     silence = s.labels.index("_silence_") if "_silence_" in s.labels else -1
-    prev_label, prev_time, has_prev = silence, 0, False
-    out = []
-    for i in np.nonzero(warm & (top_score > thr))[0]:
-        label, now = int(top_label[i]), int(t[i])
-        since = math.inf if (prev_label == silence or not has_prev) else now - prev_time
-        if label != prev_label or since > settings.suppression_ms:
-            prev_label, prev_time, has_prev = label, now, True
-            out.append(Detection(s.labels[label], float(now), float(top_score[i])))
-    return out
+    hops = np.nonzero(warm & (top_score > thr))[0]
+    if len(hops) == 0:
+        return []
+    label, now = top_label[hops], t[hops]
+    first = np.ones(len(hops), bool)
+    first[1:] = label[1:] != label[:-1]
+    new = first | (label == silence)
+    starts = np.nonzero(first)[0]
+    run = np.cumsum(first) - 1
+    supp = settings.suppression_ms
+    for r in np.unique(run[~new & (now - now[starts][run] > supp)]):
+        a = int(starts[r])
+        b = int(starts[r + 1]) if r + 1 < len(starts) else len(hops)
+        last = now[a]
+        while (k := a + int(np.searchsorted(now[a:b], last + supp, side="right"))) < b:
+            new[k] = True
+            last = now[k]
+    keep = hops[new]
+    if not ignored:
+        names = np.array([lb not in IGNORED for lb in s.labels])
+        keep = keep[names[top_label[keep]]]
+    return [Detection(s.labels[int(top_label[i])], float(t[i]), float(top_score[i])) for i in keep]
 
 
 def check_replay(s: StreamScores, settings: Settings) -> bool:
@@ -161,12 +182,13 @@ def operating_point(
     caches: dict[int, dict] | None = None,
 ) -> Operating:
     caches = caches if caches is not None else {}
-    fa = sum(false_alarms(replay(s, settings, caches.setdefault(id(s), {}))) for s in negatives)
+    fa = sum(false_alarms(replay(s, settings, caches.setdefault(id(s), {}), ignored=False)) for s in negatives)
     hours = sum(s.duration_s for s in negatives) / 3600.0
     total = StreamingStats(0, 0, 0, 0, 0, 0.0, 0.0)
     per: dict[str, Any] = {}
     for s, truth in keywords:
-        st = score(model_truth(s, truth), replay(s, settings, caches.setdefault(id(s), {})), s.duration_s)
+        detections = replay(s, settings, caches.setdefault(id(s), {}), ignored=False)
+        st = score(model_truth(s, truth), detections, s.duration_s)
         total.words += st.words
         total.matched += st.matched
         total.wrong += st.wrong
