@@ -592,3 +592,31 @@ def test_vectorized_replay_matches_the_c_recognizer_on_flickering_scores() -> No
         every = replay(s, settings)
         assert replay(s, settings, ignored=False) == [d for d in every if d.label not in IGNORED]
     assert sum(len(replay(s, x, ignored=False)) for x in tried) > 100  # the streams do detect keywords
+
+
+def test_streams_scored_side_by_side_equal_one_by_one(tmp_path: Path) -> None:
+    """score_streams' threads (one twin each) give each stream the scores a lone twin gives, and tune and
+    stream_report give the same figures from them as from their own runs."""
+    from hark.evaluate.tuning import report_streams, score_streams, scores_of, stream_report, tune
+    from hark.format.metadata import StreamInfo, write_metadata
+    from hark.twin import Twin
+
+    tflite = (_reference() / "tflite-micro" / "models" / "micro_speech_quantized.tflite").read_bytes()
+    model = write_metadata(tflite, load_spec("micro_speech"), StreamInfo(mode="window", frames_per_call=49,
+                                                                          window_frames=49))  # fmt: skip
+    clip = read_wav(_reference() / "tflite-micro" / "testdata" / "yes_1000ms.wav", SR)
+    rng = np.random.default_rng(6)
+    for name, seconds, yes_at in (("negatives", 9, ()), ("yesno_20db", 6, (1, 4)), ("yesno_10db", 5, (2,))):
+        audio = rng.normal(0, 40, seconds * SR).astype(np.int16)
+        for s in yes_at:
+            audio[s * SR : (s + 1) * SR] += clip
+        write_wav(tmp_path / f"{name}.wav", audio, SR)
+        (tmp_path / f"{name}.txt").write_text("".join(f"yes,{s * 1000}\n" for s in yes_at))
+    wavs = report_streams(tmp_path, "yesno")
+    scored = score_streams(model, wavs, Twin, workers=3)
+    for w in wavs:
+        alone = scores_of(model, read_wav(w, SR), Twin)
+        assert np.array_equal(scored[w].times_ms, alone.times_ms) and np.array_equal(scored[w].scores, alone.scores)
+    kws = wavs[1:]
+    assert tune(model, wavs[:1], kws, 1e9, Twin, scored) == tune(model, wavs[:1], kws, 1e9, Twin)
+    assert stream_report(model, tmp_path, "yesno", Twin, scored) == stream_report(model, tmp_path, "yesno", Twin)

@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from hark.evaluate.tuning import TARGET_FA, stream_report, timeline, tune
+from hark.evaluate.tuning import TARGET_FA, report_streams, score_streams, stream_report, timeline, tune
 from hark.format.metadata import StreamInfo, write_metadata
 from hark.paths import REPO_ROOT as ROOT
 from hark.paths import reference_dir
@@ -44,17 +44,20 @@ def run(args: argparse.Namespace) -> int:
     else:
         tflite = args.tflite.read_bytes()
     out: dict = {}
+    val, test = ROOT / "data" / "streams_val", ROOT / "data" / "streams"
+    keyword_wavs = [val / f"{args.prefix}_20db.wav", val / f"{args.prefix}_10db.wav"]
+    # every stream's scores at once, side by side (tuning rewrites only settings the scores do not depend on)
+    scored = score_streams(tflite, ([val / "negatives.wav", *keyword_wavs] if args.tune else [])
+                           + report_streams(test, args.prefix), Twin)  # fmt: skip
     if args.tune:
-        val = ROOT / "data" / "streams_val"
-        keyword_wavs = [val / f"{args.prefix}_20db.wav", val / f"{args.prefix}_10db.wav"]
-        tflite, rep = tune(tflite, [val / "negatives.wav"], keyword_wavs, TARGET_FA, Twin)
+        tflite, rep = tune(tflite, [val / "negatives.wav"], keyword_wavs, TARGET_FA, Twin, scored)
         out["tuned"] = rep["chosen"]
     out["heldout"] = heldout_report(spec, tflite_scorer(tflite), args.corpus / "train")
-    streams = stream_report(tflite, ROOT / "data" / "streams", args.prefix, Twin)
+    streams = stream_report(tflite, test, args.prefix, Twin, scored)
     streams.pop("det")
     out["streams"] = streams
     if args.timeline:
-        timeline(tflite, ROOT / "data" / "streams" / f"{args.prefix}_10db.wav", args.timeline, Twin)
+        timeline(tflite, test / f"{args.prefix}_10db.wav", args.timeline, Twin, scored=scored)
     print(json.dumps(out, indent=1))
     return 0
 

@@ -31,7 +31,7 @@ from hark.data.corpus import CorpusConfig, build_corpus
 from hark.evaluate.plots import det_png
 from hark.evaluate.selection import selector_for
 from hark.evaluate.streams import write_streams
-from hark.evaluate.tuning import TARGET_FA, stream_report, timeline, tune
+from hark.evaluate.tuning import TARGET_FA, report_streams, score_streams, stream_report, timeline, tune
 from hark.export.pipeline import export_run
 from hark.native.loader import BUILD_HINT, built
 from hark.paths import REPO_ROOT as ROOT
@@ -175,18 +175,20 @@ def build(name: str, corpus: Path, skip_train: bool, skip_export: bool = False) 
         result = export_run(run_dir, data_dir=data_dir, max_clips=600)
         tflite, export_report, stream_mode = result.tflite_path.read_bytes(), result.report, result.stream.mode
     prefix = STREAM_WORDS.get(name, "keywords")
-    val = ROOT / "data" / "streams_val"
-    tuned, tune_report = tune(tflite, [val / "negatives.wav"], [val / f"{prefix}_20db.wav", val / f"{prefix}_10db.wav"],
-                              TARGET_FA, Twin)  # fmt: skip
+    val, test = ROOT / "data" / "streams_val", ROOT / "data" / "streams"
+    keyword_wavs = [val / f"{prefix}_20db.wav", val / f"{prefix}_10db.wav"]
+    # every stream's scores at once, side by side (tuning rewrites only settings the scores do not depend on)
+    scored = score_streams(tflite, [val / "negatives.wav", *keyword_wavs, *report_streams(test, prefix)], Twin)
+    tuned, tune_report = tune(tflite, [val / "negatives.wav"], keyword_wavs, TARGET_FA, Twin, scored)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / f"{name}.tflite").write_bytes(tuned)
     # tuning rewrote only the recognition settings, which clip scores do not depend on
     held = export_report.get("heldout") or heldout_report(spec, tflite_scorer(tuned), data_dir)
-    streams = stream_report(tuned, ROOT / "data" / "streams", prefix, Twin)
+    streams = stream_report(tuned, test, prefix, Twin, scored)
     det_png({f"{name} (test streams)": streams["det"], f"{name} (validation streams)": tune_report["det"]},
             OUT / f"{name}_det.png", marks={"tuned": streams["20db"] | {"false_reject_rate": 1 - streams["20db"][
                 "detection_rate"]}})  # fmt: skip
-    timeline(tuned, ROOT / "data" / "streams" / f"{prefix}_10db.wav", OUT / f"{name}_timeline.png", Twin)
+    timeline(tuned, test / f"{prefix}_10db.wav", OUT / f"{name}_timeline.png", Twin, scored=scored)
     report = {
         "name": name, "spec": str(spec_path.relative_to(ROOT)), "spec_hash": spec.hash,
         "stream_mode": stream_mode, "size_bytes": len(tuned),

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from hark.evaluate.plots import det_png
-from hark.evaluate.tuning import tune
+from hark.evaluate.tuning import score_streams, tune
 from hark.twin import Twin
 
 
@@ -37,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"{args.prog}: {path}: no such file", file=sys.stderr)
             return 2
     try:
-        tuned, report = tune(args.tflite.read_bytes(), args.negatives, args.keywords, args.target_fa, Twin)
+        model = args.tflite.read_bytes()
+        scored = score_streams(model, [*args.negatives, *args.keywords], Twin)  # the streams side by side
+        tuned, report = tune(model, args.negatives, args.keywords, args.target_fa, Twin, scored)
     except Exception as err:  # a clear one-line error for any bad input
         print(f"{args.prog}: {err}", file=sys.stderr)
         return 1

@@ -10,7 +10,9 @@ cross-checked against the firmware's C RecognizeCommands.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,7 @@ from hark.evaluate.far import (
     stream_scores,
 )
 from hark.evaluate.plots import timeline_png
-from hark.evaluate.stream_test import Utterance
+from hark.evaluate.stream_test import Utterance, load_truth
 from hark.format.metadata import check_entries, decode_blob, embed_metadata, encode_blob, extract_blob, read_metadata
 
 WINDOWS_MS = (300, 500, 750, 1000)
@@ -52,6 +54,32 @@ class TuneError(RuntimeError):
 def scores_of(tflite: bytes, audio: np.ndarray, make_twin: MakeTwin) -> StreamScores:
     """The model's int8 scores on every hop of `audio`, from a host twin."""
     return stream_scores(tflite, audio, make_twin(tflite))
+
+
+Scored = Mapping[Path, StreamScores]  # stream WAV -> a model's scores on it (score_streams)
+
+
+def score_streams(tflite: bytes, wavs: Sequence[Path], make_twin: MakeTwin, workers: int | None = None) -> Scored:
+    """The model's scores on each stream, the streams run side by side on the machine's cores (longest first).
+
+    The scores do not depend on the model's recognition settings, so `tune`, `stream_report` and `timeline` take
+    them (`scored`) for the model before and after tuning: the twin, most of their time, runs once per stream. Each
+    thread has its own twin; the C pipeline keeps no global state and ctypes releases the GIL while it runs."""
+    rate = read_metadata(tflite).sample_rate
+    order = sorted(dict.fromkeys(Path(w) for w in wavs), key=lambda w: -w.stat().st_size)
+    make_twin(tflite)  # loads the library once, before the threads
+    with ThreadPoolExecutor(max_workers=workers or min(len(order), os.cpu_count() or 1) or 1) as pool:
+        done = pool.map(lambda w: scores_of(tflite, load_stream(w, rate)[0], make_twin), order)
+        return dict(zip(order, done, strict=True))
+
+
+def _stream(tflite: bytes, wav: Path, make_twin: MakeTwin, scored: Scored | None
+            ) -> tuple[StreamScores, list[Utterance]]:  # fmt: skip
+    """A stream's scores (from `scored` when it has them) and its ground truth."""
+    if scored is not None and Path(wav) in scored:
+        return scored[Path(wav)], load_truth(Path(wav).with_suffix(".txt"))
+    audio, truth = load_stream(wav, read_metadata(tflite).sample_rate)
+    return scores_of(tflite, audio, make_twin), truth
 
 
 def candidates() -> list[Settings]:
@@ -118,14 +146,10 @@ def current_settings(tflite: bytes) -> Settings:
 
 def tune(
     tflite: bytes, negative_wavs: Sequence[Path], keyword_wavs: Sequence[Path], target_fa_per_hour: float,
-    make_twin: MakeTwin,
+    make_twin: MakeTwin, scored: Scored | None = None,
 ) -> tuple[bytes, dict[str, Any]]:
-    rate = read_metadata(tflite).sample_rate
-    negatives = [scores_of(tflite, load_stream(p, rate)[0], make_twin) for p in negative_wavs]
-    keywords = []
-    for p in keyword_wavs:
-        audio, truth = load_stream(p, rate)
-        keywords.append((scores_of(tflite, audio, make_twin), truth))
+    negatives = [_stream(tflite, p, make_twin, scored)[0] for p in negative_wavs]
+    keywords = [_stream(tflite, p, make_twin, scored) for p in keyword_wavs]
     before = operating_point(current_settings(tflite), negatives, keywords)
     best, met = pick(negatives, keywords, target_fa_per_hour)
     if not all(check_replay(s, best.settings) for s in negatives + [k for k, _ in keywords]):
@@ -140,15 +164,16 @@ def tune(
     return write_settings(tflite, best.settings), report
 
 
-def stream_report(tflite: bytes, streams: Path, prefix: str, make_twin: MakeTwin) -> dict:
+def report_streams(streams: Path, prefix: str) -> list[Path]:
+    """The WAVs `stream_report` reads."""
+    return [streams / "negatives.wav", streams / f"{prefix}_20db.wav", streams / f"{prefix}_10db.wav"]
+
+
+def stream_report(tflite: bytes, streams: Path, prefix: str, make_twin: MakeTwin, scored: Scored | None = None) -> dict:
     """False alarms per hour on `streams`/negatives.wav and detections on <prefix>_20db/_10db.wav at the model's own
     recognition settings, with the DET curve."""
-    rate = read_metadata(tflite).sample_rate
-    negatives = [scores_of(tflite, load_stream(streams / "negatives.wav", rate)[0], make_twin)]
-    keywords = {}
-    for snr in ("20", "10"):
-        audio, truth = load_stream(streams / f"{prefix}_{snr}db.wav", rate)
-        keywords[snr] = (scores_of(tflite, audio, make_twin), truth)
+    negatives = [_stream(tflite, streams / "negatives.wav", make_twin, scored)[0]]
+    keywords = {snr: _stream(tflite, streams / f"{prefix}_{snr}db.wav", make_twin, scored) for snr in ("20", "10")}
     settings = current_settings(tflite)
     out = {"settings": settings.__dict__, "negative_hours": round(negatives[0].duration_s / 3600, 3)}
     caches: dict[int, dict] = {}  # each stream's score averages, computed once for every figure below
@@ -171,11 +196,12 @@ def stream_report(tflite: bytes, streams: Path, prefix: str, make_twin: MakeTwin
     return out
 
 
-def timeline(tflite: bytes, wav: Path, png: Path, make_twin: MakeTwin, seconds: float = 40.0) -> None:
+def timeline(tflite: bytes, wav: Path, png: Path, make_twin: MakeTwin, seconds: float = 40.0,
+             scored: Scored | None = None) -> None:  # fmt: skip
     """A PNG of the first `seconds` of `wav`: audio, averaged scores, threshold, detections and truth."""
     rate = read_metadata(tflite).sample_rate
     audio, truth = load_stream(wav, rate)
-    s = scores_of(tflite, audio, make_twin)
+    s = scored[Path(wav)] if scored is not None and Path(wav) in scored else scores_of(tflite, audio, make_twin)
     settings = current_settings(tflite)
     avg = _averages(s, settings.average_window_ms)[0] * s.output_scale
     timeline_png(audio, s.times_ms, avg, s.labels, settings.detection_threshold, replay(s, settings), truth, png,
