@@ -548,51 +548,54 @@ static void band_sums(const frontend_cpx_t *x, const frontend_cpx_t *const *stop
 #if defined(__ARM_FEATURE_DSP)
   /* On the M4 in assembly, all fourteen registers: the four 64-bit accumulator halves, the pointers,
    * and four data. With the weights as int32, one LDRD fetches two bins' weights and SMLAL adds e w
-   * to 64 bits: 11 instructions per two bins, 14 a band (GCC's C spilled the accumulators). */
+   * to 64 bits: 11 instructions per two bins. A band's unweighted sum is the next band's weighted
+   * one, so the two accumulator pairs swap roles from band to band (two copies of the band code, A
+   * and B) instead of being moved: 11.5 instructions a band. */
   const frontend_cpx_t *end;
   uint32_t wl = 0, wh = 0, ul = 0, uh = 0, e0, e1, c0, c1;
+/* One band whose weighted sum accumulates in (W, WH) and unweighted in (U, UH); stores the weighted
+ * sum and clears (W, WH), which take the next band's unweighted sum. */
+#define BAND_SUMS(W, WH, U, UH, L)                   \
+  "ldr %[end], [%[stop]], #4\n\t"                   \
+  "cmp %[end], #0\n\t"                              \
+  "beq 9f\n\t"                                      \
+  "sub %[e0], %[end], %[x]\n\t"                     \
+  "tst %[e0], #4\n\t" /* an odd number of bins */   \
+  "beq " L "2f\n\t"                                 \
+  "ldr %[e0], [%[x]], #4\n\t"                       \
+  "ldr %[c0], [%[w]], #4\n\t"                       \
+  "ldr %[c1], [%[uw]], #4\n\t"                      \
+  "smuad %[e0], %[e0], %[e0]\n\t"                   \
+  "smlal %[" W "], %[" WH "], %[e0], %[c0]\n\t"     \
+  "smlal %[" U "], %[" UH "], %[e0], %[c1]\n\t"     \
+  L "2:\n\t"                                        \
+  "cmp %[x], %[end]\n\t"                            \
+  "beq " L "4f\n\t"                                 \
+  L "3:\n\t"                                        \
+  "ldrd %[e0], %[e1], [%[x]], #8\n\t"               \
+  "ldrd %[c0], %[c1], [%[w]], #8\n\t"               \
+  "smuad %[e0], %[e0], %[e0]\n\t"                   \
+  "smuad %[e1], %[e1], %[e1]\n\t"                   \
+  "smlal %[" W "], %[" WH "], %[e0], %[c0]\n\t"     \
+  "smlal %[" W "], %[" WH "], %[e1], %[c1]\n\t"     \
+  "ldrd %[c0], %[c1], [%[uw]], #8\n\t"              \
+  "smlal %[" U "], %[" UH "], %[e0], %[c0]\n\t"     \
+  "smlal %[" U "], %[" UH "], %[e1], %[c1]\n\t"     \
+  "cmp %[x], %[end]\n\t"                            \
+  "bne " L "3b\n\t"                                 \
+  L "4:\n\t"                                        \
+  "strd %[" W "], %[" WH "], [%[sums]], #8\n\t"     \
+  "mov %[" W "], #0\n\t"                            \
+  "mov %[" WH "], #0\n\t"
   __asm__ volatile(
-      "1:\n\t"
-      "ldr %[end], [%[stop]], #4\n\t"
-      "cmp %[end], #0\n\t"
-      "beq 5f\n\t"
-      "sub %[e0], %[end], %[x]\n\t"
-      "tst %[e0], #4\n\t" /* an odd number of bins */
-      "beq 2f\n\t"
-      "ldr %[e0], [%[x]], #4\n\t"
-      "ldr %[c0], [%[w]], #4\n\t"
-      "ldr %[c1], [%[uw]], #4\n\t"
-      "smuad %[e0], %[e0], %[e0]\n\t"
-      "smlal %[wl], %[wh], %[e0], %[c0]\n\t"
-      "smlal %[ul], %[uh], %[e0], %[c1]\n\t"
-      "2:\n\t"
-      "cmp %[x], %[end]\n\t"
-      "beq 4f\n\t"
-      "3:\n\t"
-      "ldrd %[e0], %[e1], [%[x]], #8\n\t"
-      "ldrd %[c0], %[c1], [%[w]], #8\n\t"
-      "smuad %[e0], %[e0], %[e0]\n\t"
-      "smuad %[e1], %[e1], %[e1]\n\t"
-      "smlal %[wl], %[wh], %[e0], %[c0]\n\t"
-      "smlal %[wl], %[wh], %[e1], %[c1]\n\t"
-      "ldrd %[c0], %[c1], [%[uw]], #8\n\t"
-      "smlal %[ul], %[uh], %[e0], %[c0]\n\t"
-      "smlal %[ul], %[uh], %[e1], %[c1]\n\t"
-      "cmp %[x], %[end]\n\t"
-      "bne 3b\n\t"
-      "4:\n\t"
-      "strd %[wl], %[wh], [%[sums]], #8\n\t"
-      "mov %[wl], %[ul]\n\t"
-      "mov %[wh], %[uh]\n\t"
-      "mov %[ul], #0\n\t"
-      "mov %[uh], #0\n\t"
-      "b 1b\n\t"
-      "5:\n\t"
+      "1:\n\t" BAND_SUMS("wl", "wh", "ul", "uh", "1") BAND_SUMS("ul", "uh", "wl", "wh", "5") "b 1b\n\t"
+      "9:\n\t"
       : [end] "=&r"(end), [e0] "=&r"(e0), [e1] "=&r"(e1), [c0] "=&r"(c0), [c1] "=&r"(c1), [x] "+r"(x),
         [stop] "+r"(stop), [w] "+r"(w), [uw] "+r"(uw), [sums] "+r"(sums), [wl] "+r"(wl), [wh] "+r"(wh),
         [ul] "+r"(ul), [uh] "+r"(uh)
       :
       : "cc", "memory");
+#undef BAND_SUMS
 #else
   uint64_t carry = 0;
   for (; *stop != NULL; stop++) {
