@@ -492,19 +492,34 @@ uint32_t frontend_sqrt64(uint64_t x) {
   return (uint32_t)res;
 }
 
+/* A float rounded to the nearest integer. On the M4F one VCVTR (FPSCR's round-to-nearest, ties to
+ * even); elsewhere + 0.5 and truncation (ties up). The callers correct an off-by-one either way. */
+static inline uint32_t round_float_u32(float f) {
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FP)
+  float r;
+  __asm__("vcvtr.u32.f32 %0, %1" : "=t"(r) : "t"(f));
+  uint32_t u;
+  memcpy(&u, &r, sizeof u); /* the integer's bits, moved by one VMOV */
+  return u;
+#else
+  return (uint32_t)(f + 0.5f);
+#endif
+}
+
 /* frontend_sqrt64's result for x < 2^32, fast: the op rounds to the nearest integer (x > r^2 + r
  * sends floor r up; no tie is possible) and saturates at 0xFFFF. A float square root (VSQRT on the
  * M4F) lands within 0.01 of sqrt(x) (float keeps 24 bits of x), so rounding it is off by at most
- * one, which one integer comparison against the rounding boundaries r^2 - r and r^2 + r corrects. */
+ * one. r is right exactly when r^2 - r < x <= r^2 + r, that is when x - r^2 + r - 1 lies in
+ * [0, 2r): one unsigned comparison (r is within one of sqrt(x), so the wrapped difference of a
+ * wrong r lands far above 2r), with the rare corrections out of line. */
 static inline uint32_t sqrt32_round(uint32_t x) {
-  uint32_t r = (uint32_t)(sqrtf((float)x) + 0.5f);
+  const uint32_t r = round_float_u32(sqrtf((float)x));
   /* nearest 0xFFFF or 0x10000: the op gives 0xFFFF for both */
   if (__builtin_expect(r > 0xFFFFu, 0)) return 0xFFFFu;
   const uint32_t sq = r * r; /* r <= 0xFFFF: sq + r stays below 2^32 */
-  /* The corrections are rare: straight-line code for the common case. */
-  if (__builtin_expect(x > sq + r, 0)) return r < 0xFFFFu ? r + 1 : r;
-  if (__builtin_expect(x <= sq - r && r != 0, 0)) return r - 1; /* r = 0 only for x = 0, whose result is 0 */
-  return r;
+  if (__builtin_expect(x + (r - 1u) - sq < 2u * r, 1)) return r;
+  if (x > sq + r) return r < 0xFFFFu ? r + 1 : r;
+  return r != 0 ? r - 1 : 0; /* x <= sq - r; r = 0 only for x = 0, whose result is 0 */
 }
 
 /* The same for 2^32 <= x < 2^48 (no saturation there): the float seed (x's two halves converted
