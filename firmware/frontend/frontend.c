@@ -662,6 +662,20 @@ static inline uint32_t reduce_noise(uint32_t signal, uint32_t *noise, uint32_t s
   return subtracted > floor ? subtracted : floor;
 }
 
+/* reduce_noise with its Q14 coefficients pre-shifted by 18 (each below 2^14, so the shifted ones fit
+ * 32 bits): the >> 14 of each 64-bit product or sum is then its high word, with no shift. The sum of
+ * the two estimate products stays below 2^46 * 2^18 = 2^64, so nothing is lost. */
+static inline uint32_t reduce_noise_hi(uint32_t signal, uint32_t *noise, uint32_t smoothing18, uint32_t one_minus18,
+                                       uint32_t floor18, int32_t bits) {
+  const uint32_t scaled = signal << bits;
+  uint32_t estimate = (uint32_t)(((uint64_t)scaled * smoothing18 + (uint64_t)*noise * one_minus18) >> 32);
+  *noise = estimate;
+  if (estimate > scaled) estimate = scaled;
+  const uint32_t floor = (uint32_t)(((uint64_t)signal * floor18) >> 32);
+  const uint32_t subtracted = (scaled - estimate) >> bits;
+  return subtracted > floor ? subtracted : floor;
+}
+
 void frontend_noise_reduction(frontend_t *fe, uint32_t *signal) {
   /* Settings in locals: the stores through signal and the estimate could otherwise alias *fe.
    * Channels go in (even, odd) pairs, so each has its smoothing as a constant. */
@@ -670,12 +684,22 @@ void frontend_noise_reduction(frontend_t *fe, uint32_t *signal) {
   const int32_t bits = fe->smoothing_bits, channels = fe->num_channels;
   uint32_t *noise = fe->noise_estimate;
   int32_t i = 0;
-  for (; i + 1 < channels; i += 2) {
-    const uint32_t s0 = signal[i], s1 = signal[i + 1];
-    signal[i] = reduce_noise(s0, noise + i, even, even_rest, floor_q, bits);
-    signal[i + 1] = reduce_noise(s1, noise + i + 1, odd, odd_rest, floor_q, bits);
+  const uint32_t one = 1u << NOISE_REDUCTION_BITS;
+  if (even < one && odd < one && even_rest < one && odd_rest < one && floor_q < one) {
+    /* every coefficient below 1.0 (smoothing 0 or 1 takes the general loop) */
+    const int32_t up = 32 - NOISE_REDUCTION_BITS;
+    const uint32_t e18 = even << up, o18 = odd << up, er18 = even_rest << up, or18 = odd_rest << up,
+                   f18 = floor_q << up;
+    for (; i + 1 < channels; i += 2) {
+      const uint32_t s0 = signal[i], s1 = signal[i + 1];
+      signal[i] = reduce_noise_hi(s0, noise + i, e18, er18, f18, bits);
+      signal[i + 1] = reduce_noise_hi(s1, noise + i + 1, o18, or18, f18, bits);
+    }
+    if (i < channels) signal[i] = reduce_noise_hi(signal[i], noise + i, e18, er18, f18, bits);
+    return;
   }
-  if (i < channels) signal[i] = reduce_noise(signal[i], noise + i, even, even_rest, floor_q, bits);
+  for (; i < channels; i++) /* the rare settings: compact rather than fast */
+    signal[i] = reduce_noise(signal[i], noise + i, i & 1 ? odd : even, i & 1 ? odd_rest : even_rest, floor_q, bits);
 }
 
 int16_t frontend_wide_dynamic(uint32_t x, const int16_t *lut) {

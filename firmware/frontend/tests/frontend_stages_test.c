@@ -286,12 +286,20 @@ static void test_noise_reduction(void) {
 
 static void test_noise_reduction_random(void) {
   /* Random signals and estimates through the pairwise loop, against the op's per-channel code, with
-   * an odd channel count (the last channel alone) and extreme values. */
-  for (int32_t channels = 39; channels <= 40; channels++) {
+   * an odd channel count (the last channel alone) and extreme values; the spec's coefficients (the
+   * pre-shifted fast loop) and coefficients of 0 and 1.0 (the general loop). */
+  static const float coefficients[3][3] = {{-1.0f, 0, 0}, {0.0f, 1.0f, 0.05f}, {0.2f, 0.1f, 1.0f}};
+  for (int32_t k = 0; k < 6; k++) {
+    const int32_t channels = 39 + k % 2;
     frontend_t fe;
     frontend_config_t cfg;
     frontend_config_default(&cfg);
     cfg.num_channels = channels;
+    if (coefficients[k / 2][0] >= 0) { /* even, odd smoothing and the floor; else the defaults */
+      cfg.even_smoothing = coefficients[k / 2][0];
+      cfg.odd_smoothing = coefficients[k / 2][1];
+      cfg.min_signal_remaining = coefficients[k / 2][2];
+    }
     CHECK(frontend_init(&fe, &cfg, memory, sizeof memory) == FRONTEND_OK, "init %d channels", channels);
     for (int32_t rep = 0; rep < 200; rep++) {
       uint32_t signal[40], noise[40];
