@@ -441,7 +441,7 @@ static void first_stage4_packed(frontend_cpx_t *buf, int32_t n, const int16_t *w
  * its high product the negated word's imaginary half. */
 #if defined(__ARM_FEATURE_DSP)
 /* On the M4 in assembly, two steps a loop pass (one first for an odd count): 23 instructions a step
- * against GCC's 25, in split_step's order (its C twin, which the host runs). */
+ * against GCC's 25, in the order of its C twin below (which the host runs). */
 static void split_steps(frontend_cpx_t *lo, frontend_cpx_t *hi, const frontend_cpx_t *super) {
   if (lo > hi) return;
   const int32_t k = 2 * DIV2_Q15, r15 = 1 << 15, r14 = 1 << 14, zero = 0;

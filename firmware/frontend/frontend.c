@@ -650,28 +650,17 @@ void frontend_filterbank(frontend_t *fe, int32_t shift) {
   }
 }
 
-/* One channel of noise reduction: updates *noise and returns the reduced signal. */
+/* One channel of noise reduction: updates *noise and returns the reduced signal. The coefficients are
+ * Q`q`: the op's Q14 (q = 14), or Q14 pre-shifted by 18 (q = 32; each below 2^14, so the shifted ones
+ * fit 32 bits), where the >> 14 of each 64-bit product or sum is its high word, with no shift. The sum
+ * of the two estimate products stays below 2^46 * 2^18 = 2^64, so nothing is lost. */
 static inline uint32_t reduce_noise(uint32_t signal, uint32_t *noise, uint32_t smoothing, uint32_t one_minus,
-                                    uint32_t floor_q, int32_t bits) {
+                                    uint32_t floor_q, int32_t bits, int32_t q) {
   const uint32_t scaled = signal << bits;
-  uint32_t estimate = (uint32_t)(((uint64_t)scaled * smoothing + (uint64_t)*noise * one_minus) >> NOISE_REDUCTION_BITS);
+  uint32_t estimate = (uint32_t)(((uint64_t)scaled * smoothing + (uint64_t)*noise * one_minus) >> q);
   *noise = estimate;
   if (estimate > scaled) estimate = scaled;
-  const uint32_t floor = (uint32_t)(((uint64_t)signal * floor_q) >> NOISE_REDUCTION_BITS);
-  const uint32_t subtracted = (scaled - estimate) >> bits;
-  return subtracted > floor ? subtracted : floor;
-}
-
-/* reduce_noise with its Q14 coefficients pre-shifted by 18 (each below 2^14, so the shifted ones fit
- * 32 bits): the >> 14 of each 64-bit product or sum is then its high word, with no shift. The sum of
- * the two estimate products stays below 2^46 * 2^18 = 2^64, so nothing is lost. */
-static inline uint32_t reduce_noise_hi(uint32_t signal, uint32_t *noise, uint32_t smoothing18, uint32_t one_minus18,
-                                       uint32_t floor18, int32_t bits) {
-  const uint32_t scaled = signal << bits;
-  uint32_t estimate = (uint32_t)(((uint64_t)scaled * smoothing18 + (uint64_t)*noise * one_minus18) >> 32);
-  *noise = estimate;
-  if (estimate > scaled) estimate = scaled;
-  const uint32_t floor = (uint32_t)(((uint64_t)signal * floor18) >> 32);
+  const uint32_t floor = (uint32_t)(((uint64_t)signal * floor_q) >> q);
   const uint32_t subtracted = (scaled - estimate) >> bits;
   return subtracted > floor ? subtracted : floor;
 }
@@ -692,14 +681,15 @@ void frontend_noise_reduction(frontend_t *fe, uint32_t *signal) {
                    f18 = floor_q << up;
     for (; i + 1 < channels; i += 2) {
       const uint32_t s0 = signal[i], s1 = signal[i + 1];
-      signal[i] = reduce_noise_hi(s0, noise + i, e18, er18, f18, bits);
-      signal[i + 1] = reduce_noise_hi(s1, noise + i + 1, o18, or18, f18, bits);
+      signal[i] = reduce_noise(s0, noise + i, e18, er18, f18, bits, 32);
+      signal[i + 1] = reduce_noise(s1, noise + i + 1, o18, or18, f18, bits, 32);
     }
-    if (i < channels) signal[i] = reduce_noise_hi(signal[i], noise + i, e18, er18, f18, bits);
+    if (i < channels) signal[i] = reduce_noise(signal[i], noise + i, e18, er18, f18, bits, 32);
     return;
   }
   for (; i < channels; i++) /* the rare settings: compact rather than fast */
-    signal[i] = reduce_noise(signal[i], noise + i, i & 1 ? odd : even, i & 1 ? odd_rest : even_rest, floor_q, bits);
+    signal[i] = reduce_noise(signal[i], noise + i, i & 1 ? odd : even, i & 1 ? odd_rest : even_rest, floor_q, bits,
+                             NOISE_REDUCTION_BITS);
 }
 
 int16_t frontend_wide_dynamic(uint32_t x, const int16_t *lut) {
