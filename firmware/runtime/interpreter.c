@@ -729,7 +729,7 @@ static int plan_memory(rt_interp_t *rt, size_t tail, size_t *planned) {
   const size_t top = rt->arena_size + rt->held - base;
   const size_t room = top > tail ? top - tail : 0;
   if (base + (size_t)peak + tail > rt->need) rt->need = base + (size_t)peak + tail;
-  if (peak > room) {
+  if (peak > room || tail > top) { /* with no plan at all (peak 0) the variables alone may not fit */
     uint64_t more = peak - room + (top < tail ? tail - top : 0);
     return arena_error(rt, more > 0x7FFFFFFFu ? 0x7FFFFFFFu : (size_t)more);
   }
