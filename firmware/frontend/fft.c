@@ -440,45 +440,67 @@ static void first_stage4_packed(frontend_cpx_t *buf, int32_t n, const int16_t *w
  * conjugate of X[n - k] is never packed: C_FIXDIV's low product reads X[n - k]'s real half itself,
  * its high product the negated word's imaginary half. */
 #if defined(__ARM_FEATURE_DSP)
-/* On the M4 in assembly, two steps a loop pass (one first for an odd count): 23 instructions a step
- * against GCC's 25, in the order of its C twin below (which the host runs). */
+/* On the M4 in assembly, in the order of its C twin below (which the host runs). Steps go in pairs
+ * (k, k + 1): one LDRD fetches X[k] and X[k + 1], one more X[n - k - 1] and X[n - k], one their two
+ * twiddles, and two STRDs store the four bins, 21 instructions a step (22 a step and 4 loads and stores
+ * a pair by single steps, -2 a step). An odd count takes one single step first. The last pair (k =
+ * n/2 - 1, n/2) reads bin n/2 twice and stores it twice, its hi store last, as the single steps do. All
+ * fourteen registers: four bins, two temporaries, the pair's second twiddle, three pointers and four
+ * constants. */
+/* C_FIXDIV by 2 of X[k] in X and of X[n - k]'s conjugate in Y, then kiss_fftr's step: X takes bin k,
+ * Y bin n - k. LOAD_W puts the twiddle in W once Y is free (Y is free after f2k). */
+#define SPLIT_ARITH(X, Y, W, LOAD_W)                                                   \
+  "smlabb %[a], %[" X "], %[k], %[r15]\n\t"                                          \
+  "smlatb %[" X "], %[" X "], %[k], %[r15]\n\t"                                      \
+  "pkhtb %[" X "], %[" X "], %[a], asr #16\n\t" /* fpk */                             \
+  "ssub16 %[a], %[zero], %[" Y "]\n\t"                                               \
+  "smlatb %[a], %[a], %[k], %[r15]\n\t"                                              \
+  "smlabb %[" Y "], %[" Y "], %[k], %[r15]\n\t"                                      \
+  "pkhtb %[" Y "], %[a], %[" Y "], asr #16\n\t" /* fpnk */                            \
+  "sadd16 %[a], %[" X "], %[" Y "]\n\t"         /* f1k */                             \
+  "ssub16 %[" X "], %[" X "], %[" Y "]\n\t"     /* f2k */                             \
+  LOAD_W                                                                             \
+  "smladx %[b], %[" X "], %[" W "], %[r14]\n\t"                                      \
+  "smlsd %[" X "], %[" X "], %[" W "], %[r14]\n\t"                                   \
+  "lsl %[b], %[b], #1\n\t"                                                           \
+  "pkhtb %[b], %[b], %[" X "], asr #15\n\t" /* tw */                                  \
+  "shadd16 %[" X "], %[a], %[b]\n\t"                                                 \
+  "pkhbt %[" Y "], %[a], %[b]\n\t"                                                   \
+  "pkhbt %[a], %[b], %[a]\n\t"                                                       \
+  "shsub16 %[" Y "], %[" Y "], %[a]\n\t"
 static void split_steps(frontend_cpx_t *lo, frontend_cpx_t *hi, const frontend_cpx_t *super) {
   if (lo > hi) return;
   const int32_t k = 2 * DIV2_Q15, r15 = 1 << 15, r14 = 1 << 14, zero = 0;
-  uint32_t x, y, a, b;
-#define SPLIT_STEP                                                                     \
-  "ldr %[x], [%[lo]]\n\t" /* X[k] */                                                 \
-  "ldr %[y], [%[hi]]\n\t" /* X[n - k] */                                             \
-  "smlabb %[a], %[x], %[k], %[r15]\n\t"                                              \
-  "smlatb %[x], %[x], %[k], %[r15]\n\t"                                              \
-  "pkhtb %[x], %[x], %[a], asr #16\n\t" /* fpk */                                     \
-  "ssub16 %[a], %[zero], %[y]\n\t"                                                   \
-  "smlatb %[a], %[a], %[k], %[r15]\n\t"                                              \
-  "smlabb %[y], %[y], %[k], %[r15]\n\t"                                              \
-  "pkhtb %[y], %[a], %[y], asr #16\n\t" /* fpnk */                                    \
-  "sadd16 %[a], %[x], %[y]\n\t"         /* f1k */                                     \
-  "ssub16 %[x], %[x], %[y]\n\t"         /* f2k */                                     \
-  "ldr %[y], [%[sup]], #4\n\t"                                                       \
-  "smladx %[b], %[x], %[y], %[r14]\n\t"                                              \
-  "smlsd %[x], %[x], %[y], %[r14]\n\t"                                               \
-  "lsl %[b], %[b], #1\n\t"                                                           \
-  "pkhtb %[b], %[b], %[x], asr #15\n\t" /* tw */                                      \
-  "shadd16 %[x], %[a], %[b]\n\t"                                                     \
-  "str %[x], [%[lo]], #4\n\t"                                                        \
-  "pkhbt %[x], %[a], %[b]\n\t"                                                       \
-  "pkhbt %[y], %[b], %[a]\n\t"                                                       \
-  "shsub16 %[x], %[x], %[y]\n\t"                                                     \
-  "str %[x], [%[hi]], #-4\n\t"
-#define SPLIT_OPERANDS                                                                             \
-  : [x] "=&r"(x), [y] "=&r"(y), [a] "=&r"(a), [b] "=&r"(b), [lo] "+r"(lo), [hi] "+r"(hi), [sup] "+r"(super) \
-  : [k] "r"(k), [r15] "r"(r15), [r14] "r"(r14), [zero] "r"(zero)                                   \
-  : "cc", "memory"
-  if (((hi - lo) / 2 + 1) & 1) __asm__ volatile(SPLIT_STEP SPLIT_OPERANDS);
-  if (lo <= hi) __asm__ volatile("1:\n\t" SPLIT_STEP SPLIT_STEP "cmp %[lo], %[hi]\n\t"
-                                 "bls 1b\n\t" SPLIT_OPERANDS);
-#undef SPLIT_OPERANDS
-#undef SPLIT_STEP
+  uint32_t x0, y0, x1, y1, a, b, w2;
+  if (((hi - lo) / 2 + 1) & 1) {
+    __asm__ volatile("ldr %[x0], [%[lo]]\n\t" /* X[k] */
+                     "ldr %[y0], [%[hi]]\n\t" /* X[n - k] */
+                     SPLIT_ARITH("x0", "y0", "y0", "ldr %[y0], [%[sup]], #4\n\t")
+                     "str %[x0], [%[lo]], #4\n\t"
+                     "str %[y0], [%[hi]], #-4\n\t"
+                     : [x0] "=&r"(x0), [y0] "=&r"(y0), [a] "=&r"(a), [b] "=&r"(b), [lo] "+r"(lo), [hi] "+r"(hi),
+                       [sup] "+r"(super)
+                     : [k] "r"(k), [r15] "r"(r15), [r14] "r"(r14), [zero] "r"(zero)
+                     : "cc", "memory");
+  }
+  if (lo < hi) {
+    frontend_cpx_t *hp = hi - 1; /* X[n - k - 1], X[n - k] */
+    __asm__ volatile("1:\n\t"
+                     "ldrd %[x0], %[x1], [%[lo]]\n\t" /* X[k], X[k + 1] */
+                     "ldrd %[y1], %[y0], [%[hp]]\n\t" /* X[n - k - 1], X[n - k] */
+                     SPLIT_ARITH("x0", "y0", "y0", "ldrd %[y0], %[w2], [%[sup]], #8\n\t")
+                     SPLIT_ARITH("x1", "y1", "w2", "")
+                     "strd %[x0], %[x1], [%[lo]], #8\n\t"
+                     "strd %[y1], %[y0], [%[hp]], #-8\n\t" /* the hi stores last: bin n/2 in the last pair */
+                     "cmp %[lo], %[hp]\n\t"
+                     "blo 1b\n\t"
+                     : [x0] "=&r"(x0), [y0] "=&r"(y0), [x1] "=&r"(x1), [y1] "=&r"(y1), [w2] "=&r"(w2), [a] "=&r"(a),
+                       [b] "=&r"(b), [lo] "+r"(lo), [hp] "+r"(hp), [sup] "+r"(super)
+                     : [k] "r"(k), [r15] "r"(r15), [r14] "r"(r14), [zero] "r"(zero)
+                     : "cc", "memory");
+  }
 }
+#undef SPLIT_ARITH
 #else
 static void split_steps(frontend_cpx_t *lo, frontend_cpx_t *hi, const frontend_cpx_t *super) {
   for (; lo <= hi; lo++, hi--, super++) {
