@@ -361,16 +361,16 @@ static uint32_t window_magnitude_bits(const int16_t *out, int32_t n) {
   return bits;
 }
 
-/* Windowed samples for pairs [0, 2 quads) of `in`, four samples a step, keeping the packed running
- * max and min. On the M4 in assembly: one LDRD each for the samples and the coefficients, STRD for
- * the output, one SSUB16 comparing the two new words for both their max and min (SEL twice), 19
- * instructions per four samples, eight samples a loop step (GCC's loop took 15 per two). An odd
- * count of fours takes one first. */
-static void window_quads(const int16_t *in, const int16_t *w, int16_t *out, int32_t quads, uint32_t *hi,
-                         uint32_t *lo) {
+/* Windowed samples for pairs [0, 2 quads) of `in`, four samples a step, ORing every value's magnitude
+ * into *mag (packed halves). On the M4 in assembly: one LDRD each for the samples and the
+ * coefficients, STRD for the output, and per word one SSUB16 from zero and one SEL for both
+ * magnitudes, 18 instructions per four samples (19 with a running packed max and min), eight samples
+ * a loop step (GCC's loop took 15 per two). An odd count of fours takes one first. */
+static void window_quads(const int16_t *in, const int16_t *w, int16_t *out, int32_t quads, uint32_t *mag) {
 #if defined(__ARM_FEATURE_DSP)
   if (quads <= 0) return;
-  uint32_t mx = *hi, mn = *lo, x0, x1, c0, c1, t, u;
+  uint32_t acc = *mag, x0, x1, c0, c1, t, u;
+  const uint32_t zero = 0;
   const int16_t *end = in + 4 * quads;
 #define WINDOW_QUAD                                                                                   \
   "ldrd %[x0], %[x1], [%[in]], #8\n\t"                                                                \
@@ -384,31 +384,29 @@ static void window_quads(const int16_t *in, const int16_t *w, int16_t *out, int3
   "asr %[t], %[t], #12\n\t"                                                                           \
   "pkhbt %[x1], %[t], %[u], lsl #4\n\t"                                                               \
   "strd %[x0], %[x1], [%[out]], #8\n\t"                                                               \
-  "ssub16 %[t], %[x0], %[x1]\n\t" /* GE where x0 >= x1: one comparison for both */                   \
-  "sel %[u], %[x0], %[x1]\n\t"    /* max(x0, x1) */                                                  \
-  "sel %[t], %[x1], %[x0]\n\t"    /* min(x0, x1) */                                                  \
-  "ssub16 %[x0], %[u], %[mx]\n\t"                                                                     \
-  "sel %[mx], %[u], %[mx]\n\t"                                                                        \
-  "ssub16 %[x0], %[mn], %[t]\n\t"                                                                     \
-  "sel %[mn], %[t], %[mn]\n\t"
+  "ssub16 %[t], %[zero], %[x0]\n\t" /* GE where a half is <= 0 */                                    \
+  "sel %[t], %[t], %[x0]\n\t"       /* |x0| per half */                                              \
+  "ssub16 %[u], %[zero], %[x1]\n\t"                                                                   \
+  "sel %[u], %[u], %[x1]\n\t"                                                                         \
+  "orr %[t], %[t], %[u]\n\t"                                                                          \
+  "orr %[acc], %[acc], %[t]\n\t"
   if (quads & 1) {
     __asm__ volatile(WINDOW_QUAD
                      : [x0] "=&r"(x0), [x1] "=&r"(x1), [c0] "=&r"(c0), [c1] "=&r"(c1), [t] "=&r"(t), [u] "=&r"(u),
-                       [in] "+r"(in), [w] "+r"(w), [out] "+r"(out), [mx] "+r"(mx), [mn] "+r"(mn)
-                     :
+                       [in] "+r"(in), [w] "+r"(w), [out] "+r"(out), [acc] "+r"(acc)
+                     : [zero] "r"(zero)
                      : "cc", "memory");
   }
   if (in != end) { /* the rest, two quads a step */
     __asm__ volatile("1:\n\t" WINDOW_QUAD WINDOW_QUAD "cmp %[in], %[end]\n\t"
                      "bne 1b\n\t"
                      : [x0] "=&r"(x0), [x1] "=&r"(x1), [c0] "=&r"(c0), [c1] "=&r"(c1), [t] "=&r"(t), [u] "=&r"(u),
-                       [in] "+r"(in), [w] "+r"(w), [out] "+r"(out), [mx] "+r"(mx), [mn] "+r"(mn)
-                     : [end] "r"(end)
+                       [in] "+r"(in), [w] "+r"(w), [out] "+r"(out), [acc] "+r"(acc)
+                     : [end] "r"(end), [zero] "r"(zero)
                      : "cc", "memory");
   }
 #undef WINDOW_QUAD
-  *hi = mx;
-  *lo = mn;
+  *mag = acc;
 #else
   for (int32_t i = 0; i < 2 * quads; i++) {
     uint32_t x, c;
@@ -416,39 +414,35 @@ static void window_quads(const int16_t *in, const int16_t *w, int16_t *out, int3
     memcpy(&c, w + 2 * i, sizeof c);
     const uint32_t v = window_pair(x, c);
     memcpy(out + 2 * i, &v, sizeof v);
-    *hi = dsp_max16(v, *hi);
-    *lo = dsp_min16(v, *lo);
+    *mag |= dsp_abs16(v);
   }
 #endif
 }
 
 uint32_t frontend_window(const frontend_t *fe, int16_t *out) {
   /* Two samples per step in packed halves: each product is (in * w) >> 12, which always fits int16
-   * (|in| <= 32768, 0 <= w <= 4096), and a running packed max and min give the peak magnitude's bit
-   * length. A -32768 minimum (the op skips it) sends the rare window to the exact OR loop. */
+   * (|in| <= 32768, 0 <= w <= 4096). The OR of the magnitudes has the bit length of the largest, which
+   * is all the FFT's shift needs; a -32768 (the op's max skips it) is the one magnitude with bit 15
+   * set, and sends the rare window to the exact loop. */
   const int16_t *in = fe->input, *w = fe->window;
   const int32_t n = fe->window_size, pairs = n / 2;
-  uint32_t hi = 0, lo = 0; /* packed running max and min, both starting at 0 */
-  window_quads(in, w, out, pairs / 2, &hi, &lo);
+  uint32_t mag = 0; /* packed OR of the magnitudes */
+  window_quads(in, w, out, pairs / 2, &mag);
   if (pairs & 1) {
     uint32_t x, c;
     memcpy(&x, in + 2 * (pairs - 1), sizeof x);
     memcpy(&c, w + 2 * (pairs - 1), sizeof c);
     const uint32_t v = window_pair(x, c);
     memcpy(out + 2 * (pairs - 1), &v, sizeof v);
-    hi = dsp_max16(v, hi);
-    lo = dsp_min16(v, lo);
+    mag |= dsp_abs16(v);
   }
-  int32_t top = hi16(hi) > lo16(hi) ? hi16(hi) : lo16(hi);
-  int32_t bottom = hi16(lo) < lo16(lo) ? hi16(lo) : lo16(lo);
   if (n & 1) {
     const int32_t v = ((int32_t)in[n - 1] * w[n - 1]) >> WINDOW_BITS;
     out[n - 1] = (int16_t)v;
-    if (v > top) top = v;
-    if (v < bottom) bottom = v;
+    mag |= (uint32_t)(v < 0 ? -v : v);
   }
-  if (bottom == -32768) return window_magnitude_bits(out, n) | FRONTEND_WINDOW_RAIL;
-  return (uint32_t)(top > -bottom ? top : -bottom);
+  if (mag & 0x80008000u) return window_magnitude_bits(out, n) | FRONTEND_WINDOW_RAIL;
+  return (mag | (mag >> 16)) & 0x7FFFu;
 }
 
 int32_t frontend_fft_shift(uint32_t magnitude_bits) {

@@ -100,24 +100,17 @@ static inline int32_t dsp_smulwt(int32_t a, uint32_t b) {
 #endif
 }
 
-/* Packed signed 16-bit max and min (SSUB16 sets the GE flags per half, SEL picks by them; one asm
- * block, so nothing can come between the two). */
-static inline uint32_t dsp_max16(uint32_t a, uint32_t b) {
+/* Both halves' magnitudes, packed: |-32768| is 0x8000, the only result with bit 15 set. SSUB16 from
+ * zero sets the GE flag of each half that is <= 0, and SEL takes the negation there (one asm block,
+ * so nothing can come between the two). */
+static inline uint32_t dsp_abs16(uint32_t a) {
 #if defined(__ARM_FEATURE_DSP)
-  uint32_t out, diff; /* SEL reads before it writes, so out may share a register with a or b */
-  __asm__("ssub16 %1, %2, %3\n\tsel %0, %2, %3" : "=r"(out), "=&r"(diff) : "r"(a), "r"(b) : "cc");
+  uint32_t out, neg; /* SEL reads before it writes, so out may share a register with a */
+  __asm__("ssub16 %1, %2, %3\n\tsel %0, %1, %3" : "=r"(out), "=&r"(neg) : "r"(0u), "r"(a) : "cc");
   return out;
 #else
-  return pack16(lo16(a) >= lo16(b) ? lo16(a) : lo16(b), hi16(a) >= hi16(b) ? hi16(a) : hi16(b));
-#endif
-}
-static inline uint32_t dsp_min16(uint32_t a, uint32_t b) {
-#if defined(__ARM_FEATURE_DSP)
-  uint32_t out, diff;
-  __asm__("ssub16 %1, %3, %2\n\tsel %0, %2, %3" : "=r"(out), "=&r"(diff) : "r"(a), "r"(b) : "cc");
-  return out;
-#else
-  return pack16(lo16(a) <= lo16(b) ? lo16(a) : lo16(b), hi16(a) <= hi16(b) ? hi16(a) : hi16(b));
+  const int32_t l = lo16(a), h = hi16(a);
+  return ((uint32_t)(l < 0 ? -l : l) & 0xFFFFu) | ((uint32_t)(h < 0 ? -h : h) << 16);
 #endif
 }
 
