@@ -295,17 +295,19 @@ static inline uint32_t fixdiv_scaled_packed(uint32_t w, int32_t k2) {
 }
 
 #if defined(__ARM_FEATURE_DSP)
-/* first_stage4_packed for n = 256 (the 512-point FFT of 30 and 32 ms windows at 16 kHz) on the M4:
- * the quarter-length offsets are immediates and the group's four outputs, adjacent slots, leave by
- * one STM, 41 instructions a group against GCC's 56. Every register is bound by hand (STM needs
- * r4-r7 in order), so the body is the C twin's arithmetic in the same order: scale and C_FIXDIV
- * each input as fixdiv_shifted_packed does (the high half moved down first), then the butterfly. */
+/* kissfft's first radix-4 stage for n = 256 (the 512-point FFT of 30 and 32 ms windows at 16 kHz) on
+ * the M4, as first_stage4_packed computes it but into the autosort layout (below): group g's output
+ * q goes to slot g + 64 q of `buf`. The quarter-length offsets are immediates: 36 instructions a
+ * group (27 for the padded one; the general path 44), three more than one STM of adjacent slots took,
+ * which the later stages' LDMs repay. Every register is bound by hand, so the body is the C twin's arithmetic in
+ * the same order: scale and C_FIXDIV each input as fixdiv_shifted_packed does (the high half moved
+ * down first), then the butterfly. */
 static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, const uint16_t *order, int32_t shift,
                               int32_t window_size, int exact) {
   register const uint16_t *ord __asm__("r0") = order;
   register const int16_t *base __asm__("r1") = windowed;
   register frontend_cpx_t *out __asm__("r2") = buf;
-  register frontend_cpx_t *end __asm__("r3") = buf + 256;
+  register frontend_cpx_t *end __asm__("r3") = buf + 64; /* one slot a group */
   /* The general path: r12 the shift, r8 and r9 C_FIXDIV's factor and rounding. The exact one
    * (fixdiv_scaled_packed): r12 k2, r9 1 in both halves. */
   register int32_t sh __asm__("r12") = exact ? (4 * DIV4_Q15) << shift : shift;
@@ -325,7 +327,14 @@ static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, cons
   "smulwt " x ", r12, " x "\n\t"      \
   "pkhbt r11, r11, " x ", lsl #16\n\t" \
   "shadd16 " o ", r11, r9\n\t"
-/* One group: its four inputs, the butterfly, its four slots by one STM. */
+/* Group g's output q goes to slot g + 64 q, where the next stage's butterflies find their four
+ * inputs side by side (stage4_autosort). */
+#define FIRST_STORE                  \
+  "str r5, [r2, #256]\n\t"         \
+  "str r6, [r2, #512]\n\t"         \
+  "str r7, [r2, #768]\n\t"         \
+  "str r4, [r2], #4\n\t"
+/* One group: its four inputs, the butterfly, its four outputs. */
 #define FIRST_GROUP(FD)                              \
   "ldrh lr, [r0], #8\n\t"      /* order[g], g += 4 */ \
   "add lr, r1, lr, lsl #2\n\t" /* &windowed[2 order[g]] */ \
@@ -345,7 +354,7 @@ static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, cons
   "sadd16 r4, r4, r10\n\t"     /* slot 0: a0 + s3 */ \
   "sasx r7, r5, r11\n\t"       /* slot 3 */         \
   "ssax r5, r5, r11\n\t"       /* slot 1 */         \
-  "stmia r2!, {r4, r5, r6, r7}\n\t"
+  FIRST_STORE
 /* The same when input q = 3 lies in the zero padding: s2 = 0, so s3 = s4 = s0. */
 #define FIRST_GROUP_ZERO3(FD)                        \
   "ldrh lr, [r0], #8\n\t"                           \
@@ -362,7 +371,7 @@ static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, cons
   "sadd16 r4, r4, r11\n\t"                          \
   "sasx r7, r5, r11\n\t"                            \
   "ssax r5, r5, r11\n\t"                            \
-  "stmia r2!, {r4, r5, r6, r7}\n\t"
+  FIRST_STORE
   /* Slot 4g's input q = 3 is pair order[4g] + 192, and order[4g] = q0 + 4 q1 + 16 (g mod 4) for
    * n = 256 (build_fft's digit reversal), so in every group g = 3 mod 4 it is pair 240 or later:
    * sample 480 or later, the zero padding for windows up to 480 samples (30 ms at 16 kHz). */
@@ -383,6 +392,7 @@ static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, cons
     FIRST_LOOP(FIRST_GROUP(FIRST_FD));
   }
 #undef FIRST_LOOP
+#undef FIRST_STORE
 #undef FIRST_GROUP_ZERO3
 #undef FIRST_GROUP
 #undef FIRST_FDX
@@ -390,19 +400,130 @@ static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, cons
 }
 #endif
 
+#if defined(__ARM_FEATURE_DSP)
+/* The later radix-4 stages of n = 256 on the M4, out of place ("autosort"): each stage m reads its
+ * butterflies' four inputs side by side, one LDM a butterfly, from a buffer laid out for it, and
+ * writes each output where the next stage wants it. Stage m runs its butterflies j-major (every
+ * group's butterfly j, then j + 1), so they share their twiddles; its butterfly (G, j) takes block
+ * j (64 / m) + G of its input (slots 4 block .. 4 block + 3: the group's f[j], f[j + m], f[j + 2m],
+ * f[j + 3m]) and writes output q to slot G + j (256 / m) + 64 q of the next buffer, which is that
+ * block layout for stage 4m and kissfft's natural order after the last stage (m = 64). So every
+ * stage reads its input in order and writes to out, out + 64, out + 128 and out + 192, out moving
+ * one slot a butterfly. 39 instructions a twiddled butterfly (44 in place, where the four inputs
+ * and outputs are m slots apart), 27 at j = 0 (28), 9 a j, 40 a butterfly in the last stage, which
+ * loads its twiddles per butterfly; the price is a second 1 KB buffer (fe->fft_scratch). The
+ * arithmetic is butterfly4_at's, each value's operations in its order. Registers: r0 in, r1 out, r2
+ * the end of in (of this j's butterflies), r3 w1, r4-r7 the inputs (LDM fills them in ascending
+ * order), r8 C_FIXDIV's factor, r9 and r10 the rounding constants 2^15 and 2^14, r11 w3, r12 a
+ * temporary, lr w2 (the last stage: lr the twiddle pointer, w2 in r3 once w1 is used). */
+/* C_FIXDIV by 4 of X, T destroyed. */
+#define AS_FIXDIV(X, T)                 \
+  "smlabb " T ", " X ", r8, r9\n\t"     \
+  "smlatb " X ", " X ", r8, r9\n\t"     \
+  "pkhtb " X ", " X ", " T ", asr #16\n\t"
+/* X = X * W (cmul_packed), T destroyed. */
+#define AS_CMUL(X, W, T)                \
+  "smladx " T ", " X ", " W ", r10\n\t" \
+  "smlsd " X ", " X ", " W ", r10\n\t"  \
+  "lsl " T ", " T ", #1\n\t"            \
+  "pkhtb " X ", " T ", " X ", asr #15\n\t"
+/* With s0 in r5, s1 in r6, s2 in r7 and C_FIXDIV(f[j]) in r4: the four outputs. */
+#define AS_TAIL                                  \
+  "sadd16 r12, r5, r7\n\t" /* s3 */             \
+  "ssub16 r5, r5, r7\n\t"  /* s4 */             \
+  "ssub16 r7, r4, r6\n\t"  /* s5 = f0 - s1 */   \
+  "sadd16 r4, r4, r6\n\t"  /* f0 + s1 */        \
+  "ssax r6, r7, r5\n\t"                         \
+  "str r6, [r1, #256]\n\t" /* f[j + m] */       \
+  "sasx r6, r7, r5\n\t"                         \
+  "str r6, [r1, #768]\n\t" /* f[j + 3m] */      \
+  "ssub16 r6, r4, r12\n\t"                      \
+  "str r6, [r1, #512]\n\t" /* f[j + 2m] */      \
+  "sadd16 r6, r4, r12\n\t"                      \
+  "str r6, [r1], #4\n\t"   /* f[j] */
+#define AS_REGISTERS(IN, OUT, R2, R3, R11, LR)                   \
+  register const frontend_cpx_t *in_r __asm__("r0") = (IN);      \
+  register frontend_cpx_t *out_r __asm__("r1") = (OUT);          \
+  register uint32_t r2_r __asm__("r2") = (R2);                   \
+  register uint32_t r3_r __asm__("r3") = (R3);                   \
+  register int32_t k_r __asm__("r8") = 2 * DIV4_Q15;             \
+  register int32_t r15_r __asm__("r9") = 1 << 15;                \
+  register int32_t r14_r __asm__("r10") = 1 << 14;               \
+  register uint32_t r11_r __asm__("r11") = (R11);                \
+  register uint32_t lr_r __asm__("lr") = (LR)
+#define AS_OPERANDS                                                                 \
+  : "+r"(in_r), "+r"(out_r), "+r"(r2_r), "+r"(r3_r), "+r"(r11_r), "+r"(lr_r)        \
+  : "r"(k_r), "r"(r15_r), "r"(r14_r)                                                \
+  : "r4", "r5", "r6", "r7", "r12", "cc", "memory"
+/* Stage m (4 or 16): the 64 / m butterflies of j = 0 (twiddles 1: their products are exact, so they
+ * are skipped), then those of each later j with its twiddles in r3, r11 and lr. The loop's state
+ * waits on the stack: the bytes of input per j, the next j's twiddles, the input's end. */
+static void autosort_stage(const frontend_cpx_t *in, frontend_cpx_t *out, const frontend_cpx_t *st, int32_t m) {
+  AS_REGISTERS(in, out, (uint32_t)(64 / m) * 16u, (uint32_t)(uintptr_t)(st + 3), (uint32_t)(uintptr_t)(in + 256), 0);
+  __asm__ volatile("push {r2, r3, r11}\n\t"
+                   "add r2, r0, r2\n\t"
+                   "0:\n\t"
+                   "ldmia r0!, {r4, r5, r6, r7}\n\t" AS_FIXDIV("r5", "r12") AS_FIXDIV("r7", "r12")
+                   AS_FIXDIV("r6", "r12") AS_FIXDIV("r4", "r12") AS_TAIL
+                   "cmp r0, r2\n\t"
+                   "bne 0b\n\t"
+                   "1:\n\t" /* the next j */
+                   "ldr r12, [sp, #4]\n\t"
+                   "ldrd r3, r11, [r12], #12\n\t" /* w1, w3 */
+                   "ldr lr, [r12, #-4]\n\t"       /* w2 */
+                   "str r12, [sp, #4]\n\t"
+                   "ldr r12, [sp]\n\t"
+                   "add r2, r0, r12\n\t"
+                   "2:\n\t"
+                   "ldmia r0!, {r4, r5, r6, r7}\n\t" AS_FIXDIV("r5", "r12") AS_CMUL("r5", "r3", "r12")
+                   AS_FIXDIV("r7", "r12") AS_CMUL("r7", "r11", "r12") AS_FIXDIV("r6", "r12")
+                   AS_CMUL("r6", "lr", "r12") AS_FIXDIV("r4", "r12") AS_TAIL
+                   "cmp r0, r2\n\t"
+                   "bne 2b\n\t"
+                   "ldr r12, [sp, #8]\n\t"
+                   "cmp r0, r12\n\t"
+                   "bne 1b\n\t"
+                   "add sp, sp, #12\n\t" AS_OPERANDS);
+}
+/* The last stage (m = 64, one group): a butterfly per j, its twiddles from the stage's table (w1
+ * and w3 by one LDRD into r3 and r11, w2 into r3 once w1 is used; lr walks the table), j = 0's
+ * too (40 instructions a butterfly). */
+static void autosort_last(const frontend_cpx_t *in, frontend_cpx_t *out, const frontend_cpx_t *st) {
+  AS_REGISTERS(in, out, (uint32_t)(uintptr_t)(in + 256), 0, 0, (uint32_t)(uintptr_t)st);
+  __asm__ volatile("1:\n\t"
+                   "ldmia r0!, {r4, r5, r6, r7}\n\t"
+                   "ldrd r3, r11, [lr], #12\n\t" AS_FIXDIV("r5", "r12") AS_CMUL("r5", "r3", "r12")
+                   AS_FIXDIV("r7", "r12") AS_CMUL("r7", "r11", "r12")
+                   "ldr r3, [lr, #-4]\n\t" AS_FIXDIV("r6", "r12") AS_CMUL("r6", "r3", "r12")
+                   AS_FIXDIV("r4", "r12") AS_TAIL
+                   "cmp r0, r2\n\t"
+                   "bne 1b\n\t" AS_OPERANDS);
+}
+#undef AS_REGISTERS
+#undef AS_OPERANDS
+#undef AS_TAIL
+#undef AS_CMUL
+#undef AS_FIXDIV
+
+/* kissfft's n = 256 transform into fe->fft (natural order), every stage on the M4 path: the first
+ * stage into the scratch buffer, then stages 4, 16 and 64 back and forth. */
+static void fft256_autosort(frontend_t *fe, const int16_t *windowed, int32_t shift, int exact) {
+  frontend_cpx_t *a = fe->fft, *s = fe->fft_scratch;
+  const frontend_cpx_t *st = fe->stage_twiddles + 3; /* past the first stage's (all 1) */
+  first_stage4_n256(s, windowed, fe->fft_order, shift, fe->window_size, exact);
+  autosort_stage(s, a, st, 4);
+  autosort_stage(a, s, st + 3 * 4, 16);
+  autosort_last(s, a, st + 3 * 4 + 3 * 16);
+}
+#endif
+
 /* kissfft's first radix-4 stage (m = 1) fused with the load: slots 4g..4g+3 hold inputs
  * order[4g] + q n/4 (q = 0..3, the last digit of the digit reversal), so each group loads its four
- * pairs straight from the window, scales them and runs its butterfly (all twiddles are 1). */
+ * pairs straight from the window, scales them and runs its butterfly (all twiddles are 1). (On the
+ * M4, n = 256 takes fft256_autosort instead.) */
 static void first_stage4_packed(frontend_cpx_t *buf, int32_t n, const int16_t *windowed, const uint16_t *order,
                                 int32_t shift, int32_t window_size, int exact) {
-#if defined(__ARM_FEATURE_DSP)
-  if (n == 256) {
-    first_stage4_n256(buf, windowed, order, shift, window_size, exact);
-    return;
-  }
-#else
   (void)window_size; /* the C path computes the padding's zeros too */
-#endif
   const int32_t quarter = 2 * (n / 4); /* int16 samples between the group's inputs */
   const int32_t k2 = (4 * DIV4_Q15) << shift;
   for (int32_t g = 0; g < n; g += 4) {
@@ -526,6 +647,12 @@ static void fft_from(frontend_t *fe, const int16_t *windowed, int32_t shift, int
   const uint16_t *order = fe->fft_order;
   int32_t stage = fe->num_factors - 1;
   const frontend_cpx_t *st = fe->stage_twiddles;
+#if defined(__ARM_FEATURE_DSP)
+  if (n == 256) { /* kissfft factors 256 as 4 x 4 x 4 x 4 */
+    fft256_autosort(fe, windowed, shift, exact);
+    stage = -1;
+  } else
+#endif
   if (stage >= 0 && fe->factors[2 * stage] == 4 && fe->factors[2 * stage + 1] == 1) {
     first_stage4_packed(buf, n, windowed, order, shift, fe->window_size, exact);
     stage--;

@@ -119,6 +119,7 @@ static void *carve(carver_t *cv, size_t bytes) {
 static void layout(frontend_t *fe, carver_t *cv, int32_t w, int32_t n, int32_t channels) {
   const size_t bins = (size_t)n / 2 + 1;
   fe->fft = carve(cv, bins * sizeof(frontend_cpx_t));
+  fe->fft_scratch = carve(cv, (n == 512 ? 256u : 0u) * sizeof(frontend_cpx_t));
   fe->twiddles = carve(cv, (size_t)n / 2 * sizeof(frontend_cpx_t));
   fe->super_twiddles = carve(cv, (size_t)n / 4 * sizeof(frontend_cpx_t));
   fe->noise_estimate = carve(cv, (size_t)channels * sizeof(uint32_t));

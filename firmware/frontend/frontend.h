@@ -108,6 +108,8 @@ typedef struct {
   /* per-hop scratch */
   int16_t *windowed;               /* [fft_size]: the window's output, zero-padded */
   frontend_cpx_t *fft;             /* [fft_size/2 + 1] */
+  frontend_cpx_t *fft_scratch;     /* [256] for fft_size 512, else none: the M4's out-of-place FFT stages
+                                      (carved on every build, so the host measures the board's state) */
   uint32_t *signal;                /* [num_channels] */
   int32_t last_input_shift;
 } frontend_t;
