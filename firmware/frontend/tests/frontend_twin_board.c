@@ -117,6 +117,41 @@ static void test_filterbank(int32_t p) {
   }
 }
 
+/* Noise reduction (its assembly channel pairs) against the op's arithmetic, with random
+ * coefficients below 1.0, signals of every magnitude and random estimates, for an even and an odd
+ * channel count. */
+static void test_noise_reduction(void) {
+  static uint32_t signal[40], noise[40], want_signal[40], want_noise[40];
+  const frontend_t saved = fe;
+  for (int32_t trial = 0; trial < 200; trial++) {
+    fe.even_smoothing = (uint16_t)(1 + rnd() % 16383);
+    fe.odd_smoothing = (uint16_t)(1 + rnd() % 16383);
+    fe.min_signal_remaining = (uint16_t)(rnd() % 16384);
+    fe.smoothing_bits = (int32_t)(rnd() % 16);
+    fe.num_channels = 39 + (trial & 1);
+    for (int32_t c = 0; c < 40; c++) {
+      signal[c] = rnd() >> (rnd() % 32);
+      noise[c] = fe.noise_estimate[c] = rnd() >> (rnd() % 32);
+    }
+    for (int32_t c = 0; c < fe.num_channels; c++) {
+      const uint32_t sm = c & 1 ? fe.odd_smoothing : fe.even_smoothing;
+      const uint32_t scaled = signal[c] << fe.smoothing_bits;
+      uint32_t est = (uint32_t)(((uint64_t)scaled * sm + (uint64_t)noise[c] * (16384u - sm)) >> 14);
+      want_noise[c] = est;
+      if (est > scaled) est = scaled;
+      const uint32_t floor = (uint32_t)(((uint64_t)signal[c] * fe.min_signal_remaining) >> 14);
+      const uint32_t sub = (scaled - est) >> fe.smoothing_bits;
+      want_signal[c] = sub > floor ? sub : floor;
+    }
+    frontend_noise_reduction(&fe, signal);
+    for (int32_t c = 0; c < fe.num_channels; c++) {
+      check(signal[c] == want_signal[c]);
+      check(fe.noise_estimate[c] == want_noise[c]);
+    }
+  }
+  fe = saved;
+}
+
 static void test_sqrt(void) {
   for (int32_t i = 0; i < 3000; i++) {
     const uint64_t r = i < 1000 ? rnd() % 0x10001u : 0x10000u + rnd() % 0xFF0000u;
@@ -191,6 +226,7 @@ int main(void) {
   }
   test_sqrt();
   test_log();
+  test_noise_reduction();
   /* Other FFT sizes (complex points at 16 kHz): 8 ms (64: radix 4 only, the fused first stage's C
    * path), 40 ms (512: a radix-2 stage first, then radix-4 groups with m = 2 .. 128), 10 ms (128:
    * radix 2 first, m = 2 .. 32). */
