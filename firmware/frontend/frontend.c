@@ -420,31 +420,38 @@ static void window_quads(const int16_t *in, const int16_t *w, int16_t *out, int3
 #endif
 }
 
-uint32_t frontend_window(const frontend_t *fe, int16_t *out) {
+/* frontend_window over samples [0, head) from `first` and [head, window_size) from `rest` (head a
+ * multiple of 4, both word-aligned): the hop's new samples are windowed where the caller holds them. */
+static uint32_t window_two(const frontend_t *fe, const int16_t *first, int32_t head, const int16_t *rest,
+                           int16_t *out) {
   /* Two samples per step in packed halves: each product is (in * w) >> 12, which always fits int16
    * (|in| <= 32768, 0 <= w <= 4096). The OR of the magnitudes has the bit length of the largest, which
    * is all the FFT's shift needs; a -32768 (the op's max skips it) is the one magnitude with bit 15
    * set, and sends the rare window to the exact loop. */
-  const int16_t *in = fe->input, *w = fe->window;
-  const int32_t n = fe->window_size, pairs = n / 2;
+  const int32_t n = fe->window_size, tail = n - head, pairs = tail / 2;
+  const int16_t *w = fe->window + head;
+  int16_t *o = out + head;
   uint32_t mag = 0; /* packed OR of the magnitudes */
-  window_quads(in, w, out, pairs / 2, &mag);
+  window_quads(first, fe->window, out, head / 4, &mag);
+  window_quads(rest, w, o, pairs / 2, &mag);
   if (pairs & 1) {
     uint32_t x, c;
-    memcpy(&x, in + 2 * (pairs - 1), sizeof x);
+    memcpy(&x, rest + 2 * (pairs - 1), sizeof x);
     memcpy(&c, w + 2 * (pairs - 1), sizeof c);
     const uint32_t v = window_pair(x, c);
-    memcpy(out + 2 * (pairs - 1), &v, sizeof v);
+    memcpy(o + 2 * (pairs - 1), &v, sizeof v);
     mag |= dsp_abs16(v);
   }
-  if (n & 1) {
-    const int32_t v = ((int32_t)in[n - 1] * w[n - 1]) >> WINDOW_BITS;
-    out[n - 1] = (int16_t)v;
+  if (tail & 1) {
+    const int32_t v = ((int32_t)rest[tail - 1] * w[tail - 1]) >> WINDOW_BITS;
+    o[tail - 1] = (int16_t)v;
     mag |= (uint32_t)(v < 0 ? -v : v);
   }
   if (mag & 0x80008000u) return window_magnitude_bits(out, n) | FRONTEND_WINDOW_RAIL;
   return (mag | (mag >> 16)) & 0x7FFFu;
 }
+
+uint32_t frontend_window(const frontend_t *fe, int16_t *out) { return window_two(fe, fe->input, 0, fe->input, out); }
 
 int32_t frontend_fft_shift(uint32_t magnitude_bits) {
   return 15 - bit_length(magnitude_bits & ~FRONTEND_WINDOW_RAIL);
@@ -841,8 +848,9 @@ static void copy_down(void *dst, const void *src, size_t bytes) {
   memmove(dst, src, bytes);
 }
 
-static void compute_frame(frontend_t *fe, uint16_t *out) {
-  const int32_t shift = frontend_fft_hop(fe, fe->windowed, frontend_window(fe, fe->windowed));
+/* The frame after the window (`window_bits`, frontend_window's result for fe->windowed). */
+static void compute_frame(frontend_t *fe, uint16_t *out, uint32_t window_bits) {
+  const int32_t shift = frontend_fft_hop(fe, fe->windowed, window_bits);
   fe->last_input_shift = shift;
   frontend_filterbank(fe, shift);
   if (fe->enable_noise_reduction) frontend_noise_reduction(fe, fe->signal);
@@ -852,6 +860,18 @@ static void compute_frame(frontend_t *fe, uint16_t *out) {
 
 int frontend_process(frontend_t *fe, const int16_t *samples, size_t n, size_t *consumed, uint16_t *out) {
   if (fe == NULL || consumed == NULL || out == NULL || (samples == NULL && n > 0)) return FRONTEND_E_ARG;
+  const int32_t keep = fe->window_size - fe->step; /* the samples a window shares with the next */
+  if (fe->input_used == keep && n >= (size_t)fe->step && !fe->enable_dc_notch && keep % 4 == 0 &&
+      fe->step >= keep && ((uintptr_t)samples & 3u) == 0) {
+    /* A whole hop at once: window the kept samples and the caller's new ones where they are, then keep
+     * the new window's head (all from the new samples, since the step is at least the overlap). The
+     * same frame and state as copying the hop in and shifting the window down, with a third of the
+     * copying (-80 instructions a hop on the M4). */
+    compute_frame(fe, out, window_two(fe, fe->input, keep, samples, fe->windowed));
+    copy_down(fe->input, samples + (fe->step - keep), (size_t)keep * sizeof *samples);
+    *consumed = (size_t)fe->step;
+    return 1;
+  }
   size_t take = (size_t)(fe->window_size - fe->input_used);
   if (take > n) take = n;
   if (fe->enable_dc_notch) {
@@ -862,7 +882,7 @@ int frontend_process(frontend_t *fe, const int16_t *samples, size_t n, size_t *c
   *consumed = take;
   fe->input_used += (int32_t)take;
   if (fe->input_used < fe->window_size) return 0;
-  compute_frame(fe, out);
+  compute_frame(fe, out, frontend_window(fe, fe->windowed));
   copy_down(fe->input, fe->input + fe->step, (size_t)(fe->window_size - fe->step) * sizeof *fe->input);
   fe->input_used -= fe->step;
   return 1;
