@@ -169,6 +169,9 @@ void frontend_filterbank(frontend_t *fe, int32_t shift);
 void frontend_noise_reduction(frontend_t *fe, uint32_t *signal);
 void frontend_pcan(const frontend_t *fe, uint32_t *signal);
 void frontend_log_scale(const frontend_t *fe, const uint32_t *signal, uint16_t *out);
+/* frontend_pcan then frontend_log_scale into `out` as one pass (`signal` left as it was), where a fast
+ * path exists: on the M4 for the spec's default shifts. Returns 0, having done nothing, elsewhere. */
+int frontend_pcan_log(const frontend_t *fe, const uint32_t *signal, uint16_t *out);
 
 /* Building blocks with exact op semantics. */
 uint32_t frontend_sqrt64(uint64_t x);      /* the op's digit-by-digit rounded square root */

@@ -152,6 +152,25 @@ static void test_noise_reduction(void) {
   fe = saved;
 }
 
+/* PCAN then the log in one pass (frontend_pcan_log's assembly) against the two C stages, with noise
+ * estimates and signals of every magnitude, 0, 1 and 2 among them. */
+static void test_pcan_log(void) {
+  static uint32_t signal[40], pcan[40];
+  static uint16_t want[40], got[40];
+  for (int32_t trial = 0; trial < 300; trial++) {
+    for (int32_t c = 0; c < 40; c++) {
+      const uint32_t r = rnd();
+      fe.noise_estimate[c] = r % 7 == 0 ? r % 3 : rnd() >> (rnd() % 32);
+      signal[c] = r % 5 == 0 ? r % 3 : rnd() >> (rnd() % 32);
+      pcan[c] = signal[c];
+    }
+    frontend_pcan(&fe, pcan);
+    frontend_log_scale(&fe, pcan, want);
+    check(frontend_pcan_log(&fe, signal, got) == 1);
+    check(memcmp(want, got, sizeof want) == 0);
+  }
+}
+
 static void test_sqrt(void) {
   for (int32_t i = 0; i < 3000; i++) {
     const uint64_t r = i < 1000 ? rnd() % 0x10001u : 0x10000u + rnd() % 0xFF0000u;
@@ -227,6 +246,7 @@ int main(void) {
   test_sqrt();
   test_log();
   test_noise_reduction();
+  test_pcan_log();
   /* Other FFT sizes (complex points at 16 kHz): 8 ms (64: radix 4 only, the fused first stage's C
    * path), 40 ms (512: a radix-2 stage first, then radix-4 groups with m = 2 .. 128), 10 ms (128:
    * radix 2 first, m = 2 .. 32). */
