@@ -155,6 +155,22 @@ static int read_recognition(kws_t *k) {
 }
 
 /* ---- tensors -------------------------------------------------------------------------------- */
+/* The per-hop tensors' bytes, once the runtime is built for good (check_tensors has vetted the indices). */
+static void cache_tensors(kws_t *k) {
+  runtime_tensor_info_t t;
+  runtime_input(&k->rt, k->feature_input, &t);
+  k->input_data = t.data;
+  runtime_output(&k->rt, k->score_output, &t);
+  k->score_data = t.data;
+  k->score_is_uint8 = t.type == RUNTIME_UINT8;
+  for (uint32_t i = 0; i < k->state_count; i++) {
+    runtime_input(&k->rt, k->state_in[i], &t);
+    k->state_in_data[i] = t.data;
+    runtime_output(&k->rt, k->state_out[i], &t);
+    k->state_out_data[i] = t.data;
+  }
+}
+
 static int is_state_input(const kws_t *k, uint32_t index) {
   for (uint32_t i = 0; i < k->state_count; i++)
     if (k->state_in[i] == index) return 1;
@@ -369,6 +385,7 @@ int kws_init(kws_t *k, const uint8_t *model, uint32_t size, const runtime_ops_t 
   }
   if (flags && runtime_bind_input(&k->rt, k->feature_input, k->window, (size_t)k->window_frames * k->channels))
     return fail(k, KWS_E_MODEL, runtime_error(&k->rt), NULL);
+  cache_tensors(k);
   if ((rc = configure_recognition(k, &k->params))) return rc;
   kws_reset(k);
   return KWS_OK;
@@ -460,8 +477,6 @@ static void copy_state(void *dst, const void *src, size_t n) {
 
 /* Feeds one feature frame to the model; returns 1 if it ran, 0 if not yet, or an error. */
 static int model_step(kws_t *k) {
-  runtime_tensor_info_t in;
-  runtime_input(&k->rt, k->feature_input, &in);
   if (k->mode == KWS_MODE_WINDOW) {
     /* The window slides by one frame; keep it contiguous, oldest first, as the input wants it. */
     size_t row = k->channels, rows = k->window_frames;
@@ -472,32 +487,23 @@ static int model_step(kws_t *k) {
     k->frames_seen++;
     if (k->frames_seen < k->window_frames || (k->frames_seen - k->window_frames) % k->every_hops != 0) return 0;
     if (k->dynamic_range) {
-      int8_t *q = in.data;
+      int8_t *q = k->input_data;
       frontend_to_int8_dynamic(k->raw_window, rows * row, k->dynamic_range, q);
       for (size_t i = 0; i < rows * row; i++) q[i] = to_input(k, q[i]);
     } else {
-      if (in.data != k->window) memcpy(in.data, k->window, rows * row); /* else the input is the window */
+      if (k->input_data != k->window) memcpy(k->input_data, k->window, rows * row); /* else the input is the window */
     }
   } else {
-    memcpy(in.data, k->frame, k->channels);
-    for (uint32_t i = 0; i < k->state_count; i++) {
-      runtime_tensor_info_t s;
-      runtime_input(&k->rt, k->state_in[i], &s);
-      copy_state(s.data, k->state[i], k->state_bytes[i]);
-    }
+    memcpy(k->input_data, k->frame, k->channels);
+    for (uint32_t i = 0; i < k->state_count; i++) copy_state(k->state_in_data[i], k->state[i], k->state_bytes[i]);
   }
   if (runtime_invoke(&k->rt)) return fail(k, KWS_E_EVAL, runtime_error(&k->rt), NULL);
-  for (uint32_t i = 0; i < k->state_count; i++) {
-    runtime_tensor_info_t s;
-    runtime_output(&k->rt, k->state_out[i], &s);
-    copy_state(k->state[i], s.data, k->state_bytes[i]);
-  }
-  runtime_tensor_info_t out;
-  runtime_output(&k->rt, k->score_output, &out);
-  if (out.type == RUNTIME_UINT8) {
-    for (uint32_t i = 0; i < k->label_count; i++) k->scores[i] = (int8_t)(((const uint8_t *)out.data)[i] - 128);
+  for (uint32_t i = 0; i < k->state_count; i++) copy_state(k->state[i], k->state_out_data[i], k->state_bytes[i]);
+  if (k->score_is_uint8) {
+    const uint8_t *out = k->score_data;
+    for (uint32_t i = 0; i < k->label_count; i++) k->scores[i] = (int8_t)(out[i] - 128);
   } else {
-    memcpy(k->scores, out.data, k->label_count);
+    memcpy(k->scores, k->score_data, k->label_count);
   }
   return 1;
 }

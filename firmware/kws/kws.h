@@ -96,6 +96,13 @@ typedef struct {
   uint32_t state_count;
   uint8_t state_in[KWS_MAX_STATE], state_out[KWS_MAX_STATE];
   int8_t *state[KWS_MAX_STATE]; /* persistent copies: the planner may reuse input memory in an invoke */
+  /* The tensors' bytes in the runtime's arena, fixed once it is built: looked up at init, not per hop
+   * (runtime_input/runtime_output read each tensor's quantization from the model, ~430 instructions a
+   * call; the streaming ds_cnn has 22 of them a hop). */
+  int8_t *input_data, *state_in_data[KWS_MAX_STATE];
+  const int8_t *state_out_data[KWS_MAX_STATE];
+  const void *score_data;
+  int32_t score_is_uint8;
   uint32_t state_bytes[KWS_MAX_STATE];
   int32_t state_zero[KWS_MAX_STATE];
   /* recognition */
