@@ -299,9 +299,9 @@ static inline uint32_t fixdiv_scaled_packed(uint32_t w, int32_t k2) {
  * the M4, as first_stage4_packed computes it but into the autosort layout (below): group g's output
  * q goes to slot g + 64 q of `buf`. The quarter-length offsets are immediates: 36 instructions a
  * group (27 for the padded one; the general path 44), three more than one STM of adjacent slots took,
- * which the later stages' LDMs repay. Every register is bound by hand, so the body is the C twin's arithmetic in
- * the same order: scale and C_FIXDIV each input as fixdiv_shifted_packed does (the high half moved
- * down first), then the butterfly. */
+ * which the later stages' LDMs repay. Every register is bound by hand, so the body is the C twin's
+ * arithmetic in the same order: scale and C_FIXDIV each input as fixdiv_shifted_packed does (the high
+ * half moved down first), then the butterfly. */
 static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, const uint16_t *order, int32_t shift,
                               int32_t window_size, int exact) {
   register const uint16_t *ord __asm__("r0") = order;
@@ -328,7 +328,7 @@ static void first_stage4_n256(frontend_cpx_t *buf, const int16_t *windowed, cons
   "pkhbt r11, r11, " x ", lsl #16\n\t" \
   "shadd16 " o ", r11, r9\n\t"
 /* Group g's output q goes to slot g + 64 q, where the next stage's butterflies find their four
- * inputs side by side (stage4_autosort). */
+ * inputs side by side (autosort_stage). */
 #define FIRST_STORE                  \
   "str r5, [r2, #256]\n\t"         \
   "str r6, [r2, #512]\n\t"         \

@@ -829,17 +829,18 @@ int frontend_pcan_log(const frontend_t *fe, const uint32_t *signal, uint16_t *ou
    * noise estimate and the signal to the feature (50 instructions a channel against 55 for the two C
    * loops, which store the PCAN output and load it back). The log's last steps ((loge << 6) + 2^15) >>
    * 16 are (loge + 512) >> 10: loge < 2^22, so the shift never wraps. Registers: r0 the noise
-   * estimates, r1 the signal, r2 out, r3 the estimates' end, r4 &pcan_lut[122] (interval i's
-   * coefficients start 8 lz bytes below it), r5 the log table, r6 ln 2 in Q16 << 7, r7-r12 and lr
-   * temporaries. */
-  if (!fe->enable_pcan || !fe->enable_log || fe->correction_bits != 3 || fe->snr_shift != 6 || fe->scale_shift != 6 ||
-      fe->num_channels < 1)
+   * estimates, r1 the signal, r2 out, r3 the estimates' end, r4 the PCAN table's top interval (interval
+   * i's coefficients start 8 lz bytes below it, lz = 32 - i), r5 the log table, r6 ln 2 in Q16 << 7,
+   * r7-r12 and lr temporaries. */
+  enum { CORR = 3, SNR = 6, SCALE = 6, TOP = 4 * WIDE_DYNAMIC_BITS - 6 };
+  if (!fe->enable_pcan || !fe->enable_log || fe->correction_bits != CORR || fe->snr_shift != SNR ||
+      fe->scale_shift != SCALE || fe->num_channels < 1)
     return 0;
   register const uint32_t *noise_r __asm__("r0") = fe->noise_estimate;
   register const uint32_t *sig_r __asm__("r1") = signal;
   register uint16_t *out_r __asm__("r2") = out;
   register const uint32_t *end_r __asm__("r3") = fe->noise_estimate + fe->num_channels;
-  register const int16_t *plut_r __asm__("r4") = fe->pcan_lut + 122;
+  register const int16_t *plut_r __asm__("r4") = fe->pcan_lut + TOP;
   register const uint16_t *llut_r __asm__("r5") = frontend_log_lut;
   register uint32_t coef_r __asm__("r6") = (uint32_t)LOG_COEFF << 7;
   __asm__ volatile(
@@ -850,8 +851,8 @@ int frontend_pcan_log(const frontend_t *fe, const uint32_t *signal, uint16_t *ou
       "bls 5f\n\t"
       "clz r9, r7\n\t"
       "lsl r10, r7, r9\n\t"
-      "ubfx r10, r10, #21, #10\n\t" /* frac */
-      "sub r11, r4, r9, lsl #3\n\t" /* &lut[122 - 4 lz] */
+      "ubfx r10, r10, #21, #10\n\t" /* frac: the 10 bits below the leading one */
+      "sub r11, r4, r9, lsl #3\n\t" /* &lut[TOP - 4 lz] */
       "ldrsh r12, [r11, #4]\n\t"
       "mul r12, r12, r10\n\t"
       "asr r12, r12, #5\n\t"
@@ -864,42 +865,42 @@ int frontend_pcan_log(const frontend_t *fe, const uint32_t *signal, uint16_t *ou
       "sxth r12, r12\n\t" /* the gain */
       "2:\n\t"
       "umull r9, r10, r8, r12\n\t"
-      "lsl r10, r10, #26\n\t"
-      "orr r7, r10, r9, lsr #6\n\t" /* snr: the product >> 6 */
-      "lsr r8, r7, #6\n\t"
-      "sub r8, r8, #64\n\t"
-      "cmp r7, #8192\n\t"
+      "lsl r10, r10, %[hi_up]\n\t"
+      "orr r7, r10, r9, lsr %[snr]\n\t" /* the SNR: the product >> SNR */
+      "lsr r8, r7, %[big_shift]\n\t"
+      "sub r8, r8, %[big_sub]\n\t"
+      "cmp r7, %[small_below]\n\t"
       "itt lo\n\t"
       "mullo r8, r7, r7\n\t"
-      "lsrlo r8, r8, #20\n\t" /* the shrink */
-      "lsl r7, r8, #3\n\t"    /* the log's correction */
+      "lsrlo r8, r8, %[small_shift]\n\t" /* pcan_shrink */
+      "lsl r7, r8, %[corr]\n\t"          /* the log's correction */
       "cmp r7, #1\n\t"
       "bls 6f\n\t"
       "clz r9, r7\n\t"
       "lsl r7, r7, r9\n\t"
-      "ubfx r10, r7, #24, #7\n\t" /* segment */
+      "ubfx r10, r7, %[seg_pos], %[seg_bits]\n\t" /* segment */
       "ldrh r11, [r5, r10, lsl #1]\n\t"
       "add r10, r10, #1\n\t"
       "ldrh r12, [r5, r10, lsl #1]\n\t"
       "sub r12, r12, r11\n\t"
-      "ubfx r10, r7, #15, #9\n\t"
+      "ubfx r10, r7, %[frac_pos], %[off_bits]\n\t"
       "mul r12, r12, r10\n\t"
-      "ubfx r7, r7, #15, #16\n\t" /* frac */
+      "ubfx r7, r7, %[frac_pos], %[frac_bits]\n\t" /* frac */
       "add r7, r7, r11\n\t"
-      "add r7, r7, r12, asr #16\n\t"
+      "add r7, r7, r12, asr %[frac_bits]\n\t"
       "rsb r9, r9, #31\n\t"
-      "add r7, r7, r9, lsl #16\n\t" /* log2 */
+      "add r7, r7, r9, lsl %[frac_bits]\n\t" /* log2 */
       "lsl r7, r7, #9\n\t"
       "smmulr r7, r7, r6\n\t"
-      "add r7, r7, #512\n\t"
-      "lsr r7, r7, #10\n\t"
+      "add r7, r7, %[round]\n\t"
+      "lsr r7, r7, %[down]\n\t"
       "3:\n\t"
       "strh r7, [r2], #2\n\t"
       "cmp r0, r3\n\t"
       "bne 1b\n\t"
       "b 9f\n\t"
       "5:\n\t" /* x <= 2: the gain is lut[x] */
-      "sub r11, r4, #244\n\t"
+      "sub r11, r4, %[top_bytes]\n\t"
       "ldrsh r12, [r11, r7, lsl #1]\n\t"
       "b 2b\n\t"
       "6:\n\t" /* the log of 0 or 1 is 0 */
@@ -907,7 +908,13 @@ int frontend_pcan_log(const frontend_t *fe, const uint32_t *signal, uint16_t *ou
       "b 3b\n\t"
       "9:\n\t"
       : "+r"(noise_r), "+r"(sig_r), "+r"(out_r)
-      : "r"(end_r), "r"(plut_r), "r"(llut_r), "r"(coef_r)
+      : "r"(end_r), "r"(plut_r), "r"(llut_r), "r"(coef_r), [hi_up] "i"(32 - SNR), [snr] "i"(SNR),
+        [big_shift] "i"(PCAN_SNR_BITS - PCAN_OUTPUT_BITS), [big_sub] "i"(1 << PCAN_OUTPUT_BITS),
+        [small_below] "i"(2 << PCAN_SNR_BITS), [small_shift] "i"(2 + 2 * PCAN_SNR_BITS - PCAN_OUTPUT_BITS),
+        [corr] "i"(CORR), [seg_pos] "i"(31 - LOG_SEGMENTS_LOG2), [seg_bits] "i"(LOG_SEGMENTS_LOG2),
+        [frac_pos] "i"(31 - LOG_SCALE_LOG2), [frac_bits] "i"(LOG_SCALE_LOG2),
+        [off_bits] "i"(LOG_SCALE_LOG2 - LOG_SEGMENTS_LOG2), [round] "i"(1 << (LOG_SCALE_LOG2 - SCALE - 1)),
+        [down] "i"(LOG_SCALE_LOG2 - SCALE), [top_bytes] "i"(2 * TOP)
       : "r7", "r8", "r9", "r10", "r11", "r12", "lr", "cc", "memory");
   return 1;
 #else
