@@ -114,6 +114,9 @@ def test_fit_check_names_board_and_arena(tmp_path: Path, micro_speech: bytes) ->
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert out.returncode == 1
     assert f"does not fit board {BOARD}" in out.stderr and "arena 8192 B" in out.stderr
+    # what the model needs in all, not only the runtime's share of what is left (hark fit probes a big arena)
+    need = Twin(micro_speech).arena_used
+    assert f"it needs {need} B, {need - 8192} B more" in out.stderr
 
 
 def _fully_connected_model(inputs: int, outputs: int, seed: int = 0) -> bytes:

@@ -13,6 +13,9 @@ from pathlib import Path
 from hark import paths
 from hark.twin import Twin, TwinError
 
+# An arena no MCU has: a model that does not fit the board's is planned in it to learn what it needs.
+PROBE_ARENA_BYTES = 1 << 24
+
 
 class ModelDoesNotFit(ValueError):
     """The model needs more arena than the board has."""
@@ -20,13 +23,18 @@ class ModelDoesNotFit(ValueError):
 
 def arena_needed(model: bytes, arena_bytes: int) -> int:
     """Arena bytes the firmware's pipeline (frontend, buffers, state, tensors) takes for `model`, planned by
-    the very C code the board runs (the host twin); ModelDoesNotFit when `arena_bytes` is too small."""
+    the very C code the board runs (the host twin); ModelDoesNotFit when `arena_bytes` is too small, naming what
+    the model needs (the runtime's own message counts only the bytes left for its tensors)."""
     try:
         return Twin(model, arena_bytes=arena_bytes).arena_used
     except TwinError as err:
-        if "ARENA" in str(err).upper():
+        if "ARENA" not in str(err).upper():
+            raise ModelDoesNotFit(f"the pipeline refuses it: {err}") from err
+        try:
+            total = Twin(model, arena_bytes=max(PROBE_ARENA_BYTES, 2 * arena_bytes)).arena_used
+        except TwinError:
             raise ModelDoesNotFit(str(err)) from err
-        raise ModelDoesNotFit(f"the pipeline refuses it: {err}") from err
+        raise ModelDoesNotFit(f"it needs {total} B, {total - arena_bytes} B more ({err})") from err
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
@@ -52,4 +60,3 @@ def run(args: argparse.Namespace) -> int:
         args.stamp.parent.mkdir(parents=True, exist_ok=True)
         args.stamp.write_text("ok\n")
     return 0
-
