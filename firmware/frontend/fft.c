@@ -50,15 +50,17 @@ static void butterfly2(frontend_cpx_t *f, const frontend_cpx_t *tw, int32_t fstr
   }
 }
 
-static void butterfly4(frontend_cpx_t *f, const frontend_cpx_t *tw, int32_t fstride, int32_t m) {
+/* `st`: the stage's twiddles as fe->stage_twiddles holds them, for each j: tw[j fs], tw[3j fs], tw[2j fs]
+ * (kissfft's table itself is kept only when a radix-2 stage needs it). */
+static void butterfly4(frontend_cpx_t *f, const frontend_cpx_t *st, int32_t m) {
   for (int32_t j = 0; j < m; j++) {
     frontend_cpx_t f0 = fixdiv(f[j], DIV4_Q15);
     const frontend_cpx_t f1 = fixdiv(f[j + m], DIV4_Q15);
     const frontend_cpx_t f2 = fixdiv(f[j + 2 * m], DIV4_Q15);
     const frontend_cpx_t f3 = fixdiv(f[j + 3 * m], DIV4_Q15);
-    const frontend_cpx_t s0 = cmul(f1, tw[j * fstride]);
-    const frontend_cpx_t s1 = cmul(f2, tw[2 * j * fstride]);
-    const frontend_cpx_t s2 = cmul(f3, tw[3 * j * fstride]);
+    const frontend_cpx_t s0 = cmul(f1, st[3 * j]);
+    const frontend_cpx_t s1 = cmul(f2, st[3 * j + 2]);
+    const frontend_cpx_t s2 = cmul(f3, st[3 * j + 1]);
     const frontend_cpx_t s5 = csub(f0, s1);
     f0 = cadd(f0, s1);
     const frontend_cpx_t s3 = cadd(s0, s2);
@@ -85,16 +87,18 @@ void frontend_fft_reference(frontend_t *fe, const int16_t *windowed, int32_t shi
     buf[s].r = scaled_sample(windowed, 2 * j, fe->window_size, shift);
     buf[s].i = scaled_sample(windowed, 2 * j + 1, fe->window_size, shift);
   }
+  const frontend_cpx_t *st = fe->stage_twiddles;
   for (int32_t stage = fe->num_factors - 1; stage >= 0; stage--) {
     const int32_t p = fe->factors[2 * stage], m = fe->factors[2 * stage + 1];
     const int32_t fstride = n / (p * m);
     for (int32_t g = 0; g < fstride; g++) {
       if (p == 4) {
-        butterfly4(buf + g * p * m, fe->twiddles, fstride, m);
+        butterfly4(buf + g * p * m, st, m);
       } else {
         butterfly2(buf + g * p * m, fe->twiddles, fstride, m);
       }
     }
+    if (p == 4) st += 3 * m;
   }
   /* kiss_fftr: split the packed transform into the spectrum of the real signal, in place
    * (bins k and n-k are read before either is written). */

@@ -120,7 +120,11 @@ static void layout(frontend_t *fe, carver_t *cv, int32_t w, int32_t n, int32_t c
   const size_t bins = (size_t)n / 2 + 1;
   fe->fft = carve(cv, bins * sizeof(frontend_cpx_t));
   fe->fft_scratch = carve(cv, (n == 512 ? 256u : 0u) * sizeof(frontend_cpx_t));
-  fe->twiddles = carve(cv, (size_t)n / 2 * sizeof(frontend_cpx_t));
+  /* kissfft's whole twiddle table only for a radix-2 stage (n / 2 not a power of 4): the radix-4 stages read
+   * theirs from stage_twiddles. */
+  int32_t odd = n / 2;
+  while (odd % 4 == 0) odd /= 4;
+  fe->twiddles = odd == 2 ? carve(cv, (size_t)n / 2 * sizeof(frontend_cpx_t)) : NULL;
   fe->super_twiddles = carve(cv, (size_t)n / 4 * sizeof(frontend_cpx_t));
   fe->noise_estimate = carve(cv, (size_t)channels * sizeof(uint32_t));
   fe->signal = carve(cv, (size_t)channels * sizeof(uint32_t));
@@ -169,10 +173,16 @@ static frontend_cpx_t cexp_q15(double phase) {
   return c;
 }
 
+/* kissfft's twiddle i of the n-point complex FFT. */
+__attribute__((noinline)) static frontend_cpx_t twiddle(int32_t n, int32_t i) {
+  return cexp_q15(-2.0 * 3.14159265358979323846 * (double)i / (double)n);
+}
+
 void frontend_twiddle_tables(frontend_cpx_t *twiddles, frontend_cpx_t *super_twiddles, int32_t fft_size) {
   const int32_t n = fft_size / 2;
   const double pi = 3.14159265358979323846;
-  for (int32_t i = 0; i < n; i++) twiddles[i] = cexp_q15(-2.0 * pi * (double)i / (double)n);
+  if (twiddles)
+    for (int32_t i = 0; i < n; i++) twiddles[i] = twiddle(n, i);
   for (int32_t i = 0; i < n / 2; i++) super_twiddles[i] = cexp_q15(-pi * ((double)(i + 1) / (double)n + 0.5));
 }
 
@@ -208,9 +218,9 @@ static void build_fft(frontend_t *fe) {
     const int32_t p = fe->factors[2 * l], m = fe->factors[2 * l + 1], fs = n / (p * m);
     if (p != 4) continue;
     for (int32_t j = 0; j < m; j++) {
-      *st++ = fe->twiddles[j * fs];
-      *st++ = fe->twiddles[3 * j * fs];
-      *st++ = fe->twiddles[2 * j * fs];
+      *st++ = twiddle(n, j * fs);
+      *st++ = twiddle(n, 3 * j * fs);
+      *st++ = twiddle(n, 2 * j * fs);
     }
   }
 }

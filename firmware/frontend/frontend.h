@@ -90,7 +90,7 @@ typedef struct {
   int32_t enable_noise_reduction, smoothing_bits, enable_pcan, enable_log, scale_shift, enable_dc_notch;
   /* tables built at init */
   int16_t *window;                 /* [window_size], Q12 */
-  frontend_cpx_t *twiddles;        /* [fft_size/2] */
+  frontend_cpx_t *twiddles;        /* [fft_size/2] when a radix-2 stage needs it, else NULL */
   frontend_cpx_t *super_twiddles;  /* [fft_size/4] */
   uint16_t *fft_order;             /* [fft_size/2]: complex input index for each FFT work slot */
   frontend_cpx_t *stage_twiddles;  /* [fft_size/2]: per radix-4 stage, in run order, for
@@ -181,7 +181,8 @@ int16_t frontend_wide_dynamic(uint32_t x, const int16_t *lut);
 
 /* Table builders used by frontend_init (public for the tests). */
 void frontend_window_table(int16_t *out, int32_t size);
-/* kissfft's twiddles for the fft_size/2-point complex FFT, and kiss_fftr's fft_size/4 "super" ones. */
+/* kissfft's twiddles for the fft_size/2-point complex FFT (skipped if `twiddles` is NULL), and kiss_fftr's
+ * fft_size/4 "super" ones. */
 void frontend_twiddle_tables(frontend_cpx_t *twiddles, frontend_cpx_t *super_twiddles, int32_t fft_size);
 
 /* Init-time math in plain C doubles (no libm), accurate enough that every table equals the one
