@@ -16,6 +16,10 @@
 #define PCAN_OUTPUT_BITS 6
 #define WIDE_DYNAMIC_BITS 32
 #define PCAN_LUT_SIZE (4 * WIDE_DYNAMIC_BITS - 3)
+/* Interval i = bit_length(x) of the PCAN table starts at entry 4 i - 6: with i = 32 - clz(x), at this
+ * entry less 4 clz(x) (frontend_wide_dynamic and frontend_pcan_log's assembly). */
+#define PCAN_LUT_TOP (4 * WIDE_DYNAMIC_BITS - 6)
+#define PI 3.14159265358979323846
 #define LOG_SCALE_LOG2 16
 #define LOG_SEGMENTS_LOG2 7
 #define LOG_COEFF 45426 /* ln(2) in Q16 */
@@ -160,7 +164,7 @@ static int32_t floor_to_int(double x) {
 
 void frontend_window_table(int16_t *out, int32_t size) {
   /* Hann, sampled at i + 0.5: 0.5 - 0.5 cos(2 pi (i + 0.5) / size), rounded to float, then Q12. */
-  const float arg = (float)(3.14159265358979323846 * 2.0 / (double)(float)size);
+  const float arg = (float)(PI * 2.0 / (double)(float)size);
   for (int32_t i = 0; i < size; i++) {
     const float v = (float)(0.5 - 0.5 * frontend_math_cos((double)arg * ((double)i + 0.5)));
     out[i] = (int16_t)floor_to_int((double)(v * (float)(1 << WINDOW_BITS)) + 0.5);
@@ -175,15 +179,14 @@ static frontend_cpx_t cexp_q15(double phase) {
 
 /* kissfft's twiddle i of the n-point complex FFT. */
 __attribute__((noinline)) static frontend_cpx_t twiddle(int32_t n, int32_t i) {
-  return cexp_q15(-2.0 * 3.14159265358979323846 * (double)i / (double)n);
+  return cexp_q15(-2.0 * PI * (double)i / (double)n);
 }
 
 void frontend_twiddle_tables(frontend_cpx_t *twiddles, frontend_cpx_t *super_twiddles, int32_t fft_size) {
   const int32_t n = fft_size / 2;
-  const double pi = 3.14159265358979323846;
   if (twiddles)
     for (int32_t i = 0; i < n; i++) twiddles[i] = twiddle(n, i);
-  for (int32_t i = 0; i < n / 2; i++) super_twiddles[i] = cexp_q15(-pi * ((double)(i + 1) / (double)n + 0.5));
+  for (int32_t i = 0; i < n / 2; i++) super_twiddles[i] = cexp_q15(-PI * ((double)(i + 1) / (double)n + 0.5));
 }
 
 static void build_fft(frontend_t *fe) {
@@ -749,7 +752,7 @@ int16_t frontend_wide_dynamic(uint32_t x, const int16_t *lut) {
    * leading one to bit 31 (by the CLZ count) puts those bits at 21-30 for every interval, where the
    * op shifts left below interval 11 and right above it; the bits shifted in are zeros either way. */
   const uint32_t lz = (uint32_t)__builtin_clz(x);
-  lut += (4 * 32 - 6) - 4 * (int32_t)lz; /* 4 bit_length - 6, as one subtraction from a constant base */
+  lut += PCAN_LUT_TOP - 4 * (int32_t)lz; /* 4 bit_length - 6, as one subtraction from a constant base */
   const int32_t frac = (int32_t)(((x << lz) >> 21) & 0x3FFu);
   /* int32 arithmetic of the op, computed unsigned so an overflow wraps instead of being UB. */
   uint32_t r = (uint32_t)(((int32_t)lut[2] * frac) >> 5);
@@ -842,7 +845,7 @@ int frontend_pcan_log(const frontend_t *fe, const uint32_t *signal, uint16_t *ou
    * estimates, r1 the signal, r2 out, r3 the estimates' end, r4 the PCAN table's top interval (interval
    * i's coefficients start 8 lz bytes below it, lz = 32 - i), r5 the log table, r6 ln 2 in Q16 << 7,
    * r7-r12 and lr temporaries. */
-  enum { CORR = 3, SNR = 6, SCALE = 6, TOP = 4 * WIDE_DYNAMIC_BITS - 6 };
+  enum { CORR = 3, SNR = 6, SCALE = 6, TOP = PCAN_LUT_TOP };
   if (!fe->enable_pcan || !fe->enable_log || fe->correction_bits != CORR || fe->snr_shift != SNR ||
       fe->scale_shift != SCALE || fe->num_channels < 1)
     return 0;
