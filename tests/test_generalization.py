@@ -433,6 +433,54 @@ def test_freq_warp_moves_a_tone_as_a_stretched_spectrum_would() -> None:
     assert spec.replace(augment={"freq_warp": ()}).hash == spec.hash != warped_spec.hash
 
 
+def test_time_stretch_matches_a_numpy_resampling_and_lengthens_a_burst() -> None:
+    """The tempo change against numpy: each channel interpolated (np.interp) at centroid + (t - centroid) / factor,
+    with the centroid weighted by energy above the quietest frame. On the frontend's features of a tone burst, a
+    factor of 1.5 makes the burst's loud frames half as many again, about the same energy centroid; 1.0 changes nothing.
+    The spec hash ignores the default, and a bad range is refused with the field named."""
+    import tensorflow as tf
+
+    from hark.data.augment import time_stretch
+    from hark.features.extract import compute_features
+
+    rng = np.random.default_rng(3)
+    feats = rng.uniform(0, 5, (49, 40)).astype(np.float32)
+    feats[20:30] += 40.0
+    for factor in (0.6, 1.0, 1.7):
+        energy = feats.sum(axis=1)
+        w = energy - energy.min()
+        c = float((np.arange(49) * w).sum() / w.sum())
+        pos = np.clip(c + (np.arange(49) - c) / factor, 0, 48)
+        want = np.stack([np.interp(pos, np.arange(49), feats[:, k]) for k in range(40)], axis=1)
+        got = time_stretch(tf.constant(feats), tf.constant(factor)).numpy()
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
+
+    fe = load_spec("micro_speech").frontend
+    audio = np.zeros(SR)
+    audio[6000:10800] = np.sin(2 * np.pi * 700 * np.arange(4800) / SR) * 6000
+    burst = compute_features(audio.astype(np.int16), fe).astype(np.float32)
+
+    def loud(f: np.ndarray) -> np.ndarray:
+        e = f.sum(axis=1)
+        return np.nonzero(e > e.min() + 0.5 * (e.max() - e.min()))[0]
+
+    def centroid(f: np.ndarray) -> float:
+        w = f.sum(axis=1) - f.sum(axis=1).min()
+        return float((np.arange(len(w)) * w).sum() / w.sum())
+
+    stretched = time_stretch(tf.constant(burst), tf.constant(1.5)).numpy()
+    longer = loud(stretched)
+    assert 1.3 <= len(longer) / len(loud(burst)) <= 1.7, (len(loud(burst)), len(longer))
+    assert abs(centroid(stretched) - centroid(burst)) <= 1.0
+    np.testing.assert_allclose(time_stretch(tf.constant(burst), tf.constant(1.0)).numpy(), burst, atol=1e-4)
+
+    spec = load_spec("models/pretrained/micro_speech.py")
+    assert spec.replace(augment={"time_stretch": ()}).hash == spec.hash
+    assert spec.replace(augment={"time_stretch": (0.6, 1.6)}).hash != spec.hash
+    with pytest.raises(SpecError, match="time_stretch"):
+        spec.replace(augment={"time_stretch": (0.0, 1.6)})
+
+
 def test_corpus_merges_a_word_that_several_synthesis_folders_hold(tmp_path: Path) -> None:
     """The training engine's and the extra engines' takes of a keyword share one word folder (links to both);
     a word only one folder holds stays a link to that folder, and a corpus built before the extra engines

@@ -168,6 +168,12 @@ class AugmentSpec:
     # resampled as if its spectrum were stretched by a factor uniform in this range (formants move, pitch and tempo
     # stay), drawn afresh each time the element is used. () is off.
     freq_warp: tuple[float, ...] = ()
+    # Tempo on the features (hark.data.augment.time_stretch): with time_stretch_probability, an element's frames are
+    # resampled about its energy centroid as if the word were spoken slower or faster by a factor log-uniform in
+    # this range (> 1: longer), drawn afresh each time the element is used. Engines' renderings of a word differ in
+    # duration far more than one engine's speed setting spans. () is off.
+    time_stretch: tuple[float, ...] = ()
+    time_stretch_probability: float = 0.5
     # The share of clips made narrowband, as 8 kHz audio played at 16 kHz is (telephone-band recordings, 8 kHz
     # voices): a brick-wall low-pass at a cutoff uniform in narrowband_hz, over the whole mix (noise included).
     narrowband_probability: float = 0.0
@@ -181,6 +187,7 @@ class AugmentSpec:
 
 LATER_AUGMENT_FIELDS = ("floor_dbfs", "clean_pass", "edge_probability", "edge_fraction", "silence_dbfs",
                         "stream_windows", "warmup_cut_probability", "stream_keywords", "freq_warp",
+                        "time_stretch", "time_stretch_probability",
                         "narrowband_probability", "narrowband_hz", "dither_probability", "dither_dbfs")
 
 
@@ -426,6 +433,13 @@ def _validate(spec: ModelSpec, where: str) -> None:
         raise SpecError(f"{where}: quantization.mode must be int8, dynamic or float16")
     if not 0.0 < spec.recognition.detection_threshold <= 1.0:
         raise SpecError(f"{where}: recognition.detection_threshold must be in (0, 1]")
+    aug = spec.augment
+    if aug is not None and aug.time_stretch and not (
+            len(aug.time_stretch) == 2 and 0.0 < aug.time_stretch[0] <= aug.time_stretch[1]
+            and 0.0 <= aug.time_stretch_probability <= 1.0):
+        raise SpecError(f"{where}: augment.time_stretch must be [low, high] with 0 < low <= high, and "
+                        f"time_stretch_probability in [0, 1]; got {list(aug.time_stretch)}, "
+                        f"{aug.time_stretch_probability}")  # fmt: skip
     sel = spec.selection
     if sel is not None:
         if not sel.keywords or sel.target_fa_per_hour < 0.0 or sel.negative_minutes < 0.0:

@@ -17,7 +17,8 @@ augmentation (`hark.train.pipeline.augment_clip`). Per training clip, in this or
    of a few LSB at a level in `dither_dbfs`);
 6. SpecAugment on the features: `time_masks` masks of up to `time_mask_frames` frames and `freq_masks` masks of
    up to `freq_mask_channels` channels, set to the clip's mean feature; with `freq_warp`, first a vocal tract length
-   perturbation (VTLP, Jaitly and Hinton 2013) of the channels: formants move by a factor, pitch and tempo do not.
+   perturbation (VTLP, Jaitly and Hinton 2013) of the channels: formants move by a factor, pitch and tempo do not;
+   with `time_stretch`, before that, a tempo change of the frames about the clip's energy centroid.
 
 Stream-like windows (the device's sliding window over a microphone's stream, not a clip in digital silence):
 - `edge_probability`: instead of the time shift, the clip's voiced span (10 ms frames within 40 dB of the loudest)
@@ -251,11 +252,42 @@ def freq_warp(features: Any, alpha: Any, centers: np.ndarray, lower_hz: float, u
     return tf.gather(features, i0, axis=1) * (1.0 - frac) + tf.gather(features, i1, axis=1) * frac
 
 
+def stretch_positions(features: Any, factor: Any) -> Any:
+    """For each output frame, the fractional source frame that a tempo change by `factor` (> 1: slower, longer)
+    reads, about the energy centroid so the word stays where it was; clipped to the clip, so its edges are held.
+
+    The centroid weighs each frame by its energy above the quietest frame's: the noise floor does not pull it."""
+    frames = int(features.shape[0])
+    energy = tf.reduce_sum(features, axis=1)
+    weight = energy - tf.reduce_min(energy)
+    t = tf.range(frames, dtype=tf.float32)
+    total = tf.reduce_sum(weight)
+    centroid = tf.where(total > 0, tf.reduce_sum(t * weight) / tf.maximum(total, 1e-12), (frames - 1) / 2.0)
+    return tf.clip_by_value(centroid + (t - centroid) / factor, 0.0, float(frames - 1))
+
+
+def time_stretch(features: Any, factor: Any) -> Any:
+    """[frames, channels] features with their frame axis resampled (linear interpolation) by `stretch_positions`:
+    the features of the clip spoken `factor` times as long (stationary parts; the frontend's adaptation is not
+    redone)."""
+    frames = int(features.shape[0])
+    pos = stretch_positions(features, factor)
+    i0 = tf.cast(tf.floor(pos), tf.int32)
+    i1 = tf.minimum(i0 + 1, frames - 1)
+    frac = (pos - tf.cast(i0, tf.float32))[:, None]
+    return tf.gather(features, i0, axis=0) * (1.0 - frac) + tf.gather(features, i1, axis=0) * frac
+
+
 def spec_augment(features: Any, seed: Any, aug: AugmentSpec, bands: tuple[float, float] = (125.0, 7500.0)) -> Any:
-    """Time and frequency masks set to the clip's mean feature; first, with `aug.freq_warp`, a VTLP of the
-    channels (`bands`: the filterbank's lower and upper limits, Hz)."""
+    """Time and frequency masks set to the clip's mean feature; first, with `aug.time_stretch`, a tempo change,
+    and with `aug.freq_warp`, a VTLP of the channels (`bands`: the filterbank's lower and upper limits, Hz)."""
     seed = tf.cast(seed, tf.int64)
     frames, channels = int(features.shape[0]), int(features.shape[1])
+    if aug.time_stretch:
+        lo, hi = float(np.log(aug.time_stretch[0])), float(np.log(aug.time_stretch[-1]))
+        factor = tf.exp(_draw(seed, 80, minval=lo, maxval=hi))
+        factor = tf.where(_draw(seed, 81) < aug.time_stretch_probability, factor, 1.0)
+        features = time_stretch(features, factor)
     if aug.freq_warp:
         alpha = _draw(seed, 70, minval=aug.freq_warp[0], maxval=aug.freq_warp[-1])
         features = freq_warp(features, alpha, channel_centers(channels, *bands), *bands)
