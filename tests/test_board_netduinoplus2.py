@@ -5,6 +5,7 @@ model flash region; plus the build-time fit check's error."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,12 @@ from hark.twin import Twin
 
 pytestmark = pytest.mark.emulator
 BOARD = "netduinoplus2"
+
+
+def _variant(name: str) -> int:
+    """A size the board's variant sets (the build's one source for it)."""
+    text = (paths.REPO_ROOT / "boards" / "stm32f4" / "variants" / f"{BOARD}.cmake").read_text()
+    return int(re.search(rf"set\({name} (\d+)\)", text).group(1))  # type: ignore[union-attr]
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +59,8 @@ def test_boot_and_identity(image: Path) -> None:
     assert ident.clock == "HSI 16 MHz: HSE not ready (timeout)" and ident.clock_hz == 16_000_000
     assert ident.counter == "instructions"
     assert ident.static_ram_bytes + ident.stack_bytes <= 128 * 1024  # the real part's SRAM, not QEMU's 192 KB
-    assert ident.arena_bytes == 36_864 and ident.upload_capacity_bytes == 53_248
+    assert ident.arena_bytes == _variant("HARK_BOARD_ARENA_BYTES")
+    assert ident.upload_capacity_bytes == _variant("HARK_BOARD_UPLOAD_BYTES")
     assert ident.flash_capacity_bytes == 65_536  # QEMU-only SRAM standing in for flash (no flash interface)
     assert 0 < ident.stack_peak_bytes < ident.stack_bytes
 
@@ -117,6 +125,17 @@ def test_fit_check_names_board_and_arena(tmp_path: Path, micro_speech: bytes) ->
     # what the model needs in all, not only the runtime's share of what is left (hark fit probes a big arena)
     need = Twin(micro_speech).arena_used
     assert f"it needs {need} B, {need - 8192} B more" in out.stderr
+
+
+def test_fit_check_passes_the_shipped_ds_cnn_at_the_board_arena(tmp_path: Path) -> None:
+    """The build's pre-link check plans on the 64-bit host twin, whose records are larger than the board's: the
+    board's arena leaves room for the shipped ds_cnn by that figure too, so the build links it."""
+    model = paths.REPO_ROOT / "models" / "pretrained" / "ds_cnn.tflite"
+    arena = _variant("HARK_BOARD_ARENA_BYTES")
+    cmd = [sys.executable, "-m", "hark.cli.main", "fit", str(model), "--arena", str(arena), "--board", BOARD]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert f"needs {Twin(model.read_bytes()).arena_used} B of the {arena} B arena on {BOARD}" in out.stdout
 
 
 def _fully_connected_model(inputs: int, outputs: int, seed: int = 0) -> bytes:

@@ -7,7 +7,7 @@ add_library(hark_board STATIC ${HARK_BOARD_DIR}/vectors.c ${HARK_BOARD_DIR}/boar
 target_include_directories(hark_board PUBLIC ${CMAKE_CURRENT_SOURCE_DIR} ${HARK_BOARDS_COMMON} ${HARK_BOARD_DIR})
 target_link_options(hark_board INTERFACE -L${HARK_BOARDS_COMMON})
 target_link_libraries(hark_board PUBLIC hark_pdm)
-set(HARK_BOARD_ARENA_BYTES 36864)
+set(HARK_BOARD_ARENA_BYTES 40960)
 set(HARK_BOARD_UPLOAD_BYTES 53248)
 set(HARK_BOARD_FLASH_BYTES 1048576)
 set(HARK_BOARD_RAM_BYTES 131072)

@@ -5,9 +5,10 @@ set(HARK_STM32F4_PART f405)
 set(HARK_STM32F4_LD stm32f405_noccm.ld)
 set(HARK_STM32F4_DEFINES HARK_BOARD_NAME="netduinoplus2" HARK_CONSOLE_USART=1 HARK_HSE_HZ=25000000u
     HARK_SYSCLK_HZ=168000000u HARK_CLOCK_TEXT="PLL 168 MHz from HSE 25 MHz" HARK_EMULATED)
-# 128 KB of SRAM: arena 36 KB (ds_cnn needs about 31 KB with its frontend), upload buffer 52 KB (ds_cnn's
-# .tflite is 48.5 KB), the rest buffers and a 12 KB stack.
-set(HARK_BOARD_ARENA_BYTES 36864)
+# 128 KB of SRAM: arena 40 KB (the shipped ds_cnn's pipeline takes 36,016 B on the board; the build's `hark fit`
+# plans with the 64-bit host twin, whose larger records ask 37,376 B), upload buffer 52 KB, the rest buffers and
+# a 12 KB stack.
+set(HARK_BOARD_ARENA_BYTES 40960)
 set(HARK_BOARD_UPLOAD_BYTES 53248)
 set(HARK_BOARD_FLASH_BYTES 1048576)
 set(HARK_BOARD_RAM_BYTES 131072)

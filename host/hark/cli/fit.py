@@ -2,6 +2,10 @@
 so a model too big for the board's arena fails the build with a message naming the board and both sizes:
 
     hark fit MODEL.tflite --arena BYTES --board NAME
+
+The plan is the host twin's: the same C code, built for the 64-bit host, whose runtime records hold 64-bit
+pointers, so its figure is an upper bound of the 32-bit board's (a few hundred bytes to a little over 1 KB above
+it for the shipped models). A model this check passes fits the board.
 """
 
 from __future__ import annotations
