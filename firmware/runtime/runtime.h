@@ -130,6 +130,9 @@ typedef struct {
 
 uint32_t runtime_input_count(const runtime_t *rt);
 uint32_t runtime_output_count(const runtime_t *rt);
+/* An input's or output's buffer, shape and quantization. The quantization is read from the model again on each
+ * call (the arena keeps no copy after init: about 430 instructions on a Cortex-M4), so call these once after
+ * init and keep what they return; the buffer stays put until the runtime is initialized again. */
 int runtime_input(const runtime_t *rt, uint32_t index, runtime_tensor_info_t *info);
 int runtime_output(const runtime_t *rt, uint32_t index, runtime_tensor_info_t *info);
 uint32_t runtime_op_count(const runtime_t *rt);
