@@ -245,11 +245,17 @@ def warp_positions(alpha: Any, centers: np.ndarray, lower_hz: float, upper_hz: f
 
 def freq_warp(features: Any, alpha: Any, centers: np.ndarray, lower_hz: float, upper_hz: float) -> Any:
     """[frames, channels] features with their channel axis resampled (linear interpolation) by `warp_positions`."""
-    pos = warp_positions(alpha, centers, lower_hz, upper_hz)
+    return _resample(features, warp_positions(alpha, centers, lower_hz, upper_hz), axis=1)
+
+
+def _resample(features: Any, pos: Any, axis: int) -> Any:
+    """`features` read at the fractional indices `pos` (within the axis) along `axis`, linearly interpolated."""
     i0 = tf.cast(tf.floor(pos), tf.int32)
-    i1 = tf.minimum(i0 + 1, len(centers) - 1)
+    i1 = tf.minimum(i0 + 1, int(features.shape[axis]) - 1)
     frac = pos - tf.cast(i0, tf.float32)
-    return tf.gather(features, i0, axis=1) * (1.0 - frac) + tf.gather(features, i1, axis=1) * frac
+    if axis == 0:
+        frac = frac[:, None]
+    return tf.gather(features, i0, axis=axis) * (1.0 - frac) + tf.gather(features, i1, axis=axis) * frac
 
 
 def stretch_positions(features: Any, factor: Any) -> Any:
@@ -270,12 +276,7 @@ def time_stretch(features: Any, factor: Any) -> Any:
     """[frames, channels] features with their frame axis resampled (linear interpolation) by `stretch_positions`:
     the features of the clip spoken `factor` times as long (stationary parts; the frontend's adaptation is not
     redone)."""
-    frames = int(features.shape[0])
-    pos = stretch_positions(features, factor)
-    i0 = tf.cast(tf.floor(pos), tf.int32)
-    i1 = tf.minimum(i0 + 1, frames - 1)
-    frac = (pos - tf.cast(i0, tf.float32))[:, None]
-    return tf.gather(features, i0, axis=0) * (1.0 - frac) + tf.gather(features, i1, axis=0) * frac
+    return _resample(features, stretch_positions(features, factor), axis=0)
 
 
 def spec_augment(features: Any, seed: Any, aug: AugmentSpec, bands: tuple[float, float] = (125.0, 7500.0)) -> Any:
