@@ -51,6 +51,12 @@ def test_no_verb_and_flash_without_a_board_fail_clearly(capsys: pytest.CaptureFi
     assert "invalid choice: 'no-such-verb'" in capsys.readouterr().err
 
 
+def test_demo_refuses_to_write_the_pretrained_model_from_micro_speech(capsys: pytest.CaptureFixture[str]) -> None:
+    # models/pretrained/demo_ds_cnn.tflite is the export of models/demo/ds_cnn.py: no other spec may overwrite it
+    assert cli.main(["demo", "--write-pretrained"]) == 2
+    assert "--write-pretrained writes demo_ds_cnn.tflite, which only --model ds_cnn trains" in capsys.readouterr().err
+
+
 def test_quiet_mode_drops_tensorflow_log_lines_and_keeps_the_rest(monkeypatch: pytest.MonkeyPatch,
                                                                  capfd: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")

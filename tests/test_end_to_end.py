@@ -23,6 +23,7 @@ from hark.twin import Twin
 
 pytestmark = [pytest.mark.emulator, pytest.mark.slow]
 HARK = [sys.executable, "-m", "hark.cli.main"]  # the `hark` console command, in this interpreter
+PRETRAINED_DEMO = Path(__file__).resolve().parents[1] / "models" / "pretrained" / "demo_ds_cnn.tflite"
 
 
 @pytest.fixture(scope="session")
@@ -34,11 +35,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=1500)
     print(out.stdout[-4000:])
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    figures_dict = json.loads(figures.read_text())
     return {
         "stdout": out.stdout,
         "stderr": out.stderr,
-        "figures": json.loads(figures.read_text()),
-        "model": root / "run" / "export" / "micro_speech.tflite",
+        "figures": figures_dict,
+        "trained": root / "run" / "export" / "micro_speech.tflite",
+        "model": Path(figures_dict["deployed"]),  # the model on the board
         "image": root / "build" / "firmware" / "app" / "hark_app.elf",
         "wav": root / "run" / "stream_test.wav",
     }
@@ -58,8 +61,12 @@ def test_demo_detects_on_the_board_exactly_as_the_twin(demo: dict) -> None:
     assert f["recognition"] == {k.split(".")[1]: v for k, v in read_metadata(demo["model"].read_bytes()).entries.items()
                                 if k.startswith("recognition.")}  # fmt: skip
     for line in ("[7/7] results", "host twin: identical detections", "counts are instructions",
-                 "recognition settings picked on a"):  # fmt: skip
+                 "recognition settings picked on a", "the model just trained, host twin:"):  # fmt: skip
         assert line in demo["stdout"]
+    # It trains micro_speech as a demonstration and deploys the pre-trained streaming DS-CNN of models/demo/ds_cnn.py
+    assert demo["trained"].is_file()
+    assert demo["model"] == PRETRAINED_DEMO.resolve()
+    assert read_metadata(demo["model"].read_bytes()).entries["stream.mode"] == "stream_external"
     # Quiet by default: no TensorFlow banner, absl line or converter warning in either stream.
     for noise in ("oneDNN", "absl::InitializeLog", "cpu_feature_guard", "TFLiteConverter", "W0000", "fully_quantize"):
         assert noise not in demo["stdout"] + demo["stderr"], noise

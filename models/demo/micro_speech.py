@@ -16,12 +16,16 @@ _loader = importlib.util.spec_from_file_location("hark_recipe", _RECIPE)
 _recipe = importlib.util.module_from_spec(_loader)
 _loader.loader.exec_module(_recipe)
 
+# The demo's dataset options and augmentation, which models/demo/ds_cnn.py (the deployed model) shares.
+DATASET = {"data_dir": "data/demo", "unknown_percentage": 30.0, "silence_percentage": 10.0,
+           **_recipe.STREAM_WINDOWS_DATASET}  # fmt: skip
+AUGMENT = {**_recipe.STREAM_WINDOWS, "warmup_cut_probability": 0.3, "edge_probability": 0.3}
+
 SPEC = _recipe.recipe(
     "micro_speech",
     training={"steps": [6000, 2000], "learning_rates": [0.001, 0.0002], "batch_size": 64, "eval_every_steps": 500,
               "checkpoint_every_steps": 500},
     recognition={"average_window_ms": 500},
-    dataset={"data_dir": "data/demo", "unknown_percentage": 30.0, "silence_percentage": 10.0,
-             **_recipe.STREAM_WINDOWS_DATASET},
-    augment={**_recipe.STREAM_WINDOWS, "warmup_cut_probability": 0.3, "edge_probability": 0.3},
+    dataset=DATASET,
+    augment=AUGMENT,
 )
