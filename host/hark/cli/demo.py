@@ -246,15 +246,17 @@ def run(args: argparse.Namespace) -> int:
     # Every candidate on the same stream, host twin: the model just trained, the deployed pre-trained one, and the
     # shipped 4-label model (trained on no voice of this stream) for comparison.
     model_path = trained if deploy == "trained" else PRETRAINED
+    twin_detections: dict[Path, list[Detection]] = {}  # the deployed model's are compared with the board's below
     for what, path in (("the model just trained", trained), ("the pre-trained demo model", PRETRAINED),
                        ("the shipped micro_speech (no voice of this stream in its training)", SHIPPED)):  # fmt: skip
         if path.is_file():
             other = path.read_bytes()
-            stats = score(truth, Twin(other).run(audio).detections, len(audio) / read_metadata(other).sample_rate)
+            twin_detections[path] = Twin(other).run(audio).detections
+            stats = score(truth, twin_detections[path], len(audio) / read_metadata(other).sample_rate)
             print(f"  {what}, host twin: {stats.summary()}")
     model = model_path.read_bytes()
-    rate = read_metadata(model).sample_rate
-    name = str(read_metadata(model).entries["spec.name"])
+    meta = read_metadata(model)
+    rate, name = meta.sample_rate, str(meta.entries["spec.name"])
     step(4, f"firmware with the deployed model built in: {model_path.name} ({deploy})")
     try:
         image = build_image(model_path, args.build_dir)
@@ -292,7 +294,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.prog}: {err}", file=sys.stderr)
         return 1
 
-    twin = Twin(model).run(audio).detections
+    twin = twin_detections[model_path]
     stats = score(truth, device, len(audio) / rate)
     inv = [c.inference for c in counts if c.invoked]
     figures = {
