@@ -596,6 +596,24 @@ def test_pretrained_skip_export_reads_the_runs_export_of_its_spec(tmp_path):
     assert model == b"model" and report["stream_mode"] == "stream_external"
 
 
+def test_every_shipped_pretrained_model_was_built_from_its_spec_as_it_is_now() -> None:
+    """`hark pretrained` writes models/pretrained/<name>.tflite from <name>.py: a spec edited without rebuilding its
+    model would describe another model than the one users flash. The metadata's spec.hash says which one it was."""
+    from hark.cli.pretrained import SHIPPED, stream_prefix
+    from hark.format.metadata import read_metadata
+
+    root = Path(__file__).resolve().parents[1] / "models"
+    built = {**{name: root / "pretrained" / f"{name}.py" for name in SHIPPED},
+             "demo_ds_cnn": root / "demo" / "ds_cnn.py"}  # fmt: skip
+    assert {p.stem for p in (root / "pretrained").glob("*.tflite")} == set(built)
+    for name, spec_path in built.items():
+        spec = load_spec(spec_path)
+        entries = read_metadata((root / "pretrained" / f"{name}.tflite").read_bytes()).entries
+        assert (entries["spec.name"], entries["spec.hash"]) == (spec.name, spec.hash), name
+    # each is tuned and measured on the keyword streams of its own words
+    assert [stream_prefix(load_spec(built[n])) for n in SHIPPED] == ["yesno", "keywords", "yesno"]
+
+
 def test_hard_negatives_mine_a_training_stream_and_fine_tune_the_kept_model(tmp_path: Path) -> None:
     """The hard_negatives section: after the schedule the run mines windows of a training-voice negative stream,
     fine-tunes, records what it kept, keeps the schedule's weights beside it, and does not mine again on resume."""

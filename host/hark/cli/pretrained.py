@@ -1,6 +1,6 @@
 """Builds the shipped pre-trained models and their reports, from nothing, in one command:
 
-    hark pretrained                      # both: micro_speech and ds_cnn
+    hark pretrained                      # all three: micro_speech, ds_cnn and ds_cnn_yesno
     hark pretrained ds_cnn --skip-train  # re-export, re-tune and re-report an existing run
     hark pretrained ds_cnn --skip-export # re-tune and re-report the run's existing export (the same int8 model)
 
@@ -35,15 +35,20 @@ from hark.evaluate.tuning import TARGET_FA, report_streams, score_streams, strea
 from hark.export.pipeline import export_run
 from hark.native.loader import BUILD_HINT, built
 from hark.paths import REPO_ROOT as ROOT
-from hark.spec import load_spec
+from hark.spec import ModelSpec, load_spec
 from hark.train.heldout import heldout_report, tflite_scorer
 from hark.train.run import train
 from hark.train.run_folder import RunFolder
 from hark.twin import Twin
 
 OUT = ROOT / "models" / "pretrained"
-STREAM_WORDS = {"micro_speech": "yesno", "ds_cnn": "keywords"}
+SHIPPED = ["micro_speech", "ds_cnn", "ds_cnn_yesno"]
 VAL_NEGATIVE_MINUTES = 120
+
+
+def stream_prefix(spec: ModelSpec) -> str:
+    """The keyword streams a model is tuned and measured on: the yes/no ones for a yes/no model, else all ten."""
+    return "yesno" if sorted(spec.dataset.wanted_words) == ["no", "yes"] else "keywords"
 
 
 def _say(command: str) -> None:
@@ -174,7 +179,7 @@ def build(name: str, corpus: Path, skip_train: bool, skip_export: bool = False) 
     else:
         result = export_run(run_dir, data_dir=data_dir, max_clips=600)
         tflite, export_report, stream_mode = result.tflite_path.read_bytes(), result.report, result.stream.mode
-    prefix = STREAM_WORDS.get(name, "keywords")
+    prefix = stream_prefix(spec)
     val, test = ROOT / "data" / "streams_val", ROOT / "data" / "streams"
     keyword_wavs = [val / f"{prefix}_20db.wav", val / f"{prefix}_10db.wav"]
     # every stream's scores at once, side by side (tuning rewrites only settings the scores do not depend on)
@@ -206,7 +211,7 @@ def build(name: str, corpus: Path, skip_train: bool, skip_export: bool = False) 
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("names", nargs="*", default=["micro_speech", "ds_cnn"])
+    ap.add_argument("names", nargs="*", default=SHIPPED)
     ap.add_argument("--corpus", type=Path, default=ROOT / "data" / "corpus")
     ap.add_argument("--skip-train", action="store_true", help="use the existing run folders")
     ap.add_argument("--skip-export", action="store_true",
