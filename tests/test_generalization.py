@@ -606,12 +606,12 @@ def test_every_shipped_pretrained_model_was_built_from_its_spec_as_it_is_now() -
     built = {**{name: root / "pretrained" / f"{name}.py" for name in SHIPPED},
              "demo_ds_cnn": root / "demo" / "ds_cnn.py"}  # fmt: skip
     assert {p.stem for p in (root / "pretrained").glob("*.tflite")} == set(built)
-    for name, spec_path in built.items():
-        spec = load_spec(spec_path)
+    specs = {name: load_spec(spec_path) for name, spec_path in built.items()}
+    for name, spec in specs.items():
         entries = read_metadata((root / "pretrained" / f"{name}.tflite").read_bytes()).entries
         assert (entries["spec.name"], entries["spec.hash"]) == (spec.name, spec.hash), name
     # each is tuned and measured on the keyword streams of its own words
-    assert [stream_prefix(load_spec(built[n])) for n in SHIPPED] == ["yesno", "keywords", "yesno"]
+    assert [stream_prefix(specs[n]) for n in SHIPPED] == ["yesno", "keywords", "yesno"]
 
 
 def test_hard_negatives_mine_a_training_stream_and_fine_tune_the_kept_model(tmp_path: Path) -> None:

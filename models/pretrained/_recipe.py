@@ -38,13 +38,21 @@ IDLE_SILENCE = {"dither_probability": 0.3}
 HARD_NEGATIVES = {"minutes": 60.0, "min_score": 0.5, "share": 0.08, "steps": 1000, "learning_rate": 0.0002}
 
 
-def base_spec(name: str) -> dict[str, Any]:
-    path = MODELS / f"{name}.py"
-    mod_spec = importlib.util.spec_from_file_location(f"hark_base_spec_{name}", path)
+def _spec_of(path: Path, module_name: str) -> dict[str, Any]:
+    mod_spec = importlib.util.spec_from_file_location(module_name, path)
     assert mod_spec is not None and mod_spec.loader is not None
     module = importlib.util.module_from_spec(mod_spec)
     mod_spec.loader.exec_module(module)
     return copy.deepcopy(module.SPEC)
+
+
+def base_spec(name: str) -> dict[str, Any]:
+    return _spec_of(MODELS / f"{name}.py", f"hark_base_spec_{name}")
+
+
+def pretrained_spec(name: str) -> dict[str, Any]:
+    """Another pre-trained model's spec (models/pretrained/<name>.py), to build on its recipe."""
+    return _spec_of(MODELS / "pretrained" / f"{name}.py", f"hark_pretrained_spec_{name}")
 
 
 def recipe(name: str, training: dict[str, Any], recognition: dict[str, Any],

@@ -3,21 +3,14 @@ micro_speech's hard-negative mining: the shipped pre-trained yes/no streaming mo
 micro_speech it detects about twice the held-out stream's keywords at <= 2 false alarms per hour, at a third of the
 instructions per hop (it streams one frame per call), for 58 kB of model against 21 kB (docs/generalization.md)."""
 
-import copy
 import importlib.util
 from pathlib import Path
 
+_loader = importlib.util.spec_from_file_location("hark_recipe", Path(__file__).resolve().parent / "_recipe.py")
+_recipe = importlib.util.module_from_spec(_loader)
+_loader.loader.exec_module(_recipe)
 
-def _load(name: str, path: Path) -> object:
-    loader = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(loader)
-    loader.loader.exec_module(module)
-    return module
-
-
-_here = Path(__file__).resolve().parent
-_recipe = _load("hark_recipe", _here / "_recipe.py")
-SPEC = copy.deepcopy(_load("hark_pretrained_ds_cnn", _here / "ds_cnn.py").SPEC)  # the 12-label model's recipe
+SPEC = _recipe.pretrained_spec("ds_cnn")  # the 12-label model's recipe
 _yesno = _recipe.base_spec("micro_speech")  # the labels and keywords have one source: models/micro_speech.py
 SPEC["name"] = "ds_cnn_yesno"
 SPEC["description"] = __doc__.strip()
