@@ -43,6 +43,16 @@ def test_partial_keyword_keeps_a_part_of_the_span() -> None:
     assert kept[0] in (4000,) or kept[-1] == 11999
 
 
+def test_impulse_responses_survive_a_room_too_large_for_its_rt60() -> None:
+    from hark.data.augment import impulse_responses
+
+    # augmentation seed 2's 33rd room (9.2 x 7.0 x 4.0 m) draws an RT60 of 0.150 s, shorter than that room can decay;
+    # pyroomacoustics refuses it, and training with that seed crashed before the room got its shortest RT60
+    irs = impulse_responses(33, 2)
+    assert irs.shape == (33, 4000) and np.isfinite(irs).all()
+    assert np.all(irs[:, 0] == 1.0) and np.all(np.abs(irs[:, 1:]).max(axis=1) <= 1.0)
+
+
 def test_recipe_augmentation_hits_its_snr_and_masks() -> None:
     import tensorflow as tf
 

@@ -51,6 +51,14 @@ def ir_spectra(irs: np.ndarray) -> np.ndarray:
     return np.fft.rfft(irs, n=_FFT, axis=1).astype(np.complex64)
 
 
+def _shortest_rt60(dims: np.ndarray, speed_of_sound: float) -> float:
+    """Sabine's RT60 of a shoebox room whose walls absorb everything (pyroomacoustics' inverse_sabine, solved for
+    an absorption of 1)."""
+    volume = float(np.prod(dims))
+    surface = 2.0 * float(dims[0] * dims[1] + dims[0] * dims[2] + dims[1] * dims[2])
+    return 24.0 * float(np.log(10.0)) * volume / (speed_of_sound * surface)
+
+
 @functools.lru_cache(maxsize=4)
 def impulse_responses(count: int, seed: int, sample_rate: int = 16000) -> np.ndarray:
     """`count` simulated room impulse responses [count, IR_SAMPLES], each scaled to a unit direct path."""
@@ -60,7 +68,13 @@ def impulse_responses(count: int, seed: int, sample_rate: int = 16000) -> np.nda
     out = np.zeros((count, IR_SAMPLES), np.float32)
     for k in range(count):
         dims = rng.uniform([3.0, 3.0, 2.4], [10.0, 8.0, 4.0])
-        absorption, max_order = pra.inverse_sabine(float(rng.uniform(0.15, 0.8)), dims)
+        rt60 = float(rng.uniform(0.15, 0.8))
+        try:
+            absorption, max_order = pra.inverse_sabine(rt60, dims)
+        except ValueError:
+            # A large room cannot decay as fast as a short draw asks (its walls would have to absorb more than all the
+            # energy; augmentation seed 2 draws one): it gets its shortest RT60 instead. Other draws stay as they were.
+            absorption, max_order = pra.inverse_sabine(1.001 * _shortest_rt60(dims, pra.constants.get("c")), dims)
         room = pra.ShoeBox(dims, fs=sample_rate, materials=pra.Material(absorption), max_order=min(max_order, 15))
         room.add_source(rng.uniform([0.5] * 3, dims - 0.5))
         room.add_microphone(rng.uniform([0.5] * 3, dims - 0.5))
