@@ -167,9 +167,11 @@ def _check_wanted(where: Path, found: dict[str, list[Path]], wanted: tuple[str, 
         )
 
 
-def load_dataset(spec: ModelSpec, data_dir: str | Path | None = None, *, skip_bad: bool = False) -> KeywordDataset:
+def load_dataset(spec: ModelSpec, data_dir: str | Path | None = None, *, skip_bad: bool = False,
+                 warn_empty_splits: bool = True) -> KeywordDataset:  # fmt: skip
     """Indexes and verifies a dataset for `spec`. Every clip's header is checked: a bad clip raises `BadWavError`
-    naming the file and the problem, or with `skip_bad=True` is logged and left out (see `.skipped`)."""
+    naming the file and the problem, or with `skip_bad=True` is logged and left out (see `.skipped`). An empty
+    validation or testing split is logged unless `warn_empty_splits` is off (a caller that scores every split)."""
     ds_spec, fe = spec.dataset, spec.frontend
     root = resolve_data_dir(spec, data_dir)
     if not root.is_dir():
@@ -206,7 +208,7 @@ def load_dataset(spec: ModelSpec, data_dir: str | Path | None = None, *, skip_ba
     splits = _build_splits(spec, by_split, wanted)
     if not splits["training"]:
         raise DatasetError(f"{root}: empty dataset: the training split has no clips of {', '.join(wanted)}")
-    for part in ("validation", "testing"):
+    for part in ("validation", "testing") if warn_empty_splits else ():
         if not splits[part]:
             log.warning("%s: the %s split is empty", root, part)
     return KeywordDataset(root, tuple(spec.labels), fe.sample_rate, fe.clip_samples, background, splits,
