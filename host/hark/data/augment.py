@@ -51,14 +51,6 @@ def ir_spectra(irs: np.ndarray) -> np.ndarray:
     return np.fft.rfft(irs, n=_FFT, axis=1).astype(np.complex64)
 
 
-def _shortest_rt60(dims: np.ndarray, speed_of_sound: float) -> float:
-    """Sabine's RT60 of a shoebox room whose walls absorb everything (pyroomacoustics' inverse_sabine, solved for
-    an absorption of 1)."""
-    volume = float(np.prod(dims))
-    surface = 2.0 * float(dims[0] * dims[1] + dims[0] * dims[2] + dims[1] * dims[2])
-    return 24.0 * float(np.log(10.0)) * volume / (speed_of_sound * surface)
-
-
 @functools.lru_cache(maxsize=4)
 def impulse_responses(count: int, seed: int, sample_rate: int = 16000) -> np.ndarray:
     """`count` simulated room impulse responses [count, IR_SAMPLES], each scaled to a unit direct path."""
@@ -74,7 +66,10 @@ def impulse_responses(count: int, seed: int, sample_rate: int = 16000) -> np.nda
         except ValueError:
             # A large room cannot decay as fast as a short draw asks (its walls would have to absorb more than all the
             # energy; augmentation seed 2 draws one): it gets its shortest RT60 instead. Other draws stay as they were.
-            absorption, max_order = pra.inverse_sabine(1.001 * _shortest_rt60(dims, pra.constants.get("c")), dims)
+            # Sabine's absorption is inversely proportional to RT60, so the one a 1 s decay needs is that shortest
+            # RT60 in seconds (every room drawn here decays in 1 s).
+            shortest, _ = pra.inverse_sabine(1.0, dims)
+            absorption, max_order = pra.inverse_sabine(1.001 * float(shortest), dims)
         room = pra.ShoeBox(dims, fs=sample_rate, materials=pra.Material(absorption), max_order=min(max_order, 15))
         room.add_source(rng.uniform([0.5] * 3, dims - 0.5))
         room.add_microphone(rng.uniform([0.5] * 3, dims - 0.5))
